@@ -1,0 +1,24 @@
+#include "engine/core/plugin_info.hpp"
+
+namespace hearth {
+
+const ParamInfo* ModuleInfo::param(const std::string& key) const {
+  for (const ParamInfo& p : params)
+    if (p.key == key) return &p;
+  return nullptr;
+}
+
+const char* param_type_name(hearth_param_type type) {
+  switch (type) {
+    case HEARTH_PARAM_BOOL: return "bool";
+    case HEARTH_PARAM_INT: return "int";
+    case HEARTH_PARAM_FLOAT: return "float";
+    case HEARTH_PARAM_STRING: return "string";
+    case HEARTH_PARAM_INT_LIST: return "int list";
+    case HEARTH_PARAM_FLOAT_LIST: return "float list";
+    case HEARTH_PARAM_STRING_LIST: return "string list";
+  }
+  return "unknown";
+}
+
+}  // namespace hearth

@@ -1,0 +1,32 @@
+// Turns a module table of a TOML file into validated ParamValues: unknown keys (with "did you
+// mean"), wrong types, out-of-range values, choices and missing required keys, each error naming
+// file, line and column. Defaults fill what the table leaves out.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "engine/core/error.hpp"
+#include "engine/core/plugin_info.hpp"
+#include "engine/params/param_values.hpp"
+
+#include <toml++/toml.h>
+
+
+namespace hearth {
+
+/// Where a table came from, for error messages.
+struct ParamSource {
+  std::string file;             ///< "job.toml", or "<defaults>"
+  std::string table_name;       ///< "model", "losses[0]"
+  std::set<std::string> reserved;  ///< keys the job itself uses beside the parameters ("plugin")
+};
+
+/// Validates `table` (may be null: defaults only) against `module`. Throws UsageError listing
+/// every problem, one per line.
+ParamValues resolve_params(const ModuleInfo& module, const toml::table* table, const ParamSource& source);
+
+/// Defaults only; throws when the module has required parameters.
+ParamValues default_params(const ModuleInfo& module);
+
+}  // namespace hearth

@@ -1,0 +1,27 @@
+// Host-side wrapper of an optimizer plugin object.
+#pragma once
+
+#include <ATen/Tensor.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/runtime/module_instance.hpp"
+
+namespace hearth {
+
+class OptimizerModule : public ModuleInstance {
+ public:
+  using ModuleInstance::ModuleInstance;
+  void bind(const std::vector<at::Tensor>& parameters);
+  void step();
+  void zero_grad();
+  size_t group_count() const;
+  double lr(size_t group) const;
+  void set_lr(size_t group, double lr);
+  std::vector<double> lrs() const;
+  std::string save_state();
+  void load_state(const std::string& bytes);
+};
+
+}  // namespace hearth

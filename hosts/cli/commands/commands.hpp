@@ -1,0 +1,11 @@
+// One function pair per `hearth` subcommand: setup_* adds it to the app, and its callback runs it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace hearth::cli {
+
+void setup_plugins_command(CLI::App& app);
+void setup_new_command(CLI::App& app);
+
+}  // namespace hearth::cli

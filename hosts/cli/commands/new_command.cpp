@@ -1,0 +1,132 @@
+// `hearth new CATEGORY NAME [--dir D]`: copies the plugin template and renames it.
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <regex>
+#include <sstream>
+
+#include "cli_context.hpp"
+#include "commands/commands.hpp"
+#include "engine/core/category.hpp"
+#include "engine/core/error.hpp"
+#include "engine/discovery/search_roots.hpp"
+#include "terminal.hpp"
+
+namespace hearth::cli {
+namespace {
+
+struct NewOptions {
+  std::string category;
+  std::string name;
+  std::string dir = ".";
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw Error("cannot read " + p.string());
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out) throw Error("cannot write " + p.string());
+}
+
+std::string camel_case(const std::string& snake) {
+  std::string out;
+  bool upper = true;
+  for (char c : snake) {
+    if (c == '_') {
+      upper = true;
+      continue;
+    }
+    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    upper = false;
+  }
+  return out;
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+fs::path template_folder() {
+  if (const char* env = std::getenv("HEARTH_TEMPLATE_DIR"); env && *env) return env;
+  return install_layout().share / "plugin-template";
+}
+
+void run_new(const NewOptions& o) {
+  auto category = parse_category(o.category);
+  if (!category) throw UsageError("unknown category '" + o.category + "'; use one of " + category_list());
+  if (!std::regex_match(o.name, std::regex("[a-z][a-z0-9_]*")))
+    throw UsageError("module name '" + o.name + "' must be lower case letters, digits and '_' (e.g. top3, my_loss)");
+  fs::path source = template_folder();
+  if (!fs::exists(source / "hearth-plugin.toml"))
+    throw Error("the plugin template is missing at " + source.string() +
+                "; reinstall Hearth or set HEARTH_TEMPLATE_DIR to its plugin-template folder");
+  fs::path target = fs::path(o.dir) / o.name;
+  if (fs::exists(target)) throw UsageError(target.string() + " already exists; pick another name or --dir");
+
+  // Copy into a temporary sibling first, so a failure leaves nothing half made.
+  fs::create_directories(target.parent_path().empty() ? "." : target.parent_path());
+  fs::path staging = target;
+  staging += ".hearth-new-tmp";
+  fs::remove_all(staging);
+  fs::copy(source, staging, fs::copy_options::recursive);
+  fs::remove_all(staging / "skeletons");
+  fs::remove_all(staging / "build");
+
+  const std::string cat = category_name(*category);
+  fs::path src = staging / "src" / "template_module.cpp";
+  if (*category != HEARTH_CATEGORY_METRIC) {
+    fs::path skeleton = source / "skeletons" / (cat + ".cpp");
+    if (!fs::exists(skeleton)) throw Error("the plugin template has no skeleton for " + cat + " at " + skeleton.string());
+    fs::copy_file(skeleton, src, fs::copy_options::overwrite_existing);
+  }
+  std::vector<fs::path> files;
+  for (auto& e : fs::recursive_directory_iterator(staging))
+    if (e.is_regular_file()) files.push_back(e.path());
+  for (const fs::path& f : files) {
+    std::string text = read_file(f);
+    text = replace_all(text, "template_module", o.name);
+    text = replace_all(text, "TemplateModule", camel_case(o.name));
+    text = std::regex_replace(text, std::regex("category = \"[a-z]+\""), "category = \"" + cat + "\"");
+    write_file(f, text);
+    std::string fname = f.filename().string();
+    if (fname.find("template_module") != std::string::npos)
+      fs::rename(f, f.parent_path() / replace_all(fname, "template_module", o.name));
+  }
+  fs::rename(staging, target);
+
+  Style st = style_for(stdout);
+  std::string folder = category_folder(*category);
+  std::cout << st.green("Created") << " " << cat << " '" << o.name << "' in " << target.string() << "\n\n"
+            << "Build it:\n"
+            << "  cmake -S " << target.string() << " -B " << (target / "build").string()
+            << " -DCMAKE_PREFIX_PATH=" << install_layout().prefix.string() << "\n"
+            << "  cmake --build " << (target / "build").string() << "\n\n"
+            << "Each build also copies the library to " << (target / "build" / "plugins" / folder).string()
+            << ", so try it with:\n"
+            << "  hearth plugins --plugin-path " << (target / "build" / "plugins").string() << " --category " << cat
+            << "\n\n"
+            << "To use it everywhere, drop lib" << o.name << ".so into " << (user_plugin_folder() / folder).string()
+            << "\n";
+}
+
+}  // namespace
+
+void setup_new_command(CLI::App& app) {
+  auto o = std::make_shared<NewOptions>();
+  CLI::App* cmd = app.add_subcommand("new", "Scaffold a plugin module from the template");
+  cmd->add_option("category", o->category, "One of " + category_list())->required();
+  cmd->add_option("name", o->name, "Module name: lower case letters, digits and '_'")->required();
+  cmd->add_option("--dir", o->dir, "Folder to create the project in (default: current folder)");
+  cmd->callback([o]() { run_new(*o); });
+}
+
+}  // namespace hearth::cli

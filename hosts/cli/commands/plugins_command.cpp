@@ -1,0 +1,230 @@
+// `hearth plugins`: list modules, describe one, list blocked files, rescan.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "cli_context.hpp"
+#include "commands/commands.hpp"
+#include "engine/core/category.hpp"
+#include "engine/core/error.hpp"
+#include "engine/params/suggest.hpp"
+#include "terminal.hpp"
+
+namespace hearth::cli {
+namespace {
+
+struct PluginsOptions {
+  DiscoveryFlags discovery;
+  std::string category;
+  bool json = false;
+  bool blocked = false;
+  std::string describe_target;
+  bool describe_json = false;
+};
+
+std::string number(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+std::string range_text(const ParamInfo& p) {
+  if (!p.min && !p.max) return "";
+  return std::string(p.min ? "[" + number(*p.min) : "(-inf") + ", " + (p.max ? number(*p.max) + "]" : "inf)");
+}
+
+nlohmann::json module_json(const ModuleEntry& m, bool with_params) {
+  nlohmann::json j = {{"category", category_name(m.info.category)},
+                      {"name", m.info.name},
+                      {"pack", m.pack},
+                      {"version", m.pack_version},
+                      {"file", m.file.string()},
+                      {"origin", m.origin},
+                      {"summary", m.info.summary},
+                      {"shadowed", m.shadowed}};
+  if (with_params) {
+    j["doc"] = m.info.doc;
+    j["built_with"] = {{"abi", std::to_string(m.library->abi_major) + "." + std::to_string(m.library->abi_minor)},
+                       {"torch", std::to_string(m.library->torch_major) + "." + std::to_string(m.library->torch_minor)},
+                       {"cxx11_abi", m.library->cxx11_abi},
+                       {"compiler", m.library->compiler}};
+    nlohmann::json params = nlohmann::json::array();
+    for (const ParamInfo& p : m.info.params) {
+      nlohmann::json jp = {{"key", p.key}, {"type", param_type_name(p.type)}, {"doc", p.doc}, {"required", !p.default_toml}};
+      if (p.default_toml) jp["default"] = *p.default_toml;
+      if (p.min) jp["min"] = *p.min;
+      if (p.max) jp["max"] = *p.max;
+      if (!p.choices.empty()) jp["choices"] = p.choices;
+      params.push_back(jp);
+    }
+    j["params"] = params;
+  }
+  return j;
+}
+
+int list_modules(const PluginsOptions& o, const PluginRegistry& reg) {
+  std::optional<hearth_category> only;
+  if (!o.category.empty()) {
+    only = parse_category(o.category);
+    if (!only) throw UsageError("unknown category '" + o.category + "'; use one of " + category_list());
+  }
+  std::vector<const ModuleEntry*> rows;
+  for (const ModuleEntry& m : reg.modules())
+    if (!only || m.info.category == *only) rows.push_back(&m);
+  std::stable_sort(rows.begin(), rows.end(), [](const ModuleEntry* a, const ModuleEntry* b) {
+    return std::tie(a->info.category, a->info.name) < std::tie(b->info.category, b->info.name);
+  });
+  if (o.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const ModuleEntry* m : rows) out.push_back(module_json(*m, false));
+    std::cout << out.dump(2) << '\n';
+    return 0;
+  }
+  Style st = style_for(stdout);
+  std::vector<std::array<std::string, 5>> table = {{"CATEGORY", "NAME", "PACK", "VERSION", "FILE"}};
+  for (const ModuleEntry* m : rows)
+    table.push_back({category_name(m->info.category), m->info.name + (m->shadowed ? " (shadowed)" : ""), m->pack,
+                     m->pack_version, m->file.string()});
+  std::array<size_t, 5> width{};
+  for (const auto& row : table)
+    for (size_t c = 0; c < 5; ++c) width[c] = std::max(width[c], row[c].size());
+  for (size_t r = 0; r < table.size(); ++r) {
+    std::string line;
+    for (size_t c = 0; c < 5; ++c) line += (c == 4 ? table[r][c] : pad(table[r][c], width[c] + 2));
+    std::cout << (r == 0 ? st.bold(line) : line) << '\n';
+  }
+  if (rows.empty()) std::cout << "(no modules found; searched " << reg.roots().size() << " folders)\n";
+  if (!reg.problems().empty())
+    std::cout << st.yellow(std::to_string(reg.problems().size()) +
+                           " plugin file(s) rejected or blocked; see `hearth plugins --blocked`")
+              << '\n';
+  return 0;
+}
+
+int list_blocked(const PluginsOptions& o, const PluginRegistry& reg) {
+  if (o.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const ScanResult& r : reg.problems())
+      out.push_back({{"file", r.path}, {"status", scan_status_name(r.status)}, {"reason", r.reason}});
+    std::cout << out.dump(2) << '\n';
+    return 0;
+  }
+  Style st = style_for(stdout);
+  if (reg.problems().empty()) {
+    std::cout << "No rejected or blocked plugin files.\n";
+    return 0;
+  }
+  for (const ScanResult& r : reg.problems()) {
+    std::string status = scan_status_name(r.status);
+    std::cout << (r.status == ScanStatus::blocked ? st.red(status) : st.yellow(status)) << "  " << r.path << "\n    "
+              << r.reason << '\n';
+  }
+  std::cout << st.dim("Blocked files are skipped until they change; --rescan tries them again.") << '\n';
+  return 0;
+}
+
+void print_module(const ModuleEntry& m, const Style& st) {
+  auto field = [&](const std::string& k, const std::string& v) { std::cout << "  " << pad(k, 12) << v << '\n'; };
+  std::cout << st.bold(m.info.name) << "  (" << category_name(m.info.category) << ")\n";
+  field("Summary", m.info.summary);
+  field("Pack", m.pack + " " + m.pack_version);
+  field("File", m.file.string());
+  field("Found in", m.origin + (m.shadowed ? " (shadowed by an earlier module of the same name)" : ""));
+  field("Built with", "plugin ABI " + std::to_string(m.library->abi_major) + "." + std::to_string(m.library->abi_minor) +
+                          ", LibTorch " + std::to_string(m.library->torch_major) + "." +
+                          std::to_string(m.library->torch_minor) + ", CXX11 ABI " +
+                          std::to_string(m.library->cxx11_abi) + ", " + m.library->compiler);
+  if (!m.info.doc.empty()) {
+    std::cout << '\n';
+    std::istringstream doc(m.info.doc);
+    for (std::string line; std::getline(doc, line);) std::cout << "  " << line << '\n';
+  }
+  std::cout << '\n' << st.bold("  Parameters") << '\n';
+  if (m.info.params.empty()) {
+    std::cout << "    (none)\n";
+    return;
+  }
+  std::vector<std::array<std::string, 5>> rows;
+  for (const ParamInfo& p : m.info.params) {
+    std::string extra = range_text(p);
+    if (!p.choices.empty()) {
+      extra = "one of ";
+      for (size_t i = 0; i < p.choices.size(); ++i) extra += (i ? "|" : "") + p.choices[i];
+    }
+    rows.push_back({p.key, param_type_name(p.type), p.default_toml ? *p.default_toml : "(required)", extra, p.doc});
+  }
+  std::array<size_t, 4> w{};
+  for (const auto& r : rows)
+    for (size_t c = 0; c < 4; ++c) w[c] = std::max(w[c], r[c].size());
+  for (const auto& r : rows)
+    std::cout << "    " << pad(r[0], w[0] + 2) << pad(r[1], w[1] + 2) << pad(r[2], w[2] + 2) << pad(r[3], w[3] + 2)
+              << r[4] << '\n';
+}
+
+int describe(const PluginsOptions& o, DiscoveryOptions options) {
+  std::error_code ec;
+  bool is_file = fs::is_regular_file(o.describe_target, ec);
+  if (is_file) options.roots.plugin_paths.insert(options.roots.plugin_paths.begin(), fs::path(o.describe_target).parent_path());
+  PluginRegistry reg = PluginRegistry::discover(options);
+  std::vector<const ModuleEntry*> found = is_file ? reg.in_file(o.describe_target) : reg.lookup(o.describe_target);
+  if (found.empty()) {
+    if (is_file) {
+      std::string abs = fs::absolute(o.describe_target).lexically_normal().string();
+      for (const ScanResult& r : reg.problems())
+        if (r.path == abs) throw PluginError("plugin " + abs + " is " + scan_status_name(r.status) + ": " + r.reason);
+      throw UsageError(o.describe_target + " offers no Hearth modules");
+    }
+    std::vector<std::string> names;
+    for (const ModuleEntry& m : reg.modules()) names.push_back(m.info.name);
+    std::string message = "no module named '" + o.describe_target + "'";
+    auto bare = o.describe_target.substr(o.describe_target.find(':') == std::string::npos ? 0 : o.describe_target.find(':') + 1);
+    if (auto best = closest_match(bare, names)) message += "; did you mean '" + *best + "'?";
+    else message += "; `hearth plugins` lists them all";
+    throw UsageError(message);
+  }
+  if (o.describe_json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const ModuleEntry* m : found) out.push_back(module_json(*m, true));
+    std::cout << out.dump(2) << '\n';
+    return 0;
+  }
+  Style st = style_for(stdout);
+  for (size_t i = 0; i < found.size(); ++i) {
+    if (i) std::cout << '\n';
+    print_module(*found[i], st);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void setup_plugins_command(CLI::App& app) {
+  auto o = std::make_shared<PluginsOptions>();
+  CLI::App* cmd = app.add_subcommand("plugins", "List the plugin modules Hearth can find");
+  o->discovery.add_to(*cmd);
+  cmd->add_option("--category", o->category, "Only this category (" + category_list() + ")");
+  cmd->add_flag("--json", o->json, "Machine-readable output");
+  cmd->add_flag("--blocked", o->blocked, "List rejected and blocked plugin files with their reasons");
+
+  CLI::App* desc = cmd->add_subcommand("describe", "Details of a module, or of every module of a library file");
+  desc->add_option("target", o->describe_target, "Module name, pack:name, or a library file")->required();
+  desc->add_flag("--json", o->describe_json, "Machine-readable output");
+  o->discovery.add_to(*desc);
+
+  cmd->callback([o, cmd, desc]() {
+    if (desc->parsed()) return;  // describe runs its own callback
+    PluginRegistry reg = PluginRegistry::discover(o->discovery.options());
+    int rc = o->blocked ? list_blocked(*o, reg) : list_modules(*o, reg);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+  desc->callback([o]() {
+    int rc = describe(*o, o->discovery.options());
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace hearth::cli

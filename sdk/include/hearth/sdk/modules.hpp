@@ -1,0 +1,191 @@
+// Base classes of the eight module categories. Authors derive from one, give it a constructor
+// taking `const hearth::Params&` and, optionally, a static `hearth::Schema schema()`.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hearth/abi.h"
+#include "hearth/sdk/host.hpp"
+
+namespace hearth {
+
+enum class Split { train = HEARTH_SPLIT_TRAIN, valid = HEARTH_SPLIT_VALID, test = HEARTH_SPLIT_TEST };
+
+/// Name and role of one tensor of a sample.
+struct TensorSpec {
+  std::string name;
+  hearth_role role = HEARTH_ROLE_INPUT;
+};
+
+/// A dataset: samples are lists of tensors in the order of tensors().
+class Dataset {
+ public:
+  static constexpr hearth_category category = HEARTH_CATEGORY_DATASET;
+  virtual ~Dataset() = default;
+  /// Samples in a split; 0 when the dataset has none there.
+  virtual int64_t size(Split split) = 0;
+  /// The tensors of one sample.
+  virtual TensorList get(Split split, int64_t index) = 0;
+  /// Optional batch fetch: tensors with a leading batch dimension, or nullopt to let the host
+  /// fetch sample by sample.
+  virtual std::optional<TensorList> get_batch(Split, const std::vector<int64_t>&) { return std::nullopt; }
+  /// Names and roles of the sample's tensors; asked once, after construction.
+  virtual std::vector<TensorSpec> tensors() const = 0;
+  /// Class names for classification data; asked once, after construction.
+  virtual std::vector<std::string> classes() const { return {}; }
+};
+
+/// What an analyzer is told before its pass.
+struct SampleInfo {
+  std::vector<std::string> tensor_names;
+  std::vector<hearth_role> roles;
+  std::vector<std::string> class_names;
+};
+
+/// An analyzer: sees every sample once, then reports.
+class Analyzer {
+ public:
+  static constexpr hearth_category category = HEARTH_CATEGORY_ANALYZER;
+  virtual ~Analyzer() = default;
+  virtual void start(const SampleInfo&) {}
+  virtual void take(const TensorList& sample) = 0;
+  virtual void finish() {}
+  /// Class weights as a 1-D float tensor, or an undefined tensor when the analyzer has none.
+  virtual Tensor class_weights() { return {}; }
+  /// Draw the report on a width x height context owned by the host.
+  virtual void report(cairo_t* cr, int width, int height) = 0;
+  /// Key/value lines describing the data.
+  virtual std::vector<std::pair<std::string, std::string>> summary() { return {}; }
+};
+
+/// A loss: a 0-dim tensor from model outputs and targets, differentiable through the outputs.
+class Loss {
+ public:
+  static constexpr hearth_category category = HEARTH_CATEGORY_LOSS;
+  virtual ~Loss() = default;
+  virtual Tensor forward(const TensorList& outputs, const TensorList& targets) = 0;
+};
+
+/// A metric: accumulates over batches (never part of the autograd graph).
+class Metric {
+ public:
+  static constexpr hearth_category category = HEARTH_CATEGORY_METRIC;
+  virtual ~Metric() = default;
+  virtual void update(const TensorList& outputs, const TensorList& targets) = 0;
+  virtual double compute() = 0;
+  virtual void reset() = 0;
+  virtual bool higher_is_better() const { return true; }
+};
+
+/// A model: an ordinary torch::nn::Module with a list-to-list forward. Register submodules and
+/// parameters as usual; the SDK saves, loads and moves them.
+class Model : public torch::nn::Module {
+ public:
+  static constexpr hearth_category category = HEARTH_CATEGORY_MODEL;
+  virtual TensorList forward(const TensorList& inputs) = 0;
+};
+
+/// An optimizer over the parameters it is bound to.
+class Optimizer {
+ public:
+  static constexpr hearth_category category = HEARTH_CATEGORY_OPTIMIZER;
+  virtual ~Optimizer() = default;
+  virtual void bind(const TensorList& parameters) = 0;
+  virtual void step() = 0;
+  virtual void zero_grad() = 0;
+  virtual size_t group_count() const = 0;
+  virtual double lr(size_t group) const = 0;
+  virtual void set_lr(size_t group, double lr) = 0;
+  virtual void save(torch::serialize::OutputArchive& archive) const = 0;
+  virtual void load(torch::serialize::InputArchive& archive) = 0;
+};
+
+/// Base for optimizers that wrap a torch::optim class: derive, and build it in make().
+template <class TorchOptimizer>
+class TorchOptimizerModule : public Optimizer {
+ public:
+  void bind(const TensorList& parameters) override { optimizer_ = make(parameters); }
+  void step() override { bound().step(); }
+  void zero_grad() override { bound().zero_grad(); }
+  size_t group_count() const override { return bound().param_groups().size(); }
+  double lr(size_t group) const override { return bound().param_groups().at(group).options().get_lr(); }
+  void set_lr(size_t group, double lr) override { bound().param_groups().at(group).options().set_lr(lr); }
+  void save(torch::serialize::OutputArchive& archive) const override { bound().save(archive); }
+  void load(torch::serialize::InputArchive& archive) override { bound().load(archive); }
+
+ protected:
+  virtual std::unique_ptr<TorchOptimizer> make(const TensorList& parameters) = 0;
+
+ private:
+  TorchOptimizer& bound() const {
+    if (!optimizer_) throw std::logic_error("optimizer used before bind()");
+    return *optimizer_;
+  }
+  std::unique_ptr<TorchOptimizer> optimizer_;
+};
+
+/// A learning-rate scheduler. The host passes the optimizer's rates to start() and applies what
+/// step() returns. Derive and implement rate(); the base keeps the state that resume needs.
+class Scheduler {
+ public:
+  static constexpr hearth_category category = HEARTH_CATEGORY_SCHEDULER;
+  virtual ~Scheduler() = default;
+  virtual hearth_step_interval interval() const { return HEARTH_STEP_EPOCH; }
+  virtual void start(const std::vector<double>& base_lrs) {
+    base_lrs_ = base_lrs;
+    lrs_ = base_lrs;
+    steps_ = 0;
+  }
+  /// Advance one epoch or batch and return the new rate of every group.
+  virtual std::vector<double> step(std::optional<double> monitored) {
+    ++steps_;
+    for (size_t g = 0; g < lrs_.size(); ++g) lrs_[g] = rate(g, base_lrs_[g], steps_, monitored);
+    return lrs_;
+  }
+  const std::vector<double>& rates() const { return lrs_; }
+  virtual void save(torch::serialize::OutputArchive& archive) const {
+    archive.write("steps", torch::tensor(steps_, torch::kInt64));
+    archive.write("lrs", torch::tensor(lrs_, torch::kFloat64));
+    archive.write("base_lrs", torch::tensor(base_lrs_, torch::kFloat64));
+  }
+  virtual void load(torch::serialize::InputArchive& archive) {
+    torch::Tensor steps, lrs, base;
+    archive.read("steps", steps);
+    archive.read("lrs", lrs);
+    archive.read("base_lrs", base);
+    steps_ = steps.item<int64_t>();
+    lrs_.assign(lrs.data_ptr<double>(), lrs.data_ptr<double>() + lrs.numel());
+    base_lrs_.assign(base.data_ptr<double>(), base.data_ptr<double>() + base.numel());
+  }
+
+ protected:
+  /// Rate of `group` after `steps` steps.
+  virtual double rate(size_t group, double base_lr, int64_t steps, std::optional<double> monitored) = 0;
+
+  std::vector<double> base_lrs_;
+  std::vector<double> lrs_;
+  int64_t steps_ = 0;
+};
+
+/// What a renderer may look at besides the tensor it draws.
+struct RenderContext {
+  TensorList sample;
+  std::vector<std::string> tensor_names;
+  size_t tensor_index = 0;
+  std::vector<std::string> class_names;
+};
+
+/// A renderer: draws one tensor on a host-owned Cairo context.
+class Renderer {
+ public:
+  static constexpr hearth_category category = HEARTH_CATEGORY_RENDERER;
+  virtual ~Renderer() = default;
+  virtual void render(cairo_t* cr, int width, int height, const Tensor& tensor, const RenderContext& context) = 0;
+};
+
+}  // namespace hearth

@@ -1,0 +1,15 @@
+/* Hearth version numbers: the one place they are written. CMake reads HEARTH_VERSION_* from here. */
+#ifndef HEARTH_VERSION_H
+#define HEARTH_VERSION_H
+
+/** Release of the Hearth engine, host and SDK. */
+#define HEARTH_VERSION_MAJOR 0
+#define HEARTH_VERSION_MINOR 1
+#define HEARTH_VERSION_PATCH 0
+#define HEARTH_VERSION_STRING "0.1.0"
+
+/** Plugin ABI: a plugin loads when its major equals the host's and its minor is not newer. */
+#define HEARTH_ABI_MAJOR 1
+#define HEARTH_ABI_MINOR 0
+
+#endif
