@@ -3,9 +3,11 @@
 include(CMakePackageConfigHelpers)
 
 install(TARGETS hearth RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
-install(TARGETS hearth-plugin-scanner RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/hearth COMPONENT runtime)
+# Hearth's private folders are fixed relative to bin/ (hearth finds them from its own path), so
+# they do not follow GNUInstallDirs' multiarch LIBDIR.
+install(TARGETS hearth-plugin-scanner RUNTIME DESTINATION libexec/hearth COMPONENT runtime)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/sdk/include/hearth DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT sdk)
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/plugin-template/ DESTINATION ${CMAKE_INSTALL_DATADIR}/hearth/plugin-template
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/plugin-template/ DESTINATION share/hearth/plugin-template
         COMPONENT sdk PATTERN "build" EXCLUDE)
 
 install(TARGETS hearth_sdk EXPORT HearthTargets)

@@ -1,0 +1,136 @@
+// `hearth` as a user runs it: output, exit codes (0 ok, 1 failure, 2 usage), no colour off a terminal.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "unit/test_support.hpp"
+
+using namespace hearth::test;
+
+TEST_CASE("hearth --version names the host, the plugin ABI and LibTorch", "[cli]") {
+  TempDir cache;
+  CommandResult r = run_hearth("--version", cache.path());
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("hearth 0.1.0"));
+  CHECK_THAT(r.output, Catch::Contains("plugin ABI 1.0"));
+  CHECK_THAT(r.output, Catch::Contains("LibTorch 1."));
+}
+
+TEST_CASE("hearth plugins lists the built-ins as a table and as JSON", "[cli]") {
+  TempDir cache;
+  CommandResult table = run_hearth("plugins", cache.path());
+  CHECK(table.exit_code == 0);
+  CHECK_THAT(table.output, Catch::Contains("CATEGORY"));
+  CHECK_THAT(table.output, Catch::Contains("libhearth_model_mlp.so"));
+  CHECK(table.output.find('\033') == std::string::npos);
+
+  CommandResult json = run_hearth("plugins --json", cache.path());
+  REQUIRE(json.exit_code == 0);
+  auto list = nlohmann::json::parse(json.output);
+  REQUIRE(list.size() == 8);
+  std::set<std::string> categories;
+  for (const auto& m : list) {
+    categories.insert(m["category"].get<std::string>());
+    CHECK(m["pack"] == "builtin");
+    CHECK(m["version"] == "0.1.0");
+  }
+  CHECK(categories.size() == 8);
+
+  CommandResult models = run_hearth("plugins --category models --json", cache.path());
+  REQUIRE(models.exit_code == 0);
+  auto only = nlohmann::json::parse(models.output);
+  REQUIRE(only.size() == 1);
+  CHECK(only[0]["name"] == "mlp");
+}
+
+TEST_CASE("hearth plugins describe prints every parameter", "[cli]") {
+  TempDir cache;
+  CommandResult r = run_hearth("plugins describe mlp", cache.path());
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("mlp  (model)"));
+  CHECK_THAT(r.output, Catch::Contains("Multilayer perceptron"));
+  CHECK_THAT(r.output, Catch::Contains("plugin ABI 1.0"));
+  CHECK_THAT(r.output, Catch::Matches("(.|\n)*hidden +int list +\\[256, 128\\] +\\[1, inf\\) +Width of each hidden layer(.|\n)*"));
+  CHECK_THAT(r.output, Catch::Contains("one of relu|tanh|gelu|sigmoid"));
+
+  std::string file = (builtin_plugin_dir() / "losses" / "libhearth_loss_mse.so").string();
+  CommandResult by_file = run_hearth("plugins describe " + file, cache.path());
+  CHECK(by_file.exit_code == 0);
+  CHECK_THAT(by_file.output, Catch::Contains("mse  (loss)"));
+
+  CommandResult json = run_hearth("plugins describe builtin:sgd --json", cache.path());
+  REQUIRE(json.exit_code == 0);
+  auto j = nlohmann::json::parse(json.output);
+  CHECK(j[0]["params"][0]["key"] == "lr");
+}
+
+TEST_CASE("usage errors exit 2 with a hint", "[cli]") {
+  TempDir cache;
+  CommandResult typo = run_hearth("plugins describe mpl", cache.path());
+  CHECK(typo.exit_code == 2);
+  CHECK_THAT(typo.output, Catch::Contains("did you mean 'mlp'?"));
+
+  CommandResult cat = run_hearth("plugins --category widgets", cache.path());
+  CHECK(cat.exit_code == 2);
+  CHECK_THAT(cat.output, Catch::Contains("unknown category 'widgets'"));
+
+  CHECK(run_hearth("", cache.path()).exit_code == 2);
+  CHECK(run_hearth("plugins --frobnicate", cache.path()).exit_code == 2);
+}
+
+TEST_CASE("hearth keeps working beside broken plugins and lists them with --blocked", "[cli][broken]") {
+  TempDir cache;
+  std::string paths;
+  for (const char* n : {"crash_at_load", "hang_at_load", "abi_major", "not_a_library"})
+    paths += " --plugin-path " + test_plugin_dir(n).string();
+  CommandResult list = run_hearth("plugins" + paths, cache.path());
+  CHECK(list.exit_code == 0);
+  CHECK_THAT(list.output, Catch::Contains("libhearth_model_mlp.so"));
+  CHECK_THAT(list.output, Catch::Contains("4 plugin file(s) rejected or blocked"));
+  CHECK_THAT(list.output, Catch::Contains("libcrash_at_load.so blocked: it crashed the scanner with signal 11"));
+
+  CommandResult blocked = run_hearth("plugins --blocked --json" + paths, cache.path());
+  REQUIRE(blocked.exit_code == 0);
+  auto j = nlohmann::json::parse(blocked.output);
+  REQUIRE(j.size() == 4);
+  std::map<std::string, std::string> status;
+  for (const auto& e : j) status[fs::path(e["file"].get<std::string>()).filename().string()] = e["status"];
+  CHECK(status["libcrash_at_load.so"] == "blocked");
+  CHECK(status["libhang_at_load.so"] == "blocked");
+  CHECK(status["libabi_major.so"] == "rejected");
+  CHECK(status["libnot_a_library.so"] == "rejected");
+
+  CommandResult text = run_hearth("plugins --blocked" + paths, cache.path());
+  CHECK_THAT(text.output, Catch::Contains("hung while loading"));
+  CHECK_THAT(text.output, Catch::Contains("--rescan tries them again"));
+
+  CommandResult describe = run_hearth("plugins describe " + (test_plugin_dir("abi_major") / "libabi_major.so").string(),
+                                      cache.path());
+  CHECK(describe.exit_code == 1);
+  CHECK_THAT(describe.output, Catch::Contains("is rejected: plugin ABI major differs"));
+}
+
+TEST_CASE("hearth new scaffolds a renamed project for each category", "[cli][new]") {
+  TempDir cache, work;
+  CommandResult r = run_hearth("new metric top3 --dir " + work.path().string(), cache.path());
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("cmake -S"));
+  CHECK_THAT(r.output, Catch::Contains("--plugin-path"));
+  std::string manifest = read_text(work / "top3" / "hearth-plugin.toml");
+  CHECK_THAT(manifest, Catch::Contains("name = \"top3\""));
+  CHECK_THAT(manifest, Catch::Contains("category = \"metric\""));
+  std::string source = read_text(work / "top3" / "src" / "top3.cpp");
+  CHECK_THAT(source, Catch::Contains("class Top3 : public hearth::Metric"));
+  CHECK(source.find("template_module") == std::string::npos);
+  CHECK_FALSE(fs::exists(work / "top3" / "skeletons"));
+
+  CommandResult model = run_hearth("new model tiny_net --dir " + work.path().string(), cache.path());
+  REQUIRE(model.exit_code == 0);
+  CHECK_THAT(read_text(work / "tiny_net" / "src" / "tiny_net.cpp"), Catch::Contains("class TinyNet : public hearth::Model"));
+  CHECK_THAT(read_text(work / "tiny_net" / "hearth-plugin.toml"), Catch::Contains("category = \"model\""));
+
+  CHECK(run_hearth("new metric top3 --dir " + work.path().string(), cache.path()).exit_code == 2);
+  CHECK(run_hearth("new metric Bad-Name --dir " + work.path().string(), cache.path()).exit_code == 2);
+  CommandResult widget = run_hearth("new widget w --dir " + work.path().string(), cache.path());
+  CHECK(widget.exit_code == 2);
+  CHECK_THAT(widget.output, Catch::Contains("use one of dataset, analyzer"));
+}

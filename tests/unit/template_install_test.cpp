@@ -1,0 +1,73 @@
+// The whole out-of-tree path: install Hearth into a prefix, scaffold a metric with `hearth new`,
+// build it against the installed SDK with find_package(Hearth), drop it in a plugins folder,
+// see `hearth plugins` list it, and run it through the ABI.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "engine/params/param_resolver.hpp"
+#include "engine/runtime/modules/metric_module.hpp"
+#include "unit/test_support.hpp"
+
+using namespace hearth;
+using namespace hearth::test;
+
+TEST_CASE("a plugin scaffolded by hearth new builds against the installed SDK and is found", "[install][slow]") {
+  TempDir prefix, work, plugins, cache;
+  const std::string cmake = "'" HEARTH_CMAKE_COMMAND "'";
+  CommandResult install = run_command(cmake + " --install '" HEARTH_BUILD_DIR "' --prefix '" + prefix.path().string() + "'");
+  INFO(install.output);
+  REQUIRE(install.exit_code == 0);
+  REQUIRE(fs::exists(prefix / "lib/hearth/plugins/models/libhearth_model_mlp.so"));
+  REQUIRE(fs::exists(prefix / "libexec/hearth/hearth-plugin-scanner"));
+  REQUIRE(fs::exists(prefix / "include/hearth/abi.h"));
+
+  // The installed host must find its own scanner, built-ins and template: no HEARTH_* overrides.
+  std::string env = "env -u HEARTH_SCANNER -u HEARTH_PLUGIN_PATH -u HEARTH_TEMPLATE_DIR NO_COLOR=1 HEARTH_CACHE_DIR='" +
+                    cache.path().string() + "' XDG_DATA_HOME='" + (cache / "data").string() + "' ";
+  std::string hearth = env + "'" + (prefix / "bin" / "hearth").string() + "'";
+  CommandResult scaffold = run_command(hearth + " new metric top3 --dir '" + work.path().string() + "'");
+  INFO(scaffold.output);
+  REQUIRE(scaffold.exit_code == 0);
+
+  fs::path project = work / "top3";
+  CommandResult configure = run_command(cmake + " -S '" + project.string() + "' -B '" + (project / "build").string() +
+                                        "' -DCMAKE_PREFIX_PATH='" + prefix.path().string() + "'");
+  INFO(configure.output);
+  REQUIRE(configure.exit_code == 0);
+  CommandResult build = run_command(cmake + " --build '" + (project / "build").string() + "' -j2");
+  INFO(build.output);
+  REQUIRE(build.exit_code == 0);
+  // The post-build step already made a plugins folder; drop the library into our own too.
+  REQUIRE(fs::exists(project / "build" / "plugins" / "metrics" / "libtop3.so"));
+  fs::create_directories(plugins / "metrics");
+  fs::copy_file(project / "build" / "libtop3.so", plugins / "metrics" / "libtop3.so");
+
+  CommandResult list = run_command(hearth + " plugins --json --plugin-path '" + plugins.path().string() + "'");
+  INFO(list.output);
+  REQUIRE(list.exit_code == 0);
+  auto modules = nlohmann::json::parse(list.output);
+  bool found_top3 = false, found_builtin = false;
+  for (const auto& m : modules) {
+    if (m["name"] == "top3") {
+      found_top3 = true;
+      CHECK(m["category"] == "metric");
+      CHECK(m["pack"] == "top3");
+      CHECK(m["origin"] == "--plugin-path");
+    }
+    found_builtin |= m["name"] == "mlp";
+  }
+  CHECK(found_top3);
+  CHECK(found_builtin);
+
+  CommandResult describe = run_command(hearth + " plugins describe top3 --plugin-path '" + plugins.path().string() + "'");
+  CHECK(describe.exit_code == 0);
+  CHECK_THAT(describe.output, Catch::Contains("k  "));
+
+  // And it computes what it says: top-3 hits over a small batch.
+  ModuleRef ref = load_module(plugins / "metrics" / "libtop3.so", HEARTH_CATEGORY_METRIC, "top3");
+  MetricModule metric(ref, default_params(*ref.info));
+  at::Tensor scores = at::tensor({0.1, 0.2, 0.3, 0.4, 0.9, 0.8, 0.7, 0.0}, at::kFloat).reshape({2, 4});
+  metric.update({scores}, {at::tensor({0, 3}, at::kLong)});  // row 0: 0 is not in its top 3; row 1: 3 is not either
+  metric.update({scores}, {at::tensor({3, 0}, at::kLong)});  // both inside
+  CHECK(metric.compute() == Approx(0.5));
+}

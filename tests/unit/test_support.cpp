@@ -1,0 +1,69 @@
+#include "unit/test_support.hpp"
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace hearth::test {
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = fs::temp_directory_path() / ("hearth-test-" + std::to_string(rd()) + std::to_string(rd()));
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+CommandResult run_command(const std::string& command) {
+  CommandResult r;
+  std::string full = "(" + command + ") </dev/null 2>&1";
+  FILE* pipe = ::popen(full.c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
+  int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+CommandResult run_hearth(const std::string& args, const fs::path& cache_dir) {
+  std::string env = "env -u HEARTH_PLUGIN_PATH NO_COLOR=1 HEARTH_SCAN_TIMEOUT_MS=3000 HEARTH_CACHE_DIR='" +
+                    cache_dir.string() + "' XDG_DATA_HOME='" + (cache_dir / "data").string() + "' ";
+  return run_command(env + "'" HEARTH_EXE "' " + args);
+}
+
+fs::path test_plugin_dir(const std::string& name) { return fs::path(HEARTH_TEST_PLUGIN_DIR) / name; }
+
+fs::path builtin_plugin_dir() { return HEARTH_BUILTIN_PLUGIN_DIR; }
+
+DiscoveryOptions isolated_discovery(const fs::path& cache_dir, std::vector<fs::path> paths, bool builtins) {
+  DiscoveryOptions o;
+  o.roots.plugin_paths = std::move(paths);
+  o.roots.use_environment = false;
+  if (builtins) o.roots.builtin_folder = builtin_plugin_dir();
+  o.cache_folder = cache_dir;
+  o.scanner.scanner = HEARTH_SCANNER_EXE;
+  o.scanner.library_timeout = std::chrono::milliseconds(3000);
+  return o;
+}
+
+fs::path builtin_library(const std::string& folder, const std::string& name) {
+  return builtin_plugin_dir() / folder / ("libhearth_" + name + ".so");
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+}  // namespace hearth::test

@@ -1,0 +1,54 @@
+// Helpers shared by the tests: temporary folders, running commands, locating build outputs.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "engine/discovery/plugin_registry.hpp"
+
+namespace hearth::test {
+
+namespace fs = std::filesystem;
+
+/// A fresh folder under the system temp dir, removed with everything in it at scope exit.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+/// Result of a command run through the shell.
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  ///< stdout and stderr together
+};
+
+/// Runs `command` with `sh -c`, capturing output; stdin is /dev/null.
+CommandResult run_command(const std::string& command);
+
+/// `hearth <args>` with an isolated cache and user folder, no colour.
+CommandResult run_hearth(const std::string& args, const fs::path& cache_dir);
+
+/// Folder of one of the test plugins (tests/plugins/<name>).
+fs::path test_plugin_dir(const std::string& name);
+/// The built-in plugins of the build tree.
+fs::path builtin_plugin_dir();
+
+/// Discovery options that see only `paths` (plus built-ins when asked), with a private cache and
+/// a short hang timeout.
+DiscoveryOptions isolated_discovery(const fs::path& cache_dir, std::vector<fs::path> paths, bool builtins = true);
+
+/// Path of the built-in library offering category/name.
+fs::path builtin_library(const std::string& folder, const std::string& name);
+
+/// Reads a whole file.
+std::string read_text(const fs::path& path);
+
+}  // namespace hearth::test
