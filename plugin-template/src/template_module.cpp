@@ -17,7 +17,7 @@ class TemplateModule : public hearth::Metric {
     const torch::Tensor& scores = outputs.at(0);  // [N, classes]
     torch::Tensor target = targets.at(0).reshape({-1, 1}).to(torch::kInt64);
     int64_t k = std::min<int64_t>(k_, scores.size(1));
-    torch::Tensor top = scores.topk(k, /*dim=*/1).indices;
+    torch::Tensor top = std::get<1>(scores.topk(k, /*dim=*/1));
     hits_ += top.eq(target).any(1).sum().item<int64_t>();
     total_ += target.size(0);
   }

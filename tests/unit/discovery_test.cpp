@@ -193,3 +193,15 @@ TEST_CASE("search roots come in the documented order", "[discovery]") {
                                           (home.path() / "hearth" / "plugins").string(), "/builtin"});
   CHECK(roots[1].origin == "HEARTH_PLUGIN_PATH");
 }
+
+TEST_CASE("every skeleton of `hearth new` builds into a valid module of its category", "[discovery][new]") {
+  TempDir cache;
+  PluginRegistry reg = PluginRegistry::discover(isolated_discovery(cache.path(), {test_plugin_dir("skeletons")}, false));
+  CHECK(reg.problems().empty());
+  std::set<std::string> seen;
+  for (const ModuleEntry& m : reg.modules()) {
+    CHECK(m.info.name == std::string("skeleton_") + category_name(m.info.category));
+    seen.insert(category_name(m.info.category));
+  }
+  CHECK(seen.size() == HEARTH_CATEGORY_COUNT);
+}

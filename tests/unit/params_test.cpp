@@ -24,7 +24,7 @@ ModuleInfo mlp_like() {
 
 ParamValues resolve(const std::string& text) {
   static toml::table doc;
-  doc = toml::parse(text, "job.toml");
+  doc = toml::parse(text, std::string("job.toml"));
   return resolve_params(mlp_like(), doc["model"].as_table(), ParamSource{"job.toml", "model", {"plugin"}});
 }
 
@@ -102,4 +102,6 @@ TEST_CASE("did-you-mean picks close names only", "[params]") {
   CHECK(closest_match("acuracy", {"accuracy", "recall"}) == std::optional<std::string>("accuracy"));
   CHECK_FALSE(closest_match("zzzzzz", {"accuracy", "recall"}).has_value());
   CHECK(edit_distance("kitten", "sitting") == 3);
+  CHECK(edit_distance("mpl", "mlp") == 1);  // a transposition is one edit
+  CHECK(closest_match("mpl", {"mse", "mlp"}) == std::optional<std::string>("mlp"));
 }
