@@ -3,8 +3,10 @@
  *   PACK_NAME, MODULE_NAME      strings; defaults "c_pack", "c_metric"
  *   ABI_MAJOR_OVERRIDE          claim another plugin ABI major
  *   LIBRARY_STRUCT_SIZE         claim a smaller library descriptor
- *   CRASH_AT_LOAD, HANG_AT_LOAD misbehave in a static constructor, before any Hearth code runs */
+ *   CRASH_AT_LOAD, HANG_AT_LOAD misbehave in a static constructor, before any Hearth code runs
+ *   PRINT_AT_LOAD               write to stdout while loading (must not disturb the scanner) */
 #include <signal.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <unistd.h>
 
@@ -27,6 +29,11 @@
 
 #if defined(CRASH_AT_LOAD)
 __attribute__((constructor)) static void crash_now(void) { raise(SIGSEGV); }
+#elif defined(PRINT_AT_LOAD)
+__attribute__((constructor)) static void chatter(void) {
+  printf("{\"status\": \"ok\", \"this\": \"is not the scanner speaking\"}\n");
+  fflush(stdout);
+}
 #elif defined(HANG_AT_LOAD)
 __attribute__((constructor)) static void hang_now(void) {
   for (;;) pause();

@@ -6,7 +6,7 @@
 
 using namespace hearth::test;
 
-TEST_CASE("hearth --version names the host, the plugin ABI and LibTorch", "[cli]") {
+TEST_CASE("hearth --version names the host the plugin ABI and LibTorch", "[cli]") {
   TempDir cache;
   CommandResult r = run_hearth("--version", cache.path());
   CHECK(r.exit_code == 0);

@@ -64,7 +64,7 @@ TEST_CASE("a valid library is read with its schema", "[abi]") {
   CHECK(lib.tables[0].functions.metric.compute == &compute);
 }
 
-TEST_CASE("version rules: major equal, minor not newer, same LibTorch and CXX11 ABI", "[abi]") {
+TEST_CASE("version rules - major equal minor not newer same LibTorch and CXX11 ABI", "[abi]") {
   Fixture f;
   f.library.abi_major = HEARTH_ABI_MAJOR + 1;
   std::string e = refusal(&f.library);
@@ -85,7 +85,7 @@ TEST_CASE("version rules: major equal, minor not newer, same LibTorch and CXX11 
   CHECK_THAT(refusal(&i.library), Catch::Contains("_GLIBCXX_USE_CXX11_ABI differs"));
 }
 
-TEST_CASE("structs smaller than ABI 1.0 are refused, larger ones from newer minors are read", "[abi]") {
+TEST_CASE("structs smaller than ABI 1.0 are refused larger ones from newer minors are read", "[abi]") {
   Fixture f;
   f.library.struct_size = 12;
   CHECK_THAT(refusal(&f.library), Catch::Contains("library descriptor has struct_size 12"));
@@ -105,7 +105,7 @@ TEST_CASE("structs smaller than ABI 1.0 are refused, larger ones from newer mino
   CHECK(lib.info.modules[0].name == "topk");
 }
 
-TEST_CASE("missing entries, bad names and duplicate modules are refused", "[abi]") {
+TEST_CASE("missing entries bad names and duplicate modules are refused", "[abi]") {
   Fixture f;
   f.functions.reset = nullptr;
   CHECK_THAT(refusal(&f.library), Catch::Contains("metric 'topk' has no 'reset' function"));

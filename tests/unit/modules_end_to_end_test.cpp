@@ -53,7 +53,7 @@ double non_blank(cairo_surface_t* s) {
 
 }  // namespace
 
-TEST_CASE("dataset, model, loss, optimizer, scheduler and metric plugins train together", "[modules][e2e]") {
+TEST_CASE("dataset model loss optimizer scheduler and metric plugins train together", "[modules][e2e]") {
   torch::manual_seed(0);
   auto d = builtin("datasets", "dataset_random", HEARTH_CATEGORY_DATASET, "random", "classes = 0\ninput_shape = [6]");
   DatasetModule data(d.ref, d.params);
@@ -118,7 +118,7 @@ TEST_CASE("dataset, model, loss, optimizer, scheduler and metric plugins train t
   CHECK(metric.higher_is_better());
 }
 
-TEST_CASE("model, optimizer and scheduler state survive a save/load round trip", "[modules]") {
+TEST_CASE("model optimizer and scheduler state survive a save/load round trip", "[modules]") {
   auto m = builtin("models", "model_mlp", HEARTH_CATEGORY_MODEL, "mlp", "in_features = 3\nhidden = [4]\nout_features = 2");
   ModelModule model(m.ref, m.params);
   std::string saved = model.save_state();
@@ -148,7 +148,7 @@ TEST_CASE("model, optimizer and scheduler state survive a save/load round trip",
   CHECK(fresh.step(std::nullopt, 1)[0] == Approx(0.01));  // second decay, as the original would
 }
 
-TEST_CASE("the analyzer counts classes, offers weights and draws a report", "[modules][pictures]") {
+TEST_CASE("the analyzer counts classes offers weights and draws a report", "[modules][pictures]") {
   auto d = builtin("datasets", "dataset_random", HEARTH_CATEGORY_DATASET, "random", "classes = 3\ntrain_samples = 90");
   DatasetModule data(d.ref, d.params);
   CHECK(data.class_names() == std::vector<std::string>{"class_0", "class_1", "class_2"});

@@ -39,7 +39,7 @@ std::string error_of(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("defaults fill what the table leaves out, and given values are typed", "[params]") {
+TEST_CASE("defaults fill what the table leaves out and given values are typed", "[params]") {
   ParamValues v = resolve("[model]\nplugin = \"mlp\"\nclasses = 3\nlr = 1\n");
   CHECK(std::get<int64_t>(*v.find("classes")) == 3);
   CHECK(std::get<int64_t>(*v.find("width")) == 64);
@@ -58,7 +58,7 @@ TEST_CASE("unknown keys are errors with a suggestion and a position", "[params]"
   CHECK_THAT(e, Catch::Contains("model 'mlp'"));
 }
 
-TEST_CASE("wrong types, ranges, choices and missing keys are all reported at once", "[params]") {
+TEST_CASE("wrong types ranges choices and missing keys are all reported at once", "[params]") {
   std::string e = error_of("[model]\nwidth = \"wide\"\nlr = -1.0\nactivation = \"rleu\"\nhidden = [8, 0]\n");
   CHECK_THAT(e, Catch::Contains("job.toml:2:9: [model] model 'mlp': 'width' must be an integer, not a string"));
   CHECK_THAT(e, Catch::Contains("'lr' = -1 is below the minimum 0"));
