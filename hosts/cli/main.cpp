@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   });
   hearth::cli::setup_plugins_command(app);
   hearth::cli::setup_new_command(app);
+  int exit_code = 0;
+  hearth::cli::setup_job_commands(app, argc, argv, exit_code);
 
   hearth::cli::Style err = hearth::cli::style_for(stderr);
   try {
@@ -39,5 +41,5 @@ int main(int argc, char** argv) {
     std::cerr << err.red("error") << ": " << e.what() << '\n';
     return 1;
   }
-  return 0;
+  return exit_code;
 }

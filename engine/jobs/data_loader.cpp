@@ -1,0 +1,164 @@
+#include "engine/jobs/data_loader.hpp"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+#include <random>
+#include <thread>
+
+#include "engine/core/error.hpp"
+
+namespace hearth {
+namespace {
+
+std::vector<int64_t> range(int64_t n) {
+  std::vector<int64_t> v(static_cast<size_t>(n));
+  std::iota(v.begin(), v.end(), 0);
+  return v;
+}
+
+void seeded_shuffle(std::vector<int64_t>& v, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  // std::shuffle's use of the engine is unspecified across libraries; Fisher-Yates by hand keeps
+  // the order identical wherever Hearth is built.
+  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng() % i]);
+}
+
+void keep_share(std::vector<int64_t>& v, double share) {
+  if (share < 1.0) v.resize(static_cast<size_t>(std::max<double>(1.0, static_cast<double>(v.size()) * share)));
+}
+
+}  // namespace
+
+const char* split_label(SplitName s) {
+  switch (s) {
+    case SplitName::train: return "train";
+    case SplitName::valid: return "valid";
+    case SplitName::test: return "test";
+  }
+  return "?";
+}
+
+SplitPlan::SplitPlan(const DatasetModule& data, double valid_fraction, double subsample, uint64_t seed) {
+  sources_[0] = HEARTH_SPLIT_TRAIN;
+  sources_[1] = HEARTH_SPLIT_VALID;
+  sources_[2] = HEARTH_SPLIT_TEST;
+  std::vector<int64_t> train = range(data.size(HEARTH_SPLIT_TRAIN));
+  if (valid_fraction > 0) {
+    // A seeded share of train becomes valid: the same seed always holds out the same samples.
+    seeded_shuffle(train, seed ^ 0x5eed5eedULL);
+    size_t n_valid = static_cast<size_t>(static_cast<double>(train.size()) * valid_fraction);
+    indices_[1].assign(train.begin(), train.begin() + static_cast<std::ptrdiff_t>(n_valid));
+    train.erase(train.begin(), train.begin() + static_cast<std::ptrdiff_t>(n_valid));
+    std::sort(indices_[1].begin(), indices_[1].end());
+    std::sort(train.begin(), train.end());
+    sources_[1] = HEARTH_SPLIT_TRAIN;
+  } else {
+    indices_[1] = range(data.size(HEARTH_SPLIT_VALID));
+  }
+  indices_[0] = std::move(train);
+  indices_[2] = range(data.size(HEARTH_SPLIT_TEST));
+  for (auto& v : indices_) keep_share(v, subsample);
+  if (indices_[0].empty())
+    throw UsageError("the dataset's train split is empty; check its parameters (or subsample/valid_fraction)");
+}
+
+BatchLoader::BatchLoader(const DatasetModule& data, hearth_split source, std::vector<int64_t> indices,
+                         int64_t batch_size, bool shuffle, uint64_t seed, int workers)
+    : data_(data),
+      source_(source),
+      indices_(std::move(indices)),
+      batch_size_(batch_size),
+      shuffle_(shuffle),
+      seed_(seed),
+      workers_(std::max(1, workers)) {
+  for (size_t i = 0; i < data.tensor_roles().size(); ++i) {
+    if (data.tensor_roles()[i] == HEARTH_ROLE_INPUT) input_slots_.push_back(i);
+    if (data.tensor_roles()[i] == HEARTH_ROLE_TARGET) target_slots_.push_back(i);
+  }
+  if (input_slots_.empty())
+    throw PluginError(data.module().label() + ": the dataset declares no tensor with the input role");
+}
+
+BatchLoader::~BatchLoader() {
+  if (pending_ && pending_->valid()) pending_->wait();
+}
+
+int64_t BatchLoader::batch_count() const {
+  return (static_cast<int64_t>(indices_.size()) + batch_size_ - 1) / batch_size_;
+}
+
+void BatchLoader::start_epoch(int64_t epoch, int64_t skip) {
+  if (pending_ && pending_->valid()) pending_->wait();
+  pending_.reset();
+  order_ = indices_;
+  if (shuffle_) seeded_shuffle(order_, seed_ * 1000003ULL + static_cast<uint64_t>(epoch));
+  cursor_ = skip;
+  wait_seconds_ = 0;
+  prefetch();
+}
+
+Batch BatchLoader::fetch(int64_t batch_index) const {
+  size_t begin = static_cast<size_t>(batch_index * batch_size_);
+  size_t end = std::min(order_.size(), begin + static_cast<size_t>(batch_size_));
+  std::vector<int64_t> ids(order_.begin() + static_cast<std::ptrdiff_t>(begin), order_.begin() + static_cast<std::ptrdiff_t>(end));
+  std::vector<at::Tensor> columns;
+  if (auto whole = data_.get_batch(source_, ids)) {
+    columns = std::move(*whole);
+  } else {
+    std::vector<std::vector<at::Tensor>> samples(ids.size());
+    std::vector<std::exception_ptr> failures(static_cast<size_t>(workers_));
+    auto work = [&](size_t worker) {
+      try {
+        for (size_t i = worker; i < ids.size(); i += static_cast<size_t>(workers_)) samples[i] = data_.get(source_, ids[i]);
+      } catch (...) {
+        failures[worker] = std::current_exception();
+      }
+    };
+    std::vector<std::thread> pool;
+    for (size_t w = 1; w < static_cast<size_t>(workers_); ++w) pool.emplace_back(work, w);
+    work(0);
+    for (auto& t : pool) t.join();
+    for (auto& f : failures)
+      if (f) std::rethrow_exception(f);
+    for (size_t c = 0; c < data_.tensor_names().size(); ++c) {
+      std::vector<at::Tensor> column;
+      for (auto& s : samples) column.push_back(s[c]);
+      try {
+        columns.push_back(at::stack(column));
+      } catch (const c10::Error& e) {
+        throw PluginError(data_.module().label() + ": samples of tensor '" + data_.tensor_names()[c] +
+                          "' differ in shape and cannot be batched: " + e.what_without_backtrace());
+      }
+    }
+  }
+  if (columns.size() != data_.tensor_names().size())
+    throw PluginError(data_.module().label() + ": a batch has " + std::to_string(columns.size()) +
+                      " tensors but the dataset declares " + std::to_string(data_.tensor_names().size()));
+  Batch b;
+  for (size_t i : input_slots_) b.inputs.push_back(columns[i]);
+  for (size_t i : target_slots_) b.targets.push_back(columns[i]);
+  b.size = static_cast<int64_t>(ids.size());
+  return b;
+}
+
+void BatchLoader::prefetch() {
+  if (cursor_ >= batch_count()) return;
+  int64_t index = cursor_;
+  pending_ = std::async(std::launch::async, [this, index] { return fetch(index); });
+}
+
+std::optional<Batch> BatchLoader::next() {
+  if (!pending_) return std::nullopt;
+  auto t0 = std::chrono::steady_clock::now();
+  Batch b = pending_->get();  // rethrows a plugin's failure here, in the training thread
+  wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  pending_.reset();
+  ++cursor_;
+  prefetch();
+  return b;
+}
+
+}  // namespace hearth

@@ -1,0 +1,72 @@
+// Batches from a dataset plugin: split selection (the plugin's own split, or a seeded share of
+// train), subsampling, seeded shuffling per epoch, batch fetch when the plugin offers it, else a
+// pool of threads fetching samples and stacking them. The next batch is prepared while the
+// current one trains; the time the trainer still waits is measured.
+#pragma once
+
+#include <ATen/Tensor.h>
+
+#include <future>
+#include <optional>
+#include <vector>
+
+#include "engine/runtime/modules/dataset_module.hpp"
+
+namespace hearth {
+
+struct Batch {
+  std::vector<at::Tensor> inputs;   ///< tensors with the input role, in sample order
+  std::vector<at::Tensor> targets;  ///< tensors with the target role
+  int64_t size = 0;
+};
+
+enum class SplitName { train, valid, test };
+const char* split_label(SplitName s);
+
+/// Which plugin split and which of its indices make up each of train, valid and test.
+class SplitPlan {
+ public:
+  SplitPlan(const DatasetModule& data, double valid_fraction, double subsample, uint64_t seed);
+  hearth_split source(SplitName s) const { return sources_[static_cast<int>(s)]; }
+  const std::vector<int64_t>& indices(SplitName s) const { return indices_[static_cast<int>(s)]; }
+
+ private:
+  hearth_split sources_[3];
+  std::vector<int64_t> indices_[3];
+};
+
+class BatchLoader {
+ public:
+  BatchLoader(const DatasetModule& data, hearth_split source, std::vector<int64_t> indices, int64_t batch_size,
+              bool shuffle, uint64_t seed, int workers);
+  ~BatchLoader();
+
+  /// Starts an epoch: the order is a function of (seed, epoch) alone, so a resumed run sees the
+  /// same batches. `skip` batches are passed over (resuming mid-epoch).
+  void start_epoch(int64_t epoch, int64_t skip = 0);
+  /// The next batch of the epoch, or nullopt at its end.
+  std::optional<Batch> next();
+  int64_t batch_count() const;
+  int64_t sample_count() const { return static_cast<int64_t>(indices_.size()); }
+  /// Seconds next() spent waiting for data since the epoch started.
+  double wait_seconds() const { return wait_seconds_; }
+
+ private:
+  Batch fetch(int64_t batch_index) const;
+  void prefetch();
+
+  const DatasetModule& data_;
+  hearth_split source_;
+  std::vector<int64_t> indices_;
+  std::vector<int64_t> order_;
+  int64_t batch_size_;
+  bool shuffle_;
+  uint64_t seed_;
+  int workers_;
+  int64_t cursor_ = 0;
+  std::optional<std::future<Batch>> pending_;
+  double wait_seconds_ = 0;
+  std::vector<size_t> input_slots_, target_slots_;
+};
+
+}  // namespace hearth

@@ -1,0 +1,309 @@
+#include "engine/jobs/job.hpp"
+
+#include <sstream>
+
+#include "engine/core/category.hpp"
+#include "engine/core/error.hpp"
+#include "engine/params/param_resolver.hpp"
+#include "engine/params/suggest.hpp"
+
+namespace hearth {
+namespace {
+
+ParamInfo p(const char* key, hearth_param_type type, std::optional<std::string> def, const char* doc,
+            std::optional<double> min = std::nullopt, std::optional<double> max = std::nullopt,
+            std::vector<std::string> choices = {}) {
+  ParamInfo info;
+  info.key = key;
+  info.type = type;
+  info.default_toml = std::move(def);
+  info.doc = doc;
+  info.min = min;
+  info.max = max;
+  info.choices = std::move(choices);
+  return info;
+}
+
+// Host tables are validated with the same machinery as plugin tables: a schema per table.
+std::vector<ParamInfo> job_schema() {
+  return {p("name", HEARTH_PARAM_STRING, "\"\"", "Name of the job; the runs folder groups runs by it (default: file name)"),
+          p("seed", HEARTH_PARAM_INT, "0", "Seed of every random choice: two runs with one seed give identical metrics"),
+          p("device", HEARTH_PARAM_STRING, "\"auto\"", "auto (CUDA when present), cpu, cuda or cuda:N"),
+          p("runs", HEARTH_PARAM_STRING, "\"runs\"", "Folder of the runs, relative to the job file"),
+          p("threads", HEARTH_PARAM_INT, "0", "LibTorch intra-op threads; 0 keeps LibTorch's choice", 0.0, 1024.0)};
+}
+
+std::vector<ParamInfo> dataset_host_schema() {
+  return {p("batch_size", HEARTH_PARAM_INT, "64", "Samples per batch", 1.0),
+          p("shuffle", HEARTH_PARAM_BOOL, "true", "Shuffle the train split each epoch (seeded)"),
+          p("valid_fraction", HEARTH_PARAM_FLOAT, "0.0",
+            "When > 0, this share of the train split becomes the valid split (seeded); else the dataset's own", 0.0, 0.9),
+          p("subsample", HEARTH_PARAM_FLOAT, "1.0", "Share of each split to use", 0.0, 1.0),
+          p("workers", HEARTH_PARAM_INT, "2", "Threads fetching samples when the dataset has no batch fetch", 0.0, 64.0)};
+}
+
+std::vector<ParamInfo> loss_host_schema() {
+  return {p("weight", HEARTH_PARAM_FLOAT, "1.0", "Factor of this loss in the sum", 0.0),
+          p("output", HEARTH_PARAM_INT, "0", "Which model output this loss reads", 0.0),
+          p("target", HEARTH_PARAM_INT, "0", "Which target tensor of the sample this loss reads", 0.0)};
+}
+
+std::vector<ParamInfo> metric_host_schema() {
+  return {p("output", HEARTH_PARAM_INT, "0", "Which model output this metric reads", 0.0),
+          p("target", HEARTH_PARAM_INT, "0", "Which target tensor of the sample this metric reads", 0.0)};
+}
+
+std::vector<ParamInfo> train_schema() {
+  return {p("epochs", HEARTH_PARAM_INT, "10", "Epochs to train", 0.0),
+          p("max_steps", HEARTH_PARAM_INT, "0", "Stop after this many optimizer steps; 0: no limit", 0.0),
+          p("validate_every", HEARTH_PARAM_INT, "1", "Validate every N epochs (and after the last)", 1.0),
+          p("monitor", HEARTH_PARAM_STRING, "\"valid.loss\"",
+            "Value that picks the best checkpoint and drives early stopping, e.g. valid.accuracy"),
+          p("mode", HEARTH_PARAM_STRING, "\"auto\"", "Whether lower or higher monitor values are better", {}, {},
+            {"auto", "min", "max"}),
+          p("patience", HEARTH_PARAM_INT, "0", "Early stopping: epochs without improvement; 0 disables", 0.0),
+          p("min_delta", HEARTH_PARAM_FLOAT, "0.0", "Early stopping: smallest change that counts as improvement", 0.0),
+          p("clip_norm", HEARTH_PARAM_FLOAT, "0.0", "Clip the gradient norm to this; 0 disables", 0.0),
+          p("clip_value", HEARTH_PARAM_FLOAT, "0.0", "Clip each gradient element to +-this; 0 disables", 0.0),
+          p("accumulate", HEARTH_PARAM_INT, "1", "Batches whose gradients add up before one optimizer step", 1.0),
+          p("nan_policy", HEARTH_PARAM_STRING, "\"stop\"",
+            "On a NaN or infinite loss: stop the run, or skip the step and count it", {}, {}, {"stop", "skip"}),
+          p("precision", HEARTH_PARAM_STRING, "\"fp32\"", "fp32, or bf16 autocast where LibTorch supports it", {}, {},
+            {"fp32", "bf16"}),
+          p("log_every", HEARTH_PARAM_INT, "50", "Batches between two progress lines when not on a terminal", 1.0)};
+}
+
+const std::vector<std::string> kSections = {"job",       "dataset", "analyzers", "model",   "losses", "metrics",
+                                            "optimizer", "scheduler", "train",   "renders", "export", "sweep"};
+const std::vector<std::string> kLaterSections = {"analyzers", "renders", "export", "sweep"};
+
+std::string where(const std::string& file, const toml::source_region& r) {
+  return r.begin.line ? file + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column) : file;
+}
+
+/// Collects every problem of a job so that the user fixes them in one go.
+class JobLoader {
+ public:
+  JobLoader(const fs::path& file, const PluginRegistry& reg) : file_(file.string()), reg_(reg) {}
+
+  void error(const toml::source_region& r, const std::string& message) {
+    errors_.push_back(where(file_, r) + ": " + message);
+  }
+
+  ParamValues host_table(const std::string& name, const toml::table* t, const std::vector<ParamInfo>& schema) {
+    ModuleInfo m;
+    m.name = name;
+    m.params = schema;
+    try {
+      return resolve_params(m, t, ParamSource{file_, name, {}});
+    } catch (const UsageError& e) {
+      errors_.push_back(e.what());
+      return {};
+    }
+  }
+
+  std::optional<ModuleSpec> module(hearth_category cat, const std::string& table_name, const toml::node* node,
+                                   const std::vector<ParamInfo>& host_schema) {
+    const toml::table* t = node ? node->as_table() : nullptr;
+    if (node && !t) {
+      error(node->source(), "[" + table_name + "] must be a table");
+      return std::nullopt;
+    }
+    if (!t) return std::nullopt;
+    const toml::node* plugin = t->get("plugin");
+    if (!plugin || !plugin->is_string()) {
+      error(plugin ? plugin->source() : t->source(),
+            "[" + table_name + "] needs plugin = \"<" + category_name(cat) + " name>\"; `hearth plugins --category " +
+                category_name(cat) + "` lists them");
+      return std::nullopt;
+    }
+    ModuleSpec spec;
+    spec.table = table_name;
+    try {
+      spec.entry = &reg_.find(cat, *plugin->value<std::string>());
+    } catch (const UsageError& e) {
+      error(plugin->source(), std::string("[") + table_name + "] " + e.what());
+      return std::nullopt;
+    }
+    // One schema for the table: the plugin's keys and the host's, so that "did you mean" sees both.
+    ModuleInfo combined = spec.entry->info;
+    for (const ParamInfo& h : host_schema)
+      if (!combined.param(h.key)) combined.params.push_back(h);
+    try {
+      ParamValues all = resolve_params(combined, t, ParamSource{file_, table_name, {"plugin"}});
+      for (const auto& [key, value] : all.all()) {
+        bool is_host = false;
+        for (const ParamInfo& h : host_schema) is_host |= h.key == key && !spec.entry->info.param(key);
+        (is_host ? spec.host : spec.params).set(key, value);
+      }
+    } catch (const UsageError& e) {
+      errors_.push_back(e.what());
+    }
+    return spec;
+  }
+
+  std::vector<ModuleSpec> module_array(hearth_category cat, const std::string& name, const toml::node* node,
+                                       const std::vector<ParamInfo>& host_schema) {
+    std::vector<ModuleSpec> out;
+    if (!node) return out;
+    const toml::array* a = node->as_array();
+    if (!a) {
+      error(node->source(), "'" + name + "' must be an array of tables: write [[" + name + "]]");
+      return out;
+    }
+    for (size_t i = 0; i < a->size(); ++i)
+      if (auto m = module(cat, name + "[" + std::to_string(i) + "]", a->get(i), host_schema)) out.push_back(*m);
+    return out;
+  }
+
+  void finish() {
+    if (errors_.empty()) return;
+    std::string all;
+    for (const std::string& e : errors_) all += (all.empty() ? "" : "\n") + e;
+    throw UsageError(all);
+  }
+
+  std::vector<std::string> errors_;
+
+ private:
+  std::string file_;
+  const PluginRegistry& reg_;
+};
+
+void apply_set(toml::table& doc, const std::string& assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw UsageError("--set '" + assignment + "' must look like section.key=value (e.g. train.epochs=3)");
+  std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  std::vector<std::string> parts;
+  std::stringstream ss(path);
+  for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
+  if (parts.size() < 2) throw UsageError("--set '" + assignment + "': name a section and a key, e.g. train.epochs=3");
+  toml::node* node = &doc;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (auto* t = node->as_table()) {
+      if (!t->contains(parts[i])) t->insert(parts[i], toml::table{});
+      node = t->get(parts[i]);
+    } else if (auto* a = node->as_array()) {
+      size_t index = 0;
+      try {
+        index = std::stoul(parts[i]);
+      } catch (...) {
+        throw UsageError("--set '" + assignment + "': '" + parts[i] + "' must be an index into the array");
+      }
+      if (index >= a->size()) throw UsageError("--set '" + assignment + "': the job has no entry " + parts[i]);
+      node = a->get(index);
+    } else {
+      throw UsageError("--set '" + assignment + "': '" + parts[i] + "' is not a table");
+    }
+  }
+  toml::table* target = node->as_table();
+  if (!target) throw UsageError("--set '" + assignment + "': its parent is not a table");
+  toml::table parsed;
+  try {
+    parsed = toml::parse("v = " + text);
+  } catch (const toml::parse_error&) {
+    parsed.insert("v", text);  // a bare word is a string: --set model.activation=tanh
+  }
+  target->insert_or_assign(parts.back(), *parsed.get("v"));
+}
+
+void append_table(std::ostringstream& os, const std::string& header, const ModuleSpec* spec, const ParamValues* host) {
+  os << header << "\n";
+  if (spec) os << "plugin = \"" << (spec->entry->pack + ":" + spec->entry->info.name) << "\"\n";
+  if (host)
+    for (const auto& [k, v] : host->all()) os << k << " = " << to_toml_text(v) << "\n";
+  if (spec)
+    for (const auto& [k, v] : spec->params.all()) os << k << " = " << to_toml_text(v) << "\n";
+  os << "\n";
+}
+
+}  // namespace
+
+Job load_job(const fs::path& file, const std::vector<std::string>& sets, const PluginRegistry& registry) {
+  Job job;
+  job.file = fs::absolute(file).lexically_normal();
+  std::error_code ec;
+  if (!fs::is_regular_file(job.file, ec)) throw UsageError(file.string() + ": no such job file");
+  try {
+    job.document = toml::parse_file(job.file.string());
+  } catch (const toml::parse_error& e) {
+    throw UsageError(where(job.file.string(), e.source()) + ": not valid TOML: " + std::string(e.description()));
+  }
+  for (const std::string& s : sets) apply_set(job.document, s);
+
+  JobLoader loader(job.file, registry);
+  for (auto&& [key, node] : job.document) {
+    std::string k(key.str());
+    if (std::find(kSections.begin(), kSections.end(), k) == kSections.end())
+      loader.error(key.source(), "unknown section [" + k + "]" + did_you_mean(k, kSections));
+    else if (std::find(kLaterSections.begin(), kLaterSections.end(), k) != kLaterSections.end())
+      loader.error(key.source(), "the [" + k + "] section is not supported by this version of hearth yet; remove it");
+  }
+  auto table = [&](const char* name) -> const toml::table* {
+    const toml::node* n = job.document.get(name);
+    if (n && !n->is_table()) {
+      loader.error(n->source(), std::string("[") + name + "] must be a table");
+      return nullptr;
+    }
+    return n ? n->as_table() : nullptr;
+  };
+  job.job = loader.host_table("job", table("job"), job_schema());
+  job.train = loader.host_table("train", table("train"), train_schema());
+  auto required = [&](const char* name, hearth_category cat, const std::vector<ParamInfo>& host) {
+    const toml::node* n = job.document.get(name);
+    if (!n) {
+      loader.errors_.push_back(job.file.string() + ": the job has no [" + name + "] table; add one with plugin = \"<" +
+                               category_name(cat) + ">\"");
+      return ModuleSpec{};
+    }
+    auto m = loader.module(cat, name, n, host);
+    return m ? *m : ModuleSpec{};
+  };
+  job.dataset = required("dataset", HEARTH_CATEGORY_DATASET, dataset_host_schema());
+  job.model = required("model", HEARTH_CATEGORY_MODEL, {});
+  job.optimizer = required("optimizer", HEARTH_CATEGORY_OPTIMIZER, {});
+  job.losses = loader.module_array(HEARTH_CATEGORY_LOSS, "losses", job.document.get("losses"), loss_host_schema());
+  if (job.losses.empty() && !job.document.get("losses"))
+    loader.errors_.push_back(job.file.string() + ": the job has no [[losses]] table; add one per model output");
+  job.metrics = loader.module_array(HEARTH_CATEGORY_METRIC, "metrics", job.document.get("metrics"), metric_host_schema());
+  if (const toml::node* s = job.document.get("scheduler")) job.scheduler = loader.module(HEARTH_CATEGORY_SCHEDULER, "scheduler", s, {});
+  if (const ParamValue* d = job.job.find("device")) {
+    std::string dev = std::get<std::string>(*d);
+    bool ok = dev == "auto" || dev == "cpu" || dev == "cuda";
+    if (dev.rfind("cuda:", 0) == 0 && dev.size() > 5 && dev.find_first_not_of("0123456789", 5) == std::string::npos) ok = true;
+    if (!ok) {
+      const toml::node* n = job.document.at_path("job.device").node();
+      loader.error(n ? n->source() : toml::source_region{}, "[job] device = \"" + dev + "\" must be auto, cpu, cuda or cuda:N");
+    }
+  }
+  loader.finish();
+  return job;
+}
+
+std::string Job::name() const {
+  std::string n = string_of(job, "name");
+  return n.empty() ? file.stem().string() : n;
+}
+
+std::string Job::resolved_toml() const {
+  std::ostringstream os;
+  os << "# Resolved job: every default filled in, every module pinned to its pack.\n"
+     << "# Source: " << file.string() << "\n\n";
+  append_table(os, "[job]", nullptr, &job);
+  append_table(os, "[dataset]", &dataset, &dataset.host);
+  append_table(os, "[model]", &model, nullptr);
+  for (const ModuleSpec& l : losses) append_table(os, "[[losses]]", &l, &l.host);
+  for (const ModuleSpec& m : metrics) append_table(os, "[[metrics]]", &m, &m.host);
+  append_table(os, "[optimizer]", &optimizer, nullptr);
+  if (scheduler) append_table(os, "[scheduler]", &*scheduler, nullptr);
+  append_table(os, "[train]", nullptr, &train);
+  return os.str();
+}
+
+int64_t int_of(const ParamValues& v, const std::string& key) { return std::get<int64_t>(*v.find(key)); }
+double float_of(const ParamValues& v, const std::string& key) { return std::get<double>(*v.find(key)); }
+bool bool_of(const ParamValues& v, const std::string& key) { return std::get<bool>(*v.find(key)); }
+std::string string_of(const ParamValues& v, const std::string& key) { return std::get<std::string>(*v.find(key)); }
+
+}  // namespace hearth

@@ -1,0 +1,58 @@
+#include "engine/jobs/progress.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace hearth {
+
+Progress::Progress(int64_t epochs, int64_t log_every)
+    : tty_(::isatty(STDERR_FILENO) != 0), epochs_(epochs), log_every_(log_every) {}
+
+void Progress::start_epoch(int64_t epoch, int64_t batches, int64_t done) {
+  epoch_ = epoch;
+  batches_ = batches;
+  done_ = start_done_ = done;
+  samples_ = 0;
+  start_ = last_draw_ = std::chrono::steady_clock::now();
+}
+
+void Progress::batch(int64_t samples, double loss) {
+  ++done_;
+  samples_ += samples;
+  loss_ = loss;
+  draw(false);
+}
+
+void Progress::draw(bool force) {
+  auto now = std::chrono::steady_clock::now();
+  double elapsed = std::chrono::duration<double>(now - start_).count();
+  double rate = elapsed > 0 ? static_cast<double>(samples_) / elapsed : 0;
+  double per_batch = done_ > start_done_ ? elapsed / static_cast<double>(done_ - start_done_) : 0;
+  auto eta = static_cast<int64_t>(per_batch * static_cast<double>(batches_ - done_));
+  if (tty_) {
+    if (!force && std::chrono::duration<double>(now - last_draw_).count() < 0.2 && done_ < batches_) return;
+    last_draw_ = now;
+    int width = 24;
+    int filled = batches_ ? static_cast<int>(width * done_ / batches_) : width;
+    std::string bar = std::string(static_cast<size_t>(filled), '#') + std::string(static_cast<size_t>(width - filled), '.');
+    std::fprintf(stderr, "\r\033[Kepoch %lld/%lld [%s] %lld/%lld  %.0f samples/s  ETA %lld:%02lld  loss %.4f",
+                 static_cast<long long>(epoch_ + 1), static_cast<long long>(epochs_), bar.c_str(),
+                 static_cast<long long>(done_), static_cast<long long>(batches_), rate, static_cast<long long>(eta / 60),
+                 static_cast<long long>(eta % 60), loss_);
+    std::fflush(stderr);
+  } else if (force || done_ % log_every_ == 0) {
+    spdlog::info("epoch {}/{} batch {}/{}  {:.0f} samples/s  ETA {}:{:02d}  loss {:.4f}", epoch_ + 1, epochs_, done_,
+                 batches_, rate, eta / 60, eta % 60, loss_);
+  }
+}
+
+void Progress::end_epoch() {
+  if (tty_) {
+    draw(true);
+    std::fprintf(stderr, "\n");
+  }
+}
+
+}  // namespace hearth

@@ -1,0 +1,25 @@
+// Progress of an epoch: a live bar on a terminal, plain periodic lines otherwise.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace hearth {
+
+class Progress {
+ public:
+  Progress(int64_t epochs, int64_t log_every);
+  void start_epoch(int64_t epoch, int64_t batches, int64_t done = 0);
+  void batch(int64_t samples, double loss);
+  void end_epoch();
+
+ private:
+  void draw(bool force);
+  bool tty_;
+  int64_t epochs_, log_every_, epoch_ = 0, batches_ = 0, done_ = 0, samples_ = 0, start_done_ = 0;
+  double loss_ = 0;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+}  // namespace hearth

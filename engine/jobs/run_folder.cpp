@@ -1,0 +1,134 @@
+#include "engine/jobs/run_folder.hpp"
+
+#include <sodium.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <iomanip>
+#include <sstream>
+
+#include "engine/core/error.hpp"
+
+namespace hearth {
+
+void write_file_atomically(const fs::path& path, const std::string& text) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw Error("cannot write " + path.string() + "; check free space and permissions");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw Error("cannot replace " + path.string() + ": " + ec.message());
+}
+
+std::string utc_timestamp() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::ostringstream os;
+  os << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+  return os.str();
+}
+
+RunFolder RunFolder::create(const fs::path& runs_root, const std::string& job_name) {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  std::ostringstream stamp;
+  stamp << std::put_time(&tm, "%Y%m%d-%H%M%S");
+  fs::path base = runs_root / job_name;
+  std::error_code ec;
+  fs::create_directories(base, ec);
+  if (ec)
+    throw Error("cannot create the runs folder " + base.string() + ": " + ec.message() +
+                "; set [job] runs or --runs-dir to a writable folder");
+  RunFolder run;
+  for (int n = 0; n < 1000; ++n) {
+    fs::path candidate = base / (stamp.str() + (n ? "-" + std::to_string(n) : ""));
+    if (fs::create_directory(candidate, ec)) {
+      run.path_ = candidate;
+      break;
+    }
+    if (ec)
+      throw Error("cannot create the run folder " + candidate.string() + ": " + ec.message() +
+                  "; set [job] runs or --runs-dir to a writable folder");
+  }
+  if (run.path_.empty()) throw Error("cannot find a free run folder name under " + base.string());
+  fs::create_directories(run.path_ / "checkpoints", ec);
+  if (ec) throw Error("cannot create " + (run.path_ / "checkpoints").string() + ": " + ec.message());
+  return run;
+}
+
+RunFolder RunFolder::open(const fs::path& dir) {
+  RunFolder run;
+  run.path_ = fs::absolute(dir).lexically_normal();
+  std::ifstream in(run.path_ / "run.json");
+  if (!in) throw UsageError(dir.string() + " is not a run folder (no run.json); `hearth runs list` shows runs");
+  try {
+    run.info_ = nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    throw Error((run.path_ / "run.json").string() + " is unreadable: " + e.what());
+  }
+  return run;
+}
+
+void RunFolder::save_info() const { write_file_atomically(path_ / "run.json", info_.dump(2) + "\n"); }
+
+MetricsCsv::MetricsCsv(const fs::path& file, std::vector<std::string> columns, int64_t keep_epochs_through)
+    : file_(file), columns_(std::move(columns)) {
+  std::vector<std::string> kept;
+  if (keep_epochs_through >= 0) {
+    std::ifstream in(file_);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      int64_t epoch = std::stoll(line.substr(0, line.find(',')));
+      if (epoch <= keep_epochs_through) kept.push_back(line);
+    }
+  }
+  std::ostringstream text;
+  for (size_t i = 0; i < columns_.size(); ++i) text << (i ? "," : "") << columns_[i];
+  text << "\n";
+  for (const std::string& l : kept) text << l << "\n";
+  write_file_atomically(file_, text.str());
+  out_.open(file_, std::ios::app);
+  if (!out_) throw Error("cannot append to " + file_.string());
+}
+
+void MetricsCsv::row(const std::vector<double>& values) {
+  std::ostringstream os;
+  os.precision(9);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) os << ',';
+    if (std::isnan(values[i])) continue;  // an empty cell: not measured this epoch
+    if (i == 0 || columns_[i] == "step") os << static_cast<int64_t>(values[i]);
+    else os << values[i];
+  }
+  out_ << os.str() << '\n';
+  out_.flush();
+}
+
+std::string sha256_file(const fs::path& file) {
+  if (sodium_init() < 0) return "";
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return "";
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0)
+    crypto_hash_sha256_update(&st, reinterpret_cast<unsigned char*>(buf), static_cast<unsigned long long>(in.gcount()));
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&st, out);
+  std::ostringstream hex;
+  for (unsigned char c : out) hex << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(c);
+  return hex.str();
+}
+
+}  // namespace hearth

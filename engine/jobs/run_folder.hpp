@@ -1,0 +1,57 @@
+// A run's folder: runs/<job name>/<timestamp>/ with the resolved job, run.json, metrics.csv,
+// TensorBoard events, the log and checkpoints/{last,best}.pt.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace hearth {
+
+namespace fs = std::filesystem;
+
+/// Writes `text` to `path` through a temporary file and a rename.
+void write_file_atomically(const fs::path& path, const std::string& text);
+
+class RunFolder {
+ public:
+  /// Makes a new, uniquely named run folder; throws Error naming the folder when it cannot.
+  static RunFolder create(const fs::path& runs_root, const std::string& job_name);
+  /// Opens an existing run (for resume); throws UsageError when it is not one.
+  static RunFolder open(const fs::path& dir);
+
+  const fs::path& path() const { return path_; }
+  fs::path checkpoint(const std::string& which) const { return path_ / "checkpoints" / (which + ".pt"); }
+  nlohmann::json& info() { return info_; }
+  /// Rewrites run.json atomically.
+  void save_info() const;
+
+ private:
+  fs::path path_;
+  nlohmann::json info_ = nlohmann::json::object();
+};
+
+/// metrics.csv: one row per epoch, flushed after each. On resume, rows after the checkpoint's
+/// epoch are dropped first, so the file always matches the checkpoint it continues from.
+class MetricsCsv {
+ public:
+  MetricsCsv(const fs::path& file, std::vector<std::string> columns, int64_t keep_epochs_through = -1);
+  void row(const std::vector<double>& values);
+  const std::vector<std::string>& columns() const { return columns_; }
+
+ private:
+  fs::path file_;
+  std::vector<std::string> columns_;
+  std::ofstream out_;
+};
+
+/// "2026-11-21T22:05:03Z"
+std::string utc_timestamp();
+
+/// SHA-256 of a file as hex (libsodium); "" when unreadable.
+std::string sha256_file(const fs::path& file);
+
+}  // namespace hearth

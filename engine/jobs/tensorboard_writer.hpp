@@ -1,0 +1,30 @@
+// TensorBoard event files written directly: TFRecord framing (length, masked CRC-32C of the
+// length, payload, masked CRC-32C of the payload) around hand-encoded Event/Summary protobufs.
+// Only scalars: that is all Hearth logs, and it keeps protobuf out of the build.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace hearth {
+
+/// CRC-32C (Castagnoli). No Debian package offers it as a library; it is a table and a loop.
+uint32_t crc32c(const void* data, size_t size);
+
+class TensorBoardWriter {
+ public:
+  /// Opens (appends to) events.out.tfevents.<time>.hearth in `folder`; writes the version event.
+  explicit TensorBoardWriter(const std::filesystem::path& folder);
+  void scalar(const std::string& tag, double value, int64_t step);
+  void flush() { out_.flush(); }
+  const std::filesystem::path& file() const { return file_; }
+
+ private:
+  void record(const std::string& payload);
+  std::filesystem::path file_;
+  std::ofstream out_;
+};
+
+}  // namespace hearth

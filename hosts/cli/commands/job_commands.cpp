@@ -1,0 +1,85 @@
+// `hearth run`, `hearth check`, `hearth resume`: parsed here, carried out by libhearth_jobs.so,
+// which is opened only now so that the other commands never pay for loading LibTorch.
+#include <dlfcn.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli_context.hpp"
+#include "commands/commands.hpp"
+#include "engine/core/error.hpp"
+
+namespace hearth::cli {
+namespace {
+
+struct JobOptions {
+  DiscoveryFlags discovery;
+  std::string job;
+  std::string run;
+  std::vector<std::string> sets;
+  std::string runs_dir;
+};
+
+std::string command_line(int argc, char** argv) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) out += (i ? " " : "") + std::string(argv[i]);
+  return out;
+}
+
+int call_jobs_library(const nlohmann::json& request) {
+  fs::path lib = install_layout().prefix / "lib" / "hearth" / "libhearth_jobs.so";
+  if (const char* env = std::getenv("HEARTH_JOBS_LIBRARY"); env && *env) lib = env;
+  void* handle = ::dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr)
+    throw Error("cannot load " + lib.string() + " (" + ::dlerror() + "); reinstall Hearth");
+  using Main = int (*)(const char*);
+  auto main = reinterpret_cast<Main>(::dlsym(handle, "hearth_jobs_main"));
+  if (main == nullptr) throw Error(lib.string() + " has no hearth_jobs_main; reinstall Hearth");
+  return main(request.dump().c_str());
+}
+
+nlohmann::json base_request(const char* command, const JobOptions& o, const std::string& cmdline) {
+  DiscoveryOptions d = o.discovery.options();
+  nlohmann::json paths = nlohmann::json::array();
+  for (const auto& p : d.roots.plugin_paths) paths.push_back(fs::absolute(p).string());
+  return {{"command", command},
+          {"plugin_paths", paths},
+          {"builtin_folder", d.roots.builtin_folder.string()},
+          {"no_builtins", o.discovery.no_builtins},
+          {"rescan", o.discovery.rescan},
+          {"command_line", cmdline}};
+}
+
+}  // namespace
+
+void setup_job_commands(CLI::App& app, int argc, char** argv, int& exit_code) {
+  std::string cmdline = command_line(argc, argv);
+  for (const char* name : {"run", "check"}) {
+    auto o = std::make_shared<JobOptions>();
+    bool run = std::string(name) == "run";
+    CLI::App* cmd = app.add_subcommand(name, run ? "Validate a job, then train it into a new run folder"
+                                                 : "Validate a job against every plugin's schema; run nothing");
+    cmd->add_option("job", o->job, "Job script (TOML)")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--set", o->sets, "Override a value: section.key=value (repeatable)");
+    if (run) cmd->add_option("--runs-dir", o->runs_dir, "Folder of the runs (default: [job] runs, next to the job)");
+    o->discovery.add_to(*cmd);
+    cmd->callback([o, name, cmdline, &exit_code]() {
+      nlohmann::json request = base_request(name, *o, cmdline);
+      request["job"] = fs::absolute(o->job).string();
+      request["sets"] = o->sets;
+      if (!o->runs_dir.empty()) request["runs_dir"] = fs::absolute(o->runs_dir).string();
+      exit_code = call_jobs_library(request);
+    });
+  }
+  auto o = std::make_shared<JobOptions>();
+  CLI::App* resume = app.add_subcommand("resume", "Continue an interrupted or crashed run from its last checkpoint");
+  resume->add_option("run", o->run, "Run folder (runs/<job>/<timestamp>)")->required()->check(CLI::ExistingDirectory);
+  o->discovery.add_to(*resume);
+  resume->callback([o, cmdline, &exit_code]() {
+    nlohmann::json request = base_request("resume", *o, cmdline);
+    request["run"] = fs::absolute(o->run).string();
+    exit_code = call_jobs_library(request);
+  });
+}
+
+}  // namespace hearth::cli

@@ -1,0 +1,171 @@
+// libhearth_jobs.so: the commands that need LibTorch in-process (run, check, resume). `hearth`
+// itself stays torch-free and opens this library only for them (see docs/architecture.md).
+// The boundary is one C function taking a JSON request, so no C++ type crosses it.
+#include <signal.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "engine/core/category.hpp"
+#include "engine/core/error.hpp"
+#include "engine/core/host_facts.hpp"
+#include "engine/jobs/job.hpp"
+#include "engine/jobs/trainer.hpp"
+
+namespace hearth {
+namespace {
+
+using nlohmann::json;
+
+DiscoveryOptions discovery_from(const json& request, const std::optional<fs::path>& job_folder) {
+  DiscoveryOptions o;
+  for (const auto& p : request.value("plugin_paths", json::array())) o.roots.plugin_paths.emplace_back(p.get<std::string>());
+  o.roots.job_folder = job_folder;
+  if (!request.value("no_builtins", false)) o.roots.builtin_folder = request.value("builtin_folder", std::string());
+  o.rescan = request.value("rescan", false);
+  return o;
+}
+
+json plugin_list(const Job& job) {
+  json out = json::array();
+  std::vector<const ModuleSpec*> specs = {&job.dataset, &job.model, &job.optimizer};
+  for (const auto& l : job.losses) specs.push_back(&l);
+  for (const auto& m : job.metrics) specs.push_back(&m);
+  if (job.scheduler) specs.push_back(&*job.scheduler);
+  for (const ModuleSpec* s : specs)
+    out.push_back({{"table", s->table},
+                   {"category", category_name(s->entry->info.category)},
+                   {"module", s->entry->info.name},
+                   {"pack", s->entry->pack},
+                   {"version", s->entry->pack_version},
+                   {"file", s->entry->file.string()},
+                   {"sha256", sha256_file(s->entry->file)}});
+  return out;
+}
+
+/// Mirrors the log into the run's hearth.log for as long as it lives.
+class RunLog {
+ public:
+  explicit RunLog(const fs::path& file) {
+    sink_ = std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string());
+    sink_->set_pattern("%Y-%m-%d %H:%M:%S.%e %l: %v");
+    spdlog::default_logger()->sinks().push_back(sink_);
+  }
+  ~RunLog() {
+    auto& sinks = spdlog::default_logger()->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+  }
+
+ private:
+  spdlog::sink_ptr sink_;
+};
+
+/// SIGINT asks the trainer to stop after the batch; a second one ends the process.
+class InterruptScope {
+ public:
+  InterruptScope() {
+    interrupt_requested() = false;
+    struct sigaction sa {};
+    sa.sa_handler = [](int) {
+      if (interrupt_requested().exchange(true)) ::_exit(130);
+    };
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, &previous_);
+  }
+  ~InterruptScope() { ::sigaction(SIGINT, &previous_, nullptr); }
+
+ private:
+  struct sigaction previous_ {};
+};
+
+int finish(TrainOutcome outcome, const RunFolder& run) {
+  switch (outcome) {
+    case TrainOutcome::interrupted:
+      std::cerr << "interrupted: `last` holds the progress; continue with `hearth resume " << run.path().string() << "`\n";
+      return 130;
+    case TrainOutcome::stopped_early:
+    case TrainOutcome::completed:
+      std::cout << "run finished: " << run.path().string() << "\n";
+      return 0;
+  }
+  return 0;
+}
+
+int run_job(const json& request) {
+  fs::path job_file = fs::absolute(request.at("job").get<std::string>());
+  PluginRegistry reg = PluginRegistry::discover(discovery_from(request, job_file.parent_path()));
+  Job job = load_job(job_file, request.value("sets", std::vector<std::string>{}), reg);
+  if (request.at("command") == "check") {
+    std::cout << job_file.string() << ": OK: dataset " << job.dataset.entry->info.name << ", model "
+              << job.model.entry->info.name << ", " << job.losses.size() << " loss(es), " << job.metrics.size()
+              << " metric(s), optimizer " << job.optimizer.entry->info.name
+              << (job.scheduler ? ", scheduler " + job.scheduler->entry->info.name : std::string()) << "\n";
+    return 0;
+  }
+  fs::path runs_root = request.value("runs_dir", std::string());
+  if (runs_root.empty()) runs_root = job_file.parent_path() / string_of(job.job, "runs");
+  RunFolder run = RunFolder::create(runs_root, job.name());
+  write_file_atomically(run.path() / "job.toml", job.resolved_toml());
+  std::error_code ec;
+  fs::copy_file(job_file, run.path() / "job.source.toml", ec);
+  const HostFacts& host = host_facts();
+  run.info() = {{"status", "created"},
+                {"job", job.name()},
+                {"job_file", job_file.string()},
+                {"job_folder", job_file.parent_path().string()},
+                {"plugin_paths", request.value("plugin_paths", json::array())},
+                {"command_line", request.value("command_line", std::string())},
+                {"created", utc_timestamp()},
+                {"host", {{"hearth", host.hearth_version}, {"abi", std::to_string(host.abi_major) + "." + std::to_string(host.abi_minor)}, {"torch", host.torch_version}}},
+                {"device", resolve_device(string_of(job.job, "device"))},
+                {"plugins", plugin_list(job)}};
+  run.save_info();
+  RunLog log(run.path() / "hearth.log");
+  spdlog::info("run {} ({})", run.path().string(), request.value("command_line", std::string()));
+  InterruptScope interrupts;
+  return finish(train(job, run, std::nullopt), run);
+}
+
+int resume_run(const json& request) {
+  RunFolder run = RunFolder::open(request.at("run").get<std::string>());
+  std::string status = run.info().value("status", "");
+  if (status == "completed" || status == "stopped_early") {
+    std::cout << "run " << run.path().string() << " is already " << status << "; nothing to resume\n";
+    return 0;
+  }
+  json req = request;
+  if (!req.contains("plugin_paths") || req["plugin_paths"].empty()) req["plugin_paths"] = run.info().value("plugin_paths", json::array());
+  fs::path job_folder = run.info().value("job_folder", run.path().string());
+  PluginRegistry reg = PluginRegistry::discover(discovery_from(req, job_folder));
+  Job job = load_job(run.path() / "job.toml", {}, reg);
+  CheckpointState state = load_checkpoint(run.checkpoint("last"));
+  RunLog log(run.path() / "hearth.log");
+  spdlog::info("resume {} ({})", run.path().string(), request.value("command_line", std::string()));
+  run.info()["resumed"] = run.info().value("resumed", json::array());
+  run.info()["resumed"].push_back(utc_timestamp());
+  InterruptScope interrupts;
+  return finish(train(job, run, state), run);
+}
+
+}  // namespace
+}  // namespace hearth
+
+extern "C" __attribute__((visibility("default"))) int hearth_jobs_main(const char* request_json) {
+  try {
+    auto request = nlohmann::json::parse(request_json);
+    std::string command = request.at("command");
+    if (command == "resume") return hearth::resume_run(request);
+    return hearth::run_job(request);
+  } catch (const hearth::UsageError& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return 1;
+  } catch (...) {
+    std::cerr << "error: unknown failure\n";
+    return 1;
+  }
+}
