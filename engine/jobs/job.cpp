@@ -178,7 +178,7 @@ void apply_set(toml::table& doc, const std::string& assignment) {
   std::vector<std::string> parts;
   std::stringstream ss(path);
   for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
-  if (parts.size() < 2) throw UsageError("--set '" + assignment + "': name a section and a key, e.g. train.epochs=3");
+  if (parts.empty()) throw UsageError("--set '" + assignment + "': name a section and a key, e.g. train.epochs=3");
   toml::node* node = &doc;
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     if (auto* t = node->as_table()) {
@@ -197,15 +197,21 @@ void apply_set(toml::table& doc, const std::string& assignment) {
       throw UsageError("--set '" + assignment + "': '" + parts[i] + "' is not a table");
     }
   }
-  toml::table* target = node->as_table();
-  if (!target) throw UsageError("--set '" + assignment + "': its parent is not a table");
   toml::table parsed;
   try {
     parsed = toml::parse("v = " + text);
   } catch (const toml::parse_error&) {
     parsed.insert("v", text);  // a bare word is a string: --set model.activation=tanh
   }
-  target->insert_or_assign(parts.back(), *parsed.get("v"));
+  if (auto* t = node->as_table()) {
+    t->insert_or_assign(parts.back(), *parsed.get("v"));  // a whole section too: --set "model={plugin='cnn'}"
+  } else if (auto* a = node->as_array()) {
+    size_t index = std::stoul(parts.back());
+    if (index >= a->size()) throw UsageError("--set '" + assignment + "': the job has no entry " + parts.back());
+    a->replace(a->begin() + static_cast<std::ptrdiff_t>(index), *parsed.get("v"));
+  } else {
+    throw UsageError("--set '" + assignment + "': its parent is not a table");
+  }
 }
 
 void append_table(std::ostringstream& os, const std::string& header, const ModuleSpec* spec, const ParamValues* host) {

@@ -102,14 +102,16 @@ MetricsCsv::MetricsCsv(const fs::path& file, std::vector<std::string> columns, i
   if (!out_) throw Error("cannot append to " + file_.string());
 }
 
-void MetricsCsv::row(const std::vector<double>& values) {
+void MetricsCsv::row(const std::vector<std::optional<double>>& values) {
   std::ostringstream os;
   os.precision(9);
   for (size_t i = 0; i < values.size(); ++i) {
     if (i) os << ',';
-    if (std::isnan(values[i])) continue;  // an empty cell: not measured this epoch
-    if (i == 0 || columns_[i] == "step") os << static_cast<int64_t>(values[i]);
-    else os << values[i];
+    if (!values[i]) continue;
+    double v = *values[i];
+    if (std::isnan(v)) os << "nan";
+    else if (columns_[i] == "epoch" || columns_[i] == "step" || columns_[i] == "skipped_steps") os << static_cast<int64_t>(v);
+    else os << v;
   }
   out_ << os.str() << '\n';
   out_.flush();

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,8 @@ class RunFolder {
 class MetricsCsv {
  public:
   MetricsCsv(const fs::path& file, std::vector<std::string> columns, int64_t keep_epochs_through = -1);
-  void row(const std::vector<double>& values);
+  /// One row; nullopt is an empty cell (not measured this epoch), NaN is written as nan.
+  void row(const std::vector<std::optional<double>>& values);
   const std::vector<std::string>& columns() const { return columns_; }
 
  private:

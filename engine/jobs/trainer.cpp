@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <memory>
 
 #include "engine/core/error.hpp"
@@ -182,7 +183,11 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
     m.model->load_state(state.model);
     m.optimizer->load_state(state.optimizer);
     if (m.scheduler && !state.scheduler.empty()) m.scheduler->load_state(state.scheduler);
-    if (state.rng.defined() && state.rng.numel() > 0) at::detail::getDefaultCPUGenerator().set_state(state.rng);
+    if (state.rng.defined() && state.rng.numel() > 0) {
+      at::Generator gen = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_state(state.rng);
+    }
     spdlog::info("resuming {} at epoch {} (step {}, batch {} of that epoch)", run.path().string(), state.epoch + 1,
                  state.step, state.batch_in_epoch);
   }
@@ -237,7 +242,12 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
       }
       double total_value = total.item<double>();
       if (!std::isfinite(total_value)) {
-        if (!training || !skip_nan)
+        if (!training && skip_nan) {  // recorded as nan; the policy already lets the run go on
+          total_sum = NAN;
+          ++batches_done;
+          continue;
+        }
+        if (!skip_nan)
           throw Error("the loss is " + std::string(std::isnan(total_value) ? "NaN" : "infinite") + " at epoch " +
                       std::to_string(epoch + 1) + ", " + split + " batch " + std::to_string(batches_done + 1) +
                       " (step " + std::to_string(state.step) +
@@ -334,8 +344,8 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
         m.scheduler->step_and_apply(*m.optimizer, it != row.end() ? std::optional<double>(it->second) : std::nullopt);
       }
 
-      std::vector<double> values;
-      for (const std::string& c : columns) values.push_back(row.count(c) ? row[c] : NAN);
+      std::vector<std::optional<double>> values;
+      for (const std::string& c : columns) values.push_back(row.count(c) ? std::optional<double>(row[c]) : std::nullopt);
       csv.row(values);
       for (const auto& [k, v] : row) {
         if (k == "epoch" || k == "step" || !std::isfinite(v)) continue;

@@ -1,5 +1,6 @@
 #include "engine/params/param_values.hpp"
 
+#include <cstdlib>
 #include <sstream>
 
 #include "engine/params/param_resolver.hpp"
@@ -27,10 +28,15 @@ std::string quote(const std::string& s) {
 }
 
 std::string number_text(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  std::string s = os.str();
+  // The shortest text that reads back as the same double: 0.2, not 0.20000000000000001.
+  std::string s;
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::ostringstream os;
+    os.precision(precision);
+    os << v;
+    s = os.str();
+    if (std::strtod(s.c_str(), nullptr) == v) break;
+  }
   if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
   return s;
 }

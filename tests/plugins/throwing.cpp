@@ -24,8 +24,31 @@ class ThrowingModel : public hearth::Model {
   hearth::TensorList forward(const hearth::TensorList&) override { throw 42; }  // not even a std::exception
 };
 
+/// A working linear model whose forward fails after `calls` calls: a plugin that breaks mid-run.
+class FailsAfter : public hearth::Model {
+ public:
+  static hearth::Schema schema() {
+    return {hearth::Param::integer("calls", 10).min(0).doc("Forward calls that succeed"),
+            hearth::Param::integer("in_features", 8).min(1).doc("Input width"),
+            hearth::Param::integer("out_features", 3).min(1).doc("Output width")};
+  }
+  explicit FailsAfter(const hearth::Params& p) : calls_(p.get<int64_t>("calls")) {
+    linear_ = register_module("linear", torch::nn::Linear(p.get<int64_t>("in_features"), p.get<int64_t>("out_features")));
+  }
+  hearth::TensorList forward(const hearth::TensorList& inputs) override {
+    if (++count_ > calls_) throw std::runtime_error("planned failure at forward call " + std::to_string(count_));
+    return {linear_->forward(inputs.at(0).flatten(1))};
+  }
+
+ private:
+  int64_t calls_;
+  int64_t count_ = 0;
+  torch::nn::Linear linear_{nullptr};
+};
+
 }  // namespace
 
+HEARTH_REGISTER(FailsAfter, "fails_after", "A model whose forward fails after some calls", "For tests.")
 HEARTH_REGISTER(AlwaysThrows, "always_throws", "A metric that throws everywhere", "For tests.")
 HEARTH_REGISTER(ThrowsOnCreate, "throws_on_create", "A loss whose constructor throws", "For tests.")
 HEARTH_REGISTER(ThrowingModel, "throwing_model", "A model whose forward throws an int", "For tests.")

@@ -115,8 +115,21 @@ class TorchOptimizerModule : public Optimizer {
   size_t group_count() const override { return bound().param_groups().size(); }
   double lr(size_t group) const override { return bound().param_groups().at(group).options().get_lr(); }
   void set_lr(size_t group, double lr) override { bound().param_groups().at(group).options().set_lr(lr); }
-  void save(torch::serialize::OutputArchive& archive) const override { bound().save(archive); }
-  void load(torch::serialize::InputArchive& archive) override { bound().load(archive); }
+  // LibTorch's Optimizer::load restores per-parameter state but not the groups' options, so a
+  // scheduled learning rate would silently fall back to its initial value: keep the rates too.
+  void save(torch::serialize::OutputArchive& archive) const override {
+    bound().save(archive);
+    std::vector<double> lrs;
+    for (size_t g = 0; g < group_count(); ++g) lrs.push_back(lr(g));
+    archive.write("hearth_lrs", torch::tensor(lrs, torch::kFloat64));
+  }
+  void load(torch::serialize::InputArchive& archive) override {
+    bound().load(archive);
+    torch::Tensor lrs;
+    if (archive.try_read("hearth_lrs", lrs))
+      for (int64_t g = 0; g < lrs.numel() && static_cast<size_t>(g) < group_count(); ++g)
+        set_lr(static_cast<size_t>(g), lrs[g].item<double>());
+  }
 
  protected:
   virtual std::unique_ptr<TorchOptimizer> make(const TensorList& parameters) = 0;

@@ -1,0 +1,297 @@
+// `hearth run`, `check` and `resume` end to end: validation, reproducibility, exact resume after
+// SIGKILL and SIGINT, the NaN policy, broken checkpoints, failing writes and failing plugins.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <thread>
+
+#include "engine/jobs/checkpoint.hpp"
+#include "engine/jobs/tensorboard_writer.hpp"
+#include "unit/test_support.hpp"
+
+using namespace hearth;
+using namespace hearth::test;
+
+namespace {
+
+const std::string kJob = std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/random-smoke.toml";
+
+/// The one run folder under `runs` (runs/<job>/<timestamp>).
+fs::path only_run(const fs::path& runs) {
+  std::vector<fs::path> found;
+  for (auto& job : fs::directory_iterator(runs))
+    for (auto& run : fs::directory_iterator(job.path())) found.push_back(run.path());
+  REQUIRE(found.size() == 1);
+  return found[0];
+}
+
+nlohmann::json run_info(const fs::path& run) { return nlohmann::json::parse(read_text(run / "run.json")); }
+
+void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::trunc) << text; }
+
+size_t csv_rows(const fs::path& csv) {
+  std::string t = read_text(csv);
+  return t.empty() ? 0 : static_cast<size_t>(std::count(t.begin(), t.end(), '\n')) - 1;
+}
+
+/// A job slow enough to be stopped part-way: several seconds of small batches.
+std::string slow_job_sets() {
+  return " --set dataset.train_samples=24000 --set dataset.batch_size=16 --set train.epochs=5"
+         " --set 'model.hidden=[64, 64]'";
+}
+
+}  // namespace
+
+TEST_CASE("hearth check lists every problem of a job with file line and column", "[jobs][validation]") {
+  TempDir dir, cache;
+  fs::path job = dir / "bad.toml";
+  write(job,
+        "[job]\nseed = \"one\"\n\n"
+        "[dataset]\nplugin = \"random\"\nbatch_sise = 8\n\n"
+        "[model]\nplugin = \"mlpp\"\n\n"
+        "[[losses]]\nplugin = \"cross_entropy\"\nlabel_smoothing = 2.0\n\n"
+        "[optimiser]\nplugin = \"sgd\"\n");
+  CommandResult r = run_hearth("check " + job.string(), cache.path());
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains("bad.toml:2:8: [job]"));
+  CHECK_THAT(r.output, Catch::Contains("'seed' must be an integer, not a string"));
+  CHECK_THAT(r.output, Catch::Contains("bad.toml:6:1: [dataset] dataset 'random': unknown key 'batch_sise' (did you mean 'batch_size'?)"));
+  CHECK_THAT(r.output, Catch::Contains("bad.toml:9:10: [model] no model named 'mlpp'; did you mean 'mlp'?"));
+  CHECK_THAT(r.output, Catch::Contains("'label_smoothing' = 2 is above the maximum 1"));
+  CHECK_THAT(r.output, Catch::Contains("unknown section [optimiser] (did you mean 'optimizer'?)"));
+  CHECK_THAT(r.output, Catch::Contains("the job has no [optimizer] table"));
+
+  CommandResult good = run_hearth("check " + kJob, cache.path());
+  CHECK(good.exit_code == 0);
+  CHECK_THAT(good.output, Catch::Contains("OK: dataset random, model mlp"));
+  CHECK(run_hearth("check " + kJob + " --set train.epochs=-1", cache.path()).exit_code == 2);
+  CHECK(run_hearth("check " + kJob + " --set nonsense", cache.path()).exit_code == 2);
+}
+
+TEST_CASE("a missing data file and a shape mismatch fail with the plugin and what to do", "[jobs][validation]") {
+  TempDir runs, cache;
+  CommandResult missing = run_hearth(
+      "run " + kJob + " --runs-dir " + runs.path().string() + " --set dataset.plugin=idx --set dataset.folder=/nonexistent"
+      " --set dataset.train_samples=1",
+      cache.path());
+  CHECK(missing.exit_code == 2);  // train_samples is not a key of idx: caught before anything runs
+  CommandResult no_data = run_hearth("run " + std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/fashion-mnist-mlp.toml --runs-dir " +
+                                         runs.path().string() + " --set dataset.folder=/nonexistent",
+                                     cache.path());
+  CHECK(no_data.exit_code == 1);
+  CHECK_THAT(no_data.output, Catch::Contains("dataset 'idx': create failed: IDX file /nonexistent/train-images-idx3-ubyte.gz does not exist"));
+
+  TempDir runs2;
+  CommandResult shape = run_hearth("run " + kJob + " --runs-dir " + runs2.path().string() + " --set model.in_features=5",
+                                   cache.path());
+  CHECK(shape.exit_code == 1);
+  CHECK_THAT(shape.output, Catch::Contains("model 'mlp': forward failed: mlp expects inputs of 5 features per sample"));
+  CHECK(run_info(only_run(runs2.path()))["status"] == "failed");
+}
+
+TEST_CASE("a run writes its folder and one seed gives identical metrics.csv", "[jobs][reproducible]") {
+  TempDir a, b, c, cache;
+  REQUIRE(run_hearth("run " + kJob + " --runs-dir " + a.path().string(), cache.path()).exit_code == 0);
+  REQUIRE(run_hearth("run " + kJob + " --runs-dir " + b.path().string(), cache.path()).exit_code == 0);
+  REQUIRE(run_hearth("run " + kJob + " --runs-dir " + c.path().string() + " --set job.seed=8", cache.path()).exit_code == 0);
+  fs::path ra = only_run(a.path()), rb = only_run(b.path()), rc = only_run(c.path());
+  for (const char* f : {"job.toml", "job.source.toml", "run.json", "metrics.csv", "hearth.log", "checkpoints/last.pt",
+                        "checkpoints/best.pt"})
+    CHECK(fs::exists(ra / f));
+  CHECK(csv_rows(ra / "metrics.csv") == 6);
+  CHECK(read_text(ra / "metrics.csv") == read_text(rb / "metrics.csv"));
+  CHECK(read_text(ra / "metrics.csv") != read_text(rc / "metrics.csv"));
+  auto info = run_info(ra);
+  CHECK(info["status"] == "completed");
+  CHECK(info["epochs_done"] == 6);
+  CHECK(info["best"]["monitor"] == "valid.accuracy");
+  CHECK(info["timing"].size() == 6);
+  CHECK(info["timing"][0].contains("data_wait_seconds"));
+  CHECK(info["plugins"][0]["sha256"].get<std::string>().size() == 64);
+  CHECK_THAT(read_text(ra / "job.toml"), Catch::Contains("plugin = \"builtin:mlp\""));
+  CHECK(load_checkpoint(ra / "checkpoints/last.pt").model == load_checkpoint(rb / "checkpoints/last.pt").model);
+}
+
+TEST_CASE("TensorBoard events are framed records with valid masked CRC-32C", "[jobs][tensorboard]") {
+  CHECK(crc32c("123456789", 9) == 0xE3069283u);  // the CRC-32C check value
+  TempDir runs, cache;
+  REQUIRE(run_hearth("run " + kJob + " --runs-dir " + runs.path().string(), cache.path()).exit_code == 0);
+  fs::path events;
+  for (auto& e : fs::directory_iterator(only_run(runs.path())))
+    if (e.path().filename().string().rfind("events.out.tfevents.", 0) == 0) events = e.path();
+  REQUIRE(!events.empty());
+  std::string data = read_text(events);
+  auto masked = [](uint32_t c) { return ((c >> 15) | (c << 17)) + 0xa282ead8u; };
+  size_t at = 0, records = 0, accuracy_records = 0;
+  while (at < data.size()) {
+    REQUIRE(at + 12 <= data.size());
+    uint64_t len;
+    uint32_t len_crc, data_crc;
+    std::memcpy(&len, data.data() + at, 8);
+    std::memcpy(&len_crc, data.data() + at + 8, 4);
+    CHECK(len_crc == masked(crc32c(data.data() + at, 8)));
+    REQUIRE(at + 12 + len + 4 <= data.size());
+    std::memcpy(&data_crc, data.data() + at + 12 + len, 4);
+    CHECK(data_crc == masked(crc32c(data.data() + at + 12, len)));
+    std::string payload = data.substr(at + 12, len);
+    accuracy_records += payload.find("valid/accuracy") != std::string::npos;
+    at += 12 + len + 4;
+    ++records;
+  }
+  CHECK(accuracy_records == 6);
+  CHECK(records > 6 * 4);
+}
+
+TEST_CASE("a run killed with SIGKILL resumes to bitwise identical weights", "[jobs][resume]") {
+  TempDir whole, killed, cache;
+  REQUIRE(run_hearth("run " + kJob + " --runs-dir " + whole.path().string() + slow_job_sets(), cache.path()).exit_code == 0);
+
+  // Start the same run in the background and kill it once two epochs are written.
+  std::string pid_file = (killed / "pid").string();
+  CommandResult start = run_command("env NO_COLOR=1 HEARTH_CACHE_DIR='" + cache.path().string() + "' '" HEARTH_EXE "' run " +
+                                    kJob + " --runs-dir '" + (killed / "runs").string() + "'" + slow_job_sets() +
+                                    " > /dev/null 2>&1 & echo $! > '" + pid_file + "'");
+  REQUIRE(start.exit_code == 0);
+  fs::path run;
+  for (int i = 0; i < 3000; ++i) {  // up to 60 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (run.empty() && fs::exists(killed / "runs")) {
+      for (auto& j : fs::directory_iterator(killed / "runs"))
+        for (auto& r : fs::directory_iterator(j.path())) run = r.path();
+    }
+    if (!run.empty() && fs::exists(run / "metrics.csv") && csv_rows(run / "metrics.csv") >= 2) break;
+  }
+  REQUIRE(!run.empty());
+  REQUIRE(run_command("kill -9 $(cat '" + pid_file + "')").exit_code == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(run_info(run)["status"] == "running");  // it really died mid-run
+  REQUIRE(csv_rows(run / "metrics.csv") < 5);
+
+  CommandResult resumed = run_hearth("resume " + run.string(), cache.path());
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(run_info(run)["status"] == "completed");
+  fs::path reference = only_run(whole.path());
+  CHECK(read_text(run / "metrics.csv") == read_text(reference / "metrics.csv"));
+  CheckpointState a = load_checkpoint(reference / "checkpoints/last.pt");
+  CheckpointState b = load_checkpoint(run / "checkpoints/last.pt");
+  CHECK(a.model == b.model);
+  // (Optimizer archives name parameters by their address in memory, so those bytes differ between
+  // processes even when the state is the same; identical weights and metrics show it is.)
+  CHECK(a.step == b.step);
+}
+
+TEST_CASE("SIGINT stops after writing last and resume continues mid-epoch exactly", "[jobs][resume]") {
+  TempDir whole, stopped, cache;
+  REQUIRE(run_hearth("run " + kJob + " --runs-dir " + whole.path().string() + slow_job_sets(), cache.path()).exit_code == 0);
+  std::string pid_file = (stopped / "pid").string();
+  std::string out_file = (stopped / "out").string();
+  REQUIRE(run_command("env NO_COLOR=1 HEARTH_CACHE_DIR='" + cache.path().string() + "' '" HEARTH_EXE "' run " + kJob +
+                      " --runs-dir '" + (stopped / "runs").string() + "'" + slow_job_sets() + " > '" + out_file +
+                      "' 2>&1 & echo $! > '" + pid_file + "'")
+              .exit_code == 0);
+  fs::path run;
+  for (int i = 0; i < 3000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (run.empty() && fs::exists(stopped / "runs"))
+      for (auto& j : fs::directory_iterator(stopped / "runs"))
+        for (auto& r : fs::directory_iterator(j.path())) run = r.path();
+    if (!run.empty() && fs::exists(run / "metrics.csv") && csv_rows(run / "metrics.csv") >= 1) break;
+  }
+  REQUIRE(!run.empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // somewhere inside epoch 2
+  REQUIRE(run_command("kill -INT $(cat '" + pid_file + "')").exit_code == 0);
+  for (int i = 0; i < 500 && run_info(run)["status"] == "running"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(run_info(run)["status"] == "interrupted");
+  CHECK_THAT(read_text(out_file), Catch::Contains("hearth resume"));
+  CheckpointState at_stop = load_checkpoint(run / "checkpoints/last.pt");
+  CHECK(at_stop.epoch < 5);
+
+  REQUIRE(run_hearth("resume " + run.string(), cache.path()).exit_code == 0);
+  CheckpointState a = load_checkpoint(only_run(whole.path()) / "checkpoints/last.pt");
+  CheckpointState b = load_checkpoint(run / "checkpoints/last.pt");
+  CHECK(a.model == b.model);
+  CHECK(a.step == b.step);
+}
+
+TEST_CASE("the NaN policy stops with the epoch and step or skips and counts", "[jobs][nan]") {
+  TempDir runs, skip_runs, cache;
+  std::string blow_up = " --set optimizer.lr=1e30 --set optimizer.momentum=0.0";
+  CommandResult stop = run_hearth("run " + kJob + " --runs-dir " + runs.path().string() + blow_up, cache.path());
+  CHECK(stop.exit_code == 1);
+  CHECK_THAT(stop.output, Catch::Matches("(.|\n)*the loss is (NaN|infinite) at epoch 1, train batch [0-9]+ \\(step [0-9]+\\)(.|\n)*"));
+  CHECK(run_info(only_run(runs.path()))["status"] == "failed");
+
+  CommandResult skip = run_hearth(
+      "run " + kJob + " --runs-dir " + skip_runs.path().string() + blow_up + " --set train.nan_policy=skip", cache.path());
+  CHECK(skip.exit_code == 0);
+  std::string csv = read_text(only_run(skip_runs.path()) / "metrics.csv");
+  std::string last = csv.substr(csv.rfind('\n', csv.size() - 2) + 1);
+  CHECK(std::stoll(last.substr(last.rfind(',') + 1)) > 0);
+}
+
+TEST_CASE("a truncated checkpoint is refused clearly and a failed write keeps the old one", "[jobs][checkpoint]") {
+  TempDir runs, cache;
+  REQUIRE(run_hearth("run " + kJob + " --runs-dir " + runs.path().string() + " --set train.epochs=2", cache.path()).exit_code == 0);
+  fs::path run = only_run(runs.path());
+  // Pretend the run was cut short and was meant to go on for 4 epochs.
+  std::string job = read_text(run / "job.toml");
+  job.replace(job.find("epochs = 2"), 10, "epochs = 4");
+  write(run / "job.toml", job);
+  auto info = run_info(run);
+  info["status"] = "interrupted";
+  write(run / "run.json", info.dump());
+
+  // A write that fails (the temporary name is taken by a folder) leaves `last` as it was.
+  std::string before = read_text(run / "checkpoints/last.pt");
+  fs::create_directories(run / "checkpoints/last.pt.tmp/blocker");
+  CommandResult failed = run_hearth("resume " + run.string(), cache.path());
+  CHECK(failed.exit_code == 1);
+  CHECK_THAT(failed.output, Catch::Contains("cannot write checkpoint"));
+  CHECK_THAT(failed.output, Catch::Contains("the previous checkpoint is untouched"));
+  CHECK(read_text(run / "checkpoints/last.pt") == before);
+  fs::remove_all(run / "checkpoints/last.pt.tmp");
+
+  // A truncated one is refused with its name.
+  fs::resize_file(run / "checkpoints/last.pt", fs::file_size(run / "checkpoints/last.pt") / 2);
+  info["status"] = "interrupted";
+  write(run / "run.json", info.dump());
+  CommandResult corrupt = run_hearth("resume " + run.string(), cache.path());
+  CHECK(corrupt.exit_code == 1);
+  CHECK_THAT(corrupt.output, Catch::Contains("checkpoints/last.pt is truncated or corrupt"));
+  CHECK_THROWS_WITH(load_checkpoint(run / "checkpoints/best.pt.missing"), Catch::Contains("does not exist"));
+}
+
+TEST_CASE("an unwritable runs folder is a clear error", "[jobs][checkpoint]") {
+  TempDir dir, cache;
+  write(dir / "not-a-folder", "x");
+  CommandResult r = run_hearth("run " + kJob + " --runs-dir " + (dir / "not-a-folder").string(), cache.path());
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("cannot create the runs folder"));
+  CHECK_THAT(r.output, Catch::Contains("--runs-dir"));
+}
+
+TEST_CASE("a plugin that throws mid-epoch fails the run with its name and leaves last usable", "[jobs][broken]") {
+  TempDir runs, cache;
+  // 512 samples in batches of 32: 16 forward calls per epoch, plus 4 for validation.
+  CommandResult r = run_hearth("run " + kJob + " --runs-dir " + runs.path().string() + " --plugin-path " +
+                                   test_plugin_dir("throwing").string() +
+                                   " --set model.plugin=fails_after --set model.calls=30 --set 'model.hidden=[1]'",
+                               cache.path());
+  CHECK(r.exit_code == 2);  // hidden is not a key of fails_after
+  fs::remove_all(runs.path());
+  fs::create_directories(runs.path());
+  CommandResult fail = run_hearth("run " + kJob + " --runs-dir " + runs.path().string() + " --plugin-path " +
+                                      test_plugin_dir("throwing").string() +
+                                      " --set \"model={plugin='fails_after',calls=30}\"",
+                                  cache.path());
+  CHECK(fail.exit_code == 1);
+  CHECK_THAT(fail.output, Catch::Contains("libthrowing.so, model 'fails_after': forward failed: planned failure at forward call 31"));
+  fs::path run = only_run(runs.path());
+  auto info = run_info(run);
+  CHECK(info["status"] == "failed");
+  CHECK_THAT(info["error"].get<std::string>(), Catch::Contains("planned failure"));
+  CheckpointState last = load_checkpoint(run / "checkpoints/last.pt");
+  CHECK(last.epoch == 1);
+}
