@@ -59,6 +59,12 @@ fs::path builtin_library(const std::string& folder, const std::string& name) {
   return builtin_plugin_dir() / folder / ("libhearth_" + name + ".so");
 }
 
+size_t builtin_library_count() {
+  size_t n = 0;
+  for (auto& e : fs::recursive_directory_iterator(builtin_plugin_dir())) n += e.path().extension() == ".so";
+  return n;
+}
+
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream os;

@@ -48,6 +48,9 @@ DiscoveryOptions isolated_discovery(const fs::path& cache_dir, std::vector<fs::p
 /// Path of the built-in library offering category/name.
 fs::path builtin_library(const std::string& folder, const std::string& name);
 
+/// Number of libraries in the built-in pack (one module each).
+size_t builtin_library_count();
+
 /// Reads a whole file.
 std::string read_text(const fs::path& path);
 
