@@ -12,6 +12,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/jobs/data_loader.hpp"
+#include "engine/jobs/job_modules.hpp"
 #include "engine/jobs/progress.hpp"
 #include "engine/jobs/tensorboard_writer.hpp"
 #include "engine/runtime/modules/loss_module.hpp"
@@ -35,10 +36,6 @@ std::string resolve_device(const std::string& requested) {
 }
 
 namespace {
-
-ModuleRef ref_of(const ModuleSpec& spec) {
-  return load_module(spec.entry->file, spec.entry->info.category, spec.entry->info.name);
-}
 
 /// bf16 autocast for the forward pass, where LibTorch offers it.
 class AutocastScope {
@@ -70,38 +67,6 @@ std::vector<at::Tensor> to_device(const std::vector<at::Tensor>& v, const torch:
   return out;
 }
 
-const at::Tensor& pick(const std::vector<at::Tensor>& v, int64_t i, const std::string& what, const std::string& who) {
-  if (i < 0 || static_cast<size_t>(i) >= v.size())
-    throw UsageError(who + " reads " + what + " " + std::to_string(i) + " but there are only " + std::to_string(v.size()) +
-                     "; set its '" + (what == "output" ? "output" : "target") + "' key");
-  return v[static_cast<size_t>(i)];
-}
-
-struct Modules {
-  std::unique_ptr<DatasetModule> data;
-  std::unique_ptr<ModelModule> model;
-  std::vector<std::unique_ptr<LossModule>> losses;
-  std::vector<std::unique_ptr<MetricModule>> metrics;
-  std::unique_ptr<OptimizerModule> optimizer;
-  std::unique_ptr<SchedulerModule> scheduler;
-  std::vector<std::string> loss_names, metric_names;
-};
-
-std::vector<std::string> unique_names(const std::vector<ModuleSpec>& specs) {
-  std::vector<std::string> names;
-  std::map<std::string, int> seen;
-  for (const ModuleSpec& s : specs) {
-    int n = seen[s.entry->info.name]++;
-    names.push_back(s.entry->info.name + (n ? "_" + std::to_string(n) : ""));
-  }
-  return names;
-}
-
-/// One pass over a split: mean of each loss (weighted sum as "loss") and each metric.
-struct PassResult {
-  std::map<std::string, double> values;
-};
-
 }  // namespace
 
 TrainOutcome train(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume) {
@@ -110,19 +75,18 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
   torch::Device device(resolve_device(string_of(job.job, "device")));
   torch::manual_seed(seed);
 
-  Modules m;
-  m.data = std::make_unique<DatasetModule>(ref_of(job.dataset), job.dataset.params);
-  m.model = std::make_unique<ModelModule>(ref_of(job.model), job.model.params);
-  for (const ModuleSpec& l : job.losses) m.losses.push_back(std::make_unique<LossModule>(ref_of(l), l.params));
-  for (const ModuleSpec& s : job.metrics) m.metrics.push_back(std::make_unique<MetricModule>(ref_of(s), s.params));
-  m.loss_names = unique_names(job.losses);
-  m.metric_names = unique_names(job.metrics);
-  m.model->to_device(device.str());
-  m.optimizer = std::make_unique<OptimizerModule>(ref_of(job.optimizer), job.optimizer.params);
-  m.optimizer->bind(m.model->parameters());
+  JobModules m = make_job_modules(job, device.str());
+  auto optimizer = std::make_unique<OptimizerModule>(
+      load_module(job.optimizer.entry->file, HEARTH_CATEGORY_OPTIMIZER, job.optimizer.entry->info.name), job.optimizer.params);
+  optimizer->bind(m.model->parameters());
+  std::unique_ptr<SchedulerModule> scheduler;
   if (job.scheduler) {
-    m.scheduler = std::make_unique<SchedulerModule>(ref_of(*job.scheduler), job.scheduler->params);
-    m.scheduler->start(m.optimizer->lrs());
+    scheduler = std::make_unique<SchedulerModule>(
+        load_module(job.scheduler->entry->file, HEARTH_CATEGORY_SCHEDULER, job.scheduler->entry->info.name),
+        job.scheduler->params);
+    scheduler->start(optimizer->lrs());
+    // A schedule may begin below the base rate (warmup): the first batch must already see it.
+    for (size_t g = 0; g < optimizer->group_count(); ++g) optimizer->set_lr(g, scheduler->current_lr(g));
   }
   std::vector<at::Tensor> params = m.model->parameters();
 
@@ -181,8 +145,8 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
   if (resume) {
     state = *resume;
     m.model->load_state(state.model);
-    m.optimizer->load_state(state.optimizer);
-    if (m.scheduler && !state.scheduler.empty()) m.scheduler->load_state(state.scheduler);
+    optimizer->load_state(state.optimizer);
+    if (scheduler && !state.scheduler.empty()) scheduler->load_state(state.scheduler);
     if (state.rng.defined() && state.rng.numel() > 0) {
       at::Generator gen = at::detail::getDefaultCPUGenerator();
       std::lock_guard<std::mutex> lock(gen.mutex());
@@ -202,101 +166,74 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
 
   auto snapshot = [&](int64_t epoch_done, int64_t batch_in_epoch) {
     state.model = m.model->save_state();
-    state.optimizer = m.optimizer->save_state();
-    state.scheduler = m.scheduler ? m.scheduler->save_state() : std::string();
+    state.optimizer = optimizer->save_state();
+    state.scheduler = scheduler ? scheduler->save_state() : std::string();
     state.epoch = epoch_done;
     state.batch_in_epoch = batch_in_epoch;
     state.rng = at::detail::getDefaultCPUGenerator().get_state();
     save_checkpoint(run.checkpoint("last"), state);
   };
 
-  auto run_pass = [&](BatchLoader& loader, const std::string& split, bool training, int64_t epoch, int64_t skip,
-                      int64_t& batches_done) -> PassResult {
+  // One training epoch (or what is left of it after a mid-epoch interrupt).
+  auto train_epoch = [&](int64_t epoch, int64_t skip, int64_t& batches_done) {
     for (auto& metric : m.metrics) metric->reset();
     std::vector<double> loss_sums(m.losses.size(), 0.0);
     double total_sum = 0;
     int64_t samples = 0, micro = 0;
-    loader.start_epoch(epoch, skip);
+    train_loader.start_epoch(epoch, skip);
     batches_done = skip;
-    if (training) progress.start_epoch(epoch, loader.batch_count(), skip);
-    m.model->train(training);
-    std::unique_ptr<torch::NoGradGuard> no_grad;
-    if (!training) no_grad = std::make_unique<torch::NoGradGuard>();
-    while (auto batch = loader.next()) {
+    progress.start_epoch(epoch, train_loader.batch_count(), skip);
+    m.model->train(true);
+    while (auto batch = train_loader.next()) {
       std::vector<at::Tensor> inputs = to_device(batch->inputs, device), targets = to_device(batch->targets, device);
       std::vector<at::Tensor> outputs;
-      at::Tensor total;
-      std::vector<double> parts;
+      BatchLoss loss;
       {
         AutocastScope autocast(bf16, device);
         outputs = m.model->forward(inputs);
-        for (size_t i = 0; i < m.losses.size(); ++i) {
-          const ModuleSpec& spec = job.losses[i];
-          const std::string who = "[" + spec.table + "] " + spec.entry->info.name;
-          at::Tensor value = m.losses[i]->forward({pick(outputs, int_of(spec.host, "output"), "output", who)},
-                                                  {pick(targets, int_of(spec.host, "target"), "target", who)});
-          parts.push_back(value.item<double>());
-          at::Tensor weighted = value.to(at::kFloat) * float_of(spec.host, "weight");
-          total = total.defined() ? total + weighted : weighted;
-        }
+        loss = compute_losses(job, m, outputs, targets);
       }
-      double total_value = total.item<double>();
+      double total_value = loss.total.item<double>();
       if (!std::isfinite(total_value)) {
-        if (!training && skip_nan) {  // recorded as nan; the policy already lets the run go on
-          total_sum = NAN;
-          ++batches_done;
-          continue;
-        }
         if (!skip_nan)
           throw Error("the loss is " + std::string(std::isnan(total_value) ? "NaN" : "infinite") + " at epoch " +
-                      std::to_string(epoch + 1) + ", " + split + " batch " + std::to_string(batches_done + 1) +
-                      " (step " + std::to_string(state.step) +
+                      std::to_string(epoch + 1) + ", train batch " + std::to_string(batches_done + 1) + " (step " +
+                      std::to_string(state.step) +
                       "); lower the learning rate, clip gradients ([train] clip_norm) or set nan_policy = \"skip\"");
         ++state.skipped_steps;
-        m.optimizer->zero_grad();
+        optimizer->zero_grad();
         micro = 0;
         ++batches_done;
         continue;
       }
-      if (training) {
-        (total / static_cast<double>(accumulate)).backward();
-        ++micro;
-        bool last_batch = batches_done + 1 == loader.batch_count();
-        if (micro == accumulate || last_batch) {
-          if (clip_value > 0) torch::nn::utils::clip_grad_value_(params, clip_value);
-          if (clip_norm > 0) torch::nn::utils::clip_grad_norm_(params, clip_norm);
-          m.optimizer->step();
-          m.optimizer->zero_grad();
-          micro = 0;
-          ++state.step;
-          if (m.scheduler && m.scheduler->interval() == HEARTH_STEP_BATCH)
-            m.scheduler->step_and_apply(*m.optimizer, std::nullopt);
-        }
+      (loss.total / static_cast<double>(accumulate)).backward();
+      ++micro;
+      if (micro == accumulate || batches_done + 1 == train_loader.batch_count()) {
+        if (clip_value > 0) torch::nn::utils::clip_grad_value_(params, clip_value);
+        if (clip_norm > 0) torch::nn::utils::clip_grad_norm_(params, clip_norm);
+        optimizer->step();
+        optimizer->zero_grad();
+        micro = 0;
+        ++state.step;
+        if (scheduler && scheduler->interval() == HEARTH_STEP_BATCH) scheduler->step_and_apply(*optimizer, std::nullopt);
       }
-      for (size_t i = 0; i < m.metrics.size(); ++i) {
-        const ModuleSpec& spec = job.metrics[i];
-        const std::string who = "[" + spec.table + "] " + spec.entry->info.name;
-        m.metrics[i]->update({pick(outputs, int_of(spec.host, "output"), "output", who).detach().to(at::kFloat)},
-                             {pick(targets, int_of(spec.host, "target"), "target", who)});
-      }
-      for (size_t i = 0; i < parts.size(); ++i) loss_sums[i] += parts[i] * static_cast<double>(batch->size);
+      update_metrics(job, m, outputs, targets);
+      for (size_t i = 0; i < loss.parts.size(); ++i) loss_sums[i] += loss.parts[i] * static_cast<double>(batch->size);
       total_sum += total_value * static_cast<double>(batch->size);
       samples += batch->size;
       ++batches_done;
-      if (training) {
-        progress.batch(batch->size, total_value);
-        if (interrupt_requested()) break;
-        if (max_steps > 0 && state.step >= max_steps) break;
-      }
+      progress.batch(batch->size, total_value);
+      if (interrupt_requested()) break;
+      if (max_steps > 0 && state.step >= max_steps) break;
     }
-    if (training) progress.end_epoch();
-    PassResult r;
+    progress.end_epoch();
+    std::map<std::string, double> values;
     double n = static_cast<double>(std::max<int64_t>(samples, 1));
-    r.values[split + ".loss"] = samples ? total_sum / n : NAN;
+    values["train.loss"] = samples ? total_sum / n : NAN;
     for (size_t i = 0; i < m.losses.size() && m.losses.size() > 1; ++i)
-      r.values[split + "." + m.loss_names[i]] = samples ? loss_sums[i] / n : NAN;
-    for (size_t i = 0; i < m.metrics.size(); ++i) r.values[split + "." + m.metric_names[i]] = m.metrics[i]->compute();
-    return r;
+      values["train." + m.loss_names[i]] = samples ? loss_sums[i] / n : NAN;
+    for (size_t i = 0; i < m.metrics.size(); ++i) values["train." + m.metric_names[i]] = m.metrics[i]->compute();
+    return values;
   };
 
   TrainOutcome outcome = TrainOutcome::completed;
@@ -304,22 +241,25 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
   try {
     for (int64_t epoch = state.epoch; epoch < epochs; ++epoch) {
       auto t0 = std::chrono::steady_clock::now();
-      double lr = m.optimizer->lr(0);
+      double lr = optimizer->lr(0);
       int64_t skip = epoch == state.epoch ? state.batch_in_epoch : 0;
       int64_t batches_done = 0;
-      PassResult train_result = run_pass(train_loader, "train", true, epoch, skip, batches_done);
+      std::map<std::string, double> row = train_epoch(epoch, skip, batches_done);
       double data_wait = train_loader.wait_seconds();
       if (interrupt_requested() && batches_done < train_loader.batch_count()) {
         snapshot(epoch, batches_done);
         outcome = TrainOutcome::interrupted;
         break;
       }
-      std::map<std::string, double> row = train_result.values;
       bool last_epoch = epoch + 1 == epochs || (max_steps > 0 && state.step >= max_steps);
       if (valid_loader && ((epoch + 1) % validate_every == 0 || last_epoch)) {
-        int64_t ignored = 0;
-        PassResult v = run_pass(*valid_loader, "valid", false, epoch, 0, ignored);
-        row.insert(v.values.begin(), v.values.end());
+        std::map<std::string, double> v = evaluate_split(job, m, *valid_loader, "valid", device.str());
+        if (!skip_nan)
+          for (const auto& [k, value] : v)
+            if (std::isnan(value))
+              throw Error("the " + k + " is NaN after epoch " + std::to_string(epoch + 1) +
+                          "; lower the learning rate, clip gradients ([train] clip_norm) or set nan_policy = \"skip\"");
+        row.insert(v.begin(), v.end());
       }
       row["epoch"] = static_cast<double>(epoch + 1);
       row["step"] = static_cast<double>(state.step);
@@ -339,9 +279,9 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
           ++state.bad_epochs;
         }
       }
-      if (m.scheduler && m.scheduler->interval() == HEARTH_STEP_EPOCH) {
+      if (scheduler && scheduler->interval() == HEARTH_STEP_EPOCH) {
         auto it = row.find(monitor);
-        m.scheduler->step_and_apply(*m.optimizer, it != row.end() ? std::optional<double>(it->second) : std::nullopt);
+        scheduler->step_and_apply(*optimizer, it != row.end() ? std::optional<double>(it->second) : std::nullopt);
       }
 
       std::vector<std::optional<double>> values;

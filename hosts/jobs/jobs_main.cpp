@@ -5,13 +5,16 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "engine/core/category.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/host_facts.hpp"
+#include "engine/jobs/data_loader.hpp"
 #include "engine/jobs/job.hpp"
+#include "engine/jobs/job_modules.hpp"
 #include "engine/jobs/trainer.hpp"
 
 namespace hearth {
@@ -128,18 +131,23 @@ int run_job(const json& request) {
   return finish(train(job, run, std::nullopt), run);
 }
 
+/// A run, its job, and the registry the job's module entries point into (kept alive with them).
+struct OpenedRun {
+  std::unique_ptr<PluginRegistry> registry;
+  RunFolder run;
+  Job job;
+};
+OpenedRun open_run(const json& request);
+
 int resume_run(const json& request) {
-  RunFolder run = RunFolder::open(request.at("run").get<std::string>());
+  OpenedRun opened = open_run(request);
+  RunFolder& run = opened.run;
+  const Job& job = opened.job;
   std::string status = run.info().value("status", "");
   if (status == "completed" || status == "stopped_early") {
     std::cout << "run " << run.path().string() << " is already " << status << "; nothing to resume\n";
     return 0;
   }
-  json req = request;
-  if (!req.contains("plugin_paths") || req["plugin_paths"].empty()) req["plugin_paths"] = run.info().value("plugin_paths", json::array());
-  fs::path job_folder = run.info().value("job_folder", run.path().string());
-  PluginRegistry reg = PluginRegistry::discover(discovery_from(req, job_folder));
-  Job job = load_job(run.path() / "job.toml", {}, reg);
   CheckpointState state = load_checkpoint(run.checkpoint("last"));
   RunLog log(run.path() / "hearth.log");
   spdlog::info("resume {} ({})", run.path().string(), request.value("command_line", std::string()));
@@ -147,6 +155,51 @@ int resume_run(const json& request) {
   run.info()["resumed"].push_back(utc_timestamp());
   InterruptScope interrupts;
   return finish(train(job, run, state), run);
+}
+
+/// Opens a run and its job as it was resolved, finding plugins where the run found them.
+OpenedRun open_run(const json& request) {
+  OpenedRun o;
+  o.run = RunFolder::open(request.at("run").get<std::string>());
+  json req = request;
+  if (!req.contains("plugin_paths") || req["plugin_paths"].empty())
+    req["plugin_paths"] = o.run.info().value("plugin_paths", json::array());
+  fs::path job_folder = o.run.info().value("job_folder", o.run.path().string());
+  o.registry = std::make_unique<PluginRegistry>(PluginRegistry::discover(discovery_from(req, job_folder)));
+  o.job = load_job(o.run.path() / "job.toml", {}, *o.registry);
+  return o;
+}
+
+int eval_run(const json& request) {
+  OpenedRun opened = open_run(request);
+  RunFolder& run = opened.run;
+  const Job& job = opened.job;
+  std::string which = request.value("checkpoint", "best");
+  std::string split = request.value("split", "valid");
+  CheckpointState state = load_checkpoint(run.checkpoint(which));
+  std::string device = resolve_device(string_of(job.job, "device"));
+  torch::manual_seed(static_cast<uint64_t>(int_of(job.job, "seed")));
+  JobModules m = make_job_modules(job, device);
+  m.model->load_state(state.model);
+  SplitPlan plan(*m.data, float_of(job.dataset.host, "valid_fraction"), float_of(job.dataset.host, "subsample"),
+                 static_cast<uint64_t>(int_of(job.job, "seed")));
+  SplitName name = split == "test" ? SplitName::test : split == "train" ? SplitName::train : SplitName::valid;
+  if (plan.indices(name).empty())
+    throw UsageError("the run's dataset has no " + split + " split" +
+                     (name == SplitName::valid ? " (set [dataset] valid_fraction, or use --split test)" : ""));
+  BatchLoader loader(*m.data, plan.source(name), plan.indices(name), int_of(job.dataset.host, "batch_size"), false, 0,
+                     static_cast<int>(int_of(job.dataset.host, "workers")));
+  std::map<std::string, double> values = evaluate_split(job, m, loader, split, device);
+  json out = {{"checkpoint", which}, {"epoch", state.epoch}, {"split", split}, {"samples", plan.indices(name).size()},
+              {"evaluated", utc_timestamp()}};
+  std::cout << run.path().string() << "  checkpoint " << which << " (epoch " << state.epoch << "), " << split << " split, "
+            << plan.indices(name).size() << " samples\n";
+  for (const auto& [k, v] : values) {
+    out["values"][k] = v;
+    std::printf("  %-24s %.6g\n", k.c_str(), v);
+  }
+  write_file_atomically(run.path() / ("eval-" + split + "-" + which + ".json"), out.dump(2) + "\n");
+  return 0;
 }
 
 }  // namespace
@@ -157,6 +210,7 @@ extern "C" __attribute__((visibility("default"))) int hearth_jobs_main(const cha
     auto request = nlohmann::json::parse(request_json);
     std::string command = request.at("command");
     if (command == "resume") return hearth::resume_run(request);
+    if (command == "eval") return hearth::eval_run(request);
     return hearth::run_job(request);
   } catch (const hearth::UsageError& e) {
     std::cerr << "error: " << e.what() << '\n';

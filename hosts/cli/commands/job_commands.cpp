@@ -18,6 +18,8 @@ struct JobOptions {
   std::string run;
   std::vector<std::string> sets;
   std::string runs_dir;
+  std::string checkpoint = "best";
+  std::string split = "valid";
 };
 
 std::string command_line(int argc, char** argv) {
@@ -78,6 +80,20 @@ void setup_job_commands(CLI::App& app, int argc, char** argv, int& exit_code) {
   resume->callback([o, cmdline, &exit_code]() {
     nlohmann::json request = base_request("resume", *o, cmdline);
     request["run"] = fs::absolute(o->run).string();
+    exit_code = call_jobs_library(request);
+  });
+
+  auto e = std::make_shared<JobOptions>();
+  CLI::App* eval = app.add_subcommand("eval", "Score a run's checkpoint on a split with the job's losses and metrics");
+  eval->add_option("run", e->run, "Run folder")->required()->check(CLI::ExistingDirectory);
+  eval->add_option("--checkpoint", e->checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
+  eval->add_option("--split", e->split, "valid, test or train")->check(CLI::IsMember({"valid", "test", "train"}));
+  e->discovery.add_to(*eval);
+  eval->callback([e, cmdline, &exit_code]() {
+    nlohmann::json request = base_request("eval", *e, cmdline);
+    request["run"] = fs::absolute(e->run).string();
+    request["checkpoint"] = e->checkpoint;
+    request["split"] = e->split;
     exit_code = call_jobs_library(request);
   });
 }

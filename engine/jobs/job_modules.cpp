@@ -1,0 +1,101 @@
+#include "engine/jobs/job_modules.hpp"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "engine/core/error.hpp"
+
+namespace hearth {
+namespace {
+
+ModuleRef ref_of(const ModuleSpec& spec) {
+  return load_module(spec.entry->file, spec.entry->info.category, spec.entry->info.name);
+}
+
+std::vector<std::string> unique_names(const std::vector<ModuleSpec>& specs) {
+  std::vector<std::string> names;
+  std::map<std::string, int> seen;
+  for (const ModuleSpec& s : specs) {
+    int n = seen[s.entry->info.name]++;
+    names.push_back(s.entry->info.name + (n ? "_" + std::to_string(n) : ""));
+  }
+  return names;
+}
+
+const at::Tensor& pick(const std::vector<at::Tensor>& v, int64_t i, const char* what, const ModuleSpec& spec) {
+  if (i < 0 || static_cast<size_t>(i) >= v.size())
+    throw UsageError("[" + spec.table + "] " + spec.entry->info.name + " reads " + what + " " + std::to_string(i) +
+                     " but the " + (std::string(what) == "output" ? "model gives " : "dataset gives ") +
+                     std::to_string(v.size()) + "; set its '" + what + "' key");
+  return v[static_cast<size_t>(i)];
+}
+
+}  // namespace
+
+JobModules make_job_modules(const Job& job, const std::string& device) {
+  JobModules m;
+  m.data = std::make_unique<DatasetModule>(ref_of(job.dataset), job.dataset.params);
+  m.model = std::make_unique<ModelModule>(ref_of(job.model), job.model.params);
+  for (const ModuleSpec& l : job.losses) m.losses.push_back(std::make_unique<LossModule>(ref_of(l), l.params));
+  for (const ModuleSpec& s : job.metrics) m.metrics.push_back(std::make_unique<MetricModule>(ref_of(s), s.params));
+  m.loss_names = unique_names(job.losses);
+  m.metric_names = unique_names(job.metrics);
+  m.model->to_device(device);
+  return m;
+}
+
+BatchLoss compute_losses(const Job& job, JobModules& m, const std::vector<at::Tensor>& outputs,
+                         const std::vector<at::Tensor>& targets) {
+  BatchLoss r;
+  for (size_t i = 0; i < m.losses.size(); ++i) {
+    const ModuleSpec& spec = job.losses[i];
+    at::Tensor value = m.losses[i]->forward({pick(outputs, int_of(spec.host, "output"), "output", spec)},
+                                            {pick(targets, int_of(spec.host, "target"), "target", spec)});
+    r.parts.push_back(value.item<double>());
+    at::Tensor weighted = value.to(at::kFloat) * float_of(spec.host, "weight");
+    r.total = r.total.defined() ? r.total + weighted : weighted;
+  }
+  return r;
+}
+
+void update_metrics(const Job& job, JobModules& m, const std::vector<at::Tensor>& outputs,
+                    const std::vector<at::Tensor>& targets) {
+  for (size_t i = 0; i < m.metrics.size(); ++i) {
+    const ModuleSpec& spec = job.metrics[i];
+    m.metrics[i]->update({pick(outputs, int_of(spec.host, "output"), "output", spec).detach().to(at::kFloat)},
+                         {pick(targets, int_of(spec.host, "target"), "target", spec)});
+  }
+}
+
+std::map<std::string, double> evaluate_split(const Job& job, JobModules& m, BatchLoader& loader, const std::string& split,
+                                             const std::string& device) {
+  torch::NoGradGuard no_grad;
+  torch::Device dev(device);
+  m.model->train(false);
+  for (auto& metric : m.metrics) metric->reset();
+  std::vector<double> sums(m.losses.size(), 0.0);
+  double total = 0;
+  int64_t samples = 0;
+  loader.start_epoch(0);
+  while (auto batch = loader.next()) {
+    std::vector<at::Tensor> inputs, targets;
+    for (const auto& t : batch->inputs) inputs.push_back(t.to(dev));
+    for (const auto& t : batch->targets) targets.push_back(t.to(dev));
+    std::vector<at::Tensor> outputs = m.model->forward(inputs);
+    BatchLoss l = compute_losses(job, m, outputs, targets);
+    update_metrics(job, m, outputs, targets);
+    for (size_t i = 0; i < sums.size(); ++i) sums[i] += l.parts[i] * static_cast<double>(batch->size);
+    total += l.total.item<double>() * static_cast<double>(batch->size);
+    samples += batch->size;
+  }
+  std::map<std::string, double> out;
+  double n = static_cast<double>(std::max<int64_t>(samples, 1));
+  out[split + ".loss"] = samples ? total / n : NAN;
+  if (m.losses.size() > 1)
+    for (size_t i = 0; i < sums.size(); ++i) out[split + "." + m.loss_names[i]] = samples ? sums[i] / n : NAN;
+  for (size_t i = 0; i < m.metrics.size(); ++i) out[split + "." + m.metric_names[i]] = m.metrics[i]->compute();
+  return out;
+}
+
+}  // namespace hearth

@@ -1,0 +1,172 @@
+// `hearth runs [list|show RUN|rm RUN]`: the runs of a runs folder, from their run.json files.
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+#include <iomanip>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "cli_context.hpp"
+#include "commands/commands.hpp"
+#include "engine/core/error.hpp"
+#include "terminal.hpp"
+
+namespace hearth::cli {
+namespace {
+
+struct RunsOptions {
+  std::string runs_dir = "runs";
+  std::string run;
+  bool json = false;
+  bool force = false;
+};
+
+nlohmann::json read_info(const fs::path& run) {
+  std::ifstream in(run / "run.json");
+  if (!in) throw UsageError(run.string() + " is not a run folder (no run.json)");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    throw Error((run / "run.json").string() + " is unreadable: " + e.what());
+  }
+}
+
+/// Seconds between two "YYYY-mm-ddTHH:MM:SSZ" stamps, or -1.
+long long seconds_between(const std::string& from, const std::string& to) {
+  auto parse = [](const std::string& s) -> long long {
+    std::tm tm{};
+    std::istringstream is(s);
+    is >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+    return is.fail() ? -1 : static_cast<long long>(timegm(&tm));
+  };
+  long long a = parse(from), b = parse(to);
+  return a < 0 || b < 0 ? -1 : b - a;
+}
+
+std::string duration_text(long long s) {
+  if (s < 0) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+  return buf;
+}
+
+std::string best_text(const nlohmann::json& info) {
+  if (!info.contains("best")) return "-";
+  std::ostringstream os;
+  os.precision(5);
+  os << info["best"].value("monitor", "") << "=" << info["best"].value("value", 0.0) << " @" << info["best"].value("epoch", 0);
+  return os.str();
+}
+
+std::vector<fs::path> find_runs(const fs::path& root) {
+  std::vector<fs::path> runs;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) throw UsageError("no runs folder at " + root.string() + "; pass --runs-dir");
+  for (auto& job : fs::directory_iterator(root))
+    if (job.is_directory())
+      for (auto& run : fs::directory_iterator(job.path()))
+        if (fs::exists(run.path() / "run.json")) runs.push_back(run.path());
+  std::sort(runs.begin(), runs.end());
+  return runs;
+}
+
+void list_runs(const RunsOptions& o) {
+  std::vector<fs::path> runs = find_runs(o.runs_dir);
+  if (o.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const fs::path& r : runs) {
+      auto info = read_info(r);
+      out.push_back({{"run", r.string()}, {"status", info.value("status", "")}, {"epochs", info.value("epochs_done", 0)},
+                     {"best", info.value("best", nlohmann::json())},
+                     {"seconds", seconds_between(info.value("created", ""), info.value("finished", ""))}});
+    }
+    std::cout << out.dump(2) << '\n';
+    return;
+  }
+  Style st = style_for(stdout);
+  std::vector<std::array<std::string, 5>> rows = {{"RUN", "STATUS", "EPOCHS", "BEST", "DURATION"}};
+  for (const fs::path& r : runs) {
+    auto info = read_info(r);
+    rows.push_back({fs::relative(r, o.runs_dir).string(), info.value("status", "?"), std::to_string(info.value("epochs_done", 0)),
+                    best_text(info), duration_text(seconds_between(info.value("created", ""), info.value("finished", "")))});
+  }
+  std::array<size_t, 5> w{};
+  for (const auto& r : rows)
+    for (size_t c = 0; c < 5; ++c) w[c] = std::max(w[c], r[c].size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::string line;
+    for (size_t c = 0; c < 5; ++c) line += c == 4 ? rows[i][c] : pad(rows[i][c], w[c] + 2);
+    std::cout << (i == 0 ? st.bold(line) : line) << '\n';
+  }
+  if (runs.empty()) std::cout << "(no runs in " << o.runs_dir << ")\n";
+}
+
+void show_run(const RunsOptions& o) {
+  fs::path run = o.run;
+  auto info = read_info(run);
+  if (o.json) {
+    std::cout << info.dump(2) << '\n';
+    return;
+  }
+  auto field = [](const std::string& k, const std::string& v) { std::cout << "  " << pad(k, 10) << v << '\n'; };
+  std::cout << run.string() << '\n';
+  field("Job", info.value("job", "") + " (" + info.value("job_file", "") + ")");
+  field("Status", info.value("status", ""));
+  if (info.contains("error")) field("Error", info["error"].get<std::string>());
+  field("Epochs", std::to_string(info.value("epochs_done", 0)) + ", " + std::to_string(info.value("step", 0)) + " steps");
+  field("Best", best_text(info));
+  field("Device", info.value("device", ""));
+  field("Created", info.value("created", ""));
+  field("Duration", duration_text(seconds_between(info.value("created", ""), info.value("finished", ""))));
+  field("Command", info.value("command_line", ""));
+  std::cout << "  Plugins\n";
+  for (const auto& p : info.value("plugins", nlohmann::json::array()))
+    std::cout << "    " << pad(p.value("table", ""), 12) << pad(p.value("pack", "") + ":" + p.value("module", ""), 24)
+              << p.value("version", "") << "  sha256 " << p.value("sha256", "").substr(0, 16) << "...\n";
+  std::ifstream csv(run / "metrics.csv");
+  std::string header, line, last;
+  std::getline(csv, header);
+  while (std::getline(csv, line))
+    if (!line.empty()) last = line;
+  if (!last.empty()) {
+    std::cout << "  Last epoch\n";
+    std::istringstream h(header), v(last);
+    for (std::string k, x; std::getline(h, k, ',') && std::getline(v, x, ',');) std::cout << "    " << pad(k, 22) << x << '\n';
+  }
+}
+
+void remove_run(const RunsOptions& o) {
+  fs::path run = o.run;
+  auto info = read_info(run);  // refuses anything that is not a run folder
+  if (info.value("status", "") == "running" && !o.force)
+    throw UsageError(run.string() + " is marked running; if no hearth process is training it, add --force");
+  std::uintmax_t n = fs::remove_all(run);
+  std::cout << "removed " << run.string() << " (" << n << " files and folders)\n";
+}
+
+}  // namespace
+
+void setup_runs_command(CLI::App& app) {
+  auto o = std::make_shared<RunsOptions>();
+  CLI::App* cmd = app.add_subcommand("runs", "List, show and remove runs");
+  cmd->add_option("--runs-dir", o->runs_dir, "Runs folder (default: ./runs)");
+  cmd->add_flag("--json", o->json, "Machine-readable output");
+  CLI::App* list = cmd->add_subcommand("list", "One line per run: status, epochs, best value, duration");
+  CLI::App* show = cmd->add_subcommand("show", "Everything run.json and metrics.csv say about one run");
+  show->add_option("run", o->run, "Run folder")->required();
+  show->add_flag("--json", o->json, "Machine-readable output");
+  CLI::App* rm = cmd->add_subcommand("rm", "Delete a run folder");
+  rm->add_option("run", o->run, "Run folder")->required();
+  rm->add_flag("--force", o->force, "Also when it is marked running");
+  list->add_option("--runs-dir", o->runs_dir, "Runs folder (default: ./runs)");
+  list->add_flag("--json", o->json, "Machine-readable output");
+  cmd->callback([o, show, rm]() {
+    if (show->parsed()) show_run(*o);
+    else if (rm->parsed()) remove_run(*o);
+    else list_runs(*o);
+  });
+}
+
+}  // namespace hearth::cli
