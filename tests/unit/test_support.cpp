@@ -65,6 +65,21 @@ size_t builtin_library_count() {
   return n;
 }
 
+const std::vector<std::pair<std::string, std::string>>& builtin_modules() {
+  static const std::vector<std::pair<std::string, std::string>> all = {
+      {"dataset", "csv"},       {"dataset", "idx"},        {"dataset", "image_folder"}, {"dataset", "npy"},
+      {"dataset", "random"},    {"analyzer", "class_count"}, {"loss", "binary_cross_entropy"}, {"loss", "cross_entropy"},
+      {"loss", "mae"},          {"loss", "mse"},           {"loss", "nll"},             {"loss", "smooth_l1"},
+      {"metric", "accuracy"},   {"metric", "f_score"},     {"metric", "mae"},           {"metric", "precision"},
+      {"metric", "recall"},     {"metric", "rmse"},        {"metric", "top_k"},         {"model", "cnn"},
+      {"model", "mlp"},         {"model", "resnet"},       {"model", "torchscript"},    {"model", "unet1d"},
+      {"model", "unet2d"},      {"optimizer", "adagrad"},  {"optimizer", "adam"},       {"optimizer", "adamw"},
+      {"optimizer", "rmsprop"}, {"optimizer", "sgd"},      {"renderer", "bitmap"},      {"scheduler", "cosine"},
+      {"scheduler", "exponential"}, {"scheduler", "multistep"}, {"scheduler", "none"},  {"scheduler", "onecycle"},
+      {"scheduler", "reduce_on_plateau"}, {"scheduler", "step"}};
+  return all;
+}
+
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream os;

@@ -48,8 +48,11 @@ DiscoveryOptions isolated_discovery(const fs::path& cache_dir, std::vector<fs::p
 /// Path of the built-in library offering category/name.
 fs::path builtin_library(const std::string& folder, const std::string& name);
 
-/// Number of libraries in the built-in pack (one module each).
+/// Number of library files in the built-in pack.
 size_t builtin_library_count();
+
+/// Every module the built-in pack must offer, as (category, name).
+const std::vector<std::pair<std::string, std::string>>& builtin_modules();
 
 /// Reads a whole file.
 std::string read_text(const fs::path& path);

@@ -1,0 +1,242 @@
+// Every built-in module through the ABI, with inputs whose right answer is known.
+#include <cairo.h>
+#include <catch2/catch.hpp>
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "engine/params/param_resolver.hpp"
+#include "engine/runtime/modules/dataset_module.hpp"
+#include "engine/runtime/modules/loss_module.hpp"
+#include "engine/runtime/modules/metric_module.hpp"
+#include "engine/runtime/modules/model_module.hpp"
+#include "engine/runtime/modules/optimizer_module.hpp"
+#include "engine/runtime/modules/scheduler_module.hpp"
+#include "unit/test_support.hpp"
+
+using namespace hearth;
+using namespace hearth::test;
+
+namespace {
+
+const PluginRegistry& builtins() {
+  static TempDir cache;
+  static PluginRegistry reg = PluginRegistry::discover(isolated_discovery(cache.path(), {}));
+  return reg;
+}
+
+template <class Module>
+std::unique_ptr<Module> make(hearth_category cat, const std::string& name, const std::string& toml = "") {
+  const ModuleEntry& e = builtins().find(cat, name);
+  ModuleRef ref = load_module(e.file, cat, name);
+  toml::table t = toml::parse(toml);
+  return std::make_unique<Module>(ref, resolve_params(*ref.info, &t, ParamSource{"<test>", name, {}}));
+}
+
+double loss_of(const std::string& name, const at::Tensor& out, const at::Tensor& target, const std::string& toml = "") {
+  return make<LossModule>(HEARTH_CATEGORY_LOSS, name, toml)->forward({out}, {target}).item<double>();
+}
+
+double metric_of(const std::string& name, const at::Tensor& out, const at::Tensor& target, const std::string& toml = "") {
+  auto m = make<MetricModule>(HEARTH_CATEGORY_METRIC, name, toml);
+  m->update({out}, {target});
+  return m->compute();
+}
+
+std::vector<double> schedule(const std::string& name, const std::string& toml, int steps, std::vector<double> monitored = {}) {
+  auto s = make<SchedulerModule>(HEARTH_CATEGORY_SCHEDULER, name, toml);
+  s->start({1.0});
+  std::vector<double> lrs = {s->current_lr(0)};
+  for (int i = 0; i < steps; ++i)
+    lrs.push_back(s->step(i < static_cast<int>(monitored.size()) ? std::optional<double>(monitored[i]) : std::nullopt, 1)[0]);
+  return lrs;
+}
+
+void write_npy(const fs::path& p, const std::string& descr, const std::string& shape, const void* data, size_t bytes) {
+  std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  header.append(64 - (10 + header.size() + 1) % 64, ' ');
+  header += '\n';
+  std::ofstream out(p, std::ios::binary);
+  out << "\x93NUMPY" << '\x01' << '\x00';
+  out.put(static_cast<char>(header.size() & 0xff)).put(static_cast<char>(header.size() >> 8));
+  out << header;
+  out.write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes));
+}
+
+}  // namespace
+
+TEST_CASE("idx reads the real Fashion-MNIST files", "[builtins][datasets]") {
+  auto d = make<DatasetModule>(HEARTH_CATEGORY_DATASET, "idx");
+  CHECK(d->size(HEARTH_SPLIT_TRAIN) == 60000);
+  CHECK(d->size(HEARTH_SPLIT_TEST) == 10000);
+  CHECK(d->class_names().size() == 10);
+  CHECK(d->class_names()[9] == "Ankle boot");
+  auto batch = d->get_batch(HEARTH_SPLIT_TEST, {0, 1, 2});
+  REQUIRE(batch.has_value());
+  CHECK((*batch)[0].sizes() == torch::IntArrayRef({3, 1, 28, 28}));
+  CHECK((*batch)[1].scalar_type() == at::kLong);
+  CHECK((*batch)[1][0].item<int64_t>() == 9);  // the first test image of Fashion-MNIST is an ankle boot
+}
+
+TEST_CASE("csv turns feature columns into inputs and text targets into classes", "[builtins][datasets]") {
+  TempDir dir;
+  std::ofstream(dir / "iris.csv") << "a,b,species\n1.0,2.5,setosa\n3,4,virginica\n5,6,setosa\n";
+  auto d = make<DatasetModule>(HEARTH_CATEGORY_DATASET, "csv", "file = '" + (dir / "iris.csv").string() + "'");
+  CHECK(d->size(HEARTH_SPLIT_TRAIN) == 3);
+  CHECK(d->class_names() == std::vector<std::string>{"setosa", "virginica"});
+  auto s = d->get(HEARTH_SPLIT_TRAIN, 1);
+  CHECK(torch::equal(s[0], torch::tensor({3.0f, 4.0f})));
+  CHECK(s[1].item<int64_t>() == 1);
+
+  std::ofstream(dir / "bad.csv") << "a,y\n1,2\nx,3\n";
+  CHECK_THROWS_WITH(make<DatasetModule>(HEARTH_CATEGORY_DATASET, "csv", "file = '" + (dir / "bad.csv").string() + "'"),
+                    Catch::Contains("bad.csv:3: column 'a' holds 'x', not a number"));
+}
+
+TEST_CASE("npy reads arrays and refuses truncated ones", "[builtins][datasets]") {
+  TempDir dir;
+  float x[6] = {1, 2, 3, 4, 5, 6};
+  int64_t y[3] = {0, 1, 0};
+  write_npy(dir / "x.npy", "<f4", "(3, 2)", x, sizeof x);
+  write_npy(dir / "y.npy", "<i8", "(3,)", y, sizeof y);
+  auto d = make<DatasetModule>(HEARTH_CATEGORY_DATASET, "npy",
+                               "file = '" + (dir / "x.npy").string() + "'\ntargets = '" + (dir / "y.npy").string() + "'");
+  CHECK(d->size(HEARTH_SPLIT_TRAIN) == 3);
+  CHECK(torch::equal(d->get(HEARTH_SPLIT_TRAIN, 2)[0], torch::tensor({5.0f, 6.0f})));
+  write_npy(dir / "short.npy", "<f4", "(3, 2)", x, 8);
+  CHECK_THROWS_WITH(make<DatasetModule>(HEARTH_CATEGORY_DATASET, "npy",
+                                        "file = '" + (dir / "short.npy").string() + "'\ntargets = '" + (dir / "y.npy").string() + "'"),
+                    Catch::Contains("is truncated"));
+}
+
+TEST_CASE("image_folder reads one class per sub-folder and resizes", "[builtins][datasets]") {
+  TempDir dir;
+  for (const char* cls : {"cats", "dogs"}) {
+    fs::create_directories(dir / cls);
+    cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 10, 6);
+    cairo_t* cr = cairo_create(s);
+    cairo_set_source_rgb(cr, 1, 0, 0);
+    cairo_paint(cr);
+    cairo_destroy(cr);
+    cairo_surface_write_to_png(s, (dir / cls / "a.png").c_str());
+    cairo_surface_destroy(s);
+  }
+  auto d = make<DatasetModule>(HEARTH_CATEGORY_DATASET, "image_folder",
+                               "folder = '" + dir.path().string() + "'\nsize = 8\ngrayscale = true");
+  CHECK(d->class_names() == std::vector<std::string>{"cats", "dogs"});
+  auto s = d->get(HEARTH_SPLIT_TRAIN, 1);
+  CHECK(s[0].sizes() == torch::IntArrayRef({1, 8, 8}));
+  CHECK(s[0].mean().item<double>() == Approx(0.299).epsilon(0.01));
+  CHECK(s[1].item<int64_t>() == 1);
+  std::ofstream(dir / "dogs" / "broken.jpg") << "not a jpeg";
+  auto d2 = make<DatasetModule>(HEARTH_CATEGORY_DATASET, "image_folder", "folder = '" + dir.path().string() + "'");
+  CHECK_THROWS_WITH(d2->get(HEARTH_SPLIT_TRAIN, 2), Catch::Contains("cannot read JPEG"));
+}
+
+TEST_CASE("losses compute the textbook values", "[builtins][losses]") {
+  at::Tensor logits = torch::tensor({{2.0f, 0.0f, -1.0f}, {0.5f, 0.5f, 3.0f}});
+  at::Tensor classes = torch::tensor({0, 2}, at::kLong);
+  double expected = torch::nn::functional::cross_entropy(logits, classes).item<double>();
+  CHECK(loss_of("cross_entropy", logits, classes) == Approx(expected));
+  CHECK(loss_of("cross_entropy", logits.softmax(1), classes) == Approx(expected));      // probabilities detected
+  CHECK(loss_of("cross_entropy", logits.log_softmax(1), classes) == Approx(expected));  // log-probabilities too
+  CHECK(loss_of("nll", logits.log_softmax(1), classes) == Approx(expected));
+  CHECK(loss_of("cross_entropy", logits, classes, "label_smoothing = 0.1") > expected);
+  CHECK(loss_of("mae", torch::tensor({1.0f, 3.0f}), torch::tensor({2.0f, 1.0f})) == Approx(1.5));
+  CHECK(loss_of("smooth_l1", torch::tensor({0.0f}), torch::tensor({0.5f})) == Approx(0.125));
+  CHECK(loss_of("binary_cross_entropy", torch::tensor({0.0f}), torch::tensor({1.0f})) == Approx(std::log(2.0)));
+  CHECK_THROWS_WITH(loss_of("binary_cross_entropy", torch::tensor({2.0f}), torch::tensor({1.0f}), "input = 'probabilities'"),
+                    Catch::Contains("needs outputs in [0, 1]"));
+  at::Tensor w = torch::zeros({2, 3}, torch::requires_grad());
+  make<LossModule>(HEARTH_CATEGORY_LOSS, "cross_entropy")->forward({w}, {classes}).backward();
+  CHECK(w.grad().abs().sum().item<double>() > 0);
+}
+
+TEST_CASE("metrics compute the textbook values", "[builtins][metrics]") {
+  // predictions 0, 1, 1, 2 against targets 0, 1, 2, 2
+  at::Tensor scores = torch::eye(3).index_select(0, torch::tensor({0, 1, 1, 2}, at::kLong));
+  at::Tensor target = torch::tensor({0, 1, 2, 2}, at::kLong);
+  CHECK(metric_of("accuracy", scores, target) == Approx(0.75));
+  CHECK(metric_of("precision", scores, target) == Approx((1.0 + 0.5 + 1.0) / 3));
+  CHECK(metric_of("recall", scores, target) == Approx((1.0 + 1.0 + 0.5) / 3));
+  CHECK(metric_of("precision", scores, target, "average = 'micro'") == Approx(0.75));
+  CHECK(metric_of("f_score", scores, target) == Approx((1.0 + 2.0 / 3 + 2.0 / 3) / 3));
+  CHECK(metric_of("top_k", torch::tensor({{0.1f, 0.5f, 0.4f}}), torch::tensor({2}, at::kLong), "k = 2") == 1.0);
+  CHECK(metric_of("top_k", torch::tensor({{0.1f, 0.5f, 0.4f}}), torch::tensor({0}, at::kLong), "k = 2") == 0.0);
+  CHECK(metric_of("mae", torch::tensor({1.0f, 3.0f}), torch::tensor({2.0f, 1.0f})) == Approx(1.5));
+  CHECK(metric_of("rmse", torch::tensor({1.0f, 3.0f}), torch::tensor({2.0f, 1.0f})) == Approx(std::sqrt(2.5)));
+  CHECK_FALSE(make<MetricModule>(HEARTH_CATEGORY_METRIC, "rmse")->higher_is_better());
+}
+
+TEST_CASE("models produce the documented shapes and refuse wrong inputs", "[builtins][models]") {
+  auto cnn = make<ModelModule>(HEARTH_CATEGORY_MODEL, "cnn");
+  CHECK(cnn->forward({torch::zeros({2, 1, 28, 28})})[0].sizes() == torch::IntArrayRef({2, 10}));
+  int64_t params = 0;
+  for (const auto& p : cnn->parameters()) params += p.numel();
+  CHECK(params < 100000);
+  CHECK_THROWS_WITH(cnn->forward({torch::zeros({2, 3, 28, 28})}), Catch::Contains("cnn expects images [N, 1, 28, 28]"));
+  auto resnet = make<ModelModule>(HEARTH_CATEGORY_MODEL, "resnet", "in_channels = 3\ndepth = 1\nwidth = 8");
+  CHECK(resnet->forward({torch::zeros({2, 3, 32, 32})})[0].sizes() == torch::IntArrayRef({2, 10}));
+  auto unet2 = make<ModelModule>(HEARTH_CATEGORY_MODEL, "unet2d", "depth = 2\nwidth = 4\nout_channels = 3");
+  CHECK(unet2->forward({torch::zeros({1, 1, 16, 16})})[0].sizes() == torch::IntArrayRef({1, 3, 16, 16}));
+  CHECK_THROWS_WITH(unet2->forward({torch::zeros({1, 1, 15, 16})}), Catch::Contains("sizes divisible by 4"));
+  auto unet1 = make<ModelModule>(HEARTH_CATEGORY_MODEL, "unet1d", "depth = 2\nwidth = 4");
+  CHECK(unet1->forward({torch::zeros({2, 1, 32})})[0].sizes() == torch::IntArrayRef({2, 1, 32}));
+}
+
+TEST_CASE("torchscript trains a scripted model in place", "[builtins][models]") {
+  TempDir dir;
+  torch::jit::Module scripted("Affine");
+  scripted.register_parameter("weight", torch::ones({3, 2}).requires_grad_(true), false);  // as torch.jit.save from Python
+  scripted.define("def forward(self, x):\n  return x.matmul(self.weight)\n");
+  scripted.save((dir / "affine.pt").string());
+  auto model = make<ModelModule>(HEARTH_CATEGORY_MODEL, "torchscript", "file = '" + (dir / "affine.pt").string() + "'");
+  REQUIRE(model->parameters().size() == 1);
+  auto opt = make<OptimizerModule>(HEARTH_CATEGORY_OPTIMIZER, "sgd", "lr = 0.1");
+  opt->bind(model->parameters());
+  at::Tensor x = torch::ones({4, 3});
+  double before = model->forward({x})[0].pow(2).mean().item<double>();
+  for (int i = 0; i < 5; ++i) {
+    opt->zero_grad();
+    model->forward({x})[0].pow(2).mean().backward();
+    opt->step();
+  }
+  CHECK(model->forward({x})[0].pow(2).mean().item<double>() < before * 0.5);
+  CHECK_THROWS_WITH(make<ModelModule>(HEARTH_CATEGORY_MODEL, "torchscript", "file = '/nonexistent.pt'"),
+                    Catch::Contains("does not exist"));
+}
+
+TEST_CASE("every optimizer lowers a simple quadratic", "[builtins][optimizers]") {
+  for (const char* name : {"sgd", "adam", "adamw", "rmsprop", "adagrad"}) {
+    INFO(name);
+    at::Tensor w = torch::full({4}, 3.0, torch::requires_grad());
+    auto opt = make<OptimizerModule>(HEARTH_CATEGORY_OPTIMIZER, name, "lr = 0.05");
+    opt->bind({w});
+    double start = w.pow(2).sum().item<double>();
+    for (int i = 0; i < 20; ++i) {
+      opt->zero_grad();
+      w.pow(2).sum().backward();
+      opt->step();
+    }
+    CHECK(w.pow(2).sum().item<double>() < start);
+    CHECK(opt->lr(0) == Approx(0.05));
+  }
+}
+
+TEST_CASE("schedulers follow their formulas", "[builtins][schedulers]") {
+  CHECK(schedule("none", "", 2) == std::vector<double>{1.0, 1.0, 1.0});
+  CHECK(schedule("step", "step_size = 2\ngamma = 0.5", 4) == std::vector<double>{1.0, 1.0, 0.5, 0.5, 0.25});
+  CHECK(schedule("multistep", "milestones = [1, 3]\ngamma = 0.1", 3)[3] == Approx(0.01));
+  CHECK(schedule("exponential", "gamma = 0.5", 3)[3] == Approx(0.125));
+  auto cos = schedule("cosine", "t_max = 4\nwarmup = 1", 5);
+  CHECK(cos[0] == Approx(0.5));  // warmup starts below the base rate
+  CHECK(cos[1] == Approx(1.0));
+  CHECK(cos[3] == Approx(0.5));
+  CHECK(cos[5] == Approx(0.0).margin(1e-12));
+  auto one = schedule("onecycle", "total_steps = 11\npct_start = 0.3\nmax_lr_factor = 10", 10);
+  CHECK(*std::max_element(one.begin(), one.end()) == Approx(10.0));
+  CHECK(one.back() == Approx(1e-4));
+  auto plateau = schedule("reduce_on_plateau", "patience = 1\nfactor = 0.5", 4, {1.0, 1.0, 1.0, 1.0});
+  CHECK(plateau == std::vector<double>{1.0, 1.0, 1.0, 0.5, 0.5});
+}
