@@ -100,6 +100,8 @@ int run_job(const json& request) {
   fs::path job_file = fs::absolute(request.at("job").get<std::string>());
   PluginRegistry reg = PluginRegistry::discover(discovery_from(request, job_file.parent_path()));
   Job job = load_job(job_file, request.value("sets", std::vector<std::string>{}), reg);
+  // Relative paths inside a job (data files) are relative to the job file, wherever hearth runs.
+  fs::current_path(job_file.parent_path());
   if (request.at("command") == "check") {
     std::cout << job_file.string() << ": OK: dataset " << job.dataset.entry->info.name << ", model "
               << job.model.entry->info.name << ", " << job.losses.size() << " loss(es), " << job.metrics.size()
@@ -167,6 +169,7 @@ OpenedRun open_run(const json& request) {
   fs::path job_folder = o.run.info().value("job_folder", o.run.path().string());
   o.registry = std::make_unique<PluginRegistry>(PluginRegistry::discover(discovery_from(req, job_folder)));
   o.job = load_job(o.run.path() / "job.toml", {}, *o.registry);
+  fs::current_path(job_folder);  // as when the run started: data paths are relative to the job file
   return o;
 }
 

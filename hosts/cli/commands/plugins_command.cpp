@@ -11,6 +11,7 @@
 #include "commands/commands.hpp"
 #include "engine/core/category.hpp"
 #include "engine/core/error.hpp"
+#include "engine/params/host_schemas.hpp"
 #include "engine/params/suggest.hpp"
 #include "terminal.hpp"
 
@@ -22,6 +23,7 @@ struct PluginsOptions {
   std::string category;
   bool json = false;
   bool blocked = false;
+  bool markdown = false;
   std::string describe_target;
   bool describe_json = false;
 };
@@ -102,6 +104,63 @@ int list_modules(const PluginsOptions& o, const PluginRegistry& reg) {
     std::cout << st.yellow(std::to_string(reg.problems().size()) +
                            " plugin file(s) rejected or blocked; see `hearth plugins --blocked`")
               << '\n';
+  return 0;
+}
+
+std::string md_cell(std::string s) {
+  for (size_t at = s.find('|'); at != std::string::npos; at = s.find('|', at + 2)) s.replace(at, 1, "\\|");
+  return s;
+}
+
+void markdown_params(const std::vector<ParamInfo>& params) {
+  if (params.empty()) {
+    std::cout << "No parameters.\n\n";
+    return;
+  }
+  std::cout << "| key | type | default | allowed | meaning |\n|---|---|---|---|---|\n";
+  for (const ParamInfo& p : params) {
+    std::string allowed = range_text(p);
+    if (!p.choices.empty()) {
+      allowed.clear();
+      for (size_t i = 0; i < p.choices.size(); ++i) allowed += (i ? ", " : "") + ("`" + p.choices[i] + "`");
+    }
+    std::cout << "| `" << p.key << "` | " << param_type_name(p.type) << " | "
+              << (p.default_toml ? "`" + md_cell(*p.default_toml) + "`" : std::string("**required**")) << " | "
+              << md_cell(allowed) << " | " << md_cell(p.doc) << " |\n";
+  }
+  std::cout << "\n";
+}
+
+/// The job reference generated from the schemas: host tables, then every module found.
+int print_markdown(const PluginRegistry& reg) {
+  std::cout << "### `[job]`\n\n";
+  markdown_params(job_schema());
+  std::cout << "### `[train]`\n\n";
+  markdown_params(train_schema());
+  std::cout << "### Host keys inside module tables\n\nBeside `plugin` and the module's own keys:\n\n"
+            << "#### `[dataset]`\n\n";
+  markdown_params(dataset_host_schema());
+  std::cout << "#### `[[losses]]`\n\n";
+  markdown_params(loss_host_schema());
+  std::cout << "#### `[[metrics]]`\n\n";
+  markdown_params(metric_host_schema());
+  for (int c = 0; c < HEARTH_CATEGORY_COUNT; ++c) {
+    auto cat = static_cast<hearth_category>(c);
+    std::vector<const ModuleEntry*> mods;
+    for (const ModuleEntry& m : reg.modules())
+      if (m.info.category == cat && !m.shadowed) mods.push_back(&m);
+    std::sort(mods.begin(), mods.end(), [](auto* a, auto* b) { return a->info.name < b->info.name; });
+    std::string title = category_folder(cat);
+    title[0] = static_cast<char>(std::toupper(title[0]));
+    std::cout << "### " << title << "\n\n";
+    for (const ModuleEntry* m : mods) {
+      std::cout << "#### `" << m->info.name << "`: " << m->info.summary << "\n\n";
+      std::string doc = m->info.doc;
+      std::replace(doc.begin(), doc.end(), '\n', ' ');
+      if (!doc.empty()) std::cout << doc << "\n\n";
+      markdown_params(m->info.params);
+    }
+  }
   return 0;
 }
 
@@ -209,6 +268,7 @@ void setup_plugins_command(CLI::App& app) {
   cmd->add_option("--category", o->category, "Only this category (" + category_list() + ")");
   cmd->add_flag("--json", o->json, "Machine-readable output");
   cmd->add_flag("--blocked", o->blocked, "List rejected and blocked plugin files with their reasons");
+  cmd->add_flag("--markdown", o->markdown, "Print the job reference of the host tables and every module (docs/jobs.md)");
 
   CLI::App* desc = cmd->add_subcommand("describe", "Details of a module, or of every module of a library file");
   desc->add_option("target", o->describe_target, "Module name, pack:name, or a library file")->required();
@@ -218,7 +278,7 @@ void setup_plugins_command(CLI::App& app) {
   cmd->callback([o, cmd, desc]() {
     if (desc->parsed()) return;  // describe runs its own callback
     PluginRegistry reg = PluginRegistry::discover(o->discovery.options());
-    int rc = o->blocked ? list_blocked(*o, reg) : list_modules(*o, reg);
+    int rc = o->markdown ? print_markdown(reg) : o->blocked ? list_blocked(*o, reg) : list_modules(*o, reg);
     if (rc != 0) throw CLI::RuntimeError(rc);
   });
   desc->callback([o]() {

@@ -1,0 +1,72 @@
+#include "engine/params/host_schemas.hpp"
+
+#include <optional>
+
+namespace hearth {
+namespace {
+
+ParamInfo p(const char* key, hearth_param_type type, std::optional<std::string> def, const char* doc,
+            std::optional<double> min = std::nullopt, std::optional<double> max = std::nullopt,
+            std::vector<std::string> choices = {}) {
+  ParamInfo info;
+  info.key = key;
+  info.type = type;
+  info.default_toml = std::move(def);
+  info.doc = doc;
+  info.min = min;
+  info.max = max;
+  info.choices = std::move(choices);
+  return info;
+}
+
+}  // namespace
+
+std::vector<ParamInfo> job_schema() {
+  return {p("name", HEARTH_PARAM_STRING, "\"\"", "Name of the job; the runs folder groups runs by it (default: file name)"),
+          p("seed", HEARTH_PARAM_INT, "0", "Seed of every random choice: two runs with one seed give identical metrics"),
+          p("device", HEARTH_PARAM_STRING, "\"auto\"", "auto (CUDA when present), cpu, cuda or cuda:N"),
+          p("runs", HEARTH_PARAM_STRING, "\"runs\"", "Folder of the runs, relative to the job file"),
+          p("threads", HEARTH_PARAM_INT, "0", "LibTorch intra-op threads; 0 keeps LibTorch's choice", 0.0, 1024.0)};
+}
+
+std::vector<ParamInfo> dataset_host_schema() {
+  return {p("batch_size", HEARTH_PARAM_INT, "64", "Samples per batch", 1.0),
+          p("shuffle", HEARTH_PARAM_BOOL, "true", "Shuffle the train split each epoch (seeded)"),
+          p("valid_fraction", HEARTH_PARAM_FLOAT, "0.0",
+            "When > 0, this share of the train split becomes the valid split (seeded); else the dataset's own", 0.0, 0.9),
+          p("subsample", HEARTH_PARAM_FLOAT, "1.0", "Share of each split to use", 0.0, 1.0),
+          p("workers", HEARTH_PARAM_INT, "2", "Threads fetching samples when the dataset has no batch fetch", 0.0, 64.0)};
+}
+
+std::vector<ParamInfo> loss_host_schema() {
+  return {p("weight", HEARTH_PARAM_FLOAT, "1.0", "Factor of this loss in the sum", 0.0),
+          p("output", HEARTH_PARAM_INT, "0", "Which model output this loss reads", 0.0),
+          p("target", HEARTH_PARAM_INT, "0", "Which target tensor of the sample this loss reads", 0.0)};
+}
+
+std::vector<ParamInfo> metric_host_schema() {
+  return {p("output", HEARTH_PARAM_INT, "0", "Which model output this metric reads", 0.0),
+          p("target", HEARTH_PARAM_INT, "0", "Which target tensor of the sample this metric reads", 0.0)};
+}
+
+std::vector<ParamInfo> train_schema() {
+  return {p("epochs", HEARTH_PARAM_INT, "10", "Epochs to train", 0.0),
+          p("max_steps", HEARTH_PARAM_INT, "0", "Stop after this many optimizer steps; 0: no limit", 0.0),
+          p("validate_every", HEARTH_PARAM_INT, "1", "Validate every N epochs (and after the last)", 1.0),
+          p("monitor", HEARTH_PARAM_STRING, "\"valid.loss\"",
+            "Value that picks the best checkpoint and drives early stopping, e.g. valid.accuracy"),
+          p("mode", HEARTH_PARAM_STRING, "\"auto\"", "Whether lower or higher monitor values are better", {}, {},
+            {"auto", "min", "max"}),
+          p("patience", HEARTH_PARAM_INT, "0", "Early stopping: epochs without improvement; 0 disables", 0.0),
+          p("min_delta", HEARTH_PARAM_FLOAT, "0.0", "Early stopping: smallest change that counts as improvement", 0.0),
+          p("clip_norm", HEARTH_PARAM_FLOAT, "0.0", "Clip the gradient norm to this; 0 disables", 0.0),
+          p("clip_value", HEARTH_PARAM_FLOAT, "0.0", "Clip each gradient element to +-this; 0 disables", 0.0),
+          p("accumulate", HEARTH_PARAM_INT, "1", "Batches whose gradients add up before one optimizer step", 1.0),
+          p("nan_policy", HEARTH_PARAM_STRING, "\"stop\"",
+            "On a NaN or infinite loss: stop the run, or skip the step and count it", {}, {}, {"stop", "skip"}),
+          p("precision", HEARTH_PARAM_STRING, "\"fp32\"", "fp32, or bf16 autocast where LibTorch supports it", {}, {},
+            {"fp32", "bf16"}),
+          p("log_every", HEARTH_PARAM_INT, "50", "Batches between two progress lines when not on a terminal", 1.0)};
+}
+
+}  // namespace hearth

@@ -1,0 +1,19 @@
+// Schemas of the tables the host itself reads ([job], [train]) and of the host's keys inside
+// module tables ([dataset] batch_size, [[losses]] weight, ...). Plain data, validated by the same
+// code as plugin schemas and printed by `hearth plugins --markdown`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/core/plugin_info.hpp"
+
+namespace hearth {
+
+std::vector<ParamInfo> job_schema();
+std::vector<ParamInfo> train_schema();
+std::vector<ParamInfo> dataset_host_schema();
+std::vector<ParamInfo> loss_host_schema();
+std::vector<ParamInfo> metric_host_schema();
+
+}  // namespace hearth
