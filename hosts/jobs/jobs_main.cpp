@@ -15,6 +15,7 @@
 #include "engine/jobs/data_loader.hpp"
 #include "engine/jobs/job.hpp"
 #include "engine/jobs/job_modules.hpp"
+#include "engine/jobs/tensor_files.hpp"
 #include "engine/jobs/trainer.hpp"
 
 namespace hearth {
@@ -205,6 +206,58 @@ int eval_run(const json& request) {
   return 0;
 }
 
+int infer_run(const json& request) {
+  OpenedRun opened = open_run(request);
+  RunFolder& run = opened.run;
+  const Job& job = opened.job;
+  std::string which = request.value("checkpoint", "best");
+  CheckpointState state = load_checkpoint(run.checkpoint(which));
+  std::string device = resolve_device(string_of(job.job, "device"));
+  JobModules m = make_job_modules(job, device);
+  m.model->load_state(state.model);
+  m.model->train(false);
+  torch::NoGradGuard no_grad;
+  torch::Device dev(device);
+  int64_t batch_size = int_of(job.dataset.host, "batch_size");
+  std::vector<std::vector<at::Tensor>> outputs;  // per batch, per model output
+  std::string source;
+  if (request.contains("input")) {
+    fs::path input = request["input"].get<std::string>();
+    at::Tensor all = read_tensor_file(input);
+    source = input.string();
+    for (int64_t i = 0; i < all.size(0); i += batch_size)
+      outputs.push_back(m.model->forward({all.slice(0, i, std::min(all.size(0), i + batch_size)).to(dev)}));
+  } else {
+    std::string split = request.value("split", "test");
+    SplitPlan plan(*m.data, float_of(job.dataset.host, "valid_fraction"), float_of(job.dataset.host, "subsample"),
+                   static_cast<uint64_t>(int_of(job.job, "seed")));
+    SplitName name = split == "valid" ? SplitName::valid : split == "train" ? SplitName::train : SplitName::test;
+    if (plan.indices(name).empty()) throw UsageError("the run's dataset has no " + split + " split; give --input FILE");
+    BatchLoader loader(*m.data, plan.source(name), plan.indices(name), batch_size, false, 0,
+                       static_cast<int>(int_of(job.dataset.host, "workers")));
+    loader.start_epoch(0);
+    while (auto b = loader.next()) {
+      std::vector<at::Tensor> inputs;
+      for (const auto& t : b->inputs) inputs.push_back(t.to(dev));
+      outputs.push_back(m.model->forward(inputs));
+    }
+    source = "the " + split + " split of the run's dataset";
+  }
+  if (outputs.empty()) throw UsageError("no inputs to run the model on");
+  fs::path out = request.value("out", (run.path() / ("infer-" + which + ".csv")).string());
+  for (size_t k = 0; k < outputs[0].size(); ++k) {
+    std::vector<at::Tensor> parts;
+    for (const auto& batch : outputs) parts.push_back(batch.at(k));
+    at::Tensor joined = at::cat(parts, 0);
+    fs::path file = out;
+    if (k > 0) file.replace_filename(out.stem().string() + "_" + std::to_string(k) + out.extension().string());
+    write_tensor_file(file, joined);
+    std::cout << "wrote outputs" << (outputs[0].size() > 1 ? " " + std::to_string(k) : "") << " " << joined.sizes()
+              << " of " << which << " (epoch " << state.epoch << ") on " << source << " to " << file.string() << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace hearth
 
@@ -214,6 +267,7 @@ extern "C" __attribute__((visibility("default"))) int hearth_jobs_main(const cha
     std::string command = request.at("command");
     if (command == "resume") return hearth::resume_run(request);
     if (command == "eval") return hearth::eval_run(request);
+    if (command == "infer") return hearth::infer_run(request);
     return hearth::run_job(request);
   } catch (const hearth::UsageError& e) {
     std::cerr << "error: " << e.what() << '\n';

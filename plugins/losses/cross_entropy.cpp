@@ -8,7 +8,7 @@ class CrossEntropy : public hearth::Loss {
   static hearth::Schema schema() {
     return {
         hearth::Param::string("input", "auto").choices({"auto", "logits", "probabilities", "log_probabilities"}).doc(
-            "What the model outputs; auto detects rows that are probabilities or log-probabilities"),
+            "What the model outputs; auto detects, on the first batch, rows that are probabilities or log-probabilities"),
         hearth::Param::numbers("weights", {}).min(0).doc("Weight per class (empty: all 1)"),
         hearth::Param::number("label_smoothing", 0.0).range(0, 1).doc("Share of the target spread over all classes"),
     };
@@ -35,7 +35,9 @@ class CrossEntropy : public hearth::Loss {
       weight = torch::tensor(weights_, torch::kFloat32).to(out.device());
     }
     torch::Tensor logits = out.to(torch::kFloat32);
-    std::string kind = input_ == "auto" ? detect(logits) : input_;
+    // A model's outputs do not change kind between batches: detect once, not every step.
+    if (input_ == "auto") input_ = detect(logits);
+    const std::string& kind = input_;
     if (kind == "probabilities") logits = logits.clamp_min(1e-12).log();
     // log-probabilities are valid logits: log_softmax leaves them unchanged.
     return torch::cross_entropy_loss(logits, target, weight, at::Reduction::Mean, -100, smoothing_);

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "engine/jobs/checkpoint.hpp"
+#include "engine/jobs/tensor_files.hpp"
 #include "engine/jobs/tensorboard_writer.hpp"
 #include "unit/test_support.hpp"
 
@@ -294,4 +295,53 @@ TEST_CASE("a plugin that throws mid-epoch fails the run with its name and leaves
   CHECK_THAT(info["error"].get<std::string>(), Catch::Contains("planned failure"));
   CheckpointState last = load_checkpoint(run / "checkpoints/last.pt");
   CHECK(last.epoch == 1);
+}
+
+TEST_CASE("eval and infer score and run a run's checkpoints", "[jobs][eval]") {
+  TempDir runs, work, cache;
+  REQUIRE(run_hearth("run " + kJob + " --runs-dir " + runs.path().string(), cache.path()).exit_code == 0);
+  fs::path run = only_run(runs.path());
+
+  CommandResult eval = run_hearth("eval " + run.string() + " --split valid", cache.path());
+  REQUIRE(eval.exit_code == 0);
+  CHECK_THAT(eval.output, Catch::Contains("checkpoint best"));
+  auto saved = nlohmann::json::parse(read_text(run / "eval-valid-best.json"));
+  auto info = run_info(run);
+  CHECK(saved["values"]["valid.accuracy"].get<double>() == Approx(info["best"]["value"].get<double>()));
+  CHECK(run_hearth("eval " + run.string() + " --split test --checkpoint last", cache.path()).exit_code == 0);
+  CHECK(run_hearth("eval " + run.string() + " --split nope", cache.path()).exit_code == 2);
+
+  CommandResult split = run_hearth("infer " + run.string() + " --split valid --out " + (work / "valid.csv").string(), cache.path());
+  REQUIRE(split.exit_code == 0);
+  at::Tensor from_csv = read_tensor_file(work / "valid.csv");
+  CHECK(from_csv.sizes() == at::IntArrayRef({128, 3}));
+
+  write_tensor_file(work / "inputs.npy", at::randn({5, 8}));
+  CommandResult file = run_hearth("infer " + run.string() + " --input " + (work / "inputs.npy").string() + " --out " +
+                                      (work / "out.npy").string(),
+                                  cache.path());
+  REQUIRE(file.exit_code == 0);
+  CHECK(read_tensor_file(work / "out.npy").sizes() == at::IntArrayRef({5, 3}));
+
+  write_tensor_file(work / "wrong.npy", at::randn({5, 7}));
+  CommandResult wrong = run_hearth("infer " + run.string() + " --input " + (work / "wrong.npy").string(), cache.path());
+  CHECK(wrong.exit_code == 1);
+  CHECK_THAT(wrong.output, Catch::Contains("mlp expects inputs of 8 features per sample"));
+}
+
+TEST_CASE("hearth runs lists shows and removes runs", "[jobs][runs]") {
+  TempDir runs, cache;
+  REQUIRE(run_hearth("run " + kJob + " --runs-dir " + runs.path().string() + " --set train.epochs=2", cache.path()).exit_code == 0);
+  fs::path run = only_run(runs.path());
+  CommandResult list = run_hearth("runs --runs-dir " + runs.path().string(), cache.path());
+  CHECK(list.exit_code == 0);
+  CHECK_THAT(list.output, Catch::Contains("completed"));
+  CHECK_THAT(list.output, Catch::Contains("valid.accuracy="));
+  CommandResult show = run_hearth("runs show " + run.string(), cache.path());
+  CHECK(show.exit_code == 0);
+  CHECK_THAT(show.output, Catch::Contains("builtin:mlp"));
+  CHECK_THAT(show.output, Catch::Contains("valid.accuracy"));
+  CHECK(run_hearth("runs rm " + runs.path().string(), cache.path()).exit_code == 2);  // not a run folder
+  CHECK(run_hearth("runs rm " + run.string(), cache.path()).exit_code == 0);
+  CHECK_FALSE(fs::exists(run));
 }

@@ -20,6 +20,8 @@ struct JobOptions {
   std::string runs_dir;
   std::string checkpoint = "best";
   std::string split = "valid";
+  std::string input;
+  std::string out;
 };
 
 std::string command_line(int argc, char** argv) {
@@ -94,6 +96,26 @@ void setup_job_commands(CLI::App& app, int argc, char** argv, int& exit_code) {
     request["run"] = fs::absolute(e->run).string();
     request["checkpoint"] = e->checkpoint;
     request["split"] = e->split;
+    exit_code = call_jobs_library(request);
+  });
+
+  auto i = std::make_shared<JobOptions>();
+  i->split = "test";
+  CLI::App* infer = app.add_subcommand("infer", "Run a trained model on a file or a split and write its outputs");
+  infer->add_option("run", i->run, "Run folder")->required()->check(CLI::ExistingDirectory);
+  infer->add_option("--input", i->input, "Inputs: .npy, .csv, .png or IDX; default: the dataset's --split");
+  infer->add_option("--split", i->split, "Split of the run's dataset when no --input (default test)")
+      ->check(CLI::IsMember({"valid", "test", "train"}));
+  infer->add_option("--out", i->out, "Output file, .csv or .npy (default: RUN/infer-<checkpoint>.csv)");
+  infer->add_option("--checkpoint", i->checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
+  i->discovery.add_to(*infer);
+  infer->callback([i, cmdline, &exit_code]() {
+    nlohmann::json request = base_request("infer", *i, cmdline);
+    request["run"] = fs::absolute(i->run).string();
+    request["checkpoint"] = i->checkpoint;
+    request["split"] = i->split;
+    if (!i->input.empty()) request["input"] = fs::absolute(i->input).string();
+    if (!i->out.empty()) request["out"] = fs::absolute(i->out).string();
     exit_code = call_jobs_library(request);
   });
 }
