@@ -156,6 +156,8 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
                  state.step, state.batch_in_epoch);
   }
 
+  // Checkpoints hold the evaluation-mode parameters (for schedule-free optimizers, the average x).
+  optimizer->train(true);
   MetricsCsv csv(run.path() / "metrics.csv", columns, resume ? state.epoch : -1);
   TensorBoardWriter tb(run.path());
   Progress progress(epochs, int_of(job.train, "log_every"));
@@ -246,6 +248,7 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
       int64_t batches_done = 0;
       std::map<std::string, double> row = train_epoch(epoch, skip, batches_done);
       double data_wait = train_loader.wait_seconds();
+      optimizer->train(false);  // validation and checkpoints see the evaluation-mode parameters
       if (interrupt_requested() && batches_done < train_loader.batch_count()) {
         snapshot(epoch, batches_done);
         outcome = TrainOutcome::interrupted;
@@ -313,6 +316,7 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
       info["skipped_steps"] = state.skipped_steps;
       run.save_info();
 
+      optimizer->train(true);
       if (patience > 0 && state.bad_epochs >= patience) {
         spdlog::info("early stop: {} did not improve by more than {} for {} epochs", monitor, min_delta, patience);
         outcome = TrainOutcome::stopped_early;

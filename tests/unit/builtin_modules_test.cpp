@@ -208,7 +208,7 @@ TEST_CASE("torchscript trains a scripted model in place", "[builtins][models]") 
 }
 
 TEST_CASE("every optimizer lowers a simple quadratic", "[builtins][optimizers]") {
-  for (const char* name : {"sgd", "adam", "adamw", "rmsprop", "adagrad"}) {
+  for (const char* name : {"sgd", "adam", "adamw", "rmsprop", "adagrad", "adamw_schedule_free"}) {
     INFO(name);
     at::Tensor w = torch::full({4}, 3.0, torch::requires_grad());
     auto opt = make<OptimizerModule>(HEARTH_CATEGORY_OPTIMIZER, name, "lr = 0.05");
@@ -239,4 +239,29 @@ TEST_CASE("schedulers follow their formulas", "[builtins][schedulers]") {
   CHECK(one.back() == Approx(1e-4));
   auto plateau = schedule("reduce_on_plateau", "patience = 1\nfactor = 0.5", 4, {1.0, 1.0, 1.0, 1.0});
   CHECK(plateau == std::vector<double>{1.0, 1.0, 1.0, 0.5, 0.5});
+}
+
+TEST_CASE("adamw_schedule_free swaps to the averaged weights for evaluation and back", "[builtins][optimizers]") {
+  at::Tensor w = torch::full({3}, 2.0, torch::requires_grad());
+  auto opt = make<OptimizerModule>(HEARTH_CATEGORY_OPTIMIZER, "adamw_schedule_free", "lr = 0.1");
+  opt->bind({w});
+  for (int i = 0; i < 10; ++i) {
+    opt->zero_grad();
+    w.pow(2).sum().backward();
+    opt->step();
+  }
+  at::Tensor y = w.detach().clone();
+  opt->train(false);
+  at::Tensor x = w.detach().clone();
+  CHECK_FALSE(torch::allclose(x, y));
+  std::string state = opt->save_state();
+  opt->train(true);
+  CHECK(torch::allclose(w.detach(), y, 1e-5, 1e-6));
+  CHECK(x.abs().sum().item<double>() < 6.0);  // the average moved towards the minimum at 0
+  opt->train(false);
+  auto restored = make<OptimizerModule>(HEARTH_CATEGORY_OPTIMIZER, "adamw_schedule_free", "lr = 0.1");
+  at::Tensor w2 = w.detach().clone().requires_grad_(true);
+  restored->bind({w2});
+  restored->load_state(state);
+  CHECK_NOTHROW(restored->train(true));
 }

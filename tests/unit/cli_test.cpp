@@ -11,7 +11,7 @@ TEST_CASE("hearth --version names the host the plugin ABI and LibTorch", "[cli]"
   CommandResult r = run_hearth("--version", cache.path());
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.output, Catch::Contains("hearth 0.1.0"));
-  CHECK_THAT(r.output, Catch::Contains("plugin ABI 1.0"));
+  CHECK_THAT(r.output, Catch::Contains("plugin ABI 1.1"));
   CHECK_THAT(r.output, Catch::Contains("LibTorch 1."));
 }
 
@@ -53,7 +53,7 @@ TEST_CASE("hearth plugins describe prints every parameter", "[cli]") {
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, Catch::Contains("mlp  (model)"));
   CHECK_THAT(r.output, Catch::Contains("Multilayer perceptron"));
-  CHECK_THAT(r.output, Catch::Contains("plugin ABI 1.0"));
+  CHECK_THAT(r.output, Catch::Contains("plugin ABI 1.1"));
   std::string hidden_line = r.output.substr(r.output.find("    hidden "));
   hidden_line = hidden_line.substr(0, hidden_line.find('\n'));
   CHECK_THAT(hidden_line, Catch::Matches(" +hidden +int list +\\[256, 128\\] +\\[1, inf\\) +Width of each hidden layer.*"));

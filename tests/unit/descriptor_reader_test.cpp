@@ -1,6 +1,7 @@
 // The ABI checks: versions, struct sizes (the OBS rule), required entries, schemas.
 #include <catch2/catch.hpp>
 
+#include <cstddef>
 #include <cstring>
 #include <vector>
 
@@ -139,4 +140,28 @@ TEST_CASE("schemas with bad defaults or reserved keys are refused", "[abi]") {
   Fixture h;
   h.param.type = static_cast<hearth_param_type>(99);
   CHECK_THAT(refusal(&h.library), Catch::Contains("unknown type 99"));
+}
+
+namespace {
+hearth_status opt_bind(hearth_object*, const hearth_tensor* const*, size_t) { return HEARTH_OK; }
+hearth_status opt_plain(hearth_object*) { return HEARTH_OK; }
+size_t opt_groups(hearth_object*) { return 1; }
+hearth_status opt_get(hearth_object*, size_t, double*) { return HEARTH_OK; }
+hearth_status opt_set(hearth_object*, size_t, double) { return HEARTH_OK; }
+hearth_status opt_save(hearth_object*, hearth_bytes*) { return HEARTH_OK; }
+hearth_status opt_load(hearth_object*, const void*, size_t) { return HEARTH_OK; }
+}  // namespace
+
+TEST_CASE("an ABI 1.0 optimizer without the 1.1 train entry still loads", "[abi]") {
+  Fixture f;
+  hearth_optimizer_functions table{sizeof(hearth_optimizer_functions), opt_bind, opt_plain, opt_plain, opt_groups,
+                                   opt_get, opt_set, opt_save, opt_load, nullptr};
+  table.struct_size = static_cast<uint32_t>(offsetof(hearth_optimizer_functions, train));  // as built against 1.0
+  table.train = reinterpret_cast<hearth_status (*)(hearth_object*, int)>(0x1);  // beyond its size: must be ignored
+  f.module.category = HEARTH_CATEGORY_OPTIMIZER;
+  f.module.functions = &table;
+  f.library.abi_minor = 0;
+  CheckedLibrary lib = read_library(&f.library);
+  CHECK(lib.tables[0].functions.optimizer.step == &opt_plain);
+  CHECK(lib.tables[0].functions.optimizer.train == nullptr);
 }

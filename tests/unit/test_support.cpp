@@ -73,7 +73,7 @@ const std::vector<std::pair<std::string, std::string>>& builtin_modules() {
       {"metric", "accuracy"},   {"metric", "f_score"},     {"metric", "mae"},           {"metric", "precision"},
       {"metric", "recall"},     {"metric", "rmse"},        {"metric", "top_k"},         {"model", "cnn"},
       {"model", "mlp"},         {"model", "resnet"},       {"model", "torchscript"},    {"model", "unet1d"},
-      {"model", "unet2d"},      {"optimizer", "adagrad"},  {"optimizer", "adam"},       {"optimizer", "adamw"},
+      {"model", "unet2d"},      {"optimizer", "adagrad"},  {"optimizer", "adam"},       {"optimizer", "adamw"},       {"optimizer", "adamw_schedule_free"},
       {"optimizer", "rmsprop"}, {"optimizer", "sgd"},      {"renderer", "bitmap"},      {"scheduler", "cosine"},
       {"scheduler", "exponential"}, {"scheduler", "multistep"}, {"scheduler", "none"},  {"scheduler", "onecycle"},
       {"scheduler", "reduce_on_plateau"}, {"scheduler", "step"}};

@@ -31,6 +31,11 @@ std::vector<double> OptimizerModule::lrs() const {
   return out;
 }
 
+void OptimizerModule::train(bool on) {
+  if (module_.tables->functions.optimizer.train != nullptr)
+    check(module_.tables->functions.optimizer.train(object_, on ? 1 : 0), "train");
+}
+
 std::string OptimizerModule::save_state() {
   hearth_bytes bytes;
   check(module_.tables->functions.optimizer.save_state(object_, &bytes), "save_state");

@@ -20,6 +20,8 @@ class OptimizerModule : public ModuleInstance {
   double lr(size_t group) const;
   void set_lr(size_t group, double lr);
   std::vector<double> lrs() const;
+  /// Tells an optimizer that cares (ABI 1.1) whether the model trains or is evaluated.
+  void train(bool on);
   std::string save_state();
   void load_state(const std::string& bytes);
 };

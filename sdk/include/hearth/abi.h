@@ -270,6 +270,10 @@ typedef struct hearth_optimizer_functions {
   hearth_status (*set_lr)(hearth_object* self, size_t group, double lr);
   hearth_status (*save_state)(hearth_object* self, hearth_bytes* out);
   hearth_status (*load_state)(hearth_object* self, const void* data, size_t size);
+  /* ABI 1.1 */
+  /** Optional: the host switches between training (1) and evaluation (0), as it does the model.
+   *  Optimizers whose parameters differ between the two (schedule-free) swap them here. */
+  hearth_status (*train)(hearth_object* self, int on);
 } hearth_optimizer_functions;
 
 /** Schedulers: compute learning rates; the host applies them to the optimizer. */

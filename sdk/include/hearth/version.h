@@ -8,8 +8,9 @@
 #define HEARTH_VERSION_PATCH 0
 #define HEARTH_VERSION_STRING "0.1.0"
 
-/** Plugin ABI: a plugin loads when its major equals the host's and its minor is not newer. */
+/** Plugin ABI: a plugin loads when its major equals the host's and its minor is not newer.
+ *  1.1 appended hearth_optimizer_functions.train. */
 #define HEARTH_ABI_MAJOR 1
-#define HEARTH_ABI_MINOR 0
+#define HEARTH_ABI_MINOR 1
 
 #endif

@@ -294,9 +294,12 @@ struct OptimizerTable {
       return HEARTH_OK;
     });
   }
+  static hearth_status train(hearth_object* s, int on) {
+    return guard([&] { module_of<T>(s).train(on != 0); return HEARTH_OK; });
+  }
   static const hearth_optimizer_functions* table() {
     static const hearth_optimizer_functions t = {sizeof(hearth_optimizer_functions), &bind, &step, &zero_grad,
-                                                 &group_count, &get_lr, &set_lr, &save_state, &load_state};
+                                                 &group_count, &get_lr, &set_lr, &save_state, &load_state, &train};
     return &t;
   }
 };

@@ -103,6 +103,8 @@ class Optimizer {
   virtual void set_lr(size_t group, double lr) = 0;
   virtual void save(torch::serialize::OutputArchive& archive) const = 0;
   virtual void load(torch::serialize::InputArchive& archive) = 0;
+  /// Training (true) or evaluation (false), switched by the host with the model's mode.
+  virtual void train(bool) {}
 };
 
 /// Base for optimizers that wrap a torch::optim class: derive, and build it in make().
