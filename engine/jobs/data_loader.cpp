@@ -27,7 +27,7 @@ void seeded_shuffle(std::vector<int64_t>& v, uint64_t seed) {
 }
 
 void keep_share(std::vector<int64_t>& v, double share) {
-  if (share < 1.0) v.resize(static_cast<size_t>(std::max<double>(1.0, static_cast<double>(v.size()) * share)));
+  if (share < 1.0 && !v.empty()) v.resize(static_cast<size_t>(std::max<double>(1.0, static_cast<double>(v.size()) * share)));
 }
 
 }  // namespace

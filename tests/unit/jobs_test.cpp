@@ -114,6 +114,17 @@ TEST_CASE("a run writes its folder and one seed gives identical metrics.csv", "[
   CHECK(load_checkpoint(ra / "checkpoints/last.pt").model == load_checkpoint(rb / "checkpoints/last.pt").model);
 }
 
+TEST_CASE("subsample keeps a share of each split and never invents samples", "[jobs][data]") {
+  TempDir runs, cache;
+  // valid_samples = 0: the dataset has no valid split; subsampling must not make one up.
+  CommandResult r = run_hearth("run " + kJob + " --runs-dir " + runs.path().string() +
+                                   " --set dataset.valid_samples=0 --set dataset.subsample=0.5 --set train.epochs=1",
+                               cache.path());
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("monitoring train.accuracy instead of valid.accuracy"));
+  CHECK(run_info(only_run(runs.path()))["step"] == 8);  // 256 of 512 samples in batches of 32
+}
+
 TEST_CASE("TensorBoard events are framed records with valid masked CRC-32C", "[jobs][tensorboard]") {
   CHECK(crc32c("123456789", 9) == 0xE3069283u);  // the CRC-32C check value
   TempDir runs, cache;
