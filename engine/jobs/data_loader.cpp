@@ -80,10 +80,38 @@ BatchLoader::BatchLoader(const DatasetModule& data, hearth_split source, std::ve
   }
   if (input_slots_.empty())
     throw PluginError(data.module().label() + ": the dataset declares no tensor with the input role");
+  worker_ = std::thread([this] { work(); });
 }
 
 BatchLoader::~BatchLoader() {
-  if (pending_ && pending_->valid()) pending_->wait();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  worker_.join();
+}
+
+void BatchLoader::work() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stop_ || request_.has_value(); });
+    if (stop_) return;
+    int64_t index = *request_;
+    request_.reset();
+    lock.unlock();
+    std::optional<Batch> batch;
+    std::exception_ptr error;
+    try {
+      batch = fetch(index);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    lock.lock();
+    ready_ = std::move(batch);
+    error_ = error;
+    wake_.notify_all();
+  }
 }
 
 int64_t BatchLoader::batch_count() const {
@@ -91,8 +119,14 @@ int64_t BatchLoader::batch_count() const {
 }
 
 void BatchLoader::start_epoch(int64_t epoch, int64_t skip) {
-  if (pending_ && pending_->valid()) pending_->wait();
-  pending_.reset();
+  {
+    // Wait out a fetch of the previous epoch still under way, and drop it.
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_.wait(lock, [this] { return !in_flight_ || ready_.has_value() || error_; });
+    ready_.reset();
+    error_ = nullptr;
+    in_flight_ = false;
+  }
   order_ = indices_;
   if (shuffle_) seeded_shuffle(order_, seed_ * 1000003ULL + static_cast<uint64_t>(epoch));
   cursor_ = skip;
@@ -146,16 +180,29 @@ Batch BatchLoader::fetch(int64_t batch_index) const {
 
 void BatchLoader::prefetch() {
   if (cursor_ >= batch_count()) return;
-  int64_t index = cursor_;
-  pending_ = std::async(std::launch::async, [this, index] { return fetch(index); });
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    request_ = cursor_;
+    in_flight_ = true;
+  }
+  wake_.notify_all();
 }
 
 std::optional<Batch> BatchLoader::next() {
-  if (!pending_) return std::nullopt;
   auto t0 = std::chrono::steady_clock::now();
-  Batch b = pending_->get();  // rethrows a plugin's failure here, in the training thread
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!in_flight_) return std::nullopt;
+  wake_.wait(lock, [this] { return ready_.has_value() || error_; });
   wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  pending_.reset();
+  in_flight_ = false;
+  if (error_) {
+    std::exception_ptr e = error_;
+    error_ = nullptr;
+    std::rethrow_exception(e);  // a plugin's failure surfaces here, in the training thread
+  }
+  Batch b = std::move(*ready_);
+  ready_.reset();
+  lock.unlock();
   ++cursor_;
   prefetch();
   return b;

@@ -6,7 +6,10 @@
 
 #include <ATen/Tensor.h>
 
-#include <future>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <vector>
 
@@ -54,6 +57,7 @@ class BatchLoader {
  private:
   Batch fetch(int64_t batch_index) const;
   void prefetch();
+  void work();
 
   const DatasetModule& data_;
   hearth_split source_;
@@ -64,7 +68,16 @@ class BatchLoader {
   uint64_t seed_;
   int workers_;
   int64_t cursor_ = 0;
-  std::optional<std::future<Batch>> pending_;
+  // One fetch thread for the loader's whole life: a thread per batch would also make OpenMP build
+  // a new thread team for every batch (libgomp keeps one per calling thread), which cost ~15x.
+  std::thread worker_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::optional<int64_t> request_;
+  std::optional<Batch> ready_;
+  std::exception_ptr error_;
+  bool in_flight_ = false;
+  bool stop_ = false;
   double wait_seconds_ = 0;
   std::vector<size_t> input_slots_, target_slots_;
 };
