@@ -141,6 +141,7 @@ Batch BatchLoader::fetch(int64_t batch_index) const {
   std::vector<at::Tensor> columns;
   if (auto whole = data_.get_batch(source_, ids)) {
     columns = std::move(*whole);
+    batch_fetch_ = true;
   } else {
     std::vector<std::vector<at::Tensor>> samples(ids.size());
     std::vector<std::exception_ptr> failures(static_cast<size_t>(workers_));
@@ -179,7 +180,7 @@ Batch BatchLoader::fetch(int64_t batch_index) const {
 }
 
 void BatchLoader::prefetch() {
-  if (cursor_ >= batch_count()) return;
+  if (cursor_ >= batch_count() || batch_fetch_) return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     request_ = cursor_;
@@ -191,6 +192,12 @@ void BatchLoader::prefetch() {
 std::optional<Batch> BatchLoader::next() {
   auto t0 = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mutex_);
+  if (!in_flight_ && batch_fetch_ && cursor_ < batch_count()) {
+    lock.unlock();
+    Batch b = fetch(cursor_++);
+    wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return b;
+  }
   if (!in_flight_) return std::nullopt;
   wake_.wait(lock, [this] { return ready_.has_value() || error_; });
   wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

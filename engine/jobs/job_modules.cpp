@@ -52,9 +52,11 @@ BatchLoss compute_losses(const Job& job, JobModules& m, const std::vector<at::Te
     const ModuleSpec& spec = job.losses[i];
     at::Tensor value = m.losses[i]->forward({pick(outputs, int_of(spec.host, "output"), "output", spec)},
                                             {pick(targets, int_of(spec.host, "target"), "target", spec)});
-    r.parts.push_back(value.item<double>());
-    at::Tensor weighted = value.to(at::kFloat) * float_of(spec.host, "weight");
+    double weight = float_of(spec.host, "weight");
+    // The common case, one loss of weight 1, adds no operations to the graph.
+    at::Tensor weighted = weight == 1.0 ? value : value * weight;
     r.total = r.total.defined() ? r.total + weighted : weighted;
+    r.values.push_back(value);
   }
   return r;
 }
@@ -85,7 +87,8 @@ std::map<std::string, double> evaluate_split(const Job& job, JobModules& m, Batc
     std::vector<at::Tensor> outputs = m.model->forward(inputs);
     BatchLoss l = compute_losses(job, m, outputs, targets);
     update_metrics(job, m, outputs, targets);
-    for (size_t i = 0; i < sums.size(); ++i) sums[i] += l.parts[i] * static_cast<double>(batch->size);
+    if (sums.size() > 1)
+      for (size_t i = 0; i < sums.size(); ++i) sums[i] += l.part(i) * static_cast<double>(batch->size);
     total += l.total.item<double>() * static_cast<double>(batch->size);
     samples += batch->size;
   }

@@ -33,7 +33,9 @@ JobModules make_job_modules(const Job& job, const std::string& device);
 /// The summed, weighted loss of one batch and each loss's own value.
 struct BatchLoss {
   at::Tensor total;
-  std::vector<double> parts;
+  std::vector<at::Tensor> values;  ///< each loss, unweighted
+  /// Loss i as a number; callers read them only when there are several (each read is a sync).
+  double part(size_t i) const { return values[i].item<double>(); }
 };
 
 /// Runs the job's losses on one batch's outputs (each reads its `output`/`target` index).

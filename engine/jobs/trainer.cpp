@@ -208,7 +208,7 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
         ++batches_done;
         continue;
       }
-      (loss.total / static_cast<double>(accumulate)).backward();
+      (accumulate == 1 ? loss.total : loss.total / static_cast<double>(accumulate)).backward();
       ++micro;
       if (micro == accumulate || batches_done + 1 == train_loader.batch_count()) {
         if (clip_value > 0) torch::nn::utils::clip_grad_value_(params, clip_value);
@@ -220,7 +220,8 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
         if (scheduler && scheduler->interval() == HEARTH_STEP_BATCH) scheduler->step_and_apply(*optimizer, std::nullopt);
       }
       update_metrics(job, m, outputs, targets);
-      for (size_t i = 0; i < loss.parts.size(); ++i) loss_sums[i] += loss.parts[i] * static_cast<double>(batch->size);
+      if (m.losses.size() > 1)
+        for (size_t i = 0; i < loss.values.size(); ++i) loss_sums[i] += loss.part(i) * static_cast<double>(batch->size);
       total_sum += total_value * static_cast<double>(batch->size);
       samples += batch->size;
       ++batches_done;
