@@ -356,3 +356,12 @@ TEST_CASE("hearth runs lists shows and removes runs", "[jobs][runs]") {
   CHECK(run_hearth("runs rm " + run.string(), cache.path()).exit_code == 0);
   CHECK_FALSE(fs::exists(run));
 }
+
+TEST_CASE("bf16 autocast trains on the CPU", "[jobs][precision]") {
+  TempDir runs, cache;
+  REQUIRE(run_hearth("run " + kJob + " --runs-dir " + runs.path().string() + " --set train.precision=bf16", cache.path())
+              .exit_code == 0);
+  auto info = run_info(only_run(runs.path()));
+  CHECK(info["status"] == "completed");
+  CHECK(info["best"]["value"].get<double>() > 0.8);  // learns despite bf16 matmuls
+}
