@@ -33,6 +33,14 @@ const at::Tensor& pick(const std::vector<at::Tensor>& v, int64_t i, const char* 
 
 }  // namespace
 
+std::vector<at::Tensor> on_device(const std::vector<at::Tensor>& tensors, const std::string& device) {
+  torch::Device dev(device);
+  std::vector<at::Tensor> out;
+  out.reserve(tensors.size());
+  for (const at::Tensor& t : tensors) out.push_back(t.to(dev));
+  return out;
+}
+
 JobModules make_job_modules(const Job& job, const std::string& device) {
   JobModules m;
   m.data = std::make_unique<DatasetModule>(ref_of(job.dataset), job.dataset.params);
@@ -73,7 +81,6 @@ void update_metrics(const Job& job, JobModules& m, const std::vector<at::Tensor>
 std::map<std::string, double> evaluate_split(const Job& job, JobModules& m, BatchLoader& loader, const std::string& split,
                                              const std::string& device) {
   torch::NoGradGuard no_grad;
-  torch::Device dev(device);
   m.model->train(false);
   for (auto& metric : m.metrics) metric->reset();
   std::vector<double> sums(m.losses.size(), 0.0);
@@ -81,9 +88,7 @@ std::map<std::string, double> evaluate_split(const Job& job, JobModules& m, Batc
   int64_t samples = 0;
   loader.start_epoch(0);
   while (auto batch = loader.next()) {
-    std::vector<at::Tensor> inputs, targets;
-    for (const auto& t : batch->inputs) inputs.push_back(t.to(dev));
-    for (const auto& t : batch->targets) targets.push_back(t.to(dev));
+    std::vector<at::Tensor> inputs = on_device(batch->inputs, device), targets = on_device(batch->targets, device);
     std::vector<at::Tensor> outputs = m.model->forward(inputs);
     BatchLoss l = compute_losses(job, m, outputs, targets);
     update_metrics(job, m, outputs, targets);

@@ -27,6 +27,9 @@ struct JobModules {
   std::vector<std::string> metric_names;
 };
 
+/// The tensors moved to `device` (a no-op for tensors already there).
+std::vector<at::Tensor> on_device(const std::vector<at::Tensor>& tensors, const std::string& device);
+
 /// Creates the dataset, model, losses and metrics of `job` and moves the model to `device`.
 JobModules make_job_modules(const Job& job, const std::string& device);
 

@@ -61,18 +61,13 @@ class AutocastScope {
   bool on_, cuda_;
 };
 
-std::vector<at::Tensor> to_device(const std::vector<at::Tensor>& v, const torch::Device& d) {
-  std::vector<at::Tensor> out;
-  for (const at::Tensor& t : v) out.push_back(t.to(d));
-  return out;
-}
-
 }  // namespace
 
 TrainOutcome train(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume) {
   const uint64_t seed = static_cast<uint64_t>(int_of(job.job, "seed"));
   if (int64_t threads = int_of(job.job, "threads"); threads > 0) at::set_num_threads(static_cast<int>(threads));
-  torch::Device device(resolve_device(string_of(job.job, "device")));
+  const std::string device_name = resolve_device(string_of(job.job, "device"));
+  torch::Device device(device_name);
   torch::manual_seed(seed);
 
   JobModules m = make_job_modules(job, device.str());
@@ -187,7 +182,7 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
     progress.start_epoch(epoch, train_loader.batch_count(), skip);
     m.model->train(true);
     while (auto batch = train_loader.next()) {
-      std::vector<at::Tensor> inputs = to_device(batch->inputs, device), targets = to_device(batch->targets, device);
+      std::vector<at::Tensor> inputs = on_device(batch->inputs, device_name), targets = on_device(batch->targets, device_name);
       std::vector<at::Tensor> outputs;
       BatchLoss loss;
       {

@@ -236,11 +236,7 @@ int infer_run(const json& request) {
     BatchLoader loader(*m.data, plan.source(name), plan.indices(name), batch_size, false, 0,
                        static_cast<int>(int_of(job.dataset.host, "workers")));
     loader.start_epoch(0);
-    while (auto b = loader.next()) {
-      std::vector<at::Tensor> inputs;
-      for (const auto& t : b->inputs) inputs.push_back(t.to(dev));
-      outputs.push_back(m.model->forward(inputs));
-    }
+    while (auto b = loader.next()) outputs.push_back(m.model->forward(on_device(b->inputs, device)));
     source = "the " + split + " split of the run's dataset";
   }
   if (outputs.empty()) throw UsageError("no inputs to run the model on");

@@ -68,7 +68,7 @@ nlohmann::json module_json(const ModuleEntry& m, bool with_params) {
   return j;
 }
 
-int list_modules(const PluginsOptions& o, const PluginRegistry& reg) {
+void list_modules(const PluginsOptions& o, const PluginRegistry& reg) {
   std::optional<hearth_category> only;
   if (!o.category.empty()) {
     only = parse_category(o.category);
@@ -84,7 +84,7 @@ int list_modules(const PluginsOptions& o, const PluginRegistry& reg) {
     nlohmann::json out = nlohmann::json::array();
     for (const ModuleEntry* m : rows) out.push_back(module_json(*m, false));
     std::cout << out.dump(2) << '\n';
-    return 0;
+    return;
   }
   Style st = style_for(stdout);
   std::vector<std::array<std::string, 5>> table = {{"CATEGORY", "NAME", "PACK", "VERSION", "FILE"}};
@@ -104,7 +104,6 @@ int list_modules(const PluginsOptions& o, const PluginRegistry& reg) {
     std::cout << st.yellow(std::to_string(reg.problems().size()) +
                            " plugin file(s) rejected or blocked; see `hearth plugins --blocked`")
               << '\n';
-  return 0;
 }
 
 std::string md_cell(std::string s) {
@@ -132,7 +131,7 @@ void markdown_params(const std::vector<ParamInfo>& params) {
 }
 
 /// The job reference generated from the schemas: host tables, then every module found.
-int print_markdown(const PluginRegistry& reg) {
+void print_markdown(const PluginRegistry& reg) {
   std::cout << "### `[job]`\n\n";
   markdown_params(job_schema());
   std::cout << "### `[train]`\n\n";
@@ -161,21 +160,20 @@ int print_markdown(const PluginRegistry& reg) {
       markdown_params(m->info.params);
     }
   }
-  return 0;
 }
 
-int list_blocked(const PluginsOptions& o, const PluginRegistry& reg) {
+void list_blocked(const PluginsOptions& o, const PluginRegistry& reg) {
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const ScanResult& r : reg.problems())
       out.push_back({{"file", r.path}, {"status", scan_status_name(r.status)}, {"reason", r.reason}});
     std::cout << out.dump(2) << '\n';
-    return 0;
+    return;
   }
   Style st = style_for(stdout);
   if (reg.problems().empty()) {
     std::cout << "No rejected or blocked plugin files.\n";
-    return 0;
+    return;
   }
   for (const ScanResult& r : reg.problems()) {
     std::string status = scan_status_name(r.status);
@@ -183,7 +181,6 @@ int list_blocked(const PluginsOptions& o, const PluginRegistry& reg) {
               << r.reason << '\n';
   }
   std::cout << st.dim("Blocked files are skipped until they change; --rescan tries them again.") << '\n';
-  return 0;
 }
 
 void print_module(const ModuleEntry& m, const Style& st) {
@@ -224,7 +221,7 @@ void print_module(const ModuleEntry& m, const Style& st) {
               << r[4] << '\n';
 }
 
-int describe(const PluginsOptions& o, DiscoveryOptions options) {
+void describe(const PluginsOptions& o, DiscoveryOptions options) {
   std::error_code ec;
   bool is_file = fs::is_regular_file(o.describe_target, ec);
   if (is_file) options.roots.plugin_paths.insert(options.roots.plugin_paths.begin(), fs::path(o.describe_target).parent_path());
@@ -249,14 +246,13 @@ int describe(const PluginsOptions& o, DiscoveryOptions options) {
     nlohmann::json out = nlohmann::json::array();
     for (const ModuleEntry* m : found) out.push_back(module_json(*m, true));
     std::cout << out.dump(2) << '\n';
-    return 0;
+    return;
   }
   Style st = style_for(stdout);
   for (size_t i = 0; i < found.size(); ++i) {
     if (i) std::cout << '\n';
     print_module(*found[i], st);
   }
-  return 0;
 }
 
 }  // namespace
@@ -278,12 +274,12 @@ void setup_plugins_command(CLI::App& app) {
   cmd->callback([o, cmd, desc]() {
     if (desc->parsed()) return;  // describe runs its own callback
     PluginRegistry reg = PluginRegistry::discover(o->discovery.options());
-    int rc = o->markdown ? print_markdown(reg) : o->blocked ? list_blocked(*o, reg) : list_modules(*o, reg);
-    if (rc != 0) throw CLI::RuntimeError(rc);
+    if (o->markdown) print_markdown(reg);
+    else if (o->blocked) list_blocked(*o, reg);
+    else list_modules(*o, reg);
   });
   desc->callback([o]() {
-    int rc = describe(*o, o->discovery.options());
-    if (rc != 0) throw CLI::RuntimeError(rc);
+    describe(*o, o->discovery.options());
   });
 }
 
