@@ -90,6 +90,59 @@ BatchLoader::~BatchLoader() {
   }
   wake_.notify_all();
   worker_.join();
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    pool_stop_ = true;
+  }
+  pool_wake_.notify_all();
+  for (auto& t : pool_) t.join();
+}
+
+void BatchLoader::fetch_share() const {
+  for (size_t i; (i = job_next_++) < job_ids_->size();) {
+    try {
+      (*job_out_)[i] = data_.get(source_, (*job_ids_)[i]);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(pool_mutex_);
+      if (!job_error_) job_error_ = std::current_exception();
+    }
+  }
+}
+
+void BatchLoader::pool_work() const {
+  uint64_t seen = 0;
+  std::unique_lock<std::mutex> lock(pool_mutex_);
+  for (;;) {
+    pool_wake_.wait(lock, [&] { return pool_stop_ || (job_ids_ != nullptr && job_generation_ != seen); });
+    if (pool_stop_) return;
+    seen = job_generation_;
+    ++job_busy_;
+    lock.unlock();
+    fetch_share();
+    lock.lock();
+    if (--job_busy_ == 0) pool_done_.notify_all();
+  }
+}
+
+std::vector<std::vector<at::Tensor>> BatchLoader::fetch_samples(const std::vector<int64_t>& ids) const {
+  std::vector<std::vector<at::Tensor>> samples(ids.size());
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    while (pool_.size() + 1 < static_cast<size_t>(workers_)) pool_.emplace_back([this] { pool_work(); });
+    job_ids_ = &ids;
+    job_out_ = &samples;
+    job_next_ = 0;
+    job_error_ = nullptr;
+    ++job_generation_;
+  }
+  pool_wake_.notify_all();
+  fetch_share();
+  std::unique_lock<std::mutex> lock(pool_mutex_);
+  pool_done_.wait(lock, [&] { return job_busy_ == 0; });
+  job_ids_ = nullptr;  // late wakers must not touch this batch
+  job_out_ = nullptr;
+  if (job_error_) std::rethrow_exception(job_error_);
+  return samples;
 }
 
 void BatchLoader::work() {
@@ -143,21 +196,7 @@ Batch BatchLoader::fetch(int64_t batch_index) const {
     columns = std::move(*whole);
     batch_fetch_ = true;
   } else {
-    std::vector<std::vector<at::Tensor>> samples(ids.size());
-    std::vector<std::exception_ptr> failures(static_cast<size_t>(workers_));
-    auto work = [&](size_t worker) {
-      try {
-        for (size_t i = worker; i < ids.size(); i += static_cast<size_t>(workers_)) samples[i] = data_.get(source_, ids[i]);
-      } catch (...) {
-        failures[worker] = std::current_exception();
-      }
-    };
-    std::vector<std::thread> pool;
-    for (size_t w = 1; w < static_cast<size_t>(workers_); ++w) pool.emplace_back(work, w);
-    work(0);
-    for (auto& t : pool) t.join();
-    for (auto& f : failures)
-      if (f) std::rethrow_exception(f);
+    std::vector<std::vector<at::Tensor>> samples = fetch_samples(ids);
     for (size_t c = 0; c < data_.tensor_names().size(); ++c) {
       std::vector<at::Tensor> column;
       for (auto& s : samples) column.push_back(s[c]);

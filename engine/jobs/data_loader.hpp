@@ -57,8 +57,12 @@ class BatchLoader {
 
  private:
   Batch fetch(int64_t batch_index) const;
+  /// Samples `ids` fetched by the persistent sample pool (and the calling thread).
+  std::vector<std::vector<at::Tensor>> fetch_samples(const std::vector<int64_t>& ids) const;
+  void fetch_share() const;
   void prefetch();
   void work();
+  void pool_work() const;
 
   const DatasetModule& data_;
   hearth_split source_;
@@ -83,6 +87,19 @@ class BatchLoader {
   /// (tens of microseconds), cheaper to take in the training thread than to hand over from
   /// another thread whose CPU time competes with LibTorch's own threads.
   mutable std::atomic<bool> batch_fetch_{false};
+
+  // Sample pool for datasets without batch fetch: `workers - 1` threads started once, which with
+  // the fetching thread share out the samples of each batch.
+  mutable std::vector<std::thread> pool_;
+  mutable std::mutex pool_mutex_;
+  mutable std::condition_variable pool_wake_, pool_done_;
+  mutable const std::vector<int64_t>* job_ids_ = nullptr;
+  mutable std::vector<std::vector<at::Tensor>>* job_out_ = nullptr;
+  mutable std::atomic<size_t> job_next_{0};
+  mutable size_t job_busy_ = 0;
+  mutable uint64_t job_generation_ = 0;
+  mutable std::exception_ptr job_error_;
+  mutable bool pool_stop_ = false;
   double wait_seconds_ = 0;
   std::vector<size_t> input_slots_, target_slots_;
 };

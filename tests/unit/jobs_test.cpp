@@ -1,5 +1,6 @@
 // `hearth run`, `check` and `resume` end to end: validation, reproducibility, exact resume after
 // SIGKILL and SIGINT, the NaN policy, broken checkpoints, failing writes and failing plugins.
+#include <cairo.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -364,4 +365,35 @@ TEST_CASE("bf16 autocast trains on the CPU", "[jobs][precision]") {
   auto info = run_info(only_run(runs.path()));
   CHECK(info["status"] == "completed");
   CHECK(info["best"]["value"].get<double>() > 0.8);  // learns despite bf16 matmuls
+}
+
+TEST_CASE("datasets without batch fetch train through the sample pool and report its failures", "[jobs][data]") {
+  TempDir dir, runs, cache;
+  for (int c = 0; c < 2; ++c) {
+    fs::create_directories(dir / "images" / ("class" + std::to_string(c)));
+    for (int i = 0; i < 12; ++i) {
+      cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 8, 8);
+      cairo_t* cr = cairo_create(s);
+      cairo_set_source_rgb(cr, c, (i % 3) / 3.0, 0.5);
+      cairo_paint(cr);
+      cairo_destroy(cr);
+      cairo_surface_write_to_png(s, (dir / "images" / ("class" + std::to_string(c)) / (std::to_string(i) + ".png")).c_str());
+      cairo_surface_destroy(s);
+    }
+  }
+  write(dir / "job.toml",
+        "[job]\nseed = 1\ndevice = 'cpu'\n[dataset]\nplugin = 'image_folder'\nfolder = 'images'\nbatch_size = 5\n"
+        "workers = 3\n[model]\nplugin = 'cnn'\nin_channels = 3\ninput_size = 8\nclasses = 2\n"
+        "[[losses]]\nplugin = 'cross_entropy'\n[[metrics]]\nplugin = 'accuracy'\n[optimizer]\nplugin = 'adam'\nlr = 0.01\n"
+        "[train]\nepochs = 3\nmonitor = 'train.accuracy'\n");
+  CommandResult ok = run_hearth("run " + (dir / "job.toml").string() + " --runs-dir " + runs.path().string(), cache.path());
+  INFO(ok.output);
+  REQUIRE(ok.exit_code == 0);
+  CHECK(csv_rows(only_run(runs.path()) / "metrics.csv") == 3);
+
+  std::ofstream(dir / "images" / "class1" / "zz-broken.jpg") << "not a jpeg";
+  TempDir runs2;
+  CommandResult bad = run_hearth("run " + (dir / "job.toml").string() + " --runs-dir " + runs2.path().string(), cache.path());
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.output, Catch::Contains("dataset 'image_folder': get failed: cannot read JPEG"));
 }
