@@ -15,6 +15,8 @@
 #include "engine/jobs/job_modules.hpp"
 #include "engine/jobs/progress.hpp"
 #include "engine/jobs/tensorboard_writer.hpp"
+#include "engine/plots/metrics_plot.hpp"
+#include "engine/plots/run_curves.hpp"
 #include "engine/runtime/modules/loss_module.hpp"
 #include "engine/runtime/modules/metric_module.hpp"
 #include "engine/runtime/modules/model_module.hpp"
@@ -60,6 +62,18 @@ class AutocastScope {
  private:
   bool on_, cuda_;
 };
+
+/// metrics.png and metrics.svg, redrawn after every epoch. A picture that cannot be drawn is a
+/// warning, never the end of a training run.
+void refresh_metrics_plots(const fs::path& run) {
+  try {
+    RunCurves curves = read_run_curves(run);
+    write_metrics_plot({curves}, run / "metrics.png");
+    write_metrics_plot({curves}, run / "metrics.svg");
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot draw the metric plots: {}", e.what());
+  }
+}
 
 }  // namespace
 
@@ -159,6 +173,9 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
   auto& info = run.info();
   info["status"] = "running";
   info["monitor"] = {{"name", monitor}, {"mode", mode}};
+  // The plots tell loss columns from metric columns by these names.
+  info["columns"] = {{"losses", m.losses.size() > 1 ? m.loss_names : std::vector<std::string>{}},
+                     {"metrics", m.metric_names}};
   run.save_info();
 
   auto snapshot = [&](int64_t epoch_done, int64_t batch_in_epoch) {
@@ -311,6 +328,7 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
       if (state.has_best) info["best"] = {{"monitor", monitor}, {"value", state.best}, {"epoch", state.best_epoch}};
       info["skipped_steps"] = state.skipped_steps;
       run.save_info();
+      refresh_metrics_plots(run.path());
 
       optimizer->train(true);
       if (patience > 0 && state.bad_epochs >= patience) {

@@ -1,0 +1,275 @@
+#include "engine/plots/chart.hpp"
+
+#include <cairo.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace hearth {
+
+Colour palette_colour(size_t index) {
+  static const Colour tableau[] = {{0.122, 0.467, 0.706}, {1.000, 0.498, 0.055}, {0.173, 0.627, 0.173},
+                                   {0.839, 0.153, 0.157}, {0.580, 0.404, 0.741}, {0.549, 0.337, 0.294},
+                                   {0.890, 0.467, 0.761}, {0.498, 0.498, 0.498}, {0.737, 0.741, 0.133},
+                                   {0.090, 0.745, 0.812}};
+  return tableau[index % 10];
+}
+
+Colour viridis(double t) {
+  static const Colour anchors[] = {{0.267, 0.005, 0.329}, {0.229, 0.322, 0.546}, {0.128, 0.567, 0.551},
+                                   {0.369, 0.789, 0.383}, {0.993, 0.906, 0.144}};
+  double x = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0) * 4.0;
+  size_t i = std::min<size_t>(static_cast<size_t>(x), 3);
+  double f = x - static_cast<double>(i);
+  return {anchors[i][0] + (anchors[i + 1][0] - anchors[i][0]) * f, anchors[i][1] + (anchors[i + 1][1] - anchors[i][1]) * f,
+          anchors[i][2] + (anchors[i + 1][2] - anchors[i][2]) * f};
+}
+
+void set_font(cairo_t* cr, double size, bool bold) {
+  cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size(cr, size);
+}
+
+double text_width(cairo_t* cr, const std::string& text) {
+  cairo_text_extents_t e;
+  cairo_text_extents(cr, text.c_str(), &e);
+  return e.x_advance;
+}
+
+void draw_text(cairo_t* cr, const std::string& text, double x, double y, double align) {
+  cairo_move_to(cr, x - text_width(cr, text) * align, y);
+  cairo_show_text(cr, text.c_str());
+}
+
+std::vector<double> nice_ticks(double lo, double hi, int count) {
+  if (!(hi > lo)) return {lo};
+  double raw = (hi - lo) / std::max(count, 1);
+  double power = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = power;
+  for (double f : {1.0, 2.0, 2.5, 5.0, 10.0})
+    if (raw <= f * power) {
+      step = f * power;
+      break;
+    }
+  std::vector<double> ticks;
+  // Multiples of the step, not a running sum: no drift from 0.6 to 0.6000000000000001.
+  for (double k = std::ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; ++k) ticks.push_back(k == 0 ? 0.0 : k * step);
+  return ticks;
+}
+
+std::string tick_label(double v) {
+  char buf[32];
+  double a = std::abs(v);
+  if (a != 0 && (a < 1e-4 || a >= 1e6)) std::snprintf(buf, sizeof buf, "%.1e", v);
+  else std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+namespace {
+
+double forward(AxisScale s, double v) {
+  switch (s) {
+    case AxisScale::sqrt: return std::sqrt(std::max(v, 0.0));
+    case AxisScale::log: return std::log10(std::max(v, 1e-300));
+    case AxisScale::linear: break;
+  }
+  return v;
+}
+
+/// Ticks for the value range [lo, hi] under a scale, as values (not transformed).
+std::vector<double> scale_ticks(AxisScale s, double lo, double hi) {
+  if (s == AxisScale::log) {
+    std::vector<double> t;
+    for (double e = std::floor(std::log10(lo)); e <= std::ceil(std::log10(hi)); ++e) {
+      double v = std::pow(10.0, e);
+      if (v >= lo * 0.999 && v <= hi * 1.001) t.push_back(v);
+    }
+    if (t.size() < 2) return nice_ticks(lo, hi, 4);
+    return t;
+  }
+  return nice_ticks(lo, hi, 5);
+}
+
+void set_colour(cairo_t* cr, const Colour& c, double alpha = 1) { cairo_set_source_rgba(cr, c[0], c[1], c[2], alpha); }
+
+}  // namespace
+
+void draw_panel(cairo_t* cr, double x, double y, double width, double height, const Panel& panel) {
+  cairo_save(cr);
+  // Data range.
+  double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo, y_lo = x_lo, y_hi = -x_lo;
+  for (const Series& s : panel.series)
+    for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+      if (!std::isfinite(s.y[i]) || !std::isfinite(s.x[i])) continue;
+      if (panel.scale == AxisScale::log && s.y[i] <= 0) continue;
+      x_lo = std::min(x_lo, s.x[i]);
+      x_hi = std::max(x_hi, s.x[i]);
+      y_lo = std::min(y_lo, s.y[i]);
+      y_hi = std::max(y_hi, s.y[i]);
+    }
+  bool empty = !std::isfinite(x_lo);
+  if (empty) x_lo = 0, x_hi = 1, y_lo = 0, y_hi = 1;
+  if (x_hi == x_lo) x_lo -= 0.5, x_hi += 0.5;
+  if (panel.scale == AxisScale::sqrt) y_lo = 0;
+  if (y_hi == y_lo) {
+    double d = y_hi == 0 ? 1 : std::abs(y_hi) * 0.1;
+    y_lo -= d, y_hi += d;
+    if (panel.scale != AxisScale::linear) y_lo = std::max(y_lo, panel.scale == AxisScale::log ? y_hi / 10 : 0.0);
+  }
+  std::vector<double> yt = scale_ticks(panel.scale, y_lo, y_hi);
+  if (panel.scale != AxisScale::log && yt.size() > 1) {
+    // Round the range out to whole ticks so that no line touches the frame.
+    double step = yt[1] - yt[0];
+    if (yt.front() > y_lo + step * 1e-9) yt.insert(yt.begin(), yt.front() - step);
+    if (yt.back() < y_hi - step * 1e-9) yt.push_back(yt.back() + step);
+    y_lo = yt.front();
+    y_hi = yt.back();
+  }
+  std::vector<double> xt = nice_ticks(x_lo, x_hi, std::max(2, static_cast<int>(width / 90)));
+  if (!empty && x_hi - x_lo <= 20) {  // epochs: whole numbers only
+    xt.erase(std::remove_if(xt.begin(), xt.end(), [](double v) { return v != std::floor(v); }), xt.end());
+  }
+  // A little room left and right, so the first and last points are not on the frame.
+  double x_pad = (x_hi - x_lo) * 0.03;
+  x_lo -= x_pad;
+  x_hi += x_pad;
+
+  // Frame: room for the title on top, tick labels on the left and below.
+  set_font(cr, 11);
+  double label_w = 0;
+  for (double t : yt) label_w = std::max(label_w, text_width(cr, tick_label(t)));
+  // The legend goes in rows under the x axis label, never over the lines.
+  set_font(cr, 11);
+  std::vector<std::vector<size_t>> legend_rows(1);
+  {
+    double used = 0;
+    for (size_t i = 0; i < panel.series.size(); ++i) {
+      double w = 40 + text_width(cr, panel.series[i].label);
+      if (used + w > width - 40 && !legend_rows.back().empty()) legend_rows.emplace_back(), used = 0;
+      legend_rows.back().push_back(i);
+      used += w;
+    }
+  }
+  double legend_h = panel.series.empty() ? 0 : 16.0 * static_cast<double>(legend_rows.size()) + 4;
+  double left = x + 28 + label_w + 6, right = x + width - 12, top = y + 30, bottom = y + height - 44 - legend_h;
+  auto px = [&](double v) { return left + (v - x_lo) / (x_hi - x_lo) * (right - left); };
+  double f_lo = forward(panel.scale, y_lo), f_hi = forward(panel.scale, y_hi);
+  auto py = [&](double v) { return bottom - (forward(panel.scale, v) - f_lo) / (f_hi - f_lo) * (bottom - top); };
+
+  set_font(cr, 13, true);
+  cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+  draw_text(cr, panel.title, (left + right) / 2, y + 19, 0.5);
+
+  // Grid and ticks.
+  set_font(cr, 11);
+  cairo_set_line_width(cr, 1);
+  for (double t : yt) {
+    double v = std::round(py(t)) + 0.5;
+    cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
+    cairo_move_to(cr, left, v);
+    cairo_line_to(cr, right, v);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+    draw_text(cr, tick_label(t), left - 6, v + 4, 1);
+  }
+  for (double t : xt) {
+    double h = std::round(px(t)) + 0.5;
+    cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
+    cairo_move_to(cr, h, top);
+    cairo_line_to(cr, h, bottom);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+    draw_text(cr, tick_label(t), h, bottom + 16, 0.5);
+  }
+  cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+  cairo_rectangle(cr, std::round(left) + 0.5, std::round(top) + 0.5, std::round(right - left), std::round(bottom - top));
+  cairo_stroke(cr);
+  draw_text(cr, panel.x_label, (left + right) / 2, bottom + 34, 0.5);
+  cairo_save(cr);
+  cairo_translate(cr, x + 14, (top + bottom) / 2);
+  cairo_rotate(cr, -M_PI / 2);
+  std::string y_label = panel.y_label;
+  if (panel.scale == AxisScale::sqrt) y_label += " (square-root scale)";
+  if (panel.scale == AxisScale::log) y_label += " (log scale)";
+  draw_text(cr, y_label, 0, 0, 0.5);
+  cairo_restore(cr);
+
+  if (empty) {
+    draw_text(cr, "no values yet", (left + right) / 2, (top + bottom) / 2, 0.5);
+    cairo_restore(cr);
+    return;
+  }
+
+  // Lines, clipped to the frame.
+  cairo_save(cr);
+  cairo_rectangle(cr, left, top, right - left, bottom - top);
+  cairo_clip(cr);
+  for (const Mark& m : panel.marks) {
+    double h = px(m.x);
+    cairo_set_source_rgba(cr, 0.2, 0.2, 0.2, 0.7);
+    double dash[] = {2, 3};
+    cairo_set_dash(cr, dash, 2, 0);
+    cairo_move_to(cr, h, top);
+    cairo_line_to(cr, h, bottom);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, nullptr, 0, 0);
+  }
+  for (const Series& s : panel.series) {
+    set_colour(cr, s.colour);
+    cairo_set_line_width(cr, 2);
+    double dash[] = {6, 4};
+    cairo_set_dash(cr, s.dashed ? dash : nullptr, s.dashed ? 2 : 0, 0);
+    bool pen = false;
+    for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+      bool ok = std::isfinite(s.y[i]) && (panel.scale != AxisScale::log || s.y[i] > 0);
+      if (!ok) {
+        pen = false;
+        continue;
+      }
+      if (pen) cairo_line_to(cr, px(s.x[i]), py(s.y[i]));
+      else cairo_move_to(cr, px(s.x[i]), py(s.y[i]));
+      pen = true;
+    }
+    cairo_stroke(cr);
+    cairo_set_dash(cr, nullptr, 0, 0);
+    if (s.markers && s.x.size() <= 60)
+      for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
+        if (std::isfinite(s.y[i]) && (panel.scale != AxisScale::log || s.y[i] > 0)) {
+          cairo_arc(cr, px(s.x[i]), py(s.y[i]), 2.5, 0, 2 * M_PI);
+          cairo_fill(cr);
+        }
+  }
+  cairo_restore(cr);
+  for (const Mark& m : panel.marks) {
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    double h = px(m.x);
+    double w = text_width(cr, m.label);
+    draw_text(cr, m.label, std::clamp(h - w - 4, left + 2, right - w - 2), bottom - 6);
+  }
+
+  // Legend rows, centred under the x axis label.
+  for (size_t r = 0; r < legend_rows.size() && !panel.series.empty(); ++r) {
+    double row_w = 0;
+    for (size_t i : legend_rows[r]) row_w += 40 + text_width(cr, panel.series[i].label);
+    double lx = (left + right - row_w) / 2, ly = bottom + 52 + 16.0 * static_cast<double>(r);
+    for (size_t i : legend_rows[r]) {
+      const Series& s = panel.series[i];
+      set_colour(cr, s.colour);
+      cairo_set_line_width(cr, 2);
+      double dash[] = {6, 4};
+      cairo_set_dash(cr, s.dashed ? dash : nullptr, s.dashed ? 2 : 0, 0);
+      cairo_move_to(cr, lx, ly - 4);
+      cairo_line_to(cr, lx + 24, ly - 4);
+      cairo_stroke(cr);
+      cairo_set_dash(cr, nullptr, 0, 0);
+      cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+      draw_text(cr, s.label, lx + 28, ly);
+      lx += 40 + text_width(cr, s.label);
+    }
+  }
+  cairo_restore(cr);
+}
+
+}  // namespace hearth

@@ -1,0 +1,232 @@
+#include "engine/plots/params_plot.hpp"
+
+#include <cairo.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "engine/core/error.hpp"
+#include "engine/plots/chart.hpp"
+#include "engine/plots/picture_file.hpp"
+
+namespace hearth {
+namespace fs = std::filesystem;
+namespace {
+
+void flatten(const toml::node& node, const std::string& prefix, RunParams& out) {
+  if (const toml::table* t = node.as_table()) {
+    for (const auto& [k, v] : *t) flatten(v, prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str()), out);
+  } else if (const toml::array* a = node.as_array(); a != nullptr && a->is_array_of_tables()) {
+    for (size_t i = 0; i < a->size(); ++i) flatten(*a->get(i), prefix + "." + std::to_string(i), out);
+  } else {
+    std::ostringstream os;
+    if (const auto* s = node.as_string()) os << s->get();  // no quotes on an axis
+    else node.visit([&](const auto& v) { os << v; });
+    out.values.emplace_back(prefix, os.str());
+    out.numeric.push_back(node.is_number());
+  }
+}
+
+/// One vertical axis: numeric (value range) or categorical (sorted distinct texts).
+struct Axis {
+  std::string key;
+  bool numeric = true;
+  double lo = 0, hi = 0;
+  bool log = false;
+  std::vector<std::string> categories;
+  /// Position of a run's value along the axis, 0 (bottom) to 1 (top).
+  double place(const std::string& text) const {
+    if (!numeric) {
+      auto it = std::find(categories.begin(), categories.end(), text);
+      double i = static_cast<double>(it - categories.begin());
+      return categories.size() == 1 ? 0.5 : i / static_cast<double>(categories.size() - 1);
+    }
+    double v = std::stod(text);
+    if (hi == lo) return 0.5;
+    return log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) : (v - lo) / (hi - lo);
+  }
+};
+
+const std::string* value_of(const RunParams& r, const std::string& key, bool* numeric = nullptr) {
+  for (size_t i = 0; i < r.values.size(); ++i)
+    if (r.values[i].first == key) {
+      if (numeric) *numeric = r.numeric[i];
+      return &r.values[i].second;
+    }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<RunParams> read_runs_params(const fs::path& runs_folder) {
+  if (!fs::is_directory(runs_folder))
+    throw UsageError(runs_folder.string() + " is not a folder; give a runs folder (for instance runs/)");
+  std::vector<fs::path> folders;
+  auto visit = [&](const fs::path& dir, auto& self, int depth) -> void {
+    if (fs::exists(dir / "run.json")) {
+      folders.push_back(dir);
+      return;
+    }
+    if (depth == 0) return;
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.is_directory()) self(e.path(), self, depth - 1);
+  };
+  visit(runs_folder, visit, 2);
+  std::sort(folders.begin(), folders.end());
+  std::vector<RunParams> out;
+  for (const fs::path& f : folders) {
+    nlohmann::json info;
+    try {
+      std::ifstream in(f / "run.json");
+      info = nlohmann::json::parse(in);
+    } catch (const std::exception&) {
+      continue;  // a damaged run is left out, as `hearth runs` lists it as unreadable
+    }
+    if (!info.contains("best") || !fs::exists(f / "job.toml")) continue;
+    RunParams r;
+    r.label = f.parent_path().filename().string() + "/" + f.filename().string();
+    r.monitor = info["best"].value("monitor", "");
+    r.best = info["best"].value("value", NAN);
+    if (!std::isfinite(r.best)) continue;
+    try {
+      toml::table job = toml::parse_file((f / "job.toml").string());
+      flatten(job, "", r);
+    } catch (const std::exception& e) {
+      throw UsageError((f / "job.toml").string() + " is unreadable: " + e.what());
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void write_params_plot(const std::vector<RunParams>& all, const fs::path& out) {
+  // The most common monitor decides which runs are comparable.
+  std::map<std::string, int> monitors;
+  for (const RunParams& r : all) ++monitors[r.monitor];
+  if (monitors.empty()) throw UsageError("no finished run with a best value found; train some runs first");
+  std::string monitor = std::max_element(monitors.begin(), monitors.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
+  std::vector<const RunParams*> runs;
+  for (const RunParams& r : all)
+    if (r.monitor == monitor) runs.push_back(&r);
+  if (runs.size() < 2)
+    throw UsageError("only " + std::to_string(runs.size()) + " run with a best " + monitor +
+                     " found; the parameters plot compares two or more runs");
+
+  std::set<std::string> keys;
+  for (const RunParams* r : runs)
+    for (const auto& [k, v] : r->values) keys.insert(k);
+  std::vector<Axis> axes;
+  for (const std::string& k : keys) {
+    if (k == "job.name") continue;
+    std::set<std::string> texts;
+    bool numeric = true;
+    for (const RunParams* r : runs) {
+      bool n = false;
+      const std::string* v = value_of(*r, k, &n);
+      texts.insert(v ? *v : "(unset)");
+      numeric = numeric && v && n;
+    }
+    if (texts.size() < 2) continue;
+    Axis a;
+    a.key = k;
+    a.numeric = numeric;
+    if (numeric) {
+      a.lo = INFINITY, a.hi = -INFINITY;
+      for (const std::string& t : texts) a.lo = std::min(a.lo, std::stod(t)), a.hi = std::max(a.hi, std::stod(t));
+      a.log = a.lo > 0 && a.hi / a.lo >= 100;
+    } else {
+      a.categories.assign(texts.begin(), texts.end());
+    }
+    axes.push_back(std::move(a));
+  }
+  if (axes.empty())
+    throw UsageError("the " + std::to_string(runs.size()) + " runs have the same hyper-parameters; nothing to compare");
+  double best_lo = INFINITY, best_hi = -INFINITY;
+  for (const RunParams* r : runs) best_lo = std::min(best_lo, r->best), best_hi = std::max(best_hi, r->best);
+
+  const double top = 80, bottom_margin = 70, plot_h = 420, left = 130;
+  // Wide enough for the title; the axes spread over the width.
+  const int width = std::max(860, static_cast<int>(left + 190 * static_cast<double>(axes.size()) + 90));
+  const double axis_gap = (width - left - 90) / static_cast<double>(axes.size());
+  const int height = static_cast<int>(top + plot_h + bottom_margin);
+  write_picture(out, width, height, [&](cairo_t* cr, int w, int) {
+    auto ax_x = [&](size_t i) { return left + axis_gap * static_cast<double>(i); };
+    auto y_of = [&](double place) { return top + (1 - place) * plot_h; };
+    auto metric_place = [&](double v) { return best_hi > best_lo ? (v - best_lo) / (best_hi - best_lo) : 0.5; };
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    set_font(cr, 17, true);
+    draw_text(cr, "Hyper-parameters of " + std::to_string(runs.size()) + " runs against the best " + monitor, w / 2.0, 30, 0.5);
+    set_font(cr, 12);
+    draw_text(cr, "one line per run, coloured by its best " + monitor + "; only the keys that differ are drawn", w / 2.0, 50, 0.5);
+    // Runs: worst first, so that the best lines are drawn on top.
+    std::vector<const RunParams*> order = runs;
+    std::sort(order.begin(), order.end(), [&](auto* a, auto* b) { return metric_place(a->best) < metric_place(b->best); });
+    for (const RunParams* r : order) {
+      Colour c = viridis(metric_place(r->best));
+      cairo_set_source_rgba(cr, c[0], c[1], c[2], 0.85);
+      cairo_set_line_width(cr, 2);
+      for (size_t i = 0; i < axes.size(); ++i) {
+        const std::string* v = value_of(*r, axes[i].key);
+        double y = y_of(axes[i].place(v ? *v : "(unset)"));
+        if (i == 0) cairo_move_to(cr, ax_x(i), y);
+        else cairo_line_to(cr, ax_x(i), y);
+      }
+      cairo_line_to(cr, ax_x(axes.size()), y_of(metric_place(r->best)));
+      cairo_stroke(cr);
+    }
+    // Axes with their ticks; the metric axis last.
+    set_font(cr, 11);
+    for (size_t i = 0; i <= axes.size(); ++i) {
+      double x = ax_x(i);
+      cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+      cairo_set_line_width(cr, 1.5);
+      cairo_move_to(cr, x, top);
+      cairo_line_to(cr, x, top + plot_h);
+      cairo_stroke(cr);
+      set_font(cr, 12, true);
+      draw_text(cr, i < axes.size() ? axes[i].key : "best " + monitor, x, top + plot_h + 24, 0.5);
+      set_font(cr, 11);
+      auto tick = [&](double place, const std::string& text) {
+        double y = y_of(place);
+        cairo_move_to(cr, x - 4, y);
+        cairo_line_to(cr, x, y);
+        cairo_stroke(cr);
+        cairo_set_source_rgba(cr, 1, 1, 1, 0.8);
+        double tw = text_width(cr, text);
+        cairo_rectangle(cr, x - 7 - tw, y - 9, tw + 2, 13);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+        draw_text(cr, text, x - 6, y + 4, 1);
+      };
+      if (i == axes.size()) {
+        for (double t : nice_ticks(best_lo, best_hi, 5)) tick(metric_place(t), tick_label(t));
+      } else if (!axes[i].numeric) {
+        for (const std::string& c : axes[i].categories) tick(axes[i].place(c), c.size() > 22 ? c.substr(0, 21) + "…" : c);
+      } else if (axes[i].log) {
+        for (double e = std::ceil(std::log10(axes[i].lo)); e <= std::floor(std::log10(axes[i].hi)); ++e)
+          tick(axes[i].place(tick_label(std::pow(10.0, e))), tick_label(std::pow(10.0, e)));
+        tick(0, tick_label(axes[i].lo));
+        tick(1, tick_label(axes[i].hi));
+      } else {
+        for (double t : nice_ticks(axes[i].lo, axes[i].hi, 5))
+          if (t >= axes[i].lo && t <= axes[i].hi) tick(axes[i].place(tick_label(t)), tick_label(t));
+      }
+    }
+    // Colour bar beside the metric axis.
+    double bx = ax_x(axes.size()) + 30;
+    for (int k = 0; k < 100; ++k) {
+      Colour c = viridis(k / 99.0);
+      cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+      cairo_rectangle(cr, bx, y_of(k / 99.0) - plot_h / 99.0, 14, plot_h / 99.0 + 1);
+      cairo_fill(cr);
+    }
+  });
+}
+
+}  // namespace hearth
