@@ -232,6 +232,7 @@ Batch BatchLoader::fetch(int64_t batch_index) const {
   for (size_t i : input_slots_) b.inputs.push_back(columns[i]);
   for (size_t i : target_slots_) b.targets.push_back(columns[i]);
   b.size = static_cast<int64_t>(ids.size());
+  b.columns = std::move(columns);
   return b;
 }
 

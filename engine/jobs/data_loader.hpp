@@ -21,6 +21,7 @@ namespace hearth {
 struct Batch {
   std::vector<at::Tensor> inputs;   ///< tensors with the input role, in sample order
   std::vector<at::Tensor> targets;  ///< tensors with the target role
+  std::vector<at::Tensor> columns;  ///< every tensor, in the dataset's order (analyzers, renders)
   int64_t size = 0;
 };
 

@@ -13,7 +13,7 @@ namespace {
 
 const std::vector<std::string> kSections = {"job",       "dataset", "analyzers", "model",   "losses", "metrics",
                                             "optimizer", "scheduler", "train",   "renders", "export", "sweep"};
-const std::vector<std::string> kLaterSections = {"analyzers", "renders", "export", "sweep"};
+const std::vector<std::string> kLaterSections = {"renders", "export", "sweep"};
 
 std::string where(const std::string& file, const toml::source_region& r) {
   return r.begin.line ? file + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column) : file;
@@ -63,6 +63,22 @@ class JobLoader {
       error(plugin->source(), std::string("[") + table_name + "] " + e.what());
       return std::nullopt;
     }
+    // `key = "analyzer:NAME"`: the value comes from an analyzer of the job, once it has seen the data.
+    toml::table own = *t;
+    for (const auto& [k, v] : *t) {
+      const std::string* text = v.as_string() ? &v.as_string()->get() : nullptr;
+      if (!text || text->rfind("analyzer:", 0) != 0) continue;
+      const ParamInfo* param = spec.entry->info.param(std::string(k.str()));
+      if (!param || param->type != HEARTH_PARAM_FLOAT_LIST) {
+        error(v.source(), "[" + table_name + "] " + std::string(k.str()) +
+                              " cannot come from an analyzer: only lists of numbers (like class weights) can");
+        continue;
+      }
+      spec.from_analyzer[std::string(k.str())] = text->substr(9);
+      analyzer_refs_.push_back({text->substr(9), v.source(), table_name});
+      own.erase(k.str());
+    }
+    t = &own;
     // One schema for the table: the plugin's keys and the host's, so that "did you mean" sees both.
     ModuleInfo combined = spec.entry->info;
     for (const ParamInfo& h : host_schema)
@@ -101,6 +117,12 @@ class JobLoader {
     throw UsageError(all);
   }
 
+  struct AnalyzerRef {
+    std::string name;
+    toml::source_region where;
+    std::string table;
+  };
+  std::vector<AnalyzerRef> analyzer_refs_;
   std::vector<std::string> errors_;
 
  private:
@@ -157,8 +179,11 @@ void append_table(std::ostringstream& os, const std::string& header, const Modul
   if (spec) os << "plugin = \"" << (spec->entry->pack + ":" + spec->entry->info.name) << "\"\n";
   if (host)
     for (const auto& [k, v] : host->all()) os << k << " = " << to_toml_text(v) << "\n";
-  if (spec)
-    for (const auto& [k, v] : spec->params.all()) os << k << " = " << to_toml_text(v) << "\n";
+  if (spec) {
+    for (const auto& [k, v] : spec->params.all())
+      if (!spec->from_analyzer.count(k)) os << k << " = " << to_toml_text(v) << "\n";
+    for (const auto& [k, name] : spec->from_analyzer) os << k << " = \"analyzer:" << name << "\"\n";
+  }
   os << "\n";
 }
 
@@ -205,6 +230,7 @@ Job load_job(const fs::path& file, const std::vector<std::string>& sets, const P
     return m ? *m : ModuleSpec{};
   };
   job.dataset = required("dataset", HEARTH_CATEGORY_DATASET, dataset_host_schema());
+  job.analyzers = loader.module_array(HEARTH_CATEGORY_ANALYZER, "analyzers", job.document.get("analyzers"), analyzer_host_schema());
   job.model = required("model", HEARTH_CATEGORY_MODEL, {});
   job.optimizer = required("optimizer", HEARTH_CATEGORY_OPTIMIZER, {});
   job.losses = loader.module_array(HEARTH_CATEGORY_LOSS, "losses", job.document.get("losses"), loss_host_schema());
@@ -212,6 +238,16 @@ Job load_job(const fs::path& file, const std::vector<std::string>& sets, const P
     loader.errors_.push_back(job.file.string() + ": the job has no [[losses]] table; add one per model output");
   job.metrics = loader.module_array(HEARTH_CATEGORY_METRIC, "metrics", job.document.get("metrics"), metric_host_schema());
   if (const toml::node* s = job.document.get("scheduler")) job.scheduler = loader.module(HEARTH_CATEGORY_SCHEDULER, "scheduler", s, {});
+  std::vector<std::string> analyzer_names = unique_names(job.analyzers);
+  for (const auto& ref : loader.analyzer_refs_)
+    if (std::find(analyzer_names.begin(), analyzer_names.end(), ref.name) == analyzer_names.end())
+      loader.error(ref.where, "[" + ref.table + "] refers to analyzer '" + ref.name + "', but the job's [[analyzers]] are: " +
+                                  (analyzer_names.empty() ? std::string("none; add [[analyzers]] plugin = \"") + ref.name + "\""
+                                                          : [&] {
+                                                              std::string all;
+                                                              for (const auto& n : analyzer_names) all += (all.empty() ? "" : ", ") + n;
+                                                              return all + did_you_mean(ref.name, analyzer_names);
+                                                            }()));
   if (const ParamValue* d = job.job.find("device")) {
     std::string dev = std::get<std::string>(*d);
     bool ok = dev == "auto" || dev == "cpu" || dev == "cuda";
@@ -236,6 +272,7 @@ std::string Job::resolved_toml() const {
      << "# Source: " << file.string() << "\n\n";
   append_table(os, "[job]", nullptr, &job);
   append_table(os, "[dataset]", &dataset, &dataset.host);
+  for (const ModuleSpec& a : analyzers) append_table(os, "[[analyzers]]", &a, &a.host);
   append_table(os, "[model]", &model, nullptr);
   for (const ModuleSpec& l : losses) append_table(os, "[[losses]]", &l, &l.host);
   for (const ModuleSpec& m : metrics) append_table(os, "[[metrics]]", &m, &m.host);
@@ -243,6 +280,20 @@ std::string Job::resolved_toml() const {
   if (scheduler) append_table(os, "[scheduler]", &*scheduler, nullptr);
   append_table(os, "[train]", nullptr, &train);
   return os.str();
+}
+
+std::vector<std::string> unique_names(const std::vector<ModuleSpec>& specs) {
+  std::vector<std::string> names;
+  std::map<std::string, int> seen;
+  for (const ModuleSpec& s : specs) {
+    if (!s.entry) {
+      names.emplace_back();
+      continue;
+    }
+    int n = seen[s.entry->info.name]++;
+    names.push_back(s.entry->info.name + (n ? "_" + std::to_string(n) : ""));
+  }
+  return names;
 }
 
 int64_t int_of(const ParamValues& v, const std::string& key) { return std::get<int64_t>(*v.find(key)); }

@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@ struct ModuleSpec {
   ParamValues params;  ///< the plugin's own keys
   ParamValues host;    ///< host keys of that table (batch_size, weight, ...)
   std::string table;   ///< "model", "losses[0]"
+  /// Keys whose value comes from an analyzer (`weights = "analyzer:multiclass"`): key -> analyzer name.
+  std::map<std::string, std::string> from_analyzer;
 };
 
 struct Job {
@@ -30,6 +33,7 @@ struct Job {
   ParamValues job;       ///< [job]
   ParamValues train;     ///< [train]
   ModuleSpec dataset;
+  std::vector<ModuleSpec> analyzers;
   ModuleSpec model;
   std::vector<ModuleSpec> losses;
   std::vector<ModuleSpec> metrics;
@@ -40,6 +44,9 @@ struct Job {
   /// The job as TOML with every default filled in: saved with each run.
   std::string resolved_toml() const;
 };
+
+/// Unique names of modules of one kind, used for CSV columns and references: "mse", "mse_1".
+std::vector<std::string> unique_names(const std::vector<ModuleSpec>& specs);
 
 /// Reads, overrides (`section.key=value`) and validates a job. Throws UsageError listing every
 /// problem with file:line:column.

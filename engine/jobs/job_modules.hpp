@@ -4,11 +4,13 @@
 
 #include <ATen/Tensor.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "engine/jobs/analysis.hpp"
 #include "engine/jobs/data_loader.hpp"
 #include "engine/jobs/job.hpp"
 #include "engine/runtime/modules/dataset_module.hpp"
@@ -30,8 +32,13 @@ struct JobModules {
 /// The tensors moved to `device` (a no-op for tensors already there).
 std::vector<at::Tensor> on_device(const std::vector<at::Tensor>& tensors, const std::string& device);
 
-/// Creates the dataset, model, losses and metrics of `job` and moves the model to `device`.
-JobModules make_job_modules(const Job& job, const std::string& device);
+/// Runs the job's analyzers once the dataset exists (see analysis.hpp); returns their class weights.
+using AnalyzeStep = std::function<AnalyzerWeights(const DatasetModule&)>;
+
+/// Creates the dataset, model, losses and metrics of `job` and moves the model to `device`. When
+/// modules take values from analyzers (`weights = "analyzer:multiclass"`), `analyze` runs between
+/// the dataset and them; without it, such a job is refused.
+JobModules make_job_modules(const Job& job, const std::string& device, const AnalyzeStep& analyze = {});
 
 /// The summed, weighted loss of one batch and each loss's own value.
 struct BatchLoss {

@@ -84,7 +84,12 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
   torch::Device device(device_name);
   torch::manual_seed(seed);
 
-  JobModules m = make_job_modules(job, device.str());
+  // The analyze step comes first, in the natural order; its class weights may feed the losses.
+  AnalysisOptions analysis;
+  analysis.out_dir = run.path() / "analysis";
+  JobModules m = make_job_modules(job, device.str(), [&](const DatasetModule& data) {
+    return run_analysis(job, job.analyzers, data, analysis);
+  });
   auto optimizer = std::make_unique<OptimizerModule>(
       load_module(job.optimizer.entry->file, HEARTH_CATEGORY_OPTIMIZER, job.optimizer.entry->info.name), job.optimizer.params);
   optimizer->bind(m.model->parameters());

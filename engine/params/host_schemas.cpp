@@ -44,6 +44,11 @@ std::vector<ParamInfo> loss_host_schema() {
           p("target", HEARTH_PARAM_INT, "0", "Which target tensor of the sample this loss reads", 0.0)};
 }
 
+std::vector<ParamInfo> analyzer_host_schema() {
+  return {p("split", HEARTH_PARAM_STRING, "\"train\"", "Which split the analyzer sees (hearth analyze --split overrides)", {}, {},
+            {"train", "valid", "test", "all"})};
+}
+
 std::vector<ParamInfo> metric_host_schema() {
   return {p("output", HEARTH_PARAM_INT, "0", "Which model output this metric reads", 0.0),
           p("target", HEARTH_PARAM_INT, "0", "Which target tensor of the sample this metric reads", 0.0)};

@@ -9,64 +9,6 @@
 
 namespace hearth {
 
-Colour palette_colour(size_t index) {
-  static const Colour tableau[] = {{0.122, 0.467, 0.706}, {1.000, 0.498, 0.055}, {0.173, 0.627, 0.173},
-                                   {0.839, 0.153, 0.157}, {0.580, 0.404, 0.741}, {0.549, 0.337, 0.294},
-                                   {0.890, 0.467, 0.761}, {0.498, 0.498, 0.498}, {0.737, 0.741, 0.133},
-                                   {0.090, 0.745, 0.812}};
-  return tableau[index % 10];
-}
-
-Colour viridis(double t) {
-  static const Colour anchors[] = {{0.267, 0.005, 0.329}, {0.229, 0.322, 0.546}, {0.128, 0.567, 0.551},
-                                   {0.369, 0.789, 0.383}, {0.993, 0.906, 0.144}};
-  double x = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0) * 4.0;
-  size_t i = std::min<size_t>(static_cast<size_t>(x), 3);
-  double f = x - static_cast<double>(i);
-  return {anchors[i][0] + (anchors[i + 1][0] - anchors[i][0]) * f, anchors[i][1] + (anchors[i + 1][1] - anchors[i][1]) * f,
-          anchors[i][2] + (anchors[i + 1][2] - anchors[i][2]) * f};
-}
-
-void set_font(cairo_t* cr, double size, bool bold) {
-  cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size(cr, size);
-}
-
-double text_width(cairo_t* cr, const std::string& text) {
-  cairo_text_extents_t e;
-  cairo_text_extents(cr, text.c_str(), &e);
-  return e.x_advance;
-}
-
-void draw_text(cairo_t* cr, const std::string& text, double x, double y, double align) {
-  cairo_move_to(cr, x - text_width(cr, text) * align, y);
-  cairo_show_text(cr, text.c_str());
-}
-
-std::vector<double> nice_ticks(double lo, double hi, int count) {
-  if (!(hi > lo)) return {lo};
-  double raw = (hi - lo) / std::max(count, 1);
-  double power = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = power;
-  for (double f : {1.0, 2.0, 2.5, 5.0, 10.0})
-    if (raw <= f * power) {
-      step = f * power;
-      break;
-    }
-  std::vector<double> ticks;
-  // Multiples of the step, not a running sum: no drift from 0.6 to 0.6000000000000001.
-  for (double k = std::ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; ++k) ticks.push_back(k == 0 ? 0.0 : k * step);
-  return ticks;
-}
-
-std::string tick_label(double v) {
-  char buf[32];
-  double a = std::abs(v);
-  if (a != 0 && (a < 1e-4 || a >= 1e6)) std::snprintf(buf, sizeof buf, "%.1e", v);
-  else std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-
 namespace {
 
 double forward(AxisScale s, double v) {
@@ -92,7 +34,7 @@ std::vector<double> scale_ticks(AxisScale s, double lo, double hi) {
   return nice_ticks(lo, hi, 5);
 }
 
-void set_colour(cairo_t* cr, const Colour& c, double alpha = 1) { cairo_set_source_rgba(cr, c[0], c[1], c[2], alpha); }
+using draw::set_colour;
 
 }  // namespace
 
@@ -160,7 +102,7 @@ void draw_panel(cairo_t* cr, double x, double y, double width, double height, co
 
   set_font(cr, 13, true);
   cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-  draw_text(cr, panel.title, (left + right) / 2, y + 19, 0.5);
+  draw::text(cr, panel.title, (left + right) / 2, y + 19, 0.5);
 
   // Grid and ticks.
   set_font(cr, 11);
@@ -172,7 +114,7 @@ void draw_panel(cairo_t* cr, double x, double y, double width, double height, co
     cairo_line_to(cr, right, v);
     cairo_stroke(cr);
     cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-    draw_text(cr, tick_label(t), left - 6, v + 4, 1);
+    draw::text(cr, tick_label(t), left - 6, v + 4, 1);
   }
   for (double t : xt) {
     double h = std::round(px(t)) + 0.5;
@@ -181,23 +123,23 @@ void draw_panel(cairo_t* cr, double x, double y, double width, double height, co
     cairo_line_to(cr, h, bottom);
     cairo_stroke(cr);
     cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-    draw_text(cr, tick_label(t), h, bottom + 16, 0.5);
+    draw::text(cr, tick_label(t), h, bottom + 16, 0.5);
   }
   cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
   cairo_rectangle(cr, std::round(left) + 0.5, std::round(top) + 0.5, std::round(right - left), std::round(bottom - top));
   cairo_stroke(cr);
-  draw_text(cr, panel.x_label, (left + right) / 2, bottom + 34, 0.5);
+  draw::text(cr, panel.x_label, (left + right) / 2, bottom + 34, 0.5);
   cairo_save(cr);
   cairo_translate(cr, x + 14, (top + bottom) / 2);
   cairo_rotate(cr, -M_PI / 2);
   std::string y_label = panel.y_label;
   if (panel.scale == AxisScale::sqrt) y_label += " (square-root scale)";
   if (panel.scale == AxisScale::log) y_label += " (log scale)";
-  draw_text(cr, y_label, 0, 0, 0.5);
+  draw::text(cr, y_label, 0, 0, 0.5);
   cairo_restore(cr);
 
   if (empty) {
-    draw_text(cr, "no values yet", (left + right) / 2, (top + bottom) / 2, 0.5);
+    draw::text(cr, "no values yet", (left + right) / 2, (top + bottom) / 2, 0.5);
     cairo_restore(cr);
     return;
   }
@@ -246,7 +188,7 @@ void draw_panel(cairo_t* cr, double x, double y, double width, double height, co
     cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
     double h = px(m.x);
     double w = text_width(cr, m.label);
-    draw_text(cr, m.label, std::clamp(h - w - 4, left + 2, right - w - 2), bottom - 6);
+    draw::text(cr, m.label, std::clamp(h - w - 4, left + 2, right - w - 2), bottom - 6);
   }
 
   // Legend rows, centred under the x axis label.
@@ -265,7 +207,7 @@ void draw_panel(cairo_t* cr, double x, double y, double width, double height, co
       cairo_stroke(cr);
       cairo_set_dash(cr, nullptr, 0, 0);
       cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-      draw_text(cr, s.label, lx + 28, ly);
+      draw::text(cr, s.label, lx + 28, ly);
       lx += 40 + text_width(cr, s.label);
     }
   }

@@ -2,21 +2,20 @@
 // the metric plots; pictures are readable at a glance, so every panel is titled and labelled.
 #pragma once
 
-#include <array>
 #include <string>
 #include <vector>
 
-typedef struct _cairo cairo_t;
+#include <hearth/draw.hpp>
 
 namespace hearth {
 
-using Colour = std::array<double, 3>;
-
-/// A colour of a qualitative palette (Tableau 10), cycling.
-Colour palette_colour(size_t index);
-
-/// A colour along viridis for t in [0, 1].
-Colour viridis(double t);
+using draw::Colour;
+using draw::nice_ticks;
+using draw::palette_colour;
+using draw::set_font;
+using draw::text_width;
+using draw::tick_label;
+using draw::viridis;
 
 /// How values map to the vertical axis.
 enum class AxisScale { linear, sqrt, log };
@@ -44,20 +43,7 @@ struct Panel {
   std::vector<Mark> marks;
 };
 
-/// "Nice" tick values (1, 2, 5 times a power of ten) covering [lo, hi], about `count` of them.
-std::vector<double> nice_ticks(double lo, double hi, int count);
-
-/// A number as a tick label: short, without trailing zeros.
-std::string tick_label(double v);
-
 /// Draws `panel` in the rectangle (x, y, width, height) of `cr`.
 void draw_panel(cairo_t* cr, double x, double y, double width, double height, const Panel& panel);
-
-/// Text helpers shared by the plots: DejaVu Sans (fonts-dejavu-core) at the given size.
-void set_font(cairo_t* cr, double size, bool bold = false);
-/// Draws `text` with its left (align 0), centre (0.5) or right (1) edge at x, baseline at y.
-void draw_text(cairo_t* cr, const std::string& text, double x, double y, double align = 0);
-/// Width of `text` in the current font.
-double text_width(cairo_t* cr, const std::string& text);
 
 }  // namespace hearth

@@ -102,12 +102,12 @@ void write_metrics_plot(const std::vector<RunCurves>& runs, const std::filesyste
   write_picture(out, width, height, [&](cairo_t* cr, int w, int) {
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     set_font(cr, 17, true);
-    draw_text(cr, runs.size() == 1 ? "Metrics of " + runs[0].label : "Metrics of " + std::to_string(runs.size()) + " runs",
+    draw::text(cr, runs.size() == 1 ? "Metrics of " + runs[0].label : "Metrics of " + std::to_string(runs.size()) + " runs",
               w / 2.0, 28, 0.5);
     set_font(cr, 12);
     std::string sub = runs.size() == 1 ? best_text(runs[0]) : "dashed: train, solid: valid";
     if (runs.size() == 1) sub += std::string(sub.empty() ? "" : "; ") + "dashed: train, solid: valid";
-    draw_text(cr, sub, w / 2.0, 48, 0.5);
+    draw::text(cr, sub, w / 2.0, 48, 0.5);
     for (size_t i = 0; i < panels.size(); ++i) {
       double x = 10 + static_cast<double>(i % columns) * panel_w;
       double y = header + static_cast<double>(i / columns) * panel_h;

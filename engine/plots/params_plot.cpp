@@ -161,9 +161,9 @@ void write_params_plot(const std::vector<RunParams>& all, const fs::path& out) {
     auto metric_place = [&](double v) { return best_hi > best_lo ? (v - best_lo) / (best_hi - best_lo) : 0.5; };
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     set_font(cr, 17, true);
-    draw_text(cr, "Hyper-parameters of " + std::to_string(runs.size()) + " runs against the best " + monitor, w / 2.0, 30, 0.5);
+    draw::text(cr, "Hyper-parameters of " + std::to_string(runs.size()) + " runs against the best " + monitor, w / 2.0, 30, 0.5);
     set_font(cr, 12);
-    draw_text(cr, "one line per run, coloured by its best " + monitor + "; only the keys that differ are drawn", w / 2.0, 50, 0.5);
+    draw::text(cr, "one line per run, coloured by its best " + monitor + "; only the keys that differ are drawn", w / 2.0, 50, 0.5);
     // Runs: worst first, so that the best lines are drawn on top.
     std::vector<const RunParams*> order = runs;
     std::sort(order.begin(), order.end(), [&](auto* a, auto* b) { return metric_place(a->best) < metric_place(b->best); });
@@ -190,7 +190,7 @@ void write_params_plot(const std::vector<RunParams>& all, const fs::path& out) {
       cairo_line_to(cr, x, top + plot_h);
       cairo_stroke(cr);
       set_font(cr, 12, true);
-      draw_text(cr, i < axes.size() ? axes[i].key : "best " + monitor, x, top + plot_h + 24, 0.5);
+      draw::text(cr, i < axes.size() ? axes[i].key : "best " + monitor, x, top + plot_h + 24, 0.5);
       set_font(cr, 11);
       auto tick = [&](double place, const std::string& text) {
         double y = y_of(place);
@@ -202,7 +202,7 @@ void write_params_plot(const std::vector<RunParams>& all, const fs::path& out) {
         cairo_rectangle(cr, x - 7 - tw, y - 9, tw + 2, 13);
         cairo_fill(cr);
         cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-        draw_text(cr, text, x - 6, y + 4, 1);
+        draw::text(cr, text, x - 6, y + 4, 1);
       };
       if (i == axes.size()) {
         for (double t : nice_ticks(best_lo, best_hi, 5)) tick(metric_place(t), tick_label(t));

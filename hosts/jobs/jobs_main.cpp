@@ -12,11 +12,13 @@
 #include "engine/core/category.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/host_facts.hpp"
+#include "engine/jobs/analysis.hpp"
 #include "engine/jobs/data_loader.hpp"
 #include "engine/jobs/job.hpp"
 #include "engine/jobs/job_modules.hpp"
 #include "engine/jobs/tensor_files.hpp"
 #include "engine/jobs/trainer.hpp"
+#include "engine/runtime/library_loader.hpp"
 
 namespace hearth {
 namespace {
@@ -35,6 +37,7 @@ DiscoveryOptions discovery_from(const json& request, const std::optional<fs::pat
 json plugin_list(const Job& job) {
   json out = json::array();
   std::vector<const ModuleSpec*> specs = {&job.dataset, &job.model, &job.optimizer};
+  for (const auto& a : job.analyzers) specs.push_back(&a);
   for (const auto& l : job.losses) specs.push_back(&l);
   for (const auto& m : job.metrics) specs.push_back(&m);
   if (job.scheduler) specs.push_back(&*job.scheduler);
@@ -97,19 +100,8 @@ int finish(TrainOutcome outcome, const RunFolder& run) {
   return 0;
 }
 
-int run_job(const json& request) {
-  fs::path job_file = fs::absolute(request.at("job").get<std::string>());
-  PluginRegistry reg = PluginRegistry::discover(discovery_from(request, job_file.parent_path()));
-  Job job = load_job(job_file, request.value("sets", std::vector<std::string>{}), reg);
-  // Relative paths inside a job (data files) are relative to the job file, wherever hearth runs.
-  fs::current_path(job_file.parent_path());
-  if (request.at("command") == "check") {
-    std::cout << job_file.string() << ": OK: dataset " << job.dataset.entry->info.name << ", model "
-              << job.model.entry->info.name << ", " << job.losses.size() << " loss(es), " << job.metrics.size()
-              << " metric(s), optimizer " << job.optimizer.entry->info.name
-              << (job.scheduler ? ", scheduler " + job.scheduler->entry->info.name : std::string()) << "\n";
-    return 0;
-  }
+/// A new run folder for `job`: the resolved job, the source job, and run.json.
+RunFolder create_run(const Job& job, const fs::path& job_file, const json& request) {
   fs::path runs_root = request.value("runs_dir", std::string());
   if (runs_root.empty()) runs_root = job_file.parent_path() / string_of(job.job, "runs");
   RunFolder run = RunFolder::create(runs_root, job.name());
@@ -128,6 +120,52 @@ int run_job(const json& request) {
                 {"device", resolve_device(string_of(job.job, "device"))},
                 {"plugins", plugin_list(job)}};
   run.save_info();
+  return run;
+}
+
+/// `hearth analyze`: the job's analyzers (or the default ones) into a new run's analysis/ folder.
+int analyze_job(const Job& job, const fs::path& job_file, const PluginRegistry& reg, const json& request) {
+  RunFolder run = create_run(job, job_file, request);
+  RunLog log(run.path() / "hearth.log");
+  run.info()["status"] = "analyzing";
+  run.save_info();
+  try {
+    DatasetModule data(load_module(job.dataset.entry->file, HEARTH_CATEGORY_DATASET, job.dataset.entry->info.name),
+                       job.dataset.params);
+    std::vector<ModuleSpec> analyzers = job.analyzers.empty() ? default_analyzers(reg, !data.class_names().empty()) : job.analyzers;
+    AnalysisOptions options;
+    options.out_dir = run.path() / "analysis";
+    if (request.contains("split")) options.split = request["split"].get<std::string>();
+    run_analysis(job, analyzers, data, options);
+  } catch (const std::exception& e) {
+    run.info()["status"] = "failed";
+    run.info()["error"] = e.what();
+    run.info()["finished"] = utc_timestamp();
+    run.save_info();
+    throw;
+  }
+  run.info()["status"] = "analyzed";
+  run.info()["finished"] = utc_timestamp();
+  run.save_info();
+  std::cout << "analysis written: " << (run.path() / "analysis").string() << "\n";
+  return 0;
+}
+
+int run_job(const json& request) {
+  fs::path job_file = fs::absolute(request.at("job").get<std::string>());
+  PluginRegistry reg = PluginRegistry::discover(discovery_from(request, job_file.parent_path()));
+  Job job = load_job(job_file, request.value("sets", std::vector<std::string>{}), reg);
+  // Relative paths inside a job (data files) are relative to the job file, wherever hearth runs.
+  fs::current_path(job_file.parent_path());
+  if (request.at("command") == "check") {
+    std::cout << job_file.string() << ": OK: dataset " << job.dataset.entry->info.name << ", model "
+              << job.model.entry->info.name << ", " << job.losses.size() << " loss(es), " << job.metrics.size()
+              << " metric(s), optimizer " << job.optimizer.entry->info.name
+              << (job.scheduler ? ", scheduler " + job.scheduler->entry->info.name : std::string()) << "\n";
+    return 0;
+  }
+  if (request.at("command") == "analyze") return analyze_job(job, job_file, reg, request);
+  RunFolder run = create_run(job, job_file, request);
   RunLog log(run.path() / "hearth.log");
   spdlog::info("run {} ({})", run.path().string(), request.value("command_line", std::string()));
   InterruptScope interrupts;
@@ -183,7 +221,9 @@ int eval_run(const json& request) {
   CheckpointState state = load_checkpoint(run.checkpoint(which));
   std::string device = resolve_device(string_of(job.job, "device"));
   torch::manual_seed(static_cast<uint64_t>(int_of(job.job, "seed")));
-  JobModules m = make_job_modules(job, device);
+  JobModules m = make_job_modules(job, device, [&](const DatasetModule& data) {
+    return run_analysis(job, job.analyzers, data, AnalysisOptions{});  // the weights again; no files
+  });
   m.model->load_state(state.model);
   SplitPlan plan(*m.data, float_of(job.dataset.host, "valid_fraction"), float_of(job.dataset.host, "subsample"),
                  static_cast<uint64_t>(int_of(job.job, "seed")));
@@ -213,7 +253,9 @@ int infer_run(const json& request) {
   std::string which = request.value("checkpoint", "best");
   CheckpointState state = load_checkpoint(run.checkpoint(which));
   std::string device = resolve_device(string_of(job.job, "device"));
-  JobModules m = make_job_modules(job, device);
+  JobModules m = make_job_modules(job, device, [&](const DatasetModule& data) {
+    return run_analysis(job, job.analyzers, data, AnalysisOptions{});  // the weights again; no files
+  });
   m.model->load_state(state.model);
   m.model->train(false);
   torch::NoGradGuard no_grad;

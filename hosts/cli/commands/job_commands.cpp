@@ -1,4 +1,4 @@
-// `hearth run`, `hearth check`, `hearth resume`: parsed here, carried out by libhearth_jobs.so,
+// `hearth run`, `check`, `analyze`, `resume`, `eval`, `infer`: parsed here, carried out by libhearth_jobs.so,
 // which is opened only now so that the other commands never pay for loading LibTorch.
 #include <dlfcn.h>
 
@@ -75,6 +75,26 @@ void setup_job_commands(CLI::App& app, int argc, char** argv, int& exit_code) {
       exit_code = call_jobs_library(request);
     });
   }
+  auto a = std::make_shared<JobOptions>();
+  a->split.clear();
+  CLI::App* analyze = app.add_subcommand("analyze", "Run a job's analyzers over its data: report pictures and a JSON summary in a new run folder");
+  analyze->add_option("job", a->job, "Job script (TOML); without [[analyzers]], multiclass and values_distribution")
+      ->required()
+      ->check(CLI::ExistingFile);
+  analyze->add_option("--split", a->split, "train, valid, test or all (default: each analyzer's own split)")
+      ->check(CLI::IsMember({"train", "valid", "test", "all"}));
+  analyze->add_option("--set", a->sets, "Override a value: section.key=value (repeatable)");
+  analyze->add_option("--runs-dir", a->runs_dir, "Folder of the runs (default: [job] runs, next to the job)");
+  a->discovery.add_to(*analyze);
+  analyze->callback([a, cmdline, &exit_code]() {
+    nlohmann::json request = base_request("analyze", *a, cmdline);
+    request["job"] = fs::absolute(a->job).string();
+    request["sets"] = a->sets;
+    if (!a->split.empty()) request["split"] = a->split;
+    if (!a->runs_dir.empty()) request["runs_dir"] = fs::absolute(a->runs_dir).string();
+    exit_code = call_jobs_library(request);
+  });
+
   auto o = std::make_shared<JobOptions>();
   CLI::App* resume = app.add_subcommand("resume", "Continue an interrupted or crashed run from its last checkpoint");
   resume->add_option("run", o->run, "Run folder (runs/<job>/<timestamp>)")->required()->check(CLI::ExistingDirectory);

@@ -1,0 +1,138 @@
+#include "engine/jobs/analysis.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "engine/core/error.hpp"
+#include "engine/jobs/data_loader.hpp"
+#include "engine/jobs/run_folder.hpp"
+#include "engine/params/host_schemas.hpp"
+#include "engine/params/param_resolver.hpp"
+#include "engine/plots/picture_file.hpp"
+#include "engine/runtime/library_loader.hpp"
+#include "engine/runtime/modules/analyzer_module.hpp"
+
+namespace hearth {
+namespace {
+
+bool sees(const std::string& wanted, SplitName s) { return wanted == "all" || wanted == split_label(s); }
+
+}  // namespace
+
+AnalyzerWeights run_analysis(const Job& job, const std::vector<ModuleSpec>& analyzers, const DatasetModule& data,
+                             const AnalysisOptions& options) {
+  AnalyzerWeights weights;
+  if (analyzers.empty()) return weights;
+  const uint64_t seed = static_cast<uint64_t>(int_of(job.job, "seed"));
+  SplitPlan plan(data, float_of(job.dataset.host, "valid_fraction"), float_of(job.dataset.host, "subsample"), seed);
+  std::vector<std::string> names = unique_names(analyzers);
+  std::vector<std::unique_ptr<AnalyzerModule>> modules;
+  std::vector<std::string> splits;
+  std::vector<int64_t> seen(analyzers.size(), 0);
+  for (const ModuleSpec& a : analyzers) {
+    modules.push_back(std::make_unique<AnalyzerModule>(
+        load_module(a.entry->file, HEARTH_CATEGORY_ANALYZER, a.entry->info.name), a.params));
+    splits.push_back(options.split ? *options.split : string_of(a.host, "split"));
+    modules.back()->start(data.tensor_names(), data.tensor_roles(), data.class_names());
+  }
+  // One pass per split, feeding every analyzer that wants it; stored order, so that an analyzer can
+  // judge how the samples are ordered.
+  for (SplitName s : {SplitName::train, SplitName::valid, SplitName::test}) {
+    std::vector<size_t> wanting;
+    for (size_t i = 0; i < modules.size(); ++i)
+      if (sees(splits[i], s)) wanting.push_back(i);
+    std::vector<int64_t> ids = plan.indices(s);
+    if (wanting.empty() || ids.empty()) continue;
+    std::sort(ids.begin(), ids.end());
+    BatchLoader loader(data, plan.source(s), ids, 256, false, seed, static_cast<int>(int_of(job.dataset.host, "workers")));
+    loader.start_epoch(0);
+    while (auto batch = loader.next())
+      for (int64_t k = 0; k < batch->size; ++k) {
+        std::vector<at::Tensor> sample;
+        for (const at::Tensor& c : batch->columns) sample.push_back(c[k]);
+        for (size_t i : wanting) {
+          modules[i]->take(sample);
+          ++seen[i];
+        }
+      }
+  }
+  nlohmann::json summary = nlohmann::json::object();
+  if (!options.out_dir.empty()) fs::create_directories(options.out_dir);
+  for (size_t i = 0; i < modules.size(); ++i) {
+    if (seen[i] == 0)
+      throw UsageError("[" + analyzers[i].table + "] " + names[i] + " saw no samples: the " + splits[i] +
+                       " split is empty for this dataset; choose another split");
+    modules[i]->finish();
+    nlohmann::json entry = {{"plugin", analyzers[i].entry->pack + ":" + analyzers[i].entry->info.name},
+                            {"split", splits[i]},
+                            {"samples", seen[i]}};
+    nlohmann::json values = nlohmann::json::object();
+    for (const auto& [k, v] : modules[i]->summary()) {
+      // Numbers as JSON numbers, so that scripts read them without parsing text.
+      size_t used = 0;
+      double number = 0;
+      try {
+        number = std::stod(v, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == v.size() && !v.empty() && std::isfinite(number)) values[k] = number;
+      else values[k] = v;
+    }
+    entry["summary"] = values;
+    if (auto w = modules[i]->class_weights()) {
+      at::Tensor t = w->to(at::kDouble).contiguous();
+      std::vector<double> v(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
+      weights[names[i]] = v;
+      entry["class_weights"] = v;
+    }
+    if (!options.out_dir.empty()) {
+      fs::path png = options.out_dir / (names[i] + ".png");
+      write_picture(png, options.report_width, options.report_height,
+                    [&](cairo_t* cr, int w, int h) { modules[i]->report(cr, w, h); });
+      entry["report"] = png.filename().string();
+      spdlog::info("analyzer {}: {} samples of {}; report {}", names[i], seen[i], splits[i], png.string());
+    }
+    summary[names[i]] = entry;
+  }
+  if (!options.out_dir.empty()) write_file_atomically(options.out_dir / "summary.json", summary.dump(2) + "\n");
+  return weights;
+}
+
+std::vector<ModuleSpec> default_analyzers(const PluginRegistry& registry, bool has_classes) {
+  std::vector<ModuleSpec> out;
+  std::vector<std::string> wanted;
+  if (has_classes) wanted.push_back("multiclass");
+  wanted.push_back("values_distribution");
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    ModuleSpec spec;
+    spec.entry = &registry.find(HEARTH_CATEGORY_ANALYZER, wanted[i]);
+    spec.table = "analyzers[" + std::to_string(i) + "]";
+    spec.params = default_params(spec.entry->info);
+    ModuleInfo host;
+    host.name = "analyzer";
+    host.params = analyzer_host_schema();
+    spec.host = default_params(host);
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
+ParamValues with_analyzer_values(const ModuleSpec& spec, const AnalyzerWeights& weights) {
+  ParamValues out = spec.params;
+  for (const auto& [key, name] : spec.from_analyzer) {
+    auto it = weights.find(name);
+    if (it == weights.end())
+      throw UsageError("[" + spec.table + "] " + key + " = \"analyzer:" + name + "\", but analyzer " + name +
+                       " offers no class weights; use multiclass (single labels) or multilabel");
+    out.set(key, it->second);
+  }
+  return out;
+}
+
+}  // namespace hearth
