@@ -139,6 +139,8 @@ void print_markdown(const PluginRegistry& reg) {
   std::cout << "### Host keys inside module tables\n\nBeside `plugin` and the module's own keys:\n\n"
             << "#### `[dataset]`\n\n";
   markdown_params(dataset_host_schema());
+  std::cout << "#### `[[analyzers]]`\n\n";
+  markdown_params(analyzer_host_schema());
   std::cout << "#### `[[losses]]`\n\n";
   markdown_params(loss_host_schema());
   std::cout << "#### `[[metrics]]`\n\n";
