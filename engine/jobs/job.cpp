@@ -13,7 +13,7 @@ namespace {
 
 const std::vector<std::string> kSections = {"job",       "dataset", "analyzers", "model",   "losses", "metrics",
                                             "optimizer", "scheduler", "train",   "renders", "export", "sweep"};
-const std::vector<std::string> kLaterSections = {"renders", "export", "sweep"};
+const std::vector<std::string> kLaterSections = {"export", "sweep"};
 
 std::string where(const std::string& file, const toml::source_region& r) {
   return r.begin.line ? file + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column) : file;
@@ -237,6 +237,7 @@ Job load_job(const fs::path& file, const std::vector<std::string>& sets, const P
   if (job.losses.empty() && !job.document.get("losses"))
     loader.errors_.push_back(job.file.string() + ": the job has no [[losses]] table; add one per model output");
   job.metrics = loader.module_array(HEARTH_CATEGORY_METRIC, "metrics", job.document.get("metrics"), metric_host_schema());
+  job.renders = loader.module_array(HEARTH_CATEGORY_RENDERER, "renders", job.document.get("renders"), render_host_schema());
   if (const toml::node* s = job.document.get("scheduler")) job.scheduler = loader.module(HEARTH_CATEGORY_SCHEDULER, "scheduler", s, {});
   std::vector<std::string> analyzer_names = unique_names(job.analyzers);
   for (const auto& ref : loader.analyzer_refs_)
@@ -279,6 +280,7 @@ std::string Job::resolved_toml() const {
   append_table(os, "[optimizer]", &optimizer, nullptr);
   if (scheduler) append_table(os, "[scheduler]", &*scheduler, nullptr);
   append_table(os, "[train]", nullptr, &train);
+  for (const ModuleSpec& r : renders) append_table(os, "[[renders]]", &r, &r.host);
   return os.str();
 }
 

@@ -37,6 +37,7 @@ struct Job {
   ModuleSpec model;
   std::vector<ModuleSpec> losses;
   std::vector<ModuleSpec> metrics;
+  std::vector<ModuleSpec> renders;
   ModuleSpec optimizer;
   std::optional<ModuleSpec> scheduler;
 

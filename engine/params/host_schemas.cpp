@@ -49,6 +49,12 @@ std::vector<ParamInfo> analyzer_host_schema() {
             {"train", "valid", "test", "all"})};
 }
 
+std::vector<ParamInfo> render_host_schema() {
+  return {p("tensor", HEARTH_PARAM_STRING, "\"\"",
+            "Tensor this renderer draws: a dataset tensor's name, prediction (prediction.N for several outputs); "
+            "empty: every tensor without a renderer of its own")};
+}
+
 std::vector<ParamInfo> metric_host_schema() {
   return {p("output", HEARTH_PARAM_INT, "0", "Which model output this metric reads", 0.0),
           p("target", HEARTH_PARAM_INT, "0", "Which target tensor of the sample this metric reads", 0.0)};

@@ -16,5 +16,6 @@ std::vector<ParamInfo> dataset_host_schema();
 std::vector<ParamInfo> loss_host_schema();
 std::vector<ParamInfo> metric_host_schema();
 std::vector<ParamInfo> analyzer_host_schema();
+std::vector<ParamInfo> render_host_schema();
 
 }  // namespace hearth

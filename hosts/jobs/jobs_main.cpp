@@ -16,6 +16,7 @@
 #include "engine/jobs/data_loader.hpp"
 #include "engine/jobs/job.hpp"
 #include "engine/jobs/job_modules.hpp"
+#include "engine/jobs/render_step.hpp"
 #include "engine/jobs/tensor_files.hpp"
 #include "engine/jobs/trainer.hpp"
 #include "engine/runtime/library_loader.hpp"
@@ -246,6 +247,38 @@ int eval_run(const json& request) {
   return 0;
 }
 
+/// `hearth render JOB [--run RUN]`: the job's data (and the run's predictions) as pictures.
+int render_job(const json& request) {
+  std::unique_ptr<ModelModule> model;
+  std::string device = "cpu";
+  std::optional<OpenedRun> opened;
+  if (request.contains("run")) {
+    opened = open_run(request);
+    const Job& trained = opened->job;
+    CheckpointState state = load_checkpoint(opened->run.checkpoint(request.value("checkpoint", "best")));
+    device = resolve_device(string_of(trained.job, "device"));
+    model = std::make_unique<ModelModule>(
+        load_module(trained.model.entry->file, HEARTH_CATEGORY_MODEL, trained.model.entry->info.name), trained.model.params);
+    model->to_device(device);
+    model->load_state(state.model);
+    model->train(false);
+  }
+  fs::path job_file = fs::absolute(request.at("job").get<std::string>());
+  PluginRegistry reg = PluginRegistry::discover(discovery_from(request, job_file.parent_path()));
+  Job job = load_job(job_file, request.value("sets", std::vector<std::string>{}), reg);
+  fs::current_path(job_file.parent_path());
+  DatasetModule data(load_module(job.dataset.entry->file, HEARTH_CATEGORY_DATASET, job.dataset.entry->info.name),
+                     job.dataset.params);
+  RenderOptions o;
+  o.split = request.value("split", "valid");
+  o.indices = request.value("index", "0-15");
+  o.out_dir = request.at("out").get<std::string>();
+  o.size = request.value("size", 256);
+  std::vector<fs::path> files = render_samples(job, reg, data, model.get(), device, o);
+  std::cout << "wrote " << files.size() - 1 << " pictures and " << files.back().string() << "\n";
+  return 0;
+}
+
 int infer_run(const json& request) {
   OpenedRun opened = open_run(request);
   RunFolder& run = opened.run;
@@ -306,6 +339,7 @@ extern "C" __attribute__((visibility("default"))) int hearth_jobs_main(const cha
     if (command == "resume") return hearth::resume_run(request);
     if (command == "eval") return hearth::eval_run(request);
     if (command == "infer") return hearth::infer_run(request);
+    if (command == "render") return hearth::render_job(request);
     return hearth::run_job(request);
   } catch (const hearth::UsageError& e) {
     std::cerr << "error: " << e.what() << '\n';

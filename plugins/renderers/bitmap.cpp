@@ -1,29 +1,9 @@
 // `bitmap`: draws an HW or CHW tensor as an image, scaled to fit.
-#include <cairo.h>
 #include <hearth/plugin.hpp>
 
-#include <algorithm>
-#include <array>
+#include "image_paint.hpp"
 
 namespace {
-
-using Rgb = std::array<double, 3>;
-
-Rgb lerp(const Rgb& a, const Rgb& b, double t) {
-  return {a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t};
-}
-
-/// Colour of v in [0, 1] along a few anchor colours.
-Rgb colour_map(const std::string& name, double v) {
-  static const std::vector<Rgb> viridis = {{0.267, 0.005, 0.329}, {0.229, 0.322, 0.546}, {0.128, 0.567, 0.551},
-                                           {0.369, 0.789, 0.383}, {0.993, 0.906, 0.144}};
-  static const std::vector<Rgb> heat = {{0, 0, 0}, {0.7, 0, 0}, {1, 0.6, 0}, {1, 1, 0.6}};
-  if (name == "gray") return {v, v, v};
-  const auto& anchors = name == "heat" ? heat : viridis;
-  double x = std::clamp(v, 0.0, 1.0) * static_cast<double>(anchors.size() - 1);
-  size_t i = std::min(static_cast<size_t>(x), anchors.size() - 2);
-  return lerp(anchors[i], anchors[i + 1], x - static_cast<double>(i));
-}
 
 class Bitmap : public hearth::Renderer {
  public:
@@ -39,48 +19,15 @@ class Bitmap : public hearth::Renderer {
       : colormap_(p.get<std::string>("colormap")), normalize_(p.get<bool>("normalize")), invert_(p.get<bool>("invert")) {}
 
   void render(cairo_t* cr, int width, int height, const torch::Tensor& tensor, const hearth::RenderContext&) override {
-    torch::Tensor t = tensor.detach().to(torch::kCPU, torch::kFloat64);
+    torch::Tensor t = tensor;
     if (t.dim() == 2) t = t.unsqueeze(0);
-    if (t.dim() != 3 || (t.size(0) != 1 && t.size(0) != 3)) {
-      std::ostringstream os;
-      os << "bitmap draws HW or CHW tensors with 1 or 3 channels, got shape " << tensor.sizes();
-      throw std::invalid_argument(os.str());
-    }
-    if (normalize_) {
-      double lo = t.min().item<double>(), hi = t.max().item<double>();
-      t = hi > lo ? (t - lo) / (hi - lo) : torch::zeros_like(t);
-    }
-    t = t.clamp(0, 1);
+    if (t.dim() != 3 || (t.size(0) != 1 && t.size(0) != 3))
+      throw std::invalid_argument("bitmap draws HW or CHW tensors with 1 or 3 channels, got shape " +
+                                  hearth_builtin::shape_text(tensor) + "; for volumes use the volume renderer");
+    t = hearth_builtin::unit_range(t, normalize_);
     if (invert_) t = 1 - t;
-    t = t.contiguous();
-    int rows = static_cast<int>(t.size(1)), cols = static_cast<int>(t.size(2));
-    cairo_surface_t* image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, cols, rows);
-    cairo_surface_flush(image);
-    unsigned char* data = cairo_image_surface_get_data(image);
-    int stride = cairo_image_surface_get_stride(image);
-    auto acc = t.accessor<double, 3>();
-    for (int y = 0; y < rows; ++y) {
-      auto* row = reinterpret_cast<uint32_t*>(data + y * stride);
-      for (int x = 0; x < cols; ++x) {
-        Rgb c = t.size(0) == 3 ? Rgb{acc[0][y][x], acc[1][y][x], acc[2][y][x]} : colour_map(colormap_, acc[0][y][x]);
-        auto byte = [](double v) { return static_cast<uint32_t>(std::clamp(v, 0.0, 1.0) * 255.0 + 0.5); };
-        row[x] = (byte(c[0]) << 16) | (byte(c[1]) << 8) | byte(c[2]);
-      }
-    }
-    cairo_surface_mark_dirty(image);
-
-    cairo_save(cr);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    double scale = std::min(static_cast<double>(width) / cols, static_cast<double>(height) / rows);
-    cairo_translate(cr, (width - cols * scale) / 2, (height - rows * scale) / 2);
-    cairo_scale(cr, scale, scale);
-    cairo_set_source_surface(cr, image, 0, 0);
-    // Small images (28x28) should stay crisp pixels, not blur.
-    cairo_pattern_set_filter(cairo_get_source(cr), scale >= 2 ? CAIRO_FILTER_NEAREST : CAIRO_FILTER_GOOD);
-    cairo_paint(cr);
-    cairo_restore(cr);
-    cairo_surface_destroy(image);
+    hearth_builtin::clear(cr);
+    hearth_builtin::paint_image(cr, {0, 0, static_cast<double>(width), static_cast<double>(height)}, t, colormap_);
   }
 
  private:

@@ -74,7 +74,7 @@ const std::vector<std::pair<std::string, std::string>>& builtin_modules() {
       {"metric", "recall"},     {"metric", "rmse"},        {"metric", "top_k"},         {"model", "cnn"},
       {"model", "mlp"},         {"model", "resnet"},       {"model", "torchscript"},    {"model", "unet1d"},
       {"model", "unet2d"},      {"optimizer", "adagrad"},  {"optimizer", "adam"},       {"optimizer", "adamw"},       {"optimizer", "adamw_schedule_free"},
-      {"optimizer", "rmsprop"}, {"optimizer", "sgd"},      {"renderer", "bitmap"},      {"scheduler", "cosine"},
+      {"optimizer", "rmsprop"}, {"optimizer", "sgd"},      {"renderer", "bitmap"}, {"renderer", "signal"}, {"renderer", "spectrogram"}, {"renderer", "labels"}, {"renderer", "bounding_box"}, {"renderer", "volume"},      {"scheduler", "cosine"},
       {"scheduler", "exponential"}, {"scheduler", "multistep"}, {"scheduler", "none"},  {"scheduler", "onecycle"},
       {"scheduler", "reduce_on_plateau"}, {"scheduler", "step"}};
   return all;

@@ -95,6 +95,33 @@ void setup_job_commands(CLI::App& app, int argc, char** argv, int& exit_code) {
     exit_code = call_jobs_library(request);
   });
 
+  auto r = std::make_shared<JobOptions>();
+  auto index = std::make_shared<std::string>("0-15");
+  auto size = std::make_shared<int>(256);
+  CLI::App* render = app.add_subcommand("render", "Draw samples of a split (and a run's predictions) as pictures and a contact sheet");
+  render->add_option("job", r->job, "Job script (TOML): its dataset and [[renders]]")->required()->check(CLI::ExistingFile);
+  render->add_option("--run", r->run, "Run folder: add the predictions of its checkpoint")->check(CLI::ExistingDirectory);
+  render->add_option("--checkpoint", r->checkpoint, "best or last (with --run)")->check(CLI::IsMember({"best", "last"}));
+  render->add_option("--split", r->split, "valid (default), test or train")->check(CLI::IsMember({"valid", "test", "train"}));
+  render->add_option("--index", *index, "Positions in the split: 0-15 (default), or 3,7,9-12");
+  render->add_option("--out", r->out, "Folder of the pictures (default: RUN/renders with --run, else ./renders)");
+  render->add_option("--size", *size, "Pixels of each picture (default 256)")->check(CLI::Range(32, 4096));
+  render->add_option("--set", r->sets, "Override a value: section.key=value (repeatable)");
+  r->discovery.add_to(*render);
+  render->callback([r, index, size, cmdline, &exit_code]() {
+    nlohmann::json request = base_request("render", *r, cmdline);
+    request["job"] = fs::absolute(r->job).string();
+    request["sets"] = r->sets;
+    if (!r->run.empty()) request["run"] = fs::absolute(r->run).string();
+    request["checkpoint"] = r->checkpoint;
+    request["split"] = r->split;
+    request["index"] = *index;
+    request["size"] = *size;
+    fs::path out = !r->out.empty() ? fs::path(r->out) : !r->run.empty() ? fs::path(r->run) / "renders" : fs::path("renders");
+    request["out"] = fs::absolute(out).string();
+    exit_code = call_jobs_library(request);
+  });
+
   auto o = std::make_shared<JobOptions>();
   CLI::App* resume = app.add_subcommand("resume", "Continue an interrupted or crashed run from its last checkpoint");
   resume->add_option("run", o->run, "Run folder (runs/<job>/<timestamp>)")->required()->check(CLI::ExistingDirectory);

@@ -141,6 +141,8 @@ void print_markdown(const PluginRegistry& reg) {
   markdown_params(dataset_host_schema());
   std::cout << "#### `[[analyzers]]`\n\n";
   markdown_params(analyzer_host_schema());
+  std::cout << "#### `[[renders]]`\n\n";
+  markdown_params(render_host_schema());
   std::cout << "#### `[[losses]]`\n\n";
   markdown_params(loss_host_schema());
   std::cout << "#### `[[metrics]]`\n\n";
