@@ -7,12 +7,14 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <sstream>
 #include <mutex>
 #include <memory>
 
 #include "engine/core/error.hpp"
 #include "engine/jobs/data_loader.hpp"
 #include "engine/jobs/job_modules.hpp"
+#include "engine/jobs/model_graph.hpp"
 #include "engine/jobs/progress.hpp"
 #include "engine/jobs/tensorboard_writer.hpp"
 #include "engine/plots/metrics_plot.hpp"
@@ -75,6 +77,21 @@ void refresh_metrics_plots(const fs::path& run) {
   }
 }
 
+/// model.txt (the summary, also logged) and graph.svg in the run. Like the plots, a graph that
+/// cannot be drawn is a warning: it never stops training.
+void save_model_graph(const Job& job, JobModules& m, const fs::path& run, const std::string& device) {
+  try {
+    GraphPicture graph = trace_model_graph(*m.model, on_device(example_inputs(*m.data, 2), device), model_title(job));
+    std::string summary = graph_summary_text(graph);
+    write_file_atomically(run / "model.txt", summary);
+    std::istringstream lines(summary);
+    for (std::string line; std::getline(lines, line);) spdlog::info("{}", line);
+    write_graph_picture(graph, run / "graph.svg");
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot draw the model graph: {}", e.what());
+  }
+}
+
 }  // namespace
 
 TrainOutcome train(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume) {
@@ -102,6 +119,7 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
     // A schedule may begin below the base rate (warmup): the first batch must already see it.
     for (size_t g = 0; g < optimizer->group_count(); ++g) optimizer->set_lr(g, scheduler->current_lr(g));
   }
+  if (!resume) save_model_graph(job, m, run.path(), device.str());
   std::vector<at::Tensor> params = m.model->parameters();
 
   SplitPlan plan(*m.data, float_of(job.dataset.host, "valid_fraction"), float_of(job.dataset.host, "subsample"), seed);

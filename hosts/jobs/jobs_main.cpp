@@ -16,6 +16,7 @@
 #include "engine/jobs/data_loader.hpp"
 #include "engine/jobs/job.hpp"
 #include "engine/jobs/job_modules.hpp"
+#include "engine/jobs/model_graph.hpp"
 #include "engine/jobs/render_step.hpp"
 #include "engine/jobs/tensor_files.hpp"
 #include "engine/jobs/trainer.hpp"
@@ -279,6 +280,24 @@ int render_job(const json& request) {
   return 0;
 }
 
+/// `hearth graph JOB`: the model's operations as a picture, and its summary printed.
+int graph_job(const json& request) {
+  fs::path job_file = fs::absolute(request.at("job").get<std::string>());
+  PluginRegistry reg = PluginRegistry::discover(discovery_from(request, job_file.parent_path()));
+  Job job = load_job(job_file, request.value("sets", std::vector<std::string>{}), reg);
+  fs::current_path(job_file.parent_path());
+  torch::manual_seed(static_cast<uint64_t>(int_of(job.job, "seed")));
+  DatasetModule data(load_module(job.dataset.entry->file, HEARTH_CATEGORY_DATASET, job.dataset.entry->info.name),
+                     job.dataset.params);
+  ModelModule model(load_module(job.model.entry->file, HEARTH_CATEGORY_MODEL, job.model.entry->info.name),
+                    with_analyzer_values(job.model, {}));
+  GraphPicture graph = trace_model_graph(model, example_inputs(data, 2), model_title(job));
+  fs::path out = request.at("out").get<std::string>();
+  write_graph_picture(graph, out);
+  std::cout << graph_summary_text(graph) << "wrote " << out.string() << "\n";
+  return 0;
+}
+
 int infer_run(const json& request) {
   OpenedRun opened = open_run(request);
   RunFolder& run = opened.run;
@@ -340,6 +359,7 @@ extern "C" __attribute__((visibility("default"))) int hearth_jobs_main(const cha
     if (command == "eval") return hearth::eval_run(request);
     if (command == "infer") return hearth::infer_run(request);
     if (command == "render") return hearth::render_job(request);
+    if (command == "graph") return hearth::graph_job(request);
     return hearth::run_job(request);
   } catch (const hearth::UsageError& e) {
     std::cerr << "error: " << e.what() << '\n';

@@ -122,6 +122,20 @@ void setup_job_commands(CLI::App& app, int argc, char** argv, int& exit_code) {
     exit_code = call_jobs_library(request);
   });
 
+  auto gr = std::make_shared<JobOptions>();
+  CLI::App* graph = app.add_subcommand("graph", "Draw the operations of one forward pass of a job's model (Graphviz) and print its summary");
+  graph->add_option("job", gr->job, "Job script (TOML)")->required()->check(CLI::ExistingFile);
+  graph->add_option("--out", gr->out, "Picture, .svg (default graph.svg) or .png");
+  graph->add_option("--set", gr->sets, "Override a value: section.key=value (repeatable)");
+  gr->discovery.add_to(*graph);
+  graph->callback([gr, cmdline, &exit_code]() {
+    nlohmann::json request = base_request("graph", *gr, cmdline);
+    request["job"] = fs::absolute(gr->job).string();
+    request["sets"] = gr->sets;
+    request["out"] = fs::absolute(gr->out.empty() ? fs::path("graph.svg") : fs::path(gr->out)).string();
+    exit_code = call_jobs_library(request);
+  });
+
   auto o = std::make_shared<JobOptions>();
   CLI::App* resume = app.add_subcommand("resume", "Continue an interrupted or crashed run from its last checkpoint");
   resume->add_option("run", o->run, "Run folder (runs/<job>/<timestamp>)")->required()->check(CLI::ExistingDirectory);

@@ -1,0 +1,162 @@
+#include "engine/jobs/model_graph.hpp"
+
+#include <torch/csrc/autograd/functions/accumulate_grad.h>
+#include <torch/torch.h>
+
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "engine/core/error.hpp"
+
+namespace hearth {
+namespace {
+
+using torch::autograd::Node;
+
+std::string shape_text(at::IntArrayRef sizes) {
+  std::ostringstream os;
+  os << sizes;
+  return os.str();
+}
+
+/// The forward output `index` of `node` (its gradient input), as a shape.
+std::string output_shape(const Node& node, uint32_t index) {
+  try {
+    if (index < node.num_inputs()) return shape_text(node.input_metadata(index).zeros_like().sizes());
+  } catch (const std::exception&) {
+  }
+  return "";
+}
+
+std::string op_name(const Node& node) {
+  std::string n = node.name();
+  auto cut = n.rfind("Backward");
+  if (cut != std::string::npos && cut > 0) n = n.substr(0, cut);
+  auto colon = n.rfind("::");
+  return colon == std::string::npos ? n : n.substr(colon + 2);
+}
+
+std::string module_of(const std::string& parameter) {
+  auto dot = parameter.rfind('.');
+  return dot == std::string::npos ? "(model)" : parameter.substr(0, dot);
+}
+
+}  // namespace
+
+std::string model_title(const Job& job) {
+  return "model " + job.model.entry->pack + ":" + job.model.entry->info.name + " of job " + job.name();
+}
+
+std::vector<at::Tensor> example_inputs(const DatasetModule& data, int64_t n) {
+  int64_t available = data.size(HEARTH_SPLIT_TRAIN);
+  if (available == 0) throw UsageError(data.module().label() + ": the train split is empty; nothing to run the model on");
+  std::vector<std::vector<at::Tensor>> columns;
+  for (int64_t i = 0; i < std::min(n, available); ++i) {
+    std::vector<at::Tensor> sample = data.get(HEARTH_SPLIT_TRAIN, i);
+    size_t k = 0;
+    for (size_t slot = 0; slot < sample.size(); ++slot) {
+      if (data.tensor_roles()[slot] != HEARTH_ROLE_INPUT) continue;
+      if (columns.size() <= k) columns.emplace_back();
+      columns[k++].push_back(sample[slot]);
+    }
+  }
+  std::vector<at::Tensor> out;
+  for (const auto& c : columns) out.push_back(torch::stack(c));
+  return out;
+}
+
+GraphPicture trace_model_graph(ModelModule& model, const std::vector<at::Tensor>& inputs, const std::string& title) {
+  std::map<const c10::TensorImpl*, std::string> parameter_names;
+  GraphPicture g;
+  std::vector<std::string> module_order;
+  std::map<std::string, int64_t> module_params;
+  for (auto& [name, p] : model.named_parameters()) {
+    parameter_names[p.unsafeGetTensorImpl()] = name;
+    std::string m = module_of(name);
+    if (!module_params.count(m)) module_order.push_back(m);
+    module_params[m] += p.numel();
+    g.total_parameters += p.numel();
+  }
+  // Inputs that require grad appear in the graph as leaves, so the picture starts at them.
+  std::vector<at::Tensor> leaves;
+  std::map<const c10::TensorImpl*, std::string> input_names;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    at::Tensor t = inputs[i].detach().clone();
+    if (t.is_floating_point()) t.requires_grad_(true);
+    input_names[t.unsafeGetTensorImpl()] = "input " + std::to_string(i);
+    leaves.push_back(t);
+  }
+  model.train(false);
+  std::vector<at::Tensor> outputs;
+  {
+    torch::AutoGradMode grad(true);
+    outputs = model.forward(leaves);
+  }
+
+  std::map<const Node*, std::string> ids;
+  std::map<std::string, std::string> node_module;
+  std::vector<std::shared_ptr<Node>> queue;
+  auto id_of = [&](const std::shared_ptr<Node>& n) {
+    auto it = ids.find(n.get());
+    if (it != ids.end()) return it->second;
+    std::string id = "n" + std::to_string(ids.size());
+    ids[n.get()] = id;
+    queue.push_back(n);
+    return id;
+  };
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    std::string out_id = "output" + std::to_string(i);
+    g.nodes.push_back({out_id, "output " + std::to_string(i) + "\n" + shape_text(outputs[i].sizes()), "output", ""});
+    if (!outputs[i].grad_fn()) continue;
+    g.edges.push_back({id_of(outputs[i].grad_fn()), out_id, shape_text(outputs[i].sizes())});
+  }
+  if (queue.empty())
+    throw Error("the model's outputs do not depend on any parameter or input: there is no graph to draw");
+  std::map<std::string, std::string> parameter_node_module;
+  for (size_t q = 0; q < queue.size(); ++q) {
+    std::shared_ptr<Node> n = queue[q];
+    std::string id = ids[n.get()];
+    if (auto* acc = dynamic_cast<torch::autograd::AccumulateGrad*>(n.get())) {
+      const c10::TensorImpl* impl = acc->variable.unsafeGetTensorImpl();
+      if (auto in = input_names.find(impl); in != input_names.end()) {
+        g.nodes.push_back({id, in->second + "\n" + shape_text(acc->variable.sizes()), "input", ""});
+      } else {
+        // Parameters are not drawn as nodes: their module's box says how many there are.
+        auto p = parameter_names.find(impl);
+        parameter_node_module[id] = p != parameter_names.end() ? module_of(p->second) : "";
+      }
+      continue;
+    }
+    std::string module;
+    for (const auto& e : n->next_edges())
+      if (auto* acc = dynamic_cast<torch::autograd::AccumulateGrad*>(e.function.get())) {
+        auto p = parameter_names.find(acc->variable.unsafeGetTensorImpl());
+        if (p != parameter_names.end()) module = module_of(p->second);
+      }
+    std::string op = op_name(*n);
+    g.nodes.push_back({id, op, op_kind(op), module});
+    node_module[id] = module;
+    for (const auto& e : n->next_edges()) {
+      if (!e.function) continue;
+      std::string from = id_of(e.function);
+      g.edges.push_back({from, id, output_shape(*e.function, e.input_nr)});
+    }
+  }
+  // Drop the edges from parameters (not drawn).
+  g.edges.erase(std::remove_if(g.edges.begin(), g.edges.end(), [&](const GraphEdge& e) { return parameter_node_module.count(e.from) > 0; }),
+                g.edges.end());
+  // A module's output: the shape on an edge that leaves its box.
+  std::map<std::string, std::string> module_output;
+  for (const GraphEdge& e : g.edges) {
+    auto from = node_module.find(e.from);
+    if (from == node_module.end() || from->second.empty()) continue;
+    auto to = node_module.find(e.to);
+    if (to == node_module.end() || to->second != from->second) module_output[from->second] = e.label;
+  }
+  for (const std::string& m : module_order) g.modules.push_back({m, module_output[m], module_params[m]});
+  g.title = title;
+  return g;
+}
+
+}  // namespace hearth
