@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "engine/core/error.hpp"
+#include "engine/jobs/augment.hpp"
 #include "engine/jobs/data_loader.hpp"
 #include "engine/jobs/job_modules.hpp"
 #include "engine/jobs/model_graph.hpp"
@@ -212,6 +213,7 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
   };
 
   // One training epoch (or what is left of it after a mid-epoch interrupt).
+  const Augmentation augmentation = augmentation_of(job.dataset.host);
   auto train_epoch = [&](int64_t epoch, int64_t skip, int64_t& batches_done) {
     for (auto& metric : m.metrics) metric->reset();
     std::vector<double> loss_sums(m.losses.size(), 0.0);
@@ -223,6 +225,7 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
     m.model->train(true);
     while (auto batch = train_loader.next()) {
       std::vector<at::Tensor> inputs = on_device(batch->inputs, device_name), targets = on_device(batch->targets, device_name);
+      if (augmentation.any()) inputs = augment_batch(inputs, augmentation, seed, epoch, batches_done);
       std::vector<at::Tensor> outputs;
       BatchLoss loss;
       {

@@ -35,7 +35,11 @@ std::vector<ParamInfo> dataset_host_schema() {
           p("valid_fraction", HEARTH_PARAM_FLOAT, "0.0",
             "When > 0, this share of the train split becomes the valid split (seeded); else the dataset's own", 0.0, 0.9),
           p("subsample", HEARTH_PARAM_FLOAT, "1.0", "Share of each split to use", 0.0, 1.0),
-          p("workers", HEARTH_PARAM_INT, "2", "Threads fetching samples when the dataset has no batch fetch", 0.0, 64.0)};
+          p("workers", HEARTH_PARAM_INT, "2", "Threads fetching samples when the dataset has no batch fetch", 0.0, 64.0),
+          p("augment_flip", HEARTH_PARAM_BOOL, "false",
+            "Train batches only: mirror each image input left-right with probability 1/2 (seeded)"),
+          p("augment_shift", HEARTH_PARAM_INT, "0",
+            "Train batches only: move each image input by up to this many pixels (edges replicated; seeded)", 0.0, 64.0)};
 }
 
 std::vector<ParamInfo> loss_host_schema() {
