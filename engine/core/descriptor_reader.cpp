@@ -52,6 +52,8 @@ void need_size(const void* plugin_struct, size_t minimum, const std::string& wha
                          "; rebuild the plugin with the current Hearth SDK");
 }
 
+}  // namespace
+
 void check_versions(const hearth_library_descriptor& d) {
   const HostFacts& host = host_facts();
   std::string has = "built for plugin ABI " + std::to_string(d.abi_major) + "." + std::to_string(d.abi_minor) +
@@ -69,6 +71,8 @@ void check_versions(const hearth_library_descriptor& d) {
   if (d.torch_major != host.torch_major || d.torch_minor != host.torch_minor) refuse("LibTorch version differs");
   if (d.cxx11_abi != -1 && host.cxx11_abi != -1 && d.cxx11_abi != host.cxx11_abi) refuse("_GLIBCXX_USE_CXX11_ABI differs");
 }
+
+namespace {
 
 ParamInfo read_param(const hearth_param_spec* plugin_spec, const std::string& where) {
   if (plugin_spec == nullptr) throw LibraryRefusal(where + " has a null parameter entry");

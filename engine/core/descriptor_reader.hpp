@@ -38,6 +38,10 @@ struct CheckedLibrary {
   std::vector<ModuleTables> tables;  ///< parallel to info.modules
 };
 
+/// The version rule alone (ABI major equal, minor not newer, LibTorch major.minor and CXX11 ABI
+/// equal); throws LibraryRefusal saying what the library was built with and what the host needs.
+void check_versions(const hearth_library_descriptor& descriptor);
+
 /// Checks `descriptor` against this host; throws LibraryRefusal with the reason.
 CheckedLibrary read_library(const hearth_library_descriptor* descriptor);
 

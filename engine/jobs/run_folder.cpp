@@ -1,6 +1,5 @@
 #include "engine/jobs/run_folder.hpp"
 
-#include <sodium.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -115,22 +114,6 @@ void MetricsCsv::row(const std::vector<std::optional<double>>& values) {
   }
   out_ << os.str() << '\n';
   out_.flush();
-}
-
-std::string sha256_file(const fs::path& file) {
-  if (sodium_init() < 0) return "";
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return "";
-  crypto_hash_sha256_state st;
-  crypto_hash_sha256_init(&st);
-  char buf[65536];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0)
-    crypto_hash_sha256_update(&st, reinterpret_cast<unsigned char*>(buf), static_cast<unsigned long long>(in.gcount()));
-  unsigned char out[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&st, out);
-  std::ostringstream hex;
-  for (unsigned char c : out) hex << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(c);
-  return hex.str();
 }
 
 }  // namespace hearth

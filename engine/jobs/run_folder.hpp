@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/core/sha256.hpp"
+
 namespace hearth {
 
 namespace fs = std::filesystem;
@@ -53,7 +55,5 @@ class MetricsCsv {
 /// "2026-11-21T22:05:03Z"
 std::string utc_timestamp();
 
-/// SHA-256 of a file as hex (libsodium); "" when unreadable.
-std::string sha256_file(const fs::path& file);
 
 }  // namespace hearth

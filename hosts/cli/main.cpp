@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   hearth::cli::setup_new_command(app);
   hearth::cli::setup_runs_command(app);
   hearth::cli::setup_plot_command(app);
+  hearth::cli::setup_pack_command(app);
   int exit_code = 0;
   hearth::cli::setup_job_commands(app, argc, argv, exit_code);
 

@@ -9,6 +9,7 @@ void setup_plugins_command(CLI::App& app);
 void setup_new_command(CLI::App& app);
 void setup_runs_command(CLI::App& app);
 void setup_plot_command(CLI::App& app);
+void setup_pack_command(CLI::App& app);
 /// run, check and resume; their exit code is written to `exit_code`.
 void setup_job_commands(CLI::App& app, int argc, char** argv, int& exit_code);
 

@@ -1,0 +1,216 @@
+#include "engine/packs/pack_installer.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "engine/core/error.hpp"
+#include "engine/core/host_facts.hpp"
+#include "engine/core/sha256.hpp"
+
+namespace hearth {
+namespace fs = std::filesystem;
+namespace {
+
+const char* kRecord = ".hearth-install.json";
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+bool reserved(const std::string& path) { return path == "pack.toml" || path == "pack.sig" || path == kRecord; }
+
+}  // namespace
+
+PackManifest build_pack(const fs::path& dir, const fs::path& out) {
+  fs::path toml = dir / "pack.toml";
+  if (!fs::is_regular_file(toml)) throw UsageError(dir.string() + " has no pack.toml; see docs/packs.md for its keys");
+  PackManifest m = parse_manifest(read_all(toml), toml.string());
+  if (m.abi_major == 0) {
+    const HostFacts& h = host_facts();
+    m.abi_major = static_cast<int>(h.abi_major);
+    m.abi_minor = static_cast<int>(h.abi_minor);
+    m.torch_major = static_cast<int>(h.torch_major);
+    m.torch_minor = static_cast<int>(h.torch_minor);
+    m.cxx11_abi = h.cxx11_abi;
+  }
+  m.files.clear();
+  std::vector<PackEntry> entries;
+  std::vector<fs::path> paths;
+  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) paths.push_back(it->path());
+  std::sort(paths.begin(), paths.end());
+  for (const fs::path& p : paths) {
+    std::string rel = fs::relative(p, dir).generic_string();
+    if (reserved(rel)) continue;
+    if (fs::is_symlink(p)) {
+      entries.push_back({PackEntry::Kind::symlink, rel, "", fs::read_symlink(p).string(), false});
+    } else if (fs::is_directory(p)) {
+      entries.push_back({PackEntry::Kind::directory, rel, "", "", false});
+    } else if (fs::is_regular_file(p)) {
+      PackEntry e{PackEntry::Kind::file, rel, read_all(p), "", (fs::status(p).permissions() & fs::perms::owner_exec) != fs::perms::none};
+      m.files[rel] = sha256_bytes(e.bytes);
+      entries.push_back(std::move(e));
+    } else {
+      throw UsageError(p.string() + " is not a file, folder or link; a pack holds only those");
+    }
+  }
+  entries.insert(entries.begin(), {PackEntry::Kind::file, "pack.toml", manifest_text(m), "", false});
+  write_pack(out, entries);
+  return m;
+}
+
+VerifiedPack verify_pack(const fs::path& file, const fs::path& trust, const PackLimits& limits) {
+  VerifiedPack v;
+  v.entries = read_pack(file, limits);
+  const std::string where = file.string();
+  const PackEntry* toml = find_entry(v.entries, "pack.toml");
+  if (toml == nullptr || toml->kind != PackEntry::Kind::file) throw UsageError(where + ": no pack.toml inside; not a pack");
+  v.manifest_text = toml->bytes;
+  v.manifest = parse_manifest(v.manifest_text, where + ":pack.toml");
+  for (const auto& [path, hash] : v.manifest.files) {
+    const PackEntry* e = find_entry(v.entries, path);
+    if (e == nullptr || e->kind != PackEntry::Kind::file)
+      throw UsageError(where + ": " + path + " is listed in pack.toml but missing from the pack; refused");
+    std::string actual = sha256_bytes(e->bytes);
+    if (actual != hash)
+      throw UsageError(where + ": " + path + " does not match pack.toml: the manifest says SHA-256 " + hash +
+                       ", the file has " + actual + "; the pack was altered or damaged; refused");
+  }
+  for (const PackEntry& e : v.entries) {
+    if (e.kind == PackEntry::Kind::file && !reserved(e.path) && !v.manifest.files.count(e.path))
+      throw UsageError(where + ": " + e.path + " is not listed in pack.toml; refused");
+    if (e.kind == PackEntry::Kind::symlink) {
+      std::string target = (fs::path(e.path).parent_path() / e.target).lexically_normal().generic_string();
+      if (!v.manifest.files.count(target))
+        throw UsageError(where + ": link " + e.path + " points to " + e.target + ", which is not a file of the pack; refused");
+    }
+  }
+  const PackEntry* sig = find_entry(v.entries, "pack.sig");
+  v.signature = check_signature(sig ? sig->bytes : std::string(), v.manifest_text, trust, where);
+  return v;
+}
+
+fs::path install_pack(const fs::path& file, const fs::path& trust, const InstallOptions& o) {
+  VerifiedPack v = verify_pack(file, trust, o.limits);
+  const PackManifest& m = v.manifest;
+  if (v.signature.status != SignatureCheck::Status::trusted) {
+    std::string what = v.signature.status == SignatureCheck::Status::unsigned_pack
+                           ? "is not signed"
+                           : "is signed by key " + v.signature.key_id + ", which is not in the trust store";
+    if (!o.allow_unsigned)
+      throw UsageError(file.string() + " " + what + "; trust its author's key (`hearth pack trust add KEY.pub`) or "
+                       "install anyway with --allow-unsigned");
+    spdlog::warn("{} {}: installing it because of --allow-unsigned; its code runs with your rights", file.string(), what);
+  }
+  check_pack_versions(m, file.string());
+  fs::create_directories(o.root);
+  fs::path target = o.root / m.name;
+  std::error_code ec;
+  if (fs::exists(target, ec) && !o.upgrade) {
+    std::string installed = "?";
+    try {
+      installed = parse_manifest(read_all(target / "pack.toml"), (target / "pack.toml").string()).version;
+    } catch (const std::exception&) {
+    }
+    throw UsageError("pack " + m.name + " " + installed + " is already installed at " + target.string() +
+                     "; add --upgrade to replace it with " + m.version);
+  }
+  fs::path tmp = o.root / ("." + m.name + ".install-" + std::to_string(::getpid()));
+  fs::remove_all(tmp, ec);
+  try {
+    fs::create_directories(tmp);
+    nlohmann::json record = {{"name", m.name}, {"version", m.version}, {"files", nlohmann::json::array()},
+                             {"folders", nlohmann::json::array()}, {"source", fs::absolute(file).string()},
+                             {"signed_by", v.signature.status == SignatureCheck::Status::trusted ? v.signature.key_name : ""}};
+    for (const PackEntry& e : v.entries) {
+      fs::path dest = tmp / e.path;
+      fs::create_directories(dest.parent_path());
+      if (e.kind == PackEntry::Kind::directory) {
+        fs::create_directories(dest);
+        record["folders"].push_back(e.path);
+        continue;
+      }
+      if (e.kind == PackEntry::Kind::symlink) {
+        fs::create_symlink(e.target, dest);
+      } else {
+        std::ofstream out(dest, std::ios::binary);
+        out.write(e.bytes.data(), static_cast<std::streamsize>(e.bytes.size()));
+        if (!out) throw Error("cannot write " + dest.string());
+        out.close();
+        ::chmod(dest.c_str(), e.executable ? 0755 : 0644);
+        // Verify what landed on disk, not only what was read.
+        if (e.path != "pack.sig" && e.path != "pack.toml" && sha256_file(dest) != m.files.at(e.path))
+          throw Error("cannot install " + e.path + ": the written file does not match its hash (disk full?)");
+      }
+      record["files"].push_back(e.path);
+    }
+    for (const PackEntry& e : v.entries)
+      for (fs::path p = fs::path(e.path).parent_path(); !p.empty(); p = p.parent_path())
+        if (std::find(record["folders"].begin(), record["folders"].end(), p.generic_string()) == record["folders"].end())
+          record["folders"].push_back(p.generic_string());
+    std::ofstream(tmp / kRecord) << record.dump(2) << "\n";
+    if (fs::exists(target)) {
+      fs::path old = o.root / ("." + m.name + ".old-" + std::to_string(::getpid()));
+      fs::rename(target, old);
+      fs::rename(tmp, target);
+      fs::remove_all(old);
+    } else {
+      fs::rename(tmp, target);
+    }
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  return target;
+}
+
+std::vector<InstalledPack> installed_packs(const fs::path& root) {
+  std::vector<InstalledPack> out;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return out;
+  for (const auto& e : fs::directory_iterator(root)) {
+    if (!fs::exists(e.path() / kRecord)) continue;
+    try {
+      auto r = nlohmann::json::parse(read_all(e.path() / kRecord));
+      out.push_back({r.value("name", ""), r.value("version", ""), r.value("signed_by", ""), e.path()});
+    } catch (const std::exception&) {
+      out.push_back({e.path().filename().string(), "?", "", e.path()});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const InstalledPack& a, const InstalledPack& b) { return a.name < b.name; });
+  return out;
+}
+
+std::vector<std::string> remove_pack(const fs::path& root, const std::string& name) {
+  fs::path folder = root / name;
+  if (!fs::exists(folder / kRecord)) {
+    std::string known;
+    for (const InstalledPack& p : installed_packs(root)) known += (known.empty() ? "" : ", ") + p.name;
+    throw UsageError("no pack " + name + " installed by `hearth pack install` under " + root.string() +
+                     (known.empty() ? "" : " (installed: " + known + ")"));
+  }
+  auto record = nlohmann::json::parse(read_all(folder / kRecord));
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (const auto& f : record["files"]) {
+    fs::path p = folder / f.get<std::string>();
+    if (fs::remove(p, ec)) removed.push_back(f.get<std::string>());
+  }
+  std::vector<std::string> folders = record["folders"].get<std::vector<std::string>>();
+  std::sort(folders.begin(), folders.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  for (const std::string& d : folders) fs::remove(folder / d, ec);  // only when empty
+  fs::remove(folder / kRecord, ec);
+  if (!fs::remove(folder, ec))
+    spdlog::warn("{} still holds files that `hearth pack install` did not add; they were left", folder.string());
+  return removed;
+}
+
+}  // namespace hearth
