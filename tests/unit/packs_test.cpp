@@ -1,0 +1,204 @@
+// Module packs: the whole path through the engine, and every refusal with a crafted archive.
+#include <archive.h>
+#include <archive_entry.h>
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "engine/core/error.hpp"
+#include "engine/core/sha256.hpp"
+#include "engine/packs/pack_installer.hpp"
+#include "unit/test_support.hpp"
+
+using namespace hearth;
+using namespace hearth::test;
+
+namespace {
+
+/// One entry of a hand-made archive, including the kinds Hearth must refuse.
+struct Crafted {
+  Crafted(std::string p, std::string c = "", mode_t t = AE_IFREG, std::string l = "", bool h = false)
+      : path(std::move(p)), content(std::move(c)), type(t), link(std::move(l)), hard(h) {}
+  std::string path;
+  std::string content;
+  mode_t type;
+  std::string link;  ///< symlink target, or hard link target when `hard`
+  bool hard;
+};
+
+void craft(const fs::path& file, const std::vector<Crafted>& entries) {
+  archive* a = archive_write_new();
+  archive_write_add_filter_gzip(a);
+  archive_write_set_format_pax_restricted(a);
+  REQUIRE(archive_write_open_filename(a, file.c_str()) == ARCHIVE_OK);
+  for (const Crafted& c : entries) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, c.path.c_str());
+    archive_entry_set_filetype(e, c.type);
+    archive_entry_set_perm(e, 0644);
+    if (c.hard) archive_entry_set_hardlink(e, c.link.c_str());
+    else if (c.type == AE_IFLNK) archive_entry_set_symlink(e, c.link.c_str());
+    if (c.type == AE_IFREG && !c.hard) archive_entry_set_size(e, static_cast<la_int64_t>(c.content.size()));
+    if (c.type == AE_IFCHR) archive_entry_set_rdev(e, 0x0103);
+    REQUIRE(archive_write_header(a, e) == ARCHIVE_OK);
+    if (c.type == AE_IFREG && !c.content.empty()) archive_write_data(a, c.content.data(), c.content.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+}
+
+/// pack.toml text for `files` (path -> content), built for this host unless `abi_major` says.
+std::string manifest_for(const std::vector<std::pair<std::string, std::string>>& files, int abi_major = 1) {
+  PackManifest m;
+  m.name = "crafted";
+  m.version = "1.0";
+  m.abi_major = abi_major;
+  m.abi_minor = 0;
+  m.torch_major = 1;
+  m.torch_minor = 13;
+  m.cxx11_abi = -1;
+  for (const auto& [p, c] : files) m.files[p] = sha256_bytes(c);
+  return manifest_text(m);
+}
+
+/// A well-formed crafted pack with one library-like file plus `extra` entries.
+fs::path crafted_pack(const fs::path& dir, const std::string& name, const std::vector<Crafted>& extra,
+                      const std::vector<std::pair<std::string, std::string>>& listed = {{"lib/libx.so", "ELF"}}) {
+  std::vector<Crafted> entries = {{"pack.toml", manifest_for(listed)}, {"lib/libx.so", "ELF"}};
+  entries.insert(entries.end(), extra.begin(), extra.end());
+  fs::path file = dir / (name + ".hpack");
+  craft(file, entries);
+  return file;
+}
+
+}  // namespace
+
+TEST_CASE("a pack is built signed trusted installed and removed exactly", "[packs]") {
+  TempDir dir, trust, root;
+  fs::create_directories(dir / "src/lib");
+  std::ofstream(dir / "src/pack.toml") << "name = \"demo\"\nversion = \"1.0.0\"\nsummary = \"test\"\n";
+  std::ofstream(dir / "src/lib/libdemo.so") << "not really a library";
+  std::ofstream(dir / "src/README.md") << "docs";
+  PackManifest built = build_pack(dir / "src", dir / "demo.hpack");
+  CHECK(built.files.size() == 2);
+  CHECK(built.abi_major == HEARTH_ABI_MAJOR);
+
+  InstallOptions o;
+  o.root = root.path();
+  CHECK_THROWS_WITH(install_pack(dir / "demo.hpack", trust.path(), o), Catch::Contains("is not signed") && Catch::Contains("--allow-unsigned"));
+  generate_key_pair(dir / "me");
+  std::vector<PackEntry> entries = read_pack(dir / "demo.hpack");
+  entries.push_back({PackEntry::Kind::file, "pack.sig", sign_manifest(find_entry(entries, "pack.toml")->bytes, dir / "me.key"), "", false});
+  write_pack(dir / "demo.hpack", entries);
+  CHECK_THROWS_WITH(install_pack(dir / "demo.hpack", trust.path(), o), Catch::Contains("not in the trust store"));
+  TrustedKey k = trust_add(trust.path(), dir / "me.pub");
+  CHECK(trust_list(trust.path()).size() == 1);
+  VerifiedPack v = verify_pack(dir / "demo.hpack", trust.path());
+  CHECK(v.signature.status == SignatureCheck::Status::trusted);
+
+  fs::path folder = install_pack(dir / "demo.hpack", trust.path(), o);
+  CHECK(folder == root.path() / "demo");
+  CHECK(read_text(folder / "lib/libdemo.so") == "not really a library");
+  CHECK(installed_packs(root.path()).at(0).signed_by == "me");
+  CHECK_THROWS_WITH(install_pack(dir / "demo.hpack", trust.path(), o), Catch::Contains("already installed") && Catch::Contains("--upgrade"));
+  o.upgrade = true;
+  install_pack(dir / "demo.hpack", trust.path(), o);
+  size_t in_root = 0;
+  for (auto& e : fs::directory_iterator(root.path())) in_root += e.path().filename() == "demo" ? 1 : 100;
+  CHECK(in_root == 1);  // no temporary or old folder left beside it
+
+  std::ofstream(folder / "lib/mine.txt") << "the user's own file";
+  std::vector<std::string> removed = remove_pack(root.path(), "demo");
+  CHECK(removed.size() == 4);  // pack.toml, pack.sig, lib/libdemo.so, README.md
+  CHECK(fs::exists(folder / "lib/mine.txt"));  // not added by install: left
+  CHECK_FALSE(fs::exists(folder / "lib/libdemo.so"));
+  CHECK_THROWS_WITH(remove_pack(root.path(), "demo"), Catch::Contains("no pack demo"));
+  trust_remove(trust.path(), k.id.substr(0, 6));
+  CHECK(trust_list(trust.path()).empty());
+}
+
+TEST_CASE("unsafe archives are refused naming the entry", "[packs][safety]") {
+  TempDir dir, trust, root;
+  InstallOptions o;
+  o.root = root.path();
+  o.allow_unsigned = true;
+  auto refused = [&](const fs::path& file, const std::string& why) {
+    CHECK_THROWS_WITH(install_pack(file, trust.path(), o), Catch::Contains(why));
+    // Nothing is left behind, not even the temporary folder.
+    CHECK(fs::is_empty(root.path()));
+  };
+  refused(crafted_pack(dir.path(), "absolute", {{"/etc/evil", "x"}}), "'/etc/evil' has an absolute path");
+  refused(crafted_pack(dir.path(), "dotdot", {{"lib/../../evil", "x"}}), "climbs out of the pack");
+  refused(crafted_pack(dir.path(), "symlink", {{"lib/link", "", AE_IFLNK, "../../../etc/passwd"}}), "outside the pack");
+  refused(crafted_pack(dir.path(), "abslink", {{"lib/link", "", AE_IFLNK, "/etc/passwd"}}), "outside the pack");
+  refused(crafted_pack(dir.path(), "hardlink", {{"lib/hard", "", AE_IFREG, "../outside", true}}), "hard link");
+  refused(crafted_pack(dir.path(), "device", {{"lib/tty", "", AE_IFCHR}}), "is a device, FIFO or socket");
+  refused(crafted_pack(dir.path(), "fifo", {{"lib/pipe", "", AE_IFIFO}}), "is a device, FIFO or socket");
+  refused(crafted_pack(dir.path(), "unlisted", {{"lib/extra.so", "more"}}), "lib/extra.so is not listed in pack.toml");
+  refused(crafted_pack(dir.path(), "missing", {}, {{"lib/libx.so", "ELF"}, {"lib/gone.so", "x"}}), "lib/gone.so is listed in pack.toml but missing");
+
+  // A file whose bytes differ from the manifest: both hashes named.
+  craft(dir / "tampered.hpack", {{"pack.toml", manifest_for({{"lib/libx.so", "ELF"}})}, {"lib/libx.so", "EVIL"}});
+  refused(dir / "tampered.hpack", "lib/libx.so does not match pack.toml: the manifest says SHA-256 " + sha256_bytes("ELF") +
+                                      ", the file has " + sha256_bytes("EVIL"));
+
+  // Built for another plugin ABI: discovery's words.
+  craft(dir / "abi.hpack", {{"pack.toml", manifest_for({{"lib/libx.so", "ELF"}}, 99)}, {"lib/libx.so", "ELF"}});
+  refused(dir / "abi.hpack", "plugin ABI major differs: built for plugin ABI 99.0");
+
+  // Caps on entries and size.
+  std::vector<Crafted> many;
+  for (int i = 0; i < 30; ++i) many.push_back({"d/f" + std::to_string(i), "", AE_IFDIR});
+  fs::path bomb = crafted_pack(dir.path(), "many", many);
+  PackLimits small;
+  small.max_entries = 10;
+  CHECK_THROWS_WITH(read_pack(bomb, small), Catch::Contains("more than 10 entries"));
+  PackLimits tiny;
+  tiny.max_bytes = 100;
+  fs::path big = crafted_pack(dir.path(), "big", {}, {{"lib/libx.so", "ELF"}});
+  craft(big, {{"pack.toml", manifest_for({{"lib/libx.so", std::string(5000, 'x')}})}, {"lib/libx.so", std::string(5000, 'x')}});
+  CHECK_THROWS_WITH(read_pack(big, tiny), Catch::Contains("unpacks to more than 100 bytes"));
+
+  // Not a pack at all.
+  std::ofstream(dir / "junk.hpack") << "plain text";
+  CHECK_THROWS_WITH(read_pack(dir / "junk.hpack"), Catch::Contains("not a readable pack") || Catch::Contains("damaged"));
+}
+
+TEST_CASE("a signed pack altered afterwards is refused", "[packs][safety]") {
+  TempDir dir, trust, root;
+  generate_key_pair(dir / "me");
+  trust_add(trust.path(), dir / "me.pub");
+  std::string good = manifest_for({{"lib/libx.so", "ELF"}});
+  craft(dir / "signed.hpack", {{"pack.toml", good}, {"lib/libx.so", "ELF"}, {"pack.sig", sign_manifest(good, dir / "me.key")}});
+  InstallOptions o;
+  o.root = root.path();
+  CHECK_NOTHROW(install_pack(dir / "signed.hpack", trust.path(), o));
+  // The attacker swaps the library and fixes the manifest's hash, keeping the old signature.
+  std::string forged = manifest_for({{"lib/libx.so", "EVIL"}});
+  craft(dir / "forged.hpack", {{"pack.toml", forged}, {"lib/libx.so", "EVIL"}, {"pack.sig", sign_manifest(good, dir / "me.key")}});
+  o.upgrade = true;
+  CHECK_THROWS_WITH(install_pack(dir / "forged.hpack", trust.path(), o), Catch::Contains("does not match pack.toml: the pack was altered"));
+  CHECK(read_text(root.path() / "crafted/lib/libx.so") == "ELF");  // the installed version is untouched
+}
+
+TEST_CASE("hearth pack commands report refusals with exit code 2", "[packs][cli]") {
+  TempDir dir, cache;
+  fs::path file = crafted_pack(dir.path(), "unsigned", {});
+  std::string env = "HEARTH_TRUST_DIR='" + (dir / "trust").string() + "' ";
+  CommandResult verify = run_command(env + "'" HEARTH_EXE "' pack verify " + file.string() + " 2>&1");
+  CHECK(verify.exit_code == 0);
+  CHECK_THAT(verify.output, Catch::Contains("1 files match pack.toml; NOT signed"));
+  CommandResult install = run_command(env + "'" HEARTH_EXE "' pack install " + file.string() + " --into " + (dir / "p").string() + " 2>&1");
+  CHECK(install.exit_code == 2);
+  CHECK_THAT(install.output, Catch::Contains("--allow-unsigned"));
+  CommandResult ok = run_command(env + "'" HEARTH_EXE "' pack install " + file.string() + " --allow-unsigned --into " +
+                                 (dir / "p").string() + " 2>&1");
+  CHECK(ok.exit_code == 0);
+  CHECK_THAT(ok.output, Catch::Contains("--allow-unsigned"));  // the warning says why it went in
+  CommandResult list = run_command(env + "'" HEARTH_EXE "' pack list --into " + (dir / "p").string() + " 2>&1");
+  CHECK_THAT(list.output, Catch::Contains("crafted 1.0"));
+  CommandResult rm = run_command(env + "'" HEARTH_EXE "' pack remove crafted --into " + (dir / "p").string() + " 2>&1");
+  CHECK(rm.exit_code == 0);
+  CHECK_FALSE(fs::exists(dir / "p/crafted"));
+}
