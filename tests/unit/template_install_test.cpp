@@ -1,6 +1,7 @@
 // The whole out-of-tree path: install Hearth into a prefix, scaffold a metric with `hearth new`,
 // build it against the installed SDK with find_package(Hearth), drop it in a plugins folder,
-// see `hearth plugins` list it, and run it through the ABI.
+// see `hearth plugins` list it, and run it through the ABI; then pack it, sign it, trust the key,
+// install the pack, train a job that uses the module, and remove the pack.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -70,4 +71,37 @@ TEST_CASE("a plugin scaffolded by hearth new builds against the installed SDK an
   metric.update({scores}, {at::tensor({0, 3}, at::kLong)});  // row 0: 0 is not in its top 3; row 1: 3 is not either
   metric.update({scores}, {at::tensor({3, 0}, at::kLong)});  // both inside
   CHECK(metric.compute() == Approx(0.5));
+
+  // The pack path, with the installed hearth only.
+  std::string packer = "env HEARTH_TRUST_DIR='" + (cache / "trust").string() + "' " + hearth;
+  CommandResult packed = run_command(cmake + " --build '" + (project / "build").string() + "' --target pack");
+  INFO(packed.output);
+  REQUIRE(packed.exit_code == 0);
+  fs::path hpack = project / "build" / "top3-0.1.0.hpack";
+  REQUIRE(fs::exists(hpack));
+  REQUIRE(run_command(packer + " pack keygen '" + (work / "author").string() + "'").exit_code == 0);
+  REQUIRE(run_command(packer + " pack sign '" + hpack.string() + "' --key '" + (work / "author.key").string() + "'").exit_code == 0);
+  CommandResult untrusted = run_command(packer + " pack install '" + hpack.string() + "' --into '" + (work / "packs").string() + "'");
+  CHECK(untrusted.exit_code == 2);
+  REQUIRE(run_command(packer + " pack trust add '" + (work / "author.pub").string() + "'").exit_code == 0);
+  CommandResult installed = run_command(packer + " pack install '" + hpack.string() + "' --into '" + (work / "packs").string() + "'");
+  INFO(installed.output);
+  REQUIRE(installed.exit_code == 0);
+  CHECK(fs::exists(work / "packs" / "top3" / "lib" / "libtop3.so"));
+
+  std::string job = std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/random-smoke.toml";
+  CommandResult trained = run_command(packer + " run '" + job + "' --plugin-path '" + (work / "packs").string() +
+                                      "' --runs-dir '" + (work / "runs").string() +
+                                      "' --set train.epochs=1 --set train.monitor=valid.top3 --set 'metrics=[{plugin=\"top3:top3\"}]'");
+  INFO(trained.output);
+  REQUIRE(trained.exit_code == 0);
+  bool has_column = false;
+  for (auto& j : fs::directory_iterator(work / "runs"))
+    for (auto& r : fs::directory_iterator(j.path())) has_column = read_text(r.path() / "metrics.csv").find("valid.top3") != std::string::npos;
+  CHECK(has_column);
+
+  CommandResult removed = run_command(packer + " pack remove top3 --into '" + (work / "packs").string() + "'");
+  INFO(removed.output);
+  CHECK(removed.exit_code == 0);
+  CHECK_FALSE(fs::exists(work / "packs" / "top3"));
 }
