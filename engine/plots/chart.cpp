@@ -107,24 +107,8 @@ void draw_panel(cairo_t* cr, double x, double y, double width, double height, co
   // Grid and ticks.
   set_font(cr, 11);
   cairo_set_line_width(cr, 1);
-  for (double t : yt) {
-    double v = std::round(py(t)) + 0.5;
-    cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-    cairo_move_to(cr, left, v);
-    cairo_line_to(cr, right, v);
-    cairo_stroke(cr);
-    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-    draw::text(cr, tick_label(t), left - 6, v + 4, 1);
-  }
-  for (double t : xt) {
-    double h = std::round(px(t)) + 0.5;
-    cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-    cairo_move_to(cr, h, top);
-    cairo_line_to(cr, h, bottom);
-    cairo_stroke(cr);
-    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-    draw::text(cr, tick_label(t), h, bottom + 16, 0.5);
-  }
+  for (double t : yt) draw::y_tick(cr, left, right, py(t), tick_label(t));
+  for (double t : xt) draw::x_tick(cr, top, bottom, px(t), tick_label(t));
   cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
   cairo_rectangle(cr, std::round(left) + 0.5, std::round(top) + 0.5, std::round(right - left), std::round(bottom - top));
   cairo_stroke(cr);

@@ -63,12 +63,7 @@ class Multiclass : public hearth::Analyzer {
   }
 
   void report(cairo_t* cr, int width, int height) override {
-    std::vector<std::string> labels;
-    std::vector<double> values;
-    for (size_t c = 0; c < counts_.size(); ++c) {
-      labels.push_back(c < names_.size() ? names_[c] : std::to_string(c));
-      values.push_back(static_cast<double>(counts_[c]));
-    }
+    auto [labels, values] = hearth_builtin::count_bars(names_, counts_);
     char heading[160];
     std::snprintf(heading, sizeof heading, "Class balance: %lld samples, %zu classes, label order randomness %.2f",
                   static_cast<long long>(total_), counts_.size(), randomness());
@@ -87,7 +82,7 @@ class Multiclass : public hearth::Analyzer {
         {"samples", std::to_string(total_)}, {"classes", std::to_string(counts_.size())}, {"randomness", number(randomness())}};
     torch::Tensor w = class_weights();
     for (size_t c = 0; c < counts_.size(); ++c) {
-      std::string name = c < names_.size() ? names_[c] : std::to_string(c);
+      std::string name = hearth_builtin::class_label(names_, c);
       out.emplace_back("count." + name, std::to_string(counts_[c]));
       out.emplace_back("weight." + name, number(w[static_cast<int64_t>(c)].item<double>()));
     }

@@ -47,12 +47,7 @@ class Multilabel : public hearth::Analyzer {
   }
 
   void report(cairo_t* cr, int width, int height) override {
-    std::vector<std::string> labels;
-    std::vector<double> values;
-    for (size_t c = 0; c < counts_.size(); ++c) {
-      labels.push_back(c < names_.size() ? names_[c] : std::to_string(c));
-      values.push_back(static_cast<double>(counts_[c]));
-    }
+    auto [labels, values] = hearth_builtin::count_bars(names_, counts_);
     double h = static_cast<double>(height);
     char heading[128];
     std::snprintf(heading, sizeof heading, "Samples per class (%lld samples, %zu classes)", static_cast<long long>(total_), counts_.size());
@@ -76,7 +71,7 @@ class Multilabel : public hearth::Analyzer {
     std::snprintf(mean, sizeof mean, "%.4g", total_ ? labels / static_cast<double>(total_) : 0.0);
     out.emplace_back("classes_per_sample.mean", mean);
     for (size_t c = 0; c < counts_.size(); ++c)
-      out.emplace_back("count." + (c < names_.size() ? names_[c] : std::to_string(c)), std::to_string(counts_[c]));
+      out.emplace_back("count." + hearth_builtin::class_label(names_, c), std::to_string(counts_[c]));
     for (size_t i = 0; i < per_sample_.size(); ++i) out.emplace_back("samples_with." + std::to_string(i), std::to_string(per_sample_[i]));
     return out;
   }

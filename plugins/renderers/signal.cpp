@@ -49,28 +49,9 @@ class Signal : public hearth::Renderer {
     auto px = [&](double i) { return left + i / std::max<double>(1, static_cast<double>(n - 1)) * (right - left); };
     auto py = [&](double v) { return bottom - (v - lo) / (hi - lo) * (bottom - top); };
     cairo_set_line_width(cr, 1);
-    for (double v : yt) {
-      double y = std::round(py(v)) + 0.5;
-      if (grid_) {
-        cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-        cairo_move_to(cr, left, y);
-        cairo_line_to(cr, right, y);
-        cairo_stroke(cr);
-      }
-      cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-      draw::text(cr, draw::tick_label(v), left - 4, y + 4, 1);
-    }
-    for (double v : draw::nice_ticks(0, x_span, std::max(2, width / 90))) {
-      double x = std::round(left + v / x_span * (right - left)) + 0.5;
-      if (grid_) {
-        cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-        cairo_move_to(cr, x, top);
-        cairo_line_to(cr, x, bottom);
-        cairo_stroke(cr);
-      }
-      cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-      draw::text(cr, draw::tick_label(v) + (rate_ > 0 ? " s" : ""), x, bottom + 15, 0.5);
-    }
+    for (double v : yt) draw::y_tick(cr, left, right, py(v), draw::tick_label(v), grid_);
+    for (double v : draw::nice_ticks(0, x_span, std::max(2, width / 90)))
+      draw::x_tick(cr, top, bottom, left + v / x_span * (right - left), draw::tick_label(v) + (rate_ > 0 ? " s" : ""), grid_);
     cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
     cairo_rectangle(cr, left, top, right - left, bottom - top);
     cairo_stroke(cr);

@@ -103,6 +103,32 @@ inline std::string tick_label(double v) {
   return buf;
 }
 
+/// A tick at height y: a light grid line from left to right (when `grid`) and its label to the left.
+inline void y_tick(cairo_t* cr, double left, double right, double y, const std::string& label, bool grid = true) {
+  y = std::round(y) + 0.5;
+  if (grid) {
+    cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
+    cairo_move_to(cr, left, y);
+    cairo_line_to(cr, right, y);
+    cairo_stroke(cr);
+  }
+  cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+  text(cr, label, left - 6, y + 4, 1);
+}
+
+/// A tick at x: a light grid line from top to bottom (when `grid`) and its label below.
+inline void x_tick(cairo_t* cr, double top, double bottom, double x, const std::string& label, bool grid = true) {
+  x = std::round(x) + 0.5;
+  if (grid) {
+    cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
+    cairo_move_to(cr, x, top);
+    cairo_line_to(cr, x, bottom);
+    cairo_stroke(cr);
+  }
+  cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+  text(cr, label, x, bottom + 15, 0.5);
+}
+
 /// A bold title centred at the top of `box`; returns the height it used.
 inline double title(cairo_t* cr, const Box& box, const std::string& s, double size = 16) {
   set_font(cr, size, true);
@@ -136,15 +162,7 @@ inline void bar_chart(cairo_t* cr, const Box& box, const std::string& heading, c
   double bottom = box.y + box.height - label_h - 8;
   auto py = [&](double v) { return bottom - v / y_max * (bottom - top); };
   cairo_set_line_width(cr, 1);
-  for (double t : ticks) {
-    double y = std::round(py(t)) + 0.5;
-    cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-    cairo_move_to(cr, left, y);
-    cairo_line_to(cr, right, y);
-    cairo_stroke(cr);
-    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-    text(cr, tick_label(t), left - 6, y + 4, 1);
-  }
+  for (double t : ticks) y_tick(cr, left, right, py(t), tick_label(t));
   for (size_t i = 0; i < labels.size() && i < values.size(); ++i) {
     double v = std::isfinite(values[i]) ? values[i] : 0;
     double x0 = left + slot * static_cast<double>(i);
@@ -249,15 +267,7 @@ inline void histogram(cairo_t* cr, const Box& box, const std::string& heading, c
   double span = hi > lo ? hi - lo : 1;
   auto px = [&](double v) { return left + (v - lo) / span * (right - left); };
   cairo_set_line_width(cr, 1);
-  for (double t : y_ticks) {
-    double y = std::round(py(t)) + 0.5;
-    cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-    cairo_move_to(cr, left, y);
-    cairo_line_to(cr, right, y);
-    cairo_stroke(cr);
-    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-    text(cr, tick_label(t), left - 5, y + 4, 1);
-  }
+  for (double t : y_ticks) y_tick(cr, left, right, py(t), tick_label(t));
   double bin_w = (right - left) / std::max<double>(1, static_cast<double>(counts.size()));
   set_colour(cr, colour);
   for (size_t i = 0; i < counts.size(); ++i)
