@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "engine/core/error.hpp"
+#include "engine/core/host_facts.hpp"
 #include "engine/core/sha256.hpp"
 #include "engine/packs/pack_installer.hpp"
 #include "unit/test_support.hpp"
@@ -48,15 +49,15 @@ void craft(const fs::path& file, const std::vector<Crafted>& entries) {
   archive_write_free(a);
 }
 
-/// pack.toml text for `files` (path -> content), built for this host unless `abi_major` says.
-std::string manifest_for(const std::vector<std::pair<std::string, std::string>>& files, int abi_major = 1) {
+/// pack.toml text for `files` (path -> content), built for this host's LibTorch unless told.
+std::string manifest_for(const std::vector<std::pair<std::string, std::string>>& files, int abi_major = 1, int torch_minor = -1) {
   PackManifest m;
   m.name = "crafted";
   m.version = "1.0";
   m.abi_major = abi_major;
   m.abi_minor = 0;
-  m.torch_major = 1;
-  m.torch_minor = 13;
+  m.torch_major = static_cast<int>(host_facts().torch_major);
+  m.torch_minor = torch_minor < 0 ? static_cast<int>(host_facts().torch_minor) : torch_minor;
   m.cxx11_abi = -1;
   for (const auto& [p, c] : files) m.files[p] = sha256_bytes(c);
   return manifest_text(m);
@@ -146,6 +147,8 @@ TEST_CASE("unsafe archives are refused naming the entry", "[packs][safety]") {
   // Built for another plugin ABI: discovery's words.
   craft(dir / "abi.hpack", {{"pack.toml", manifest_for({{"lib/libx.so", "ELF"}}, 99)}, {"lib/libx.so", "ELF"}});
   refused(dir / "abi.hpack", "plugin ABI major differs: built for plugin ABI 99.0");
+  craft(dir / "torch.hpack", {{"pack.toml", manifest_for({{"lib/libx.so", "ELF"}}, 1, 99)}, {"lib/libx.so", "ELF"}});
+  refused(dir / "torch.hpack", "LibTorch version differs: built for plugin ABI 1.0, LibTorch " + std::to_string(host_facts().torch_major) + ".99");
 
   // Caps on entries and size.
   std::vector<Crafted> many;
