@@ -42,6 +42,7 @@ void save_checkpoint(const fs::path& path, const CheckpointState& s) {
                                   static_cast<int64_t>(s.has_best)}));
   a.write("best", at::tensor(s.best, at::kDouble));
   a.write("rng", s.rng.defined() ? s.rng : at::empty({0}, at::kByte));
+  a.write("device_rng", s.device_rng.defined() ? s.device_rng : at::empty({0}, at::kByte));
   fs::path tmp = path;
   tmp += ".tmp";
   try {
@@ -80,6 +81,7 @@ CheckpointState load_checkpoint(const fs::path& path) {
     a.read("counters", counters);
     a.read("best", best);
     a.read("rng", s.rng);
+    if (!a.try_read("device_rng", s.device_rng)) s.device_rng = at::empty({0}, at::kByte);  // older checkpoints
     s.model = tensor_bytes(model);
     s.optimizer = tensor_bytes(optimizer);
     s.scheduler = tensor_bytes(scheduler);

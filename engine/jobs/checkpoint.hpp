@@ -22,6 +22,7 @@ struct CheckpointState {
   int64_t bad_epochs = 0;      ///< early stopping: epochs since the last improvement
   int64_t skipped_steps = 0;   ///< steps skipped by nan_policy = "skip"
   at::Tensor rng;              ///< LibTorch's default CPU generator state
+  at::Tensor device_rng;       ///< the CUDA device's generator state when training on one; else empty
 };
 
 /// Writes `state` to `path` atomically; throws Error naming the file on failure.

@@ -7,9 +7,9 @@
 #include <chrono>
 #include <cmath>
 #include <map>
-#include <sstream>
-#include <mutex>
 #include <memory>
+#include <mutex>
+#include <sstream>
 
 #include "engine/core/error.hpp"
 #include "engine/jobs/augment.hpp"
@@ -185,6 +185,12 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
       std::lock_guard<std::mutex> lock(gen.mutex());
       gen.set_state(state.rng);
     }
+    // On CUDA, dropout and other device-side randomness draw from the device's own generator.
+    if (device.is_cuda() && state.device_rng.defined() && state.device_rng.numel() > 0) {
+      at::Generator gen = at::globalContext().defaultGenerator(device);
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_state(state.device_rng);
+    }
     spdlog::info("resuming {} at epoch {} (step {}, batch {} of that epoch)", run.path().string(), state.epoch + 1,
                  state.step, state.batch_in_epoch);
   }
@@ -209,6 +215,7 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
     state.epoch = epoch_done;
     state.batch_in_epoch = batch_in_epoch;
     state.rng = at::detail::getDefaultCPUGenerator().get_state();
+    if (device.is_cuda()) state.device_rng = at::globalContext().defaultGenerator(device).get_state();
     save_checkpoint(run.checkpoint("last"), state);
   };
 
