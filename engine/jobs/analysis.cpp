@@ -10,6 +10,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/jobs/data_loader.hpp"
+#include "engine/jobs/job_modules.hpp"
 #include "engine/jobs/run_folder.hpp"
 #include "engine/params/host_schemas.hpp"
 #include "engine/params/param_resolver.hpp"
@@ -35,8 +36,7 @@ AnalyzerWeights run_analysis(const Job& job, const std::vector<ModuleSpec>& anal
   std::vector<std::string> splits;
   std::vector<int64_t> seen(analyzers.size(), 0);
   for (const ModuleSpec& a : analyzers) {
-    modules.push_back(std::make_unique<AnalyzerModule>(
-        load_module(a.entry->file, HEARTH_CATEGORY_ANALYZER, a.entry->info.name), a.params));
+    modules.push_back(std::make_unique<AnalyzerModule>(module_ref(a), a.params));
     splits.push_back(options.split ? *options.split : string_of(a.host, "split"));
     modules.back()->start(data.tensor_names(), data.tensor_roles(), data.class_names());
   }

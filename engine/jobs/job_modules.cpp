@@ -9,10 +9,6 @@
 namespace hearth {
 namespace {
 
-ModuleRef ref_of(const ModuleSpec& spec) {
-  return load_module(spec.entry->file, spec.entry->info.category, spec.entry->info.name);
-}
-
 const at::Tensor& pick(const std::vector<at::Tensor>& v, int64_t i, const char* what, const ModuleSpec& spec) {
   if (i < 0 || static_cast<size_t>(i) >= v.size())
     throw UsageError("[" + spec.table + "] " + spec.entry->info.name + " reads " + what + " " + std::to_string(i) +
@@ -22,6 +18,10 @@ const at::Tensor& pick(const std::vector<at::Tensor>& v, int64_t i, const char* 
 }
 
 }  // namespace
+
+ModuleRef module_ref(const ModuleSpec& spec) {
+  return load_module(spec.entry->file, spec.entry->info.category, spec.entry->info.name);
+}
 
 std::vector<at::Tensor> on_device(const std::vector<at::Tensor>& tensors, const std::string& device) {
   torch::Device dev(device);
@@ -33,16 +33,16 @@ std::vector<at::Tensor> on_device(const std::vector<at::Tensor>& tensors, const 
 
 JobModules make_job_modules(const Job& job, const std::string& device, const AnalyzeStep& analyze) {
   JobModules m;
-  m.data = std::make_unique<DatasetModule>(ref_of(job.dataset), job.dataset.params);
+  m.data = std::make_unique<DatasetModule>(module_ref(job.dataset), job.dataset.params);
   AnalyzerWeights weights;
   bool needs_analysis = !job.model.from_analyzer.empty();
   for (const auto* list : {&job.losses, &job.metrics})
     for (const ModuleSpec& s : *list) needs_analysis |= !s.from_analyzer.empty();
   if (analyze && (needs_analysis || !job.analyzers.empty())) weights = analyze(*m.data);
-  m.model = std::make_unique<ModelModule>(ref_of(job.model), with_analyzer_values(job.model, weights));
-  for (const ModuleSpec& l : job.losses) m.losses.push_back(std::make_unique<LossModule>(ref_of(l), with_analyzer_values(l, weights)));
+  m.model = std::make_unique<ModelModule>(module_ref(job.model), with_analyzer_values(job.model, weights));
+  for (const ModuleSpec& l : job.losses) m.losses.push_back(std::make_unique<LossModule>(module_ref(l), with_analyzer_values(l, weights)));
   for (const ModuleSpec& s : job.metrics)
-    m.metrics.push_back(std::make_unique<MetricModule>(ref_of(s), with_analyzer_values(s, weights)));
+    m.metrics.push_back(std::make_unique<MetricModule>(module_ref(s), with_analyzer_values(s, weights)));
   m.loss_names = unique_names(job.losses);
   m.metric_names = unique_names(job.metrics);
   m.model->to_device(device);

@@ -32,6 +32,9 @@ struct JobModules {
 /// The tensors moved to `device` (a no-op for tensors already there).
 std::vector<at::Tensor> on_device(const std::vector<at::Tensor>& tensors, const std::string& device);
 
+/// The loaded library module a job table names (libraries stay loaded; loading twice is cheap).
+ModuleRef module_ref(const ModuleSpec& spec);
+
 /// Runs the job's analyzers once the dataset exists (see analysis.hpp); returns their class weights.
 using AnalyzeStep = std::function<AnalyzerWeights(const DatasetModule&)>;
 

@@ -41,7 +41,7 @@ std::unique_ptr<RendererModule> make_renderer(const PluginRegistry& reg, const J
   }
   if (spec != nullptr) {
     chosen = spec->entry->info.name;
-    return std::make_unique<RendererModule>(load_module(spec->entry->file, HEARTH_CATEGORY_RENDERER, chosen), spec->params);
+    return std::make_unique<RendererModule>(module_ref(*spec), spec->params);
   }
   chosen = default_renderer(example, classes, column);
   const ModuleEntry& e = reg.find(HEARTH_CATEGORY_RENDERER, chosen);

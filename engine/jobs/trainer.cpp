@@ -109,13 +109,12 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
     return run_analysis(job, job.analyzers, data, analysis);
   });
   auto optimizer = std::make_unique<OptimizerModule>(
-      load_module(job.optimizer.entry->file, HEARTH_CATEGORY_OPTIMIZER, job.optimizer.entry->info.name), job.optimizer.params);
+      module_ref(job.optimizer), job.optimizer.params);
   optimizer->bind(m.model->parameters());
   std::unique_ptr<SchedulerModule> scheduler;
   if (job.scheduler) {
     scheduler = std::make_unique<SchedulerModule>(
-        load_module(job.scheduler->entry->file, HEARTH_CATEGORY_SCHEDULER, job.scheduler->entry->info.name),
-        job.scheduler->params);
+        module_ref(*job.scheduler), job.scheduler->params);
     scheduler->start(optimizer->lrs());
     // A schedule may begin below the base rate (warmup): the first batch must already see it.
     for (size_t g = 0; g < optimizer->group_count(); ++g) optimizer->set_lr(g, scheduler->current_lr(g));

@@ -111,9 +111,12 @@ fs::path install_pack(const fs::path& file, const fs::path& trust, const Install
     spdlog::warn("{} {}: installing it because of --allow-unsigned; its code runs with your rights", file.string(), what);
   }
   check_pack_versions(m, file.string());
-  fs::create_directories(o.root);
-  fs::path target = o.root / m.name;
   std::error_code ec;
+  fs::create_directories(o.root, ec);
+  if (ec || ::access(o.root.c_str(), W_OK) != 0)
+    throw UsageError("cannot install into " + o.root.string() + " (" + (ec ? ec.message() : std::string("not writable")) +
+                     "); install with --user, or --into a folder you can write");
+  fs::path target = o.root / m.name;
   if (fs::exists(target, ec) && !o.upgrade) {
     std::string installed = "?";
     try {

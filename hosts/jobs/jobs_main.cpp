@@ -125,6 +125,24 @@ RunFolder create_run(const Job& job, const fs::path& job_file, const json& reque
   return run;
 }
 
+/// A job file loaded for a command, with the registry its module entries point into.
+struct OpenedJob {
+  fs::path file;
+  std::unique_ptr<PluginRegistry> registry;
+  Job job;
+};
+
+/// Discovers plugins as seen from the job's folder, loads and validates the job (with --set), and
+/// makes the job's folder current: relative paths inside a job are relative to it.
+OpenedJob open_job(const json& request) {
+  OpenedJob o;
+  o.file = fs::absolute(request.at("job").get<std::string>());
+  o.registry = std::make_unique<PluginRegistry>(PluginRegistry::discover(discovery_from(request, o.file.parent_path())));
+  o.job = load_job(o.file, request.value("sets", std::vector<std::string>{}), *o.registry);
+  fs::current_path(o.file.parent_path());
+  return o;
+}
+
 /// `hearth analyze`: the job's analyzers (or the default ones) into a new run's analysis/ folder.
 int analyze_job(const Job& job, const fs::path& job_file, const PluginRegistry& reg, const json& request) {
   RunFolder run = create_run(job, job_file, request);
@@ -132,8 +150,7 @@ int analyze_job(const Job& job, const fs::path& job_file, const PluginRegistry& 
   run.info()["status"] = "analyzing";
   run.save_info();
   try {
-    DatasetModule data(load_module(job.dataset.entry->file, HEARTH_CATEGORY_DATASET, job.dataset.entry->info.name),
-                       job.dataset.params);
+    DatasetModule data(module_ref(job.dataset), job.dataset.params);
     std::vector<ModuleSpec> analyzers = job.analyzers.empty() ? default_analyzers(reg, !data.class_names().empty()) : job.analyzers;
     AnalysisOptions options;
     options.out_dir = run.path() / "analysis";
@@ -154,11 +171,9 @@ int analyze_job(const Job& job, const fs::path& job_file, const PluginRegistry& 
 }
 
 int run_job(const json& request) {
-  fs::path job_file = fs::absolute(request.at("job").get<std::string>());
-  PluginRegistry reg = PluginRegistry::discover(discovery_from(request, job_file.parent_path()));
-  Job job = load_job(job_file, request.value("sets", std::vector<std::string>{}), reg);
-  // Relative paths inside a job (data files) are relative to the job file, wherever hearth runs.
-  fs::current_path(job_file.parent_path());
+  OpenedJob opened = open_job(request);
+  const Job& job = opened.job;
+  const fs::path& job_file = opened.file;
   if (request.at("command") == "check") {
     std::cout << job_file.string() << ": OK: dataset " << job.dataset.entry->info.name << ", model "
               << job.model.entry->info.name << ", " << job.losses.size() << " loss(es), " << job.metrics.size()
@@ -166,7 +181,7 @@ int run_job(const json& request) {
               << (job.scheduler ? ", scheduler " + job.scheduler->entry->info.name : std::string()) << "\n";
     return 0;
   }
-  if (request.at("command") == "analyze") return analyze_job(job, job_file, reg, request);
+  if (request.at("command") == "analyze") return analyze_job(job, job_file, *opened.registry, request);
   RunFolder run = create_run(job, job_file, request);
   RunLog log(run.path() / "hearth.log");
   spdlog::info("run {} ({})", run.path().string(), request.value("command_line", std::string()));
@@ -252,45 +267,37 @@ int eval_run(const json& request) {
 int render_job(const json& request) {
   std::unique_ptr<ModelModule> model;
   std::string device = "cpu";
-  std::optional<OpenedRun> opened;
+  std::optional<OpenedRun> trained_run;
   if (request.contains("run")) {
-    opened = open_run(request);
-    const Job& trained = opened->job;
-    CheckpointState state = load_checkpoint(opened->run.checkpoint(request.value("checkpoint", "best")));
+    trained_run = open_run(request);
+    const Job& trained = trained_run->job;
+    CheckpointState state = load_checkpoint(trained_run->run.checkpoint(request.value("checkpoint", "best")));
     device = resolve_device(string_of(trained.job, "device"));
-    model = std::make_unique<ModelModule>(
-        load_module(trained.model.entry->file, HEARTH_CATEGORY_MODEL, trained.model.entry->info.name), trained.model.params);
+    model = std::make_unique<ModelModule>(module_ref(trained.model), trained.model.params);
     model->to_device(device);
     model->load_state(state.model);
     model->train(false);
   }
-  fs::path job_file = fs::absolute(request.at("job").get<std::string>());
-  PluginRegistry reg = PluginRegistry::discover(discovery_from(request, job_file.parent_path()));
-  Job job = load_job(job_file, request.value("sets", std::vector<std::string>{}), reg);
-  fs::current_path(job_file.parent_path());
-  DatasetModule data(load_module(job.dataset.entry->file, HEARTH_CATEGORY_DATASET, job.dataset.entry->info.name),
-                     job.dataset.params);
+  OpenedJob opened = open_job(request);
+  const Job& job = opened.job;
+  DatasetModule data(module_ref(job.dataset), job.dataset.params);
   RenderOptions o;
   o.split = request.value("split", "valid");
   o.indices = request.value("index", "0-15");
   o.out_dir = request.at("out").get<std::string>();
   o.size = request.value("size", 256);
-  std::vector<fs::path> files = render_samples(job, reg, data, model.get(), device, o);
+  std::vector<fs::path> files = render_samples(job, *opened.registry, data, model.get(), device, o);
   std::cout << "wrote " << files.size() - 1 << " pictures and " << files.back().string() << "\n";
   return 0;
 }
 
 /// `hearth graph JOB`: the model's operations as a picture, and its summary printed.
 int graph_job(const json& request) {
-  fs::path job_file = fs::absolute(request.at("job").get<std::string>());
-  PluginRegistry reg = PluginRegistry::discover(discovery_from(request, job_file.parent_path()));
-  Job job = load_job(job_file, request.value("sets", std::vector<std::string>{}), reg);
-  fs::current_path(job_file.parent_path());
+  OpenedJob opened = open_job(request);
+  const Job& job = opened.job;
   torch::manual_seed(static_cast<uint64_t>(int_of(job.job, "seed")));
-  DatasetModule data(load_module(job.dataset.entry->file, HEARTH_CATEGORY_DATASET, job.dataset.entry->info.name),
-                     job.dataset.params);
-  ModelModule model(load_module(job.model.entry->file, HEARTH_CATEGORY_MODEL, job.model.entry->info.name),
-                    with_analyzer_values(job.model, {}));
+  DatasetModule data(module_ref(job.dataset), job.dataset.params);
+  ModelModule model(module_ref(job.model), with_analyzer_values(job.model, {}));
   GraphPicture graph = trace_model_graph(model, example_inputs(data, 2), model_title(job));
   fs::path out = request.at("out").get<std::string>();
   write_graph_picture(graph, out);
