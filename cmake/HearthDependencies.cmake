@@ -1,10 +1,14 @@
-# Every third-party package Hearth uses; all come from Debian bookworm (see scripts/setup.sh).
+# Every third-party package Hearth uses; all come from Debian 12 or 13 (see scripts/setup.sh).
+# LibTorch may also be an official archive or a PyTorch wheel's, given by CMAKE_PREFIX_PATH.
 find_package(Torch REQUIRED)
-# Everything must agree with LibTorch on the libstdc++ ABI, torch-free targets included.
+# Everything must agree with LibTorch on the libstdc++ ABI, torch-free targets included: the flag
+# comes from the Torch package found (0 in some official archives and wheels, 1 in Debian's).
 if(TORCH_CXX_FLAGS)
   separate_arguments(_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
   add_compile_options(${_torch_flags})
 endif()
+include(HearthTorchSummary)
+hearth_torch_summary()
 find_package(Boost 1.74 REQUIRED COMPONENTS filesystem)
 find_package(tomlplusplus REQUIRED)
 find_package(spdlog REQUIRED)

@@ -4,29 +4,30 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+build=${HEARTH_BUILD_DIR:-build}
 echo
 echo "== hearth --version"
-build/bin/hearth --version
+"$build/bin/hearth" --version
 echo
 echo "== hearth plugins"
-build/bin/hearth plugins
+"$build/bin/hearth" plugins
 echo
 echo "== hearth plugins describe mlp"
-build/bin/hearth plugins describe mlp
+"$build/bin/hearth" plugins describe mlp
 echo
 echo "== hearth run assets/jobs/fashion-mnist-mlp.toml"
-build/bin/hearth run assets/jobs/fashion-mnist-mlp.toml
+"$build/bin/hearth" run assets/jobs/fashion-mnist-mlp.toml
 run=$(ls -d assets/jobs/runs/fashion-mnist-mlp/*/ | sort | tail -n 1)  # the run just trained
 run=${run%/}
 echo
 echo "== hearth analyze assets/jobs/fashion-mnist-mlp.toml"
-build/bin/hearth analyze assets/jobs/fashion-mnist-mlp.toml
+"$build/bin/hearth" analyze assets/jobs/fashion-mnist-mlp.toml
 echo
 echo "== hearth render assets/jobs/fashion-mnist-mlp.toml --run $run --index 0-15"
-build/bin/hearth render assets/jobs/fashion-mnist-mlp.toml --run "$run" --index 0-15
+"$build/bin/hearth" render assets/jobs/fashion-mnist-mlp.toml --run "$run" --index 0-15
 echo
 echo "== hearth graph assets/jobs/fashion-mnist-mlp.toml --out $run/graph.svg"
-build/bin/hearth graph assets/jobs/fashion-mnist-mlp.toml --out "$run/graph.svg"
+"$build/bin/hearth" graph assets/jobs/fashion-mnist-mlp.toml --out "$run/graph.svg"
 echo
 echo "Pictures to open:"
 echo "  $run/metrics.png               the metric curves"

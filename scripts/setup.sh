@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Hearth needs (only those missing), then configures and builds it
-# into ./build. Safe to run again: a second run only rebuilds what changed.
+# into ./build (or $HEARTH_BUILD_DIR). Safe to run again: a second run only rebuilds what changed.
+# The same package names serve Debian 12 (LibTorch 1.13) and Debian 13 (LibTorch 2.6).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  g++ cmake ninja-build ccache pkg-config git
+  g++ make cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-openmp libboost-dev libboost-filesystem-dev libtomlplusplus-dev libspdlog-dev
   libcairo2-dev libgraphviz-dev fonts-dejavu-core libxml2-dev catch2 libcli11-dev nlohmann-json3-dev
   libarchive-dev libsodium-dev zlib1g-dev libjpeg-dev dataset-fashion-mnist
@@ -26,6 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+build=${HEARTH_BUILD_DIR:-build}
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
-cmake --build build -j "$jobs"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build "$build" -j "$jobs"

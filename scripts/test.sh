@@ -3,5 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+build=${HEARTH_BUILD_DIR:-build}
+. /etc/os-release
+echo "== Tests on ${PRETTY_NAME:-this system}: $("$build/bin/hearth" --version | tr '\n' ' ')"
 jobs=$(nproc 2>/dev/null || echo 2)
-ctest --test-dir build --output-on-failure -j "$jobs" "$@"
+ctest --test-dir "$build" --output-on-failure -j "$jobs" "$@"

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "engine/core/error.hpp"
+#include "engine/core/torch_compat.hpp"
 #include "engine/jobs/augment.hpp"
 #include "engine/jobs/data_loader.hpp"
 #include "engine/jobs/job_modules.hpp"
@@ -45,25 +46,18 @@ namespace {
 /// bf16 autocast for the forward pass, where LibTorch offers it.
 class AutocastScope {
  public:
-  AutocastScope(bool on, const torch::Device& device) : on_(on), cuda_(device.is_cuda()) {
-    if (!on_) return;
-    if (cuda_) {
-      at::autocast::set_enabled(true);
-      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-    } else {
-      at::autocast::set_cpu_enabled(true);
-      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    }
+  AutocastScope(bool on, const torch::Device& device) : on_(on), device_(device.type()) {
+    if (on_) compat::set_autocast(device_, true, at::kBFloat16);
   }
   ~AutocastScope() {
     if (!on_) return;
-    if (cuda_) at::autocast::set_enabled(false);
-    else at::autocast::set_cpu_enabled(false);
+    compat::set_autocast(device_, false, at::kBFloat16);
     at::autocast::clear_cache();
   }
 
  private:
-  bool on_, cuda_;
+  bool on_;
+  c10::DeviceType device_;
 };
 
 /// metrics.png and metrics.svg, redrawn after every epoch. A picture that cannot be drawn is a

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <ATen/Parallel.h>
+#include <hearth/sdk/torch_compat.hpp>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -58,7 +59,7 @@ class FusedAdam : public torch::optim::Adam {
         if (!p.grad().defined()) continue;
         const torch::Tensor& grad = p.grad();
         TORCH_CHECK(!grad.is_sparse(), "Adam does not support sparse gradients");
-        std::string key = c10::guts::to_string(p.unsafeGetTensorImpl());
+        auto key = hearth::compat::optimizer_state_key<typename decltype(state_)::key_type>(p);
         auto found = state_.find(key);
         if (found == state_.end()) {
           auto fresh = std::make_unique<torch::optim::AdamParamState>();
@@ -98,7 +99,7 @@ class FusedAdam : public torch::optim::Adam {
           });
           continue;
         }
-        // torch::optim::Adam's own operations (LibTorch 1.13), for every other tensor.
+        // torch::optim::Adam's own operations (as in LibTorch 1.13 and 2.6), for every other tensor.
         torch::Tensor g = options.weight_decay() != 0 ? grad.add(p, options.weight_decay()) : grad;
         state.exp_avg().mul_(beta1).add_(g, 1 - beta1);
         state.exp_avg_sq().mul_(beta2).addcmul_(g, g, 1 - beta2);

@@ -1,6 +1,6 @@
 // Analyzers end to end: `hearth analyze` reports and summaries, analyzer weights reaching a loss
 // through the ABI, the built-in analyzers' figures, and the errors of analyzer references.
-#include <catch2/catch.hpp>
+#include "unit/catch.hpp"
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
@@ -72,7 +72,7 @@ TEST_CASE("hearth analyze writes report pictures and a JSON summary into a run",
     CommandResult valid = run_hearth("analyze " + (dir / "pets.toml").string() + " --split valid --runs-dir " +
                                          (dir / "runs2").string(), cache.path());
     CHECK(valid.exit_code == 2);
-    CHECK_THAT(valid.output, Catch::Contains("valid split is empty"));
+    CHECK_THAT(valid.output, ContainsSubstring("valid split is empty"));
   }
 }
 
@@ -84,14 +84,14 @@ TEST_CASE("class weights of an analyzer reach the loss through the ABI", "[analy
   PluginRegistry reg = PluginRegistry::discover(isolated_discovery(cache.path(), {}));
   Job job = load_job(dir / "pets.toml", {}, reg);
   REQUIRE(job.losses[0].from_analyzer.at("weights") == "multiclass");
-  CHECK_THAT(job.resolved_toml(), Catch::Contains("weights = \"analyzer:multiclass\""));
+  CHECK_THAT(job.resolved_toml(), ContainsSubstring("weights = \"analyzer:multiclass\""));
   // Data paths in a job are relative to its folder, as in `hearth run`.
   struct Cwd {
     fs::path saved = fs::current_path();
     ~Cwd() { fs::current_path(saved); }
   } restore;
   fs::current_path(dir.path());
-  CHECK_THROWS_WITH(make_job_modules(job, "cpu"), Catch::Contains("offers no class weights"));
+  CHECK_THROWS_WITH(make_job_modules(job, "cpu"), ContainsSubstring("offers no class weights"));
   AnalyzerWeights seen;
   JobModules m = make_job_modules(job, "cpu", [&](const DatasetModule& data) {
     seen = run_analysis(job, job.analyzers, data, AnalysisOptions{});
@@ -124,16 +124,16 @@ TEST_CASE("analyzer references are checked with file line and column", "[analysi
   std::ofstream(dir / "a.toml") << pets_job("weights = 'analyzer:multiclas'\n", "[[analyzers]]\nplugin = 'multiclass'\n\n");
   CommandResult typo = run_hearth("check " + (dir / "a.toml").string(), cache.path());
   CHECK(typo.exit_code == 2);
-  CHECK_THAT(typo.output, Catch::Contains("a.toml:") && Catch::Contains("refers to analyzer 'multiclas'") &&
-                              Catch::Contains("did you mean 'multiclass'"));
+  CHECK_THAT(typo.output, ContainsSubstring("a.toml:") && ContainsSubstring("refers to analyzer 'multiclas'") &&
+                              ContainsSubstring("did you mean 'multiclass'"));
   std::ofstream(dir / "b.toml") << pets_job("smoothing = 'analyzer:multiclass'\n", "[[analyzers]]\nplugin = 'multiclass'\n\n");
   CommandResult wrong_key = run_hearth("check " + (dir / "b.toml").string(), cache.path());
   CHECK(wrong_key.exit_code == 2);
-  CHECK_THAT(wrong_key.output, Catch::Contains("only lists of numbers"));
+  CHECK_THAT(wrong_key.output, ContainsSubstring("only lists of numbers"));
   std::ofstream(dir / "c.toml") << pets_job("weights = 'analyzer:multiclass'\n", "");
   CommandResult none = run_hearth("check " + (dir / "c.toml").string(), cache.path());
   CHECK(none.exit_code == 2);
-  CHECK_THAT(none.output, Catch::Contains("add [[analyzers]]"));
+  CHECK_THAT(none.output, ContainsSubstring("add [[analyzers]]"));
 }
 
 TEST_CASE("multilabel counts labels per class and per sample", "[analysis]") {

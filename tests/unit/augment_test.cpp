@@ -1,5 +1,5 @@
 // Augmentation of train batches: what flips and shifts do, and that they are seeded per batch.
-#include <catch2/catch.hpp>
+#include "unit/catch.hpp"
 #include <torch/torch.h>
 
 #include "engine/jobs/augment.hpp"

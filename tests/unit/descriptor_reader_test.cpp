@@ -1,5 +1,5 @@
 // The ABI checks: versions, struct sizes (the OBS rule), required entries, schemas.
-#include <catch2/catch.hpp>
+#include "unit/catch.hpp"
 
 #include <cstddef>
 #include <cstring>
@@ -69,31 +69,31 @@ TEST_CASE("version rules - major equal minor not newer same LibTorch and CXX11 A
   Fixture f;
   f.library.abi_major = HEARTH_ABI_MAJOR + 1;
   std::string e = refusal(&f.library);
-  CHECK_THAT(e, Catch::Contains("plugin ABI major differs"));
-  CHECK_THAT(e, Catch::Contains("built for plugin ABI " + std::to_string(HEARTH_ABI_MAJOR + 1)));
-  CHECK_THAT(e, Catch::Contains("this host needs plugin ABI " + std::to_string(HEARTH_ABI_MAJOR)));
+  CHECK_THAT(e, ContainsSubstring("plugin ABI major differs"));
+  CHECK_THAT(e, ContainsSubstring("built for plugin ABI " + std::to_string(HEARTH_ABI_MAJOR + 1)));
+  CHECK_THAT(e, ContainsSubstring("this host needs plugin ABI " + std::to_string(HEARTH_ABI_MAJOR)));
 
   Fixture g;
   g.library.abi_minor = HEARTH_ABI_MINOR + 1;
-  CHECK_THAT(refusal(&g.library), Catch::Contains("minor is newer"));
+  CHECK_THAT(refusal(&g.library), ContainsSubstring("minor is newer"));
 
   Fixture h;
   h.library.torch_minor += 1;
-  CHECK_THAT(refusal(&h.library), Catch::Contains("LibTorch version differs"));
+  CHECK_THAT(refusal(&h.library), ContainsSubstring("LibTorch version differs"));
 
   Fixture i;
   i.library.cxx11_abi = host_facts().cxx11_abi == 1 ? 0 : 1;
-  CHECK_THAT(refusal(&i.library), Catch::Contains("_GLIBCXX_USE_CXX11_ABI differs"));
+  CHECK_THAT(refusal(&i.library), ContainsSubstring("_GLIBCXX_USE_CXX11_ABI differs"));
 }
 
 TEST_CASE("structs smaller than ABI 1.0 are refused larger ones from newer minors are read", "[abi]") {
   Fixture f;
   f.library.struct_size = 12;
-  CHECK_THAT(refusal(&f.library), Catch::Contains("library descriptor has struct_size 12"));
+  CHECK_THAT(refusal(&f.library), ContainsSubstring("library descriptor has struct_size 12"));
 
   Fixture g;
   g.functions.struct_size = sizeof(uint32_t) + sizeof(void*);
-  CHECK_THAT(refusal(&g.library), Catch::Contains("function table has struct_size"));
+  CHECK_THAT(refusal(&g.library), ContainsSubstring("function table has struct_size"));
 
   // A plugin from a later minor appends fields: the host copies the prefix it knows.
   Fixture h;
@@ -109,37 +109,37 @@ TEST_CASE("structs smaller than ABI 1.0 are refused larger ones from newer minor
 TEST_CASE("missing entries bad names and duplicate modules are refused", "[abi]") {
   Fixture f;
   f.functions.reset = nullptr;
-  CHECK_THAT(refusal(&f.library), Catch::Contains("metric 'topk' has no 'reset' function"));
+  CHECK_THAT(refusal(&f.library), ContainsSubstring("metric 'topk' has no 'reset' function"));
 
   Fixture g;
   g.module.name = "Top K";
-  CHECK_THAT(refusal(&g.library), Catch::Contains("'Top K', which is not"));
+  CHECK_THAT(refusal(&g.library), ContainsSubstring("'Top K', which is not"));
 
   Fixture h;
   h.module.category = static_cast<hearth_category>(42);
-  CHECK_THAT(refusal(&h.library), Catch::Contains("unknown category 42"));
+  CHECK_THAT(refusal(&h.library), ContainsSubstring("unknown category 42"));
 
   Fixture i;
   const hearth_module_descriptor* twice[2] = {&i.module, &i.module};
   i.library.modules = twice;
   i.library.module_count = 2;
-  CHECK_THAT(refusal(&i.library), Catch::Contains("offers metric 'topk' twice"));
+  CHECK_THAT(refusal(&i.library), ContainsSubstring("offers metric 'topk' twice"));
 
-  CHECK_THAT(refusal(nullptr), Catch::Contains("returned no descriptor"));
+  CHECK_THAT(refusal(nullptr), ContainsSubstring("returned no descriptor"));
 }
 
 TEST_CASE("schemas with bad defaults or reserved keys are refused", "[abi]") {
   Fixture f;
   f.param.default_toml = "0";  // below its own minimum
-  CHECK_THAT(refusal(&f.library), Catch::Contains("parameter 'k': default is invalid"));
+  CHECK_THAT(refusal(&f.library), ContainsSubstring("parameter 'k': default is invalid"));
 
   Fixture g;
   g.param.key = "plugin";
-  CHECK_THAT(refusal(&g.library), Catch::Contains("reserve"));
+  CHECK_THAT(refusal(&g.library), ContainsSubstring("reserve"));
 
   Fixture h;
   h.param.type = static_cast<hearth_param_type>(99);
-  CHECK_THAT(refusal(&h.library), Catch::Contains("unknown type 99"));
+  CHECK_THAT(refusal(&h.library), ContainsSubstring("unknown type 99"));
 }
 
 namespace {

@@ -1,5 +1,5 @@
 // Discovery: roots, the scanner child, the block list, the cache and name clashes.
-#include <catch2/catch.hpp>
+#include "unit/catch.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -62,30 +62,30 @@ TEST_CASE("broken plugins are reported with file and reason and good ones still 
   const ScanResult* crash = problem_for(reg, "libcrash_at_load.so");
   REQUIRE(crash != nullptr);
   CHECK(crash->status == ScanStatus::blocked);
-  CHECK_THAT(crash->reason, Catch::Contains("crashed the scanner with signal 11"));
+  CHECK_THAT(crash->reason, ContainsSubstring("crashed the scanner with signal 11"));
 
   const ScanResult* hang = problem_for(reg, "libhang_at_load.so");
   REQUIRE(hang != nullptr);
   CHECK(hang->status == ScanStatus::blocked);
-  CHECK_THAT(hang->reason, Catch::Contains("hung while loading"));
+  CHECK_THAT(hang->reason, ContainsSubstring("hung while loading"));
 
   const ScanResult* abi = problem_for(reg, "libabi_major.so");
   REQUIRE(abi != nullptr);
   CHECK(abi->status == ScanStatus::rejected);
-  CHECK_THAT(abi->reason, Catch::Contains("built for plugin ABI 99."));
-  CHECK_THAT(abi->reason, Catch::Contains("this host needs plugin ABI 1"));
+  CHECK_THAT(abi->reason, ContainsSubstring("built for plugin ABI 99."));
+  CHECK_THAT(abi->reason, ContainsSubstring("this host needs plugin ABI 1"));
 
   const ScanResult* tiny = problem_for(reg, "libsmall_struct.so");
   REQUIRE(tiny != nullptr);
-  CHECK_THAT(tiny->reason, Catch::Contains("struct_size 8"));
+  CHECK_THAT(tiny->reason, ContainsSubstring("struct_size 8"));
 
   const ScanResult* text = problem_for(reg, "libnot_a_library.so");
   REQUIRE(text != nullptr);
-  CHECK_THAT(text->reason, Catch::Contains("not a shared library"));
+  CHECK_THAT(text->reason, ContainsSubstring("not a shared library"));
 
   const ScanResult* plain = problem_for(reg, "libno_entry.so");
   REQUIRE(plain != nullptr);
-  CHECK_THAT(plain->reason, Catch::Contains("without a Hearth entry"));
+  CHECK_THAT(plain->reason, ContainsSubstring("without a Hearth entry"));
 
   CHECK(reg.problems().size() == 6);
 
@@ -179,7 +179,7 @@ TEST_CASE("earlier search roots win and pack folders take their name from pack.t
       PluginRegistry::discover(isolated_discovery(cache.path(), {first.path(), second.path()}, false));
   CHECK(reg.find(HEARTH_CATEGORY_METRIC, "twin").pack == "pack_b");
   CHECK(reg.find(HEARTH_CATEGORY_METRIC, "renamed:c_metric").pack == "renamed");
-  CHECK_THROWS_WITH(reg.find(HEARTH_CATEGORY_METRIC, "twni"), Catch::Contains("did you mean 'twin'?"));
+  CHECK_THROWS_WITH(reg.find(HEARTH_CATEGORY_METRIC, "twni"), ContainsSubstring("did you mean 'twin'?"));
   CHECK_THROWS_AS(reg.find(HEARTH_CATEGORY_MODEL, "twin"), UsageError);
 }
 

@@ -1,5 +1,5 @@
 // docs/jobs.md's reference is generated from the schemas; it must say what the code does today.
-#include <catch2/catch.hpp>
+#include "unit/catch.hpp"
 
 #include "unit/test_support.hpp"
 
@@ -21,5 +21,5 @@ TEST_CASE("docs/jobs.md lists every host and module key as the code defines them
   std::string output = r.output;
   while (!output.empty() && output.back() == '\n') output.pop_back();  // as $(...) in gen-docs.sh
   CHECK(generated == output);
-  CHECK_THAT(r.output, Catch::Contains("#### `cnn`"));
+  CHECK_THAT(r.output, ContainsSubstring("#### `cnn`"));
 }

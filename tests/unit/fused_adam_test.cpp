@@ -1,11 +1,12 @@
 // The adam plugin's fused step against torch::optim::Adam: same state, same numbers (to float
 // rounding), for plain, weight-decayed and AMSGrad variants, and the fallback for other tensors.
-#include <catch2/catch.hpp>
+#include "unit/catch.hpp"
 #include <torch/torch.h>
 
 #include "engine/params/param_resolver.hpp"
 #include "engine/runtime/library_loader.hpp"
 #include "engine/runtime/modules/optimizer_module.hpp"
+#include "plugins/optimizers/fused_adam.hpp"
 #include "unit/test_support.hpp"
 
 using namespace hearth;
@@ -48,4 +49,54 @@ TEST_CASE("the fused adam step matches torch::optim::Adam", "[modules][optimizer
   again.bind(mine);
   again.load_state(saved);
   CHECK(again.save_state().size() == saved.size());
+}
+
+namespace {
+
+// Steps the optimizer over `params` with the same seeded gradients every time it is called.
+void seeded_steps(torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& params, int steps, uint64_t seed) {
+  torch::manual_seed(seed);
+  for (int step = 0; step < steps; ++step) {
+    for (auto& p : params) p.mutable_grad() = torch::randn_like(p);
+    optimizer.step();
+  }
+}
+
+std::vector<torch::Tensor> fresh_params() {
+  torch::manual_seed(11);
+  return {torch::randn({40, 30}).requires_grad_(true), torch::randn({30}).requires_grad_(true)};
+}
+
+std::vector<torch::Tensor> copies(const std::vector<torch::Tensor>& params) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : params) out.push_back(p.detach().clone().requires_grad_(true));
+  return out;
+}
+
+// Saves `from`'s state, loads it into `into` (bound to copies of the same parameters), steps both
+// on and checks they stay together: the state is kept where LibTorch's own Adam looks for it.
+void check_state_moves(torch::optim::Optimizer& from, std::vector<torch::Tensor>& from_params,
+                       torch::optim::Optimizer& into, std::vector<torch::Tensor>& into_params) {
+  seeded_steps(from, from_params, 4, 21);
+  for (size_t i = 0; i < from_params.size(); ++i) into_params[i].detach().copy_(from_params[i].detach());
+  std::stringstream archive;
+  torch::save(from, archive);
+  torch::load(into, archive);
+  seeded_steps(from, from_params, 3, 22);
+  seeded_steps(into, into_params, 3, 22);
+  for (size_t i = 0; i < from_params.size(); ++i) {
+    INFO("parameter " << i);
+    CHECK(torch::allclose(from_params[i], into_params[i], 1e-6, 1e-7));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("fused adam state moves to and from torch::optim::Adam checkpoints on this LibTorch", "[modules][optimizer]") {
+  auto options = torch::optim::AdamOptions(0.01);
+  std::vector<torch::Tensor> fused_params = fresh_params(), plain_params = copies(fused_params);
+  hearth_builtin::FusedAdam fused(fused_params, options);
+  torch::optim::Adam plain(plain_params, options);
+  SECTION("fused saved, torch::optim::Adam loads") { check_state_moves(fused, fused_params, plain, plain_params); }
+  SECTION("torch::optim::Adam saved, fused loads") { check_state_moves(plain, plain_params, fused, fused_params); }
 }

@@ -1,7 +1,7 @@
 // `hearth run`, `check` and `resume` end to end: validation, reproducibility, exact resume after
 // SIGKILL and SIGINT, the NaN policy, broken checkpoints, failing writes and failing plugins.
 #include <cairo.h>
-#include <catch2/catch.hpp>
+#include "unit/catch.hpp"
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -56,17 +56,17 @@ TEST_CASE("hearth check lists every problem of a job with file line and column",
         "[optimiser]\nplugin = \"sgd\"\n");
   CommandResult r = run_hearth("check " + job.string(), cache.path());
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.output, Catch::Contains("bad.toml:2:8: [job]"));
-  CHECK_THAT(r.output, Catch::Contains("'seed' must be an integer, not a string"));
-  CHECK_THAT(r.output, Catch::Contains("bad.toml:6:1: [dataset] dataset 'random': unknown key 'batch_sise' (did you mean 'batch_size'?)"));
-  CHECK_THAT(r.output, Catch::Contains("bad.toml:9:10: [model] no model named 'mlpp'; did you mean 'mlp'?"));
-  CHECK_THAT(r.output, Catch::Contains("'label_smoothing' = 2 is above the maximum 1"));
-  CHECK_THAT(r.output, Catch::Contains("unknown section [optimiser] (did you mean 'optimizer'?)"));
-  CHECK_THAT(r.output, Catch::Contains("the job has no [optimizer] table"));
+  CHECK_THAT(r.output, ContainsSubstring("bad.toml:2:8: [job]"));
+  CHECK_THAT(r.output, ContainsSubstring("'seed' must be an integer, not a string"));
+  CHECK_THAT(r.output, ContainsSubstring("bad.toml:6:1: [dataset] dataset 'random': unknown key 'batch_sise' (did you mean 'batch_size'?)"));
+  CHECK_THAT(r.output, ContainsSubstring("bad.toml:9:10: [model] no model named 'mlpp'; did you mean 'mlp'?"));
+  CHECK_THAT(r.output, ContainsSubstring("'label_smoothing' = 2 is above the maximum 1"));
+  CHECK_THAT(r.output, ContainsSubstring("unknown section [optimiser] (did you mean 'optimizer'?)"));
+  CHECK_THAT(r.output, ContainsSubstring("the job has no [optimizer] table"));
 
   CommandResult good = run_hearth("check " + kJob, cache.path());
   CHECK(good.exit_code == 0);
-  CHECK_THAT(good.output, Catch::Contains("OK: dataset random, model mlp"));
+  CHECK_THAT(good.output, ContainsSubstring("OK: dataset random, model mlp"));
   CHECK(run_hearth("check " + kJob + " --set train.epochs=-1", cache.path()).exit_code == 2);
   CHECK(run_hearth("check " + kJob + " --set nonsense", cache.path()).exit_code == 2);
 }
@@ -82,13 +82,13 @@ TEST_CASE("a missing data file and a shape mismatch fail with the plugin and wha
                                          runs.path().string() + " --set dataset.folder=/nonexistent",
                                      cache.path());
   CHECK(no_data.exit_code == 1);
-  CHECK_THAT(no_data.output, Catch::Contains("dataset 'idx': create failed: IDX file /nonexistent/train-images-idx3-ubyte.gz does not exist"));
+  CHECK_THAT(no_data.output, ContainsSubstring("dataset 'idx': create failed: IDX file /nonexistent/train-images-idx3-ubyte.gz does not exist"));
 
   TempDir runs2;
   CommandResult shape = run_hearth("run " + kJob + " --runs-dir " + runs2.path().string() + " --set model.in_features=5",
                                    cache.path());
   CHECK(shape.exit_code == 1);
-  CHECK_THAT(shape.output, Catch::Contains("model 'mlp': forward failed: mlp expects inputs of 5 features per sample"));
+  CHECK_THAT(shape.output, ContainsSubstring("model 'mlp': forward failed: mlp expects inputs of 5 features per sample"));
   CHECK(run_info(only_run(runs2.path()))["status"] == "failed");
 }
 
@@ -111,7 +111,7 @@ TEST_CASE("a run writes its folder and one seed gives identical metrics.csv", "[
   CHECK(info["timing"].size() == 6);
   CHECK(info["timing"][0].contains("data_wait_seconds"));
   CHECK(info["plugins"][0]["sha256"].get<std::string>().size() == 64);
-  CHECK_THAT(read_text(ra / "job.toml"), Catch::Contains("plugin = \"builtin:mlp\""));
+  CHECK_THAT(read_text(ra / "job.toml"), ContainsSubstring("plugin = \"builtin:mlp\""));
   CHECK(load_checkpoint(ra / "checkpoints/last.pt").model == load_checkpoint(rb / "checkpoints/last.pt").model);
 }
 
@@ -122,7 +122,7 @@ TEST_CASE("subsample keeps a share of each split and never invents samples", "[j
                                    " --set dataset.valid_samples=0 --set dataset.subsample=0.5 --set train.epochs=1",
                                cache.path());
   CHECK(r.exit_code == 0);
-  CHECK_THAT(r.output, Catch::Contains("monitoring train.accuracy instead of valid.accuracy"));
+  CHECK_THAT(r.output, ContainsSubstring("monitoring train.accuracy instead of valid.accuracy"));
   CHECK(run_info(only_run(runs.path()))["step"] == 8);  // 256 of 512 samples in batches of 32
 }
 
@@ -217,7 +217,7 @@ TEST_CASE("SIGINT stops after writing last and resume continues mid-epoch exactl
   REQUIRE(run_command("kill -INT $(cat '" + pid_file + "')").exit_code == 0);
   for (int i = 0; i < 500 && run_info(run)["status"] == "running"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   CHECK(run_info(run)["status"] == "interrupted");
-  CHECK_THAT(read_text(out_file), Catch::Contains("hearth resume"));
+  CHECK_THAT(read_text(out_file), ContainsSubstring("hearth resume"));
   CheckpointState at_stop = load_checkpoint(run / "checkpoints/last.pt");
   CHECK(at_stop.epoch < 5);
 
@@ -233,7 +233,7 @@ TEST_CASE("the NaN policy stops with the epoch and step or skips and counts", "[
   std::string blow_up = " --set optimizer.lr=1e30 --set optimizer.momentum=0.0";
   CommandResult stop = run_hearth("run " + kJob + " --runs-dir " + runs.path().string() + blow_up, cache.path());
   CHECK(stop.exit_code == 1);
-  CHECK_THAT(stop.output, Catch::Matches("(.|\n)*the loss is (NaN|infinite) at epoch 1, train batch [0-9]+ \\(step [0-9]+\\)(.|\n)*"));
+  CHECK_THAT(stop.output, Matches("(.|\n)*the loss is (NaN|infinite) at epoch 1, train batch [0-9]+ \\(step [0-9]+\\)(.|\n)*"));
   CHECK(run_info(only_run(runs.path()))["status"] == "failed");
 
   CommandResult skip = run_hearth(
@@ -261,8 +261,8 @@ TEST_CASE("a truncated checkpoint is refused clearly and a failed write keeps th
   fs::create_directories(run / "checkpoints/last.pt.tmp/blocker");
   CommandResult failed = run_hearth("resume " + run.string(), cache.path());
   CHECK(failed.exit_code == 1);
-  CHECK_THAT(failed.output, Catch::Contains("cannot write checkpoint"));
-  CHECK_THAT(failed.output, Catch::Contains("the previous checkpoint is untouched"));
+  CHECK_THAT(failed.output, ContainsSubstring("cannot write checkpoint"));
+  CHECK_THAT(failed.output, ContainsSubstring("the previous checkpoint is untouched"));
   CHECK(read_text(run / "checkpoints/last.pt") == before);
   fs::remove_all(run / "checkpoints/last.pt.tmp");
 
@@ -272,8 +272,8 @@ TEST_CASE("a truncated checkpoint is refused clearly and a failed write keeps th
   write(run / "run.json", info.dump());
   CommandResult corrupt = run_hearth("resume " + run.string(), cache.path());
   CHECK(corrupt.exit_code == 1);
-  CHECK_THAT(corrupt.output, Catch::Contains("checkpoints/last.pt is truncated or corrupt"));
-  CHECK_THROWS_WITH(load_checkpoint(run / "checkpoints/best.pt.missing"), Catch::Contains("does not exist"));
+  CHECK_THAT(corrupt.output, ContainsSubstring("checkpoints/last.pt is truncated or corrupt"));
+  CHECK_THROWS_WITH(load_checkpoint(run / "checkpoints/best.pt.missing"), ContainsSubstring("does not exist"));
 }
 
 TEST_CASE("an unwritable runs folder is a clear error", "[jobs][checkpoint]") {
@@ -281,8 +281,8 @@ TEST_CASE("an unwritable runs folder is a clear error", "[jobs][checkpoint]") {
   write(dir / "not-a-folder", "x");
   CommandResult r = run_hearth("run " + kJob + " --runs-dir " + (dir / "not-a-folder").string(), cache.path());
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.output, Catch::Contains("cannot create the runs folder"));
-  CHECK_THAT(r.output, Catch::Contains("--runs-dir"));
+  CHECK_THAT(r.output, ContainsSubstring("cannot create the runs folder"));
+  CHECK_THAT(r.output, ContainsSubstring("--runs-dir"));
 }
 
 TEST_CASE("a plugin that throws mid-epoch fails the run with its name and leaves last usable", "[jobs][broken]") {
@@ -300,11 +300,11 @@ TEST_CASE("a plugin that throws mid-epoch fails the run with its name and leaves
                                       " --set \"model={plugin='fails_after',calls=30}\"",
                                   cache.path());
   CHECK(fail.exit_code == 1);
-  CHECK_THAT(fail.output, Catch::Contains("libthrowing.so, model 'fails_after': forward failed: planned failure at forward call 31"));
+  CHECK_THAT(fail.output, ContainsSubstring("libthrowing.so, model 'fails_after': forward failed: planned failure at forward call 31"));
   fs::path run = only_run(runs.path());
   auto info = run_info(run);
   CHECK(info["status"] == "failed");
-  CHECK_THAT(info["error"].get<std::string>(), Catch::Contains("planned failure"));
+  CHECK_THAT(info["error"].get<std::string>(), ContainsSubstring("planned failure"));
   CheckpointState last = load_checkpoint(run / "checkpoints/last.pt");
   CHECK(last.epoch == 1);
 }
@@ -316,7 +316,7 @@ TEST_CASE("eval and infer score and run a run's checkpoints", "[jobs][eval]") {
 
   CommandResult eval = run_hearth("eval " + run.string() + " --split valid", cache.path());
   REQUIRE(eval.exit_code == 0);
-  CHECK_THAT(eval.output, Catch::Contains("checkpoint best"));
+  CHECK_THAT(eval.output, ContainsSubstring("checkpoint best"));
   auto saved = nlohmann::json::parse(read_text(run / "eval-valid-best.json"));
   auto info = run_info(run);
   CHECK(saved["values"]["valid.accuracy"].get<double>() == Approx(info["best"]["value"].get<double>()));
@@ -338,7 +338,7 @@ TEST_CASE("eval and infer score and run a run's checkpoints", "[jobs][eval]") {
   write_tensor_file(work / "wrong.npy", at::randn({5, 7}));
   CommandResult wrong = run_hearth("infer " + run.string() + " --input " + (work / "wrong.npy").string(), cache.path());
   CHECK(wrong.exit_code == 1);
-  CHECK_THAT(wrong.output, Catch::Contains("mlp expects inputs of 8 features per sample"));
+  CHECK_THAT(wrong.output, ContainsSubstring("mlp expects inputs of 8 features per sample"));
 }
 
 TEST_CASE("hearth runs lists shows and removes runs", "[jobs][runs]") {
@@ -347,12 +347,12 @@ TEST_CASE("hearth runs lists shows and removes runs", "[jobs][runs]") {
   fs::path run = only_run(runs.path());
   CommandResult list = run_hearth("runs --runs-dir " + runs.path().string(), cache.path());
   CHECK(list.exit_code == 0);
-  CHECK_THAT(list.output, Catch::Contains("completed"));
-  CHECK_THAT(list.output, Catch::Contains("valid.accuracy="));
+  CHECK_THAT(list.output, ContainsSubstring("completed"));
+  CHECK_THAT(list.output, ContainsSubstring("valid.accuracy="));
   CommandResult show = run_hearth("runs show " + run.string(), cache.path());
   CHECK(show.exit_code == 0);
-  CHECK_THAT(show.output, Catch::Contains("builtin:mlp"));
-  CHECK_THAT(show.output, Catch::Contains("valid.accuracy"));
+  CHECK_THAT(show.output, ContainsSubstring("builtin:mlp"));
+  CHECK_THAT(show.output, ContainsSubstring("valid.accuracy"));
   CHECK(run_hearth("runs rm " + runs.path().string(), cache.path()).exit_code == 2);  // not a run folder
   CHECK(run_hearth("runs rm " + run.string(), cache.path()).exit_code == 0);
   CHECK_FALSE(fs::exists(run));
@@ -395,5 +395,5 @@ TEST_CASE("datasets without batch fetch train through the sample pool and report
   TempDir runs2;
   CommandResult bad = run_hearth("run " + (dir / "job.toml").string() + " --runs-dir " + runs2.path().string(), cache.path());
   CHECK(bad.exit_code == 1);
-  CHECK_THAT(bad.output, Catch::Contains("dataset 'image_folder': get failed: cannot read JPEG"));
+  CHECK_THAT(bad.output, ContainsSubstring("dataset 'image_folder': get failed: cannot read JPEG"));
 }

@@ -2,7 +2,7 @@
 // dataset plugin through the model plugin into the loss plugin, backward into the model's
 // parameters, the optimizer and scheduler plugins, the metric, the analyzer and the renderer.
 #include <cairo.h>
-#include <catch2/catch.hpp>
+#include "unit/catch.hpp"
 #include <torch/torch.h>
 
 #include "engine/core/error.hpp"
@@ -129,7 +129,7 @@ TEST_CASE("model optimizer and scheduler state survive a save/load round trip", 
   }
   model.load_state(saved);
   CHECK(torch::equal(model.parameters()[0].detach(), original));
-  CHECK_THROWS_WITH(model.load_state("garbage"), Catch::Contains("model 'mlp': load_state failed"));
+  CHECK_THROWS_WITH(model.load_state("garbage"), ContainsSubstring("model 'mlp': load_state failed"));
 
   auto o = builtin("optimizers", "optimizer_sgd", HEARTH_CATEGORY_OPTIMIZER, "sgd", "momentum = 0.5");
   OptimizerModule optimizer(o.ref, o.params);
@@ -200,7 +200,7 @@ TEST_CASE("the renderer plugin draws a dataset sample into a PNG", "[modules][pi
   cairo_surface_t* other = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 16, 16);
   cairo_t* cr2 = cairo_create(other);
   CHECK_THROWS_WITH(renderer.render(cr2, 16, 16, at::zeros({2, 2, 2, 2}), {}),
-                    Catch::Contains("renderer 'bitmap': render failed: bitmap draws HW or CHW tensors"));
+                    ContainsSubstring("renderer 'bitmap': render failed: bitmap draws HW or CHW tensors"));
   cairo_destroy(cr2);
   cairo_surface_destroy(other);
 }
@@ -213,9 +213,9 @@ TEST_CASE("a plugin that throws everywhere fails each call with its file and mod
       FAIL("no error for " << what);
     } catch (const PluginError& e) {
       std::string m = e.what();
-      CHECK_THAT(m, Catch::Contains("libthrowing.so"));
-      CHECK_THAT(m, Catch::Contains("'always_throws'"));
-      CHECK_THAT(m, Catch::Contains(what + " failed: " + what + " exploded"));
+      CHECK_THAT(m, ContainsSubstring("libthrowing.so"));
+      CHECK_THAT(m, ContainsSubstring("'always_throws'"));
+      CHECK_THAT(m, ContainsSubstring(what + " failed: " + what + " exploded"));
     }
   };
   expect([&] { metric.update({at::zeros({1})}, {at::zeros({1})}); }, "update");
@@ -224,14 +224,14 @@ TEST_CASE("a plugin that throws everywhere fails each call with its file and mod
   CHECK(metric.higher_is_better());  // an int entry cannot fail; the SDK answers the default
 
   CHECK_THROWS_WITH(LossModule(throwing(HEARTH_CATEGORY_LOSS, "throws_on_create"), {}),
-                    Catch::Contains("loss 'throws_on_create': create failed: constructor exploded"));
+                    ContainsSubstring("loss 'throws_on_create': create failed: constructor exploded"));
 
   ModelModule model(throwing(HEARTH_CATEGORY_MODEL, "throwing_model"), {});
-  CHECK_THROWS_WITH(model.forward({at::zeros({1})}), Catch::Contains("forward failed: unknown exception"));
+  CHECK_THROWS_WITH(model.forward({at::zeros({1})}), ContainsSubstring("forward failed: unknown exception"));
 
   // The process is still fine: a good module loads and runs after all of that.
   auto l = builtin("losses", "loss_mse", HEARTH_CATEGORY_LOSS, "mse");
   LossModule mse(l.ref, l.params);
   CHECK(mse.forward({at::ones({2})}, {at::zeros({2})}).item<double>() == Approx(1.0));
-  CHECK_THROWS_WITH(mse.forward({at::ones({2})}, {at::zeros({3})}), Catch::Contains("and target shape [3] differ"));
+  CHECK_THROWS_WITH(mse.forward({at::ones({2})}, {at::zeros({3})}), ContainsSubstring("and target shape [3] differ"));
 }

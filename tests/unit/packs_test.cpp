@@ -1,7 +1,7 @@
 // Module packs: the whole path through the engine, and every refusal with a crafted archive.
 #include <archive.h>
 #include <archive_entry.h>
-#include <catch2/catch.hpp>
+#include "unit/catch.hpp"
 
 #include <fstream>
 
@@ -87,12 +87,12 @@ TEST_CASE("a pack is built signed trusted installed and removed exactly", "[pack
 
   InstallOptions o;
   o.root = root.path();
-  CHECK_THROWS_WITH(install_pack(dir / "demo.hpack", trust.path(), o), Catch::Contains("is not signed") && Catch::Contains("--allow-unsigned"));
+  CHECK_THROWS_WITH(install_pack(dir / "demo.hpack", trust.path(), o), ContainsSubstring("is not signed") && ContainsSubstring("--allow-unsigned"));
   generate_key_pair(dir / "me");
   std::vector<PackEntry> entries = read_pack(dir / "demo.hpack");
   entries.push_back({PackEntry::Kind::file, "pack.sig", sign_manifest(find_entry(entries, "pack.toml")->bytes, dir / "me.key"), "", false});
   write_pack(dir / "demo.hpack", entries);
-  CHECK_THROWS_WITH(install_pack(dir / "demo.hpack", trust.path(), o), Catch::Contains("not in the trust store"));
+  CHECK_THROWS_WITH(install_pack(dir / "demo.hpack", trust.path(), o), ContainsSubstring("not in the trust store"));
   TrustedKey k = trust_add(trust.path(), dir / "me.pub");
   CHECK(trust_list(trust.path()).size() == 1);
   VerifiedPack v = verify_pack(dir / "demo.hpack", trust.path());
@@ -102,7 +102,7 @@ TEST_CASE("a pack is built signed trusted installed and removed exactly", "[pack
   CHECK(folder == root.path() / "demo");
   CHECK(read_text(folder / "lib/libdemo.so") == "not really a library");
   CHECK(installed_packs(root.path()).at(0).signed_by == "me");
-  CHECK_THROWS_WITH(install_pack(dir / "demo.hpack", trust.path(), o), Catch::Contains("already installed") && Catch::Contains("--upgrade"));
+  CHECK_THROWS_WITH(install_pack(dir / "demo.hpack", trust.path(), o), ContainsSubstring("already installed") && ContainsSubstring("--upgrade"));
   o.upgrade = true;
   install_pack(dir / "demo.hpack", trust.path(), o);
   size_t in_root = 0;
@@ -114,7 +114,7 @@ TEST_CASE("a pack is built signed trusted installed and removed exactly", "[pack
   CHECK(removed.size() == 4);  // pack.toml, pack.sig, lib/libdemo.so, README.md
   CHECK(fs::exists(folder / "lib/mine.txt"));  // not added by install: left
   CHECK_FALSE(fs::exists(folder / "lib/libdemo.so"));
-  CHECK_THROWS_WITH(remove_pack(root.path(), "demo"), Catch::Contains("no pack demo"));
+  CHECK_THROWS_WITH(remove_pack(root.path(), "demo"), ContainsSubstring("no pack demo"));
   trust_remove(trust.path(), k.id.substr(0, 6));
   CHECK(trust_list(trust.path()).empty());
 }
@@ -125,7 +125,7 @@ TEST_CASE("unsafe archives are refused naming the entry", "[packs][safety]") {
   o.root = root.path();
   o.allow_unsigned = true;
   auto refused = [&](const fs::path& file, const std::string& why) {
-    CHECK_THROWS_WITH(install_pack(file, trust.path(), o), Catch::Contains(why));
+    CHECK_THROWS_WITH(install_pack(file, trust.path(), o), ContainsSubstring(why));
     // Nothing is left behind, not even the temporary folder.
     CHECK(fs::is_empty(root.path()));
   };
@@ -156,16 +156,16 @@ TEST_CASE("unsafe archives are refused naming the entry", "[packs][safety]") {
   fs::path bomb = crafted_pack(dir.path(), "many", many);
   PackLimits small;
   small.max_entries = 10;
-  CHECK_THROWS_WITH(read_pack(bomb, small), Catch::Contains("more than 10 entries"));
+  CHECK_THROWS_WITH(read_pack(bomb, small), ContainsSubstring("more than 10 entries"));
   PackLimits tiny;
   tiny.max_bytes = 100;
   fs::path big = crafted_pack(dir.path(), "big", {}, {{"lib/libx.so", "ELF"}});
   craft(big, {{"pack.toml", manifest_for({{"lib/libx.so", std::string(5000, 'x')}})}, {"lib/libx.so", std::string(5000, 'x')}});
-  CHECK_THROWS_WITH(read_pack(big, tiny), Catch::Contains("unpacks to more than 100 bytes"));
+  CHECK_THROWS_WITH(read_pack(big, tiny), ContainsSubstring("unpacks to more than 100 bytes"));
 
   // Not a pack at all.
   std::ofstream(dir / "junk.hpack") << "plain text";
-  CHECK_THROWS_WITH(read_pack(dir / "junk.hpack"), Catch::Contains("not a readable pack") || Catch::Contains("damaged"));
+  CHECK_THROWS_WITH(read_pack(dir / "junk.hpack"), ContainsSubstring("not a readable pack") || ContainsSubstring("damaged"));
 }
 
 TEST_CASE("a signed pack altered afterwards is refused", "[packs][safety]") {
@@ -181,7 +181,7 @@ TEST_CASE("a signed pack altered afterwards is refused", "[packs][safety]") {
   std::string forged = manifest_for({{"lib/libx.so", "EVIL"}});
   craft(dir / "forged.hpack", {{"pack.toml", forged}, {"lib/libx.so", "EVIL"}, {"pack.sig", sign_manifest(good, dir / "me.key")}});
   o.upgrade = true;
-  CHECK_THROWS_WITH(install_pack(dir / "forged.hpack", trust.path(), o), Catch::Contains("does not match pack.toml: the pack was altered"));
+  CHECK_THROWS_WITH(install_pack(dir / "forged.hpack", trust.path(), o), ContainsSubstring("does not match pack.toml: the pack was altered"));
   CHECK(read_text(root.path() / "crafted/lib/libx.so") == "ELF");  // the installed version is untouched
 }
 
@@ -191,16 +191,16 @@ TEST_CASE("hearth pack commands report refusals with exit code 2", "[packs][cli]
   std::string env = "HEARTH_TRUST_DIR='" + (dir / "trust").string() + "' ";
   CommandResult verify = run_command(env + "'" HEARTH_EXE "' pack verify " + file.string() + " 2>&1");
   CHECK(verify.exit_code == 0);
-  CHECK_THAT(verify.output, Catch::Contains("1 files match pack.toml; NOT signed"));
+  CHECK_THAT(verify.output, ContainsSubstring("1 files match pack.toml; NOT signed"));
   CommandResult install = run_command(env + "'" HEARTH_EXE "' pack install " + file.string() + " --into " + (dir / "p").string() + " 2>&1");
   CHECK(install.exit_code == 2);
-  CHECK_THAT(install.output, Catch::Contains("--allow-unsigned"));
+  CHECK_THAT(install.output, ContainsSubstring("--allow-unsigned"));
   CommandResult ok = run_command(env + "'" HEARTH_EXE "' pack install " + file.string() + " --allow-unsigned --into " +
                                  (dir / "p").string() + " 2>&1");
   CHECK(ok.exit_code == 0);
-  CHECK_THAT(ok.output, Catch::Contains("--allow-unsigned"));  // the warning says why it went in
+  CHECK_THAT(ok.output, ContainsSubstring("--allow-unsigned"));  // the warning says why it went in
   CommandResult list = run_command(env + "'" HEARTH_EXE "' pack list --into " + (dir / "p").string() + " 2>&1");
-  CHECK_THAT(list.output, Catch::Contains("crafted 1.0"));
+  CHECK_THAT(list.output, ContainsSubstring("crafted 1.0"));
   CommandResult rm = run_command(env + "'" HEARTH_EXE "' pack remove crafted --into " + (dir / "p").string() + " 2>&1");
   CHECK(rm.exit_code == 0);
   CHECK_FALSE(fs::exists(dir / "p/crafted"));

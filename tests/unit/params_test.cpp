@@ -1,5 +1,5 @@
 // Parameter validation against a module schema: every error names file, line and column.
-#include <catch2/catch.hpp>
+#include "unit/catch.hpp"
 #include <toml++/toml.h>
 
 #include "engine/params/param_resolver.hpp"
@@ -52,31 +52,31 @@ TEST_CASE("defaults fill what the table leaves out and given values are typed", 
 
 TEST_CASE("unknown keys are errors with a suggestion and a position", "[params]") {
   std::string e = error_of("[model]\nplugin = \"mlp\"\nclasses = 3\nwidht = 5\n");
-  CHECK_THAT(e, Catch::Contains("job.toml:4:1"));
-  CHECK_THAT(e, Catch::Contains("unknown key 'widht'"));
-  CHECK_THAT(e, Catch::Contains("did you mean 'width'?"));
-  CHECK_THAT(e, Catch::Contains("model 'mlp'"));
+  CHECK_THAT(e, ContainsSubstring("job.toml:4:1"));
+  CHECK_THAT(e, ContainsSubstring("unknown key 'widht'"));
+  CHECK_THAT(e, ContainsSubstring("did you mean 'width'?"));
+  CHECK_THAT(e, ContainsSubstring("model 'mlp'"));
 }
 
 TEST_CASE("wrong types ranges choices and missing keys are all reported at once", "[params]") {
   std::string e = error_of("[model]\nwidth = \"wide\"\nlr = -1.0\nactivation = \"rleu\"\nhidden = [8, 0]\n");
-  CHECK_THAT(e, Catch::Contains("job.toml:2:9: [model] model 'mlp': 'width' must be an integer, not a string"));
-  CHECK_THAT(e, Catch::Contains("'lr' = -1 is below the minimum 0"));
-  CHECK_THAT(e, Catch::Contains("\"rleu\" is not one of \"relu\", \"tanh\" (did you mean 'relu'?)"));
-  CHECK_THAT(e, Catch::Contains("'hidden' = 0 is below the minimum 1"));
-  CHECK_THAT(e, Catch::Contains("missing required key 'classes'"));
+  CHECK_THAT(e, ContainsSubstring("job.toml:2:9: [model] model 'mlp': 'width' must be an integer, not a string"));
+  CHECK_THAT(e, ContainsSubstring("'lr' = -1 is below the minimum 0"));
+  CHECK_THAT(e, ContainsSubstring("\"rleu\" is not one of \"relu\", \"tanh\" (did you mean 'relu'?)"));
+  CHECK_THAT(e, ContainsSubstring("'hidden' = 0 is below the minimum 1"));
+  CHECK_THAT(e, ContainsSubstring("missing required key 'classes'"));
 }
 
 TEST_CASE("a list with an item of the wrong type names the index", "[params]") {
   std::string e = error_of("[model]\nclasses = 2\nhidden = [8, \"x\"]\n");
-  CHECK_THAT(e, Catch::Contains("'hidden' must be an array of integers, not an array at index 1"));
+  CHECK_THAT(e, ContainsSubstring("'hidden' must be an array of integers, not an array at index 1"));
 }
 
 TEST_CASE("schema defaults are checked against their own rules", "[params]") {
   ParamInfo bad{"width", HEARTH_PARAM_INT, std::string("0"), 1.0, {}, {}, ""};
-  CHECK_THROWS_WITH(check_default(bad), Catch::Contains("below the minimum"));
+  CHECK_THROWS_WITH(check_default(bad), ContainsSubstring("below the minimum"));
   ParamInfo not_toml{"name", HEARTH_PARAM_STRING, std::string("unquoted"), {}, {}, {}, ""};
-  CHECK_THROWS_WITH(check_default(not_toml), Catch::Contains("is not a TOML value"));
+  CHECK_THROWS_WITH(check_default(not_toml), ContainsSubstring("is not a TOML value"));
   ParamInfo good{"rates", HEARTH_PARAM_FLOAT_LIST, std::string("[0.5, 1]"), {}, {}, {}, ""};
   CHECK(std::get<std::vector<double>>(check_default(good)) == std::vector<double>{0.5, 1.0});
 }

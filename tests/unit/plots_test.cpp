@@ -1,5 +1,5 @@
 // Metric and parameter plots: the pictures every run gets and `hearth plot` draws; their errors.
-#include <catch2/catch.hpp>
+#include "unit/catch.hpp"
 
 #include <fstream>
 
@@ -43,9 +43,9 @@ TEST_CASE("nice ticks are round numbers that cover the range", "[plots]") {
 
 TEST_CASE("a damaged metrics.csv is refused with its line", "[plots]") {
   RunCurves r;
-  CHECK_THROWS_WITH(parse_metrics_csv("epoch,train.loss\n1,0.5\n2\n", "m.csv", r), Catch::Contains("m.csv:3"));
+  CHECK_THROWS_WITH(parse_metrics_csv("epoch,train.loss\n1,0.5\n2\n", "m.csv", r), ContainsSubstring("m.csv:3"));
   RunCurves s;
-  CHECK_THROWS_WITH(parse_metrics_csv("epoch,train.loss\n1,abc\n", "m.csv", s), Catch::Contains("'abc'"));
+  CHECK_THROWS_WITH(parse_metrics_csv("epoch,train.loss\n1,abc\n", "m.csv", s), ContainsSubstring("'abc'"));
   RunCurves ok;
   parse_metrics_csv("epoch,valid.loss\n1,\n2,nan\n3,0.25\n", "m.csv", ok);
   REQUIRE(ok.values["valid.loss"].size() == 3);
@@ -93,10 +93,10 @@ TEST_CASE("every run draws metrics.png and metrics.svg and hearth plot overlays 
   SECTION("bad input is a usage error that names the file") {
     CommandResult not_run = run_hearth("plot " + out.path().string(), cache.path());
     CHECK(not_run.exit_code == 2);
-    CHECK_THAT(not_run.output, Catch::Contains("is not a run folder"));
+    CHECK_THAT(not_run.output, ContainsSubstring("is not a run folder"));
     CommandResult bad_ext = run_hearth("plot " + found[0].string() + " --out " + (out / "x.jpg").string(), cache.path());
     CHECK(bad_ext.exit_code == 2);
-    CHECK_THAT(bad_ext.output, Catch::Contains(".png or .svg"));
+    CHECK_THAT(bad_ext.output, ContainsSubstring(".png or .svg"));
     CommandResult one = run_hearth("plot --params " + found[0].parent_path().string() + "/nothing-here", cache.path());
     CHECK(one.exit_code == 2);
   }
@@ -106,8 +106,8 @@ TEST_CASE("the parameters plot needs runs that differ", "[plots]") {
   RunParams a{"a", {{"optimizer.lr", "0.1"}}, {true}, "valid.accuracy", 0.5};
   RunParams b{"b", {{"optimizer.lr", "0.1"}}, {true}, "valid.accuracy", 0.6};
   TempDir out;
-  CHECK_THROWS_WITH(write_params_plot({a}, out / "p.png"), Catch::Contains("two or more runs"));
-  CHECK_THROWS_WITH(write_params_plot({a, b}, out / "p.png"), Catch::Contains("same hyper-parameters"));
+  CHECK_THROWS_WITH(write_params_plot({a}, out / "p.png"), ContainsSubstring("two or more runs"));
+  CHECK_THROWS_WITH(write_params_plot({a, b}, out / "p.png"), ContainsSubstring("same hyper-parameters"));
   b.values[0].second = "0.01";
   RunParams c{"c", {{"optimizer.lr", "0.001"}, {"model.plugin", "cnn"}}, {true, false}, "valid.accuracy", 0.7};
   write_params_plot({a, b, c}, out / "p.svg");

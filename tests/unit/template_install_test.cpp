@@ -2,7 +2,7 @@
 // build it against the installed SDK with find_package(Hearth), drop it in a plugins folder,
 // see `hearth plugins` list it, and run it through the ABI; then pack it, sign it, trust the key,
 // install the pack, train a job that uses the module, and remove the pack.
-#include <catch2/catch.hpp>
+#include "unit/catch.hpp"
 #include <nlohmann/json.hpp>
 
 #include "engine/params/param_resolver.hpp"
@@ -62,7 +62,7 @@ TEST_CASE("a plugin scaffolded by hearth new builds against the installed SDK an
 
   CommandResult describe = run_command(hearth + " plugins describe top3 --plugin-path '" + plugins.path().string() + "'");
   CHECK(describe.exit_code == 0);
-  CHECK_THAT(describe.output, Catch::Contains("k  "));
+  CHECK_THAT(describe.output, ContainsSubstring("k  "));
 
   // And it computes what it says: top-3 hits over a small batch.
   ModuleRef ref = load_module(plugins / "metrics" / "libtop3.so", HEARTH_CATEGORY_METRIC, "top3");

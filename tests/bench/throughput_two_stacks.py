@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Training throughput on both Debian stacks in one invocation, alternated.
+
+Runs `bench_train_throughput one WHO MODEL` from the Debian 12 build (LibTorch 1.13, PyTorch
+1.13 from python3-torch) and, through scripts/debian13-root.sh, from the Debian 13 build
+(LibTorch 2.6, PyTorch 2.6): six contenders per model, the order rotated every round so none
+always runs first. Prints medians and the ratios that docs/benchmarks.md records.
+
+Usage (as root, from the checkout, after scripts/setup.sh here and in the Debian 13 root):
+    tests/bench/throughput_two_stacks.py [ROUNDS] [--markdown]
+"""
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+STACKS = {
+    "1.13": ["build/bin/bench_train_throughput"],
+    "2.6": ["scripts/debian13-root.sh", "build-debian13/bin/bench_train_throughput"],
+}
+WHO = ["hearth", "libtorch", "pytorch"]
+NAMES = {"hearth": "Hearth", "libtorch": "hand-written", "pytorch": "PyTorch"}
+
+
+def measure(stack, who, model):
+    cmd = STACKS[stack] + ["one", who, model]
+    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"error: {' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    rounds = int(args[0]) if args else 3
+    markdown = "--markdown" in sys.argv
+    contenders = [(stack, who) for who in WHO for stack in STACKS]
+    results = {}
+    for model in ("mlp", "cnn"):
+        samples = {c: [] for c in contenders}
+        for r in range(rounds):
+            order = contenders[r % len(contenders):] + contenders[:r % len(contenders)]
+            for stack, who in order:
+                value = measure(stack, who, model)
+                samples[(stack, who)].append(value)
+                print(f"  {model} round {r + 1}: {NAMES[who]} ({stack}) {value:,.0f} samples/s", file=sys.stderr, flush=True)
+        results[model] = {c: statistics.median(v) for c, v in samples.items()}
+
+    print(f"training throughput, Fashion-MNIST, batch 64, Adam, 2 threads, median of {rounds} alternated rounds (samples/s)")
+    header = ["model"] + [f"{NAMES[w]} ({s})" for w in WHO for s in STACKS] + [
+        "Hearth 2.6 / PyTorch 2.6 (≥ 1.0)", "Hearth 2.6 / hand-written 2.6 (≥ 0.97)",
+        "Hearth 1.13 / PyTorch 1.13", "Hearth 1.13 / hand-written 1.13"]
+    rows = []
+    for model, m in results.items():
+        rows.append([model] + [f"{m[(s, w)]:,.0f}" for w in WHO for s in STACKS] + [
+            f"{m[('2.6', 'hearth')] / m[('2.6', 'pytorch')]:.2f}",
+            f"{m[('2.6', 'hearth')] / m[('2.6', 'libtorch')]:.2f}",
+            f"{m[('1.13', 'hearth')] / m[('1.13', 'pytorch')]:.2f}",
+            f"{m[('1.13', 'hearth')] / m[('1.13', 'libtorch')]:.2f}"])
+    if markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    else:
+        for row in rows:
+            print("  " + "   ".join(f"{h}: {v}" for h, v in zip(header, row)))
+
+
+if __name__ == "__main__":
+    main()
