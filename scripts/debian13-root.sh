@@ -39,7 +39,6 @@ make_root() {
     tail -n 20 "$log" >&2
     fail "debootstrap of Debian 13 from $mirror failed (log: $log): the mirror is unreachable or refused, so the Debian 13 stack cannot run; this is a failure, not a skip"
   fi
-  rm -rf "$root"
   mv "$root.partial" "$root"
 }
 
@@ -67,7 +66,13 @@ in_root() {
     /bin/bash -c 'cd "$0" && exec "$@"' "$repo" "$@"
 }
 
-[ -f "$root/etc/debian_version" ] && [ -x "$root/usr/bin/apt-get" ] || make_root
+# Never delete what this script did not make: a folder that is there but is no Debian root is
+# the user's to remove.
+if [ ! -e "$root" ]; then
+  make_root
+elif [ ! -f "$root/etc/debian_version" ] || [ ! -x "$root/usr/bin/apt-get" ]; then
+  fail "$root exists but is not a complete Debian root: remove it and run again, or set HEARTH_DEBIAN13_ROOT"
+fi
 grep -q '^13\|^trixie' "$root/etc/debian_version" || fail "$root is not a Debian 13 root ($(cat "$root/etc/debian_version")): remove it and run again"
 
 stamp=$(package_stamp)
