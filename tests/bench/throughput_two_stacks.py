@@ -21,6 +21,10 @@ STACKS = {
 }
 WHO = ["hearth", "libtorch", "pytorch"]
 NAMES = {"hearth": "Hearth", "libtorch": "hand-written", "pytorch": "PyTorch"}
+# Ratios also taken round by round (both measured minutes apart), which this machine's noise
+# disturbs less than a ratio of two medians.
+PAIRS = [(("2.6", "hearth"), ("2.6", "pytorch")), (("2.6", "hearth"), ("2.6", "libtorch")),
+         (("1.13", "hearth"), ("1.13", "pytorch")), (("1.13", "hearth"), ("1.13", "libtorch"))]
 
 
 def measure(stack, who, model):
@@ -36,7 +40,7 @@ def main():
     rounds = int(args[0]) if args else 3
     markdown = "--markdown" in sys.argv
     contenders = [(stack, who) for who in WHO for stack in STACKS]
-    results = {}
+    results, paired = {}, {}
     for model in ("mlp", "cnn"):
         samples = {c: [] for c in contenders}
         for r in range(rounds):
@@ -46,6 +50,7 @@ def main():
                 samples[(stack, who)].append(value)
                 print(f"  {model} round {r + 1}: {NAMES[who]} ({stack}) {value:,.0f} samples/s", file=sys.stderr, flush=True)
         results[model] = {c: statistics.median(v) for c, v in samples.items()}
+        paired[model] = {pair: [a / b for a, b in zip(samples[pair[0]], samples[pair[1]])] for pair in PAIRS}
 
     print(f"training throughput, Fashion-MNIST, batch 64, Adam, 2 threads, median of {rounds} alternated rounds (samples/s)")
     header = ["model"] + [f"{NAMES[w]} ({s})" for w in WHO for s in STACKS] + [
@@ -66,6 +71,11 @@ def main():
     else:
         for row in rows:
             print("  " + "   ".join(f"{h}: {v}" for h, v in zip(header, row)))
+    print("ratios round by round (median; each round's values):")
+    for model, pairs in paired.items():
+        for (a, b), ratios in pairs.items():
+            each = ", ".join(f"{r:.2f}" for r in ratios)
+            print(f"  {model} {NAMES[a[1]]} {a[0]} / {NAMES[b[1]]} {b[0]}: {statistics.median(ratios):.2f} ({each})")
 
 
 if __name__ == "__main__":
