@@ -110,11 +110,12 @@ double pytorch_loop(const std::string& model_name, int64_t samples) {
 }
 
 
+/// Samples a measurement trains on. The MLP takes the whole train set: on 30,000 samples a
+/// measurement lasted half a second and the same contender moved by 60% between rounds.
+int64_t default_samples(const std::string& model) { return model == "mlp" ? 60000 : 12000; }
+
 /// One measurement of one contender, in samples/s.
-double measure(const std::string& who, const std::string& model, const fs::path& work) {
-  // The MLP takes the whole train set: on 30,000 samples a measurement lasted half a second and
-  // the same contender moved by 60% between rounds.
-  int64_t samples = model == "mlp" ? 60000 : 12000;
+double measure(const std::string& who, const std::string& model, const fs::path& work, int64_t samples) {
   if (who == "hearth") return hearth_run(model, samples, work);
   if (who == "libtorch") return libtorch_loop(model, samples);
   if (who == "pytorch") return pytorch_loop(model, samples);
@@ -124,8 +125,10 @@ double measure(const std::string& who, const std::string& model, const fs::path&
 int usage() {
   std::fprintf(stderr,
                "usage: bench_train_throughput [ROUNDS]          all three contenders, alternated, with ratios\n"
-               "       bench_train_throughput one WHO MODEL    one measurement (WHO: hearth, libtorch, pytorch;\n"
-               "                                               MODEL: mlp, cnn); prints samples/s on the last line\n");
+               "       bench_train_throughput one WHO MODEL [SAMPLES]\n"
+               "                                               one measurement (WHO: hearth, libtorch, pytorch;\n"
+               "                                               MODEL: mlp, cnn; SAMPLES: 1-60000); prints samples/s\n"
+               "                                               on the last line\n");
   return 2;
 }
 
@@ -137,9 +140,11 @@ int main(int argc, char** argv) {
   at::set_num_threads(2);
   // One measurement, for drivers that alternate several builds (tests/bench/throughput_two_stacks.py).
   if (argc > 1 && std::string(argv[1]) == "one") {
-    if (argc != 4) return usage();
+    if (argc != 4 && argc != 5) return usage();
+    int64_t samples = argc == 5 ? std::atoll(argv[4]) : default_samples(argv[3]);
+    if (samples < 1 || samples > 60000) return usage();
     try {
-      std::printf("%.1f\n", measure(argv[2], argv[3], work));
+      std::printf("%.1f\n", measure(argv[2], argv[3], work, samples));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "error: %s\n", e.what());
       return 1;
@@ -153,9 +158,9 @@ int main(int argc, char** argv) {
   for (const std::string model : {"mlp", "cnn"}) {
     std::vector<double> h, l, p;
     for (int r = 0; r < rounds; ++r) {
-      h.push_back(measure("hearth", model, work));
-      l.push_back(measure("libtorch", model, work));
-      p.push_back(measure("pytorch", model, work));
+      h.push_back(measure("hearth", model, work, default_samples(model)));
+      l.push_back(measure("libtorch", model, work, default_samples(model)));
+      p.push_back(measure("pytorch", model, work, default_samples(model)));
     }
     double mh = median(h), ml = median(l), mp = median(p);
     std::printf("  %-4s hearth run %8.0f   hand-written LibTorch %8.0f   PyTorch %8.0f   hearth/LibTorch %.2fx (target >= 0.97)"
