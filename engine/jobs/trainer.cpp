@@ -87,6 +87,70 @@ void save_model_graph(const Job& job, JobModules& m, const fs::path& run, const 
   }
 }
 
+/// The metrics.csv columns of a job and the value that picks its best epoch.
+struct MonitorPlan {
+  std::vector<std::string> columns;
+  std::string monitor;
+  std::string mode;  ///< "min" or "max"
+};
+
+/// Columns and the monitored value: a `valid.` monitor falls back to `train.` without a valid
+/// split, a value the job does not produce is an error naming the job file, and mode `auto`
+/// follows the metric's own direction.
+MonitorPlan plan_columns(const Job& job, JobModules& m, bool has_valid) {
+  MonitorPlan plan;
+  std::vector<std::string>& columns = plan.columns;
+  columns = {"epoch", "step", "lr"};
+  auto add_split_columns = [&](const std::string& split) {
+    columns.push_back(split + ".loss");
+    if (m.losses.size() > 1)
+      for (const std::string& n : m.loss_names) columns.push_back(split + "." + n);
+    for (const std::string& n : m.metric_names) columns.push_back(split + "." + n);
+  };
+  add_split_columns("train");
+  if (has_valid) add_split_columns("valid");
+  columns.push_back("skipped_steps");
+  std::string& monitor = plan.monitor;
+  monitor = string_of(job.train, "monitor");
+  if (!has_valid && monitor.rfind("valid.", 0) == 0) {
+    std::string fallback = "train." + monitor.substr(6);
+    spdlog::warn("the job has no valid split (set [dataset] valid_fraction); monitoring {} instead of {}", fallback, monitor);
+    monitor = fallback;
+  }
+  if (std::find(columns.begin(), columns.end(), monitor) == columns.end() || monitor == "epoch" || monitor == "step") {
+    std::string list;
+    for (size_t i = 3; i + 1 < columns.size(); ++i) list += (list.empty() ? "" : ", ") + columns[i];
+    throw UsageError(job.file.string() + ": [train] monitor = \"" + monitor + "\" is not a value of this job; use one of " + list);
+  }
+  plan.mode = string_of(job.train, "mode");
+  if (plan.mode == "auto") {
+    plan.mode = "min";
+    std::string value = monitor.substr(monitor.find('.') + 1);
+    for (size_t i = 0; i < m.metric_names.size(); ++i)
+      if (m.metric_names[i] == value) plan.mode = m.metrics[i]->higher_is_better() ? "max" : "min";
+  }
+  return plan;
+}
+
+/// Puts a checkpoint's model, optimizer, scheduler and random generators back.
+void restore_state(const CheckpointState& state, JobModules& m, OptimizerModule& optimizer, SchedulerModule* scheduler,
+                   const torch::Device& device) {
+  m.model->load_state(state.model);
+  optimizer.load_state(state.optimizer);
+  if (scheduler && !state.scheduler.empty()) scheduler->load_state(state.scheduler);
+  if (state.rng.defined() && state.rng.numel() > 0) {
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(state.rng);
+  }
+  // On CUDA, dropout and other device-side randomness draw from the device's own generator.
+  if (device.is_cuda() && state.device_rng.defined() && state.device_rng.numel() > 0) {
+    at::Generator gen = at::globalContext().defaultGenerator(device);
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(state.device_rng);
+  }
+}
+
 }  // namespace
 
 TrainOutcome train(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume) {
@@ -126,35 +190,10 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
     valid_loader = std::make_unique<BatchLoader>(*m.data, plan.source(SplitName::valid), plan.indices(SplitName::valid),
                                                  batch_size, false, seed, workers);
 
-  // Columns and the monitored value.
-  std::vector<std::string> columns = {"epoch", "step", "lr"};
-  auto add_split_columns = [&](const std::string& split) {
-    columns.push_back(split + ".loss");
-    if (m.losses.size() > 1)
-      for (const std::string& n : m.loss_names) columns.push_back(split + "." + n);
-    for (const std::string& n : m.metric_names) columns.push_back(split + "." + n);
-  };
-  add_split_columns("train");
-  if (valid_loader) add_split_columns("valid");
-  columns.push_back("skipped_steps");
-  std::string monitor = string_of(job.train, "monitor");
-  if (!valid_loader && monitor.rfind("valid.", 0) == 0) {
-    std::string fallback = "train." + monitor.substr(6);
-    spdlog::warn("the job has no valid split (set [dataset] valid_fraction); monitoring {} instead of {}", fallback, monitor);
-    monitor = fallback;
-  }
-  if (std::find(columns.begin(), columns.end(), monitor) == columns.end() || monitor == "epoch" || monitor == "step") {
-    std::string list;
-    for (size_t i = 3; i + 1 < columns.size(); ++i) list += (list.empty() ? "" : ", ") + columns[i];
-    throw UsageError(job.file.string() + ": [train] monitor = \"" + monitor + "\" is not a value of this job; use one of " + list);
-  }
-  std::string mode = string_of(job.train, "mode");
-  if (mode == "auto") {
-    mode = "min";
-    std::string value = monitor.substr(monitor.find('.') + 1);
-    for (size_t i = 0; i < m.metric_names.size(); ++i)
-      if (m.metric_names[i] == value) mode = m.metrics[i]->higher_is_better() ? "max" : "min";
-  }
+  const MonitorPlan monitored = plan_columns(job, m, valid_loader != nullptr);
+  const std::vector<std::string>& columns = monitored.columns;
+  const std::string& monitor = monitored.monitor;
+  const std::string& mode = monitored.mode;
   const bool maximize = mode == "max";
   const double min_delta = float_of(job.train, "min_delta");
   const int64_t patience = int_of(job.train, "patience");
@@ -170,20 +209,7 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
   CheckpointState state;
   if (resume) {
     state = *resume;
-    m.model->load_state(state.model);
-    optimizer->load_state(state.optimizer);
-    if (scheduler && !state.scheduler.empty()) scheduler->load_state(state.scheduler);
-    if (state.rng.defined() && state.rng.numel() > 0) {
-      at::Generator gen = at::detail::getDefaultCPUGenerator();
-      std::lock_guard<std::mutex> lock(gen.mutex());
-      gen.set_state(state.rng);
-    }
-    // On CUDA, dropout and other device-side randomness draw from the device's own generator.
-    if (device.is_cuda() && state.device_rng.defined() && state.device_rng.numel() > 0) {
-      at::Generator gen = at::globalContext().defaultGenerator(device);
-      std::lock_guard<std::mutex> lock(gen.mutex());
-      gen.set_state(state.device_rng);
-    }
+    restore_state(state, m, *optimizer, scheduler.get(), device);
     spdlog::info("resuming {} at epoch {} (step {}, batch {} of that epoch)", run.path().string(), state.epoch + 1,
                  state.step, state.batch_in_epoch);
   }
