@@ -1,6 +1,6 @@
 # hearth_torch_summary(): prints which LibTorch the build uses (version, folder, libstdc++ ABI
-# flag, CUDA), so a build against the wrong one is seen at configure time, and sets
-# HEARTH_TORCH_VERSION and HEARTH_TORCH_CUDA for the rest of the build.
+# flag, CUDA), so a build against the wrong one is seen at configure time, and stops at once on
+# an ABI the rest of the build cannot link with.
 function(hearth_torch_summary)
   # torch/version.h is the truth; TorchConfigVersion.cmake is the fallback.
   set(_version "${Torch_VERSION}")
@@ -40,6 +40,4 @@ function(hearth_torch_summary)
   message(STATUS "LibTorch ${_version} from ${_where}")
   message(STATUS "LibTorch _GLIBCXX_USE_CXX11_ABI: ${_abi}")
   message(STATUS "LibTorch CUDA: ${_cuda}")
-  set(HEARTH_TORCH_VERSION "${_version}" PARENT_SCOPE)
-  set(HEARTH_TORCH_CUDA ${_cuda} PARENT_SCOPE)
 endfunction()

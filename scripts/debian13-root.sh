@@ -37,7 +37,7 @@ make_root() {
   local log="$root.debootstrap.log"
   if ! debootstrap --variant=minbase trixie "$root.partial" "$mirror" >"$log" 2>&1; then
     tail -n 20 "$log" >&2
-    fail "debootstrap of Debian 13 from $mirror failed (log: $log): the mirror is unreachable or refused, so the Debian 13 stack cannot run; this is a failure, not a skip"
+    fail "debootstrap of Debian 13 from $mirror failed (log: $log): the mirror is unreachable or refused, so the Debian 13 stack cannot run; this is a failure, not a skip. Check the network, or set HEARTH_DEBIAN_MIRROR to a reachable Debian mirror"
   fi
   mv "$root.partial" "$root"
 }
@@ -78,7 +78,7 @@ grep -q '^13\|^trixie' "$root/etc/debian_version" || fail "$root is not a Debian
 stamp=$(package_stamp)
 if [ "$(cat "$root/.hearth-packages" 2>/dev/null)" != "$stamp" ]; then
   echo "scripts/setup.sh's package list changed: refreshing the Debian 13 root"
-  in_root apt-get update -q || fail "apt-get update inside the Debian 13 root failed: the mirror $mirror is unreachable"
+  in_root apt-get update -q || fail "apt-get update inside the Debian 13 root failed: its mirror (in $root/etc/apt/sources.list) is unreachable; check the network and run again"
   in_root apt-get -y -q dist-upgrade || fail "upgrading the Debian 13 root failed"
   echo "$stamp" >"$root/.hearth-packages"
 fi

@@ -109,13 +109,13 @@ double pytorch_loop(const std::string& model_name, int64_t samples) {
   return std::stod(last);
 }
 
-
 /// Samples a measurement trains on. The MLP takes the whole train set: on 30,000 samples a
 /// measurement lasted half a second and the same contender moved by 60% between rounds.
 int64_t default_samples(const std::string& model) { return model == "mlp" ? 60000 : 12000; }
 
 /// One measurement of one contender, in samples/s.
 double measure(const std::string& who, const std::string& model, const fs::path& work, int64_t samples) {
+  if (model != "mlp" && model != "cnn") throw std::invalid_argument("unknown model '" + model + "': use mlp or cnn");
   if (who == "hearth") return hearth_run(model, samples, work);
   if (who == "libtorch") return libtorch_loop(model, samples);
   if (who == "pytorch") return pytorch_loop(model, samples);
