@@ -21,23 +21,28 @@
 namespace hearth {
 namespace {
 
-bool sees(const std::string& wanted, SplitName s) { return wanted == "all" || wanted == split_label(s); }
+bool sees(const std::optional<SplitName>& wanted, SplitName s) { return !wanted || *wanted == s; }
 
 }  // namespace
 
 AnalyzerWeights run_analysis(const Job& job, const std::vector<ModuleSpec>& analyzers, const DatasetModule& data,
                              const AnalysisOptions& options) {
+  return run_analysis(job, analyzers, data, make_split_plan(job, data), options);
+}
+
+AnalyzerWeights run_analysis(const Job& job, const std::vector<ModuleSpec>& analyzers, const DatasetModule& data,
+                             const SplitPlan& plan, const AnalysisOptions& options) {
   AnalyzerWeights weights;
   if (analyzers.empty()) return weights;
-  const uint64_t seed = static_cast<uint64_t>(int_of(job.job, "seed"));
-  SplitPlan plan(data, float_of(job.dataset.host, "valid_fraction"), float_of(job.dataset.host, "subsample"), seed);
-  std::vector<std::string> names = unique_names(analyzers);
+  std::vector<AnalyzerOptions> resolved = resolve_analyzer_options(analyzers);
+  std::optional<std::optional<SplitName>> forced;
+  if (options.split) forced = parse_split_or_all(*options.split, "--split");
   std::vector<std::unique_ptr<AnalyzerModule>> modules;
-  std::vector<std::string> splits;
+  std::vector<std::optional<SplitName>> splits;
   std::vector<int64_t> seen(analyzers.size(), 0);
-  for (const ModuleSpec& a : analyzers) {
-    modules.push_back(std::make_unique<AnalyzerModule>(module_ref(a), a.params));
-    splits.push_back(options.split ? *options.split : string_of(a.host, "split"));
+  for (size_t i = 0; i < analyzers.size(); ++i) {
+    modules.push_back(std::make_unique<AnalyzerModule>(module_ref(analyzers[i]), analyzers[i].params));
+    splits.push_back(forced ? *forced : resolved[i].split);
     modules.back()->start(data.tensor_names(), data.tensor_roles(), data.class_names());
   }
   // One pass per split, feeding every analyzer that wants it; stored order, so that an analyzer can
@@ -49,7 +54,7 @@ AnalyzerWeights run_analysis(const Job& job, const std::vector<ModuleSpec>& anal
     std::vector<int64_t> ids = plan.indices(s);
     if (wanting.empty() || ids.empty()) continue;
     std::sort(ids.begin(), ids.end());
-    BatchLoader loader(data, plan.source(s), ids, 256, false, seed, static_cast<int>(int_of(job.dataset.host, "workers")));
+    BatchLoader loader(data, plan.source(s), ids, 256, false, job.options.general.seed, job.options.data.workers);
     loader.start_epoch(0);
     while (auto batch = loader.next())
       for (int64_t k = 0; k < batch->size; ++k) {
@@ -64,12 +69,14 @@ AnalyzerWeights run_analysis(const Job& job, const std::vector<ModuleSpec>& anal
   nlohmann::json summary = nlohmann::json::object();
   if (!options.out_dir.empty()) fs::create_directories(options.out_dir);
   for (size_t i = 0; i < modules.size(); ++i) {
+    const std::string& name = resolved[i].name;
+    const std::string split = splits[i] ? split_label(*splits[i]) : "all";
     if (seen[i] == 0)
-      throw UsageError("[" + analyzers[i].table + "] " + names[i] + " saw no samples: the " + splits[i] +
+      throw UsageError("[" + analyzers[i].table + "] " + name + " saw no samples: the " + split +
                        " split is empty for this dataset; choose another split");
     modules[i]->finish();
     nlohmann::json entry = {{"plugin", analyzers[i].entry->pack + ":" + analyzers[i].entry->info.name},
-                            {"split", splits[i]},
+                            {"split", split},
                             {"samples", seen[i]}};
     nlohmann::json values = nlohmann::json::object();
     for (const auto& [k, v] : modules[i]->summary()) {
@@ -88,17 +95,17 @@ AnalyzerWeights run_analysis(const Job& job, const std::vector<ModuleSpec>& anal
     if (auto w = modules[i]->class_weights()) {
       at::Tensor t = w->to(at::kDouble).contiguous();
       std::vector<double> v(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
-      weights[names[i]] = v;
+      weights[name] = v;
       entry["class_weights"] = v;
     }
     if (!options.out_dir.empty()) {
-      fs::path png = options.out_dir / (names[i] + ".png");
+      fs::path png = options.out_dir / (name + ".png");
       write_picture(png, options.report_width, options.report_height,
                     [&](cairo_t* cr, int w, int h) { modules[i]->report(cr, w, h); });
       entry["report"] = png.filename().string();
-      spdlog::info("analyzer {}: {} samples of {}; report {}", names[i], seen[i], splits[i], png.string());
+      spdlog::info("analyzer {}: {} samples of {}; report {}", name, seen[i], split, png.string());
     }
-    summary[names[i]] = entry;
+    summary[name] = entry;
   }
   if (!options.out_dir.empty()) write_file_atomically(options.out_dir / "summary.json", summary.dump(2) + "\n");
   return weights;

@@ -24,8 +24,13 @@ struct AnalysisOptions {
   int report_width = 960, report_height = 600;
 };
 
-/// Runs `analyzers` over `data` (splits as the job's [dataset] table makes them) and returns the
-/// class weights they offer. Throws PluginError naming the analyzer when one fails.
+class SplitPlan;
+
+/// Runs `analyzers` over the splits of `plan` and returns the class weights they offer. Throws
+/// PluginError naming the analyzer when one fails.
+AnalyzerWeights run_analysis(const Job& job, const std::vector<ModuleSpec>& analyzers, const DatasetModule& data,
+                             const SplitPlan& plan, const AnalysisOptions& options);
+/// The same over the job's split plan of `data`.
 AnalyzerWeights run_analysis(const Job& job, const std::vector<ModuleSpec>& analyzers, const DatasetModule& data,
                              const AnalysisOptions& options);
 

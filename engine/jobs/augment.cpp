@@ -3,16 +3,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
-#include "engine/jobs/job.hpp"
 
 namespace hearth {
-
-Augmentation augmentation_of(const ParamValues& host) {
-  Augmentation a;
-  a.flip = bool_of(host, "augment_flip");
-  a.shift = int_of(host, "augment_shift");
-  return a;
-}
 
 std::vector<at::Tensor> augment_batch(const std::vector<at::Tensor>& inputs, const Augmentation& a, uint64_t seed,
                                       int64_t epoch, int64_t batch) {

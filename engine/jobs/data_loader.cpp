@@ -47,15 +47,6 @@ void use_one_intraop_thread() {
 
 }  // namespace
 
-const char* split_label(SplitName s) {
-  switch (s) {
-    case SplitName::train: return "train";
-    case SplitName::valid: return "valid";
-    case SplitName::test: return "test";
-  }
-  return "?";
-}
-
 SplitPlan::SplitPlan(const DatasetModule& data, double valid_fraction, double subsample, uint64_t seed) {
   sources_[0] = HEARTH_SPLIT_TRAIN;
   sources_[1] = HEARTH_SPLIT_VALID;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/jobs/split_name.hpp"
 #include "engine/runtime/modules/dataset_module.hpp"
 
 namespace hearth {
@@ -24,9 +25,6 @@ struct Batch {
   std::vector<at::Tensor> columns;  ///< every tensor, in the dataset's order (analyzers, renders)
   int64_t size = 0;
 };
-
-enum class SplitName { train, valid, test };
-const char* split_label(SplitName s);
 
 /// Which plugin split and which of its indices make up each of train, valid and test.
 class SplitPlan {

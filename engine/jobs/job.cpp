@@ -259,12 +259,8 @@ Job load_job(const fs::path& file, const std::vector<std::string>& sets, const P
     }
   }
   loader.finish();
+  job.options = resolve_job_options(job);
   return job;
-}
-
-std::string Job::name() const {
-  std::string n = string_of(job, "name");
-  return n.empty() ? file.stem().string() : n;
 }
 
 std::string Job::resolved_toml() const {
@@ -297,10 +293,5 @@ std::vector<std::string> unique_names(const std::vector<ModuleSpec>& specs) {
   }
   return names;
 }
-
-int64_t int_of(const ParamValues& v, const std::string& key) { return std::get<int64_t>(*v.find(key)); }
-double float_of(const ParamValues& v, const std::string& key) { return std::get<double>(*v.find(key)); }
-bool bool_of(const ParamValues& v, const std::string& key) { return std::get<bool>(*v.find(key)); }
-std::string string_of(const ParamValues& v, const std::string& key) { return std::get<std::string>(*v.find(key)); }
 
 }  // namespace hearth

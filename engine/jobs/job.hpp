@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/discovery/plugin_registry.hpp"
+#include "engine/jobs/job_options.hpp"
 #include "engine/params/param_values.hpp"
 
 namespace hearth {
@@ -27,6 +28,8 @@ struct ModuleSpec {
   std::map<std::string, std::string> from_analyzer;
 };
 
+/// A validated job: its tables as written (for saving it resolved) and, in `options`, every
+/// setting typed. Commands read `options`; the ParamValues stay only to write the job back.
 struct Job {
   fs::path file;
   toml::table document;  ///< after --set overrides
@@ -40,8 +43,9 @@ struct Job {
   std::vector<ModuleSpec> renders;
   ModuleSpec optimizer;
   std::optional<ModuleSpec> scheduler;
+  JobOptions options;  ///< resolved once by load_job
 
-  std::string name() const;
+  const std::string& name() const { return options.general.name; }
   /// The job as TOML with every default filled in: saved with each run.
   std::string resolved_toml() const;
 };
@@ -49,14 +53,8 @@ struct Job {
 /// Unique names of modules of one kind, used for CSV columns and references: "mse", "mse_1".
 std::vector<std::string> unique_names(const std::vector<ModuleSpec>& specs);
 
-/// Reads, overrides (`section.key=value`) and validates a job. Throws UsageError listing every
-/// problem with file:line:column.
+/// Reads, overrides (`section.key=value`) and validates a job, then resolves its options. Throws
+/// UsageError listing every problem with file:line:column.
 Job load_job(const fs::path& file, const std::vector<std::string>& sets, const PluginRegistry& registry);
-
-/// Typed reads of validated values (the schema guarantees presence and type).
-int64_t int_of(const ParamValues& v, const std::string& key);
-double float_of(const ParamValues& v, const std::string& key);
-bool bool_of(const ParamValues& v, const std::string& key);
-std::string string_of(const ParamValues& v, const std::string& key);
 
 }  // namespace hearth

@@ -1,11 +1,10 @@
-// The plugin objects of a job, made from its validated tables, and the one pass that scores a
-// split with its losses and metrics (validation during training, and `hearth eval`).
+// The plugin objects of a job, made from its validated tables: the dataset, the model, and each
+// loss and metric in a slot with its wiring (which output and target it reads, its weight).
 #pragma once
 
 #include <ATen/Tensor.h>
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,13 +19,29 @@
 
 namespace hearth {
 
+/// A loss of the job with its wiring; `slot->forward(...)` reaches the module.
+struct LossSlot {
+  std::unique_ptr<LossModule> module;
+  LossOptions options;
+  std::string table;   ///< "losses[1]", for errors
+  std::string plugin;  ///< the module's own name, for errors
+  LossModule* operator->() const { return module.get(); }
+};
+
+/// A metric of the job with its wiring; `slot->compute()` reaches the module.
+struct MetricSlot {
+  std::unique_ptr<MetricModule> module;
+  MetricOptions options;
+  std::string table;   ///< "metrics[0]", for errors
+  std::string plugin;  ///< the module's own name, for errors
+  MetricModule* operator->() const { return module.get(); }
+};
+
 struct JobModules {
   std::unique_ptr<DatasetModule> data;
   std::unique_ptr<ModelModule> model;
-  std::vector<std::unique_ptr<LossModule>> losses;
-  std::vector<std::unique_ptr<MetricModule>> metrics;
-  std::vector<std::string> loss_names;    ///< unique column names: "mse", "mse_1"
-  std::vector<std::string> metric_names;
+  std::vector<LossSlot> losses;
+  std::vector<MetricSlot> metrics;
 };
 
 /// The tensors moved to `device` (a no-op for tensors already there).
@@ -38,9 +53,22 @@ ModuleRef module_ref(const ModuleSpec& spec);
 /// Runs the job's analyzers once the dataset exists (see analysis.hpp); returns their class weights.
 using AnalyzeStep = std::function<AnalyzerWeights(const DatasetModule&)>;
 
+/// Whether any module of `job` takes a value from an analyzer (`weights = "analyzer:multiclass"`).
+bool needs_analyzer_values(const Job& job);
+
+/// The dataset plugin of `job`, created with its parameters.
+std::unique_ptr<DatasetModule> make_dataset(const Job& job);
+
+/// The job's one split plan over `data` ([dataset] valid_fraction and subsample, seeded).
+SplitPlan make_split_plan(const Job& job, const DatasetModule& data);
+
+/// Adds the model (moved to `device`), loss and metric slots of `job` to `m`, whose dataset exists;
+/// `weights` fill `key = "analyzer:NAME"` references.
+void make_model_modules(JobModules& m, const Job& job, const AnalyzerWeights& weights, const std::string& device);
+
 /// Creates the dataset, model, losses and metrics of `job` and moves the model to `device`. When
-/// modules take values from analyzers (`weights = "analyzer:multiclass"`), `analyze` runs between
-/// the dataset and them; without it, such a job is refused.
+/// `analyze` is given and the job has analyzers, it runs between the dataset and the other
+/// modules; a job whose modules take values from analyzers is refused without it.
 JobModules make_job_modules(const Job& job, const std::string& device, const AnalyzeStep& analyze = {});
 
 /// The summed, weighted loss of one batch and each loss's own value.
@@ -51,16 +79,11 @@ struct BatchLoss {
   double part(size_t i) const { return values[i].item<double>(); }
 };
 
-/// Runs the job's losses on one batch's outputs (each reads its `output`/`target` index).
-BatchLoss compute_losses(const Job& job, JobModules& m, const std::vector<at::Tensor>& outputs,
+/// Runs every loss on one batch's outputs (each reads its own output and target).
+BatchLoss compute_losses(const std::vector<LossSlot>& losses, const std::vector<at::Tensor>& outputs,
                          const std::vector<at::Tensor>& targets);
 /// Feeds one batch to every metric.
-void update_metrics(const Job& job, JobModules& m, const std::vector<at::Tensor>& outputs,
+void update_metrics(const std::vector<MetricSlot>& metrics, const std::vector<at::Tensor>& outputs,
                     const std::vector<at::Tensor>& targets);
-
-/// Mean loss ("<split>.loss", and per loss when there are several) and every metric over a split,
-/// in eval mode without gradients. NaN losses are kept as NaN.
-std::map<std::string, double> evaluate_split(const Job& job, JobModules& m, BatchLoader& loader, const std::string& split,
-                                             const std::string& device);
 
 }  // namespace hearth

@@ -34,10 +34,10 @@ struct Column {
 std::unique_ptr<RendererModule> make_renderer(const PluginRegistry& reg, const Job& job, const std::string& column,
                                               std::string& chosen, const at::Tensor& example, size_t classes) {
   const ModuleSpec* spec = nullptr;
-  for (const ModuleSpec& r : job.renders) {
-    std::string t = string_of(r.host, "tensor");
-    if (t == column) spec = &r;
-    else if (t.empty() && spec == nullptr) spec = &r;
+  for (size_t i = 0; i < job.renders.size(); ++i) {
+    const std::string& t = job.options.renders[i].tensor;
+    if (t == column) spec = &job.renders[i];
+    else if (t.empty() && spec == nullptr) spec = &job.renders[i];
   }
   if (spec != nullptr) {
     chosen = spec->entry->info.name;
@@ -86,28 +86,23 @@ std::vector<int64_t> parse_index_list(const std::string& text) {
   return out;
 }
 
-std::vector<fs::path> render_samples(const Job& job, const PluginRegistry& reg, const DatasetModule& data,
-                                     ModelModule* model, const std::string& device, const RenderOptions& o) {
-  SplitPlan plan(data, float_of(job.dataset.host, "valid_fraction"), float_of(job.dataset.host, "subsample"),
-                 static_cast<uint64_t>(int_of(job.job, "seed")));
-  SplitName split = o.split == "train" ? SplitName::train : o.split == "test" ? SplitName::test : SplitName::valid;
-  const std::vector<int64_t>& ids = plan.indices(split);
+std::vector<fs::path> render_samples(Session& session, const PluginRegistry& reg, Session* trained, const RenderOptions& o) {
+  const Job& job = session.job();
+  const DatasetModule& data = session.data();
+  const std::string split_text = split_label(o.split);
   std::vector<int64_t> positions = parse_index_list(o.indices);
-  if (ids.empty())
-    throw UsageError("the dataset has no " + o.split + " split" +
-                     (split == SplitName::valid ? " (set [dataset] valid_fraction, or use --split test)" : ""));
-  if (positions.back() >= static_cast<int64_t>(ids.size()) || *std::max_element(positions.begin(), positions.end()) >= static_cast<int64_t>(ids.size()))
-    throw UsageError("--index " + o.indices + " goes past the " + o.split + " split, which has " + std::to_string(ids.size()) + " samples");
+  const std::vector<int64_t>& ids = session.split(o.split);
+  if (*std::max_element(positions.begin(), positions.end()) >= static_cast<int64_t>(ids.size()))
+    throw UsageError("--index " + o.indices + " goes past the " + split_text + " split, which has " + std::to_string(ids.size()) + " samples");
 
   std::vector<std::vector<at::Tensor>> samples;
-  for (int64_t p : positions) samples.push_back(data.get(plan.source(split), ids[static_cast<size_t>(p)]));
+  for (int64_t p : positions) samples.push_back(data.get(session.plan().source(o.split), ids[static_cast<size_t>(p)]));
   const std::vector<std::string>& names = data.tensor_names();
   const std::vector<std::string>& classes = data.class_names();
 
   // Predictions: one batch through the model, in eval mode, without gradients.
   std::vector<std::vector<at::Tensor>> predictions(samples.size());
-  if (model != nullptr) {
-    torch::NoGradGuard no_grad;
+  if (trained != nullptr) {
     std::vector<at::Tensor> inputs;
     for (size_t slot = 0; slot < names.size(); ++slot) {
       if (data.tensor_roles()[slot] != HEARTH_ROLE_INPUT) continue;
@@ -115,7 +110,7 @@ std::vector<fs::path> render_samples(const Job& job, const PluginRegistry& reg, 
       for (const auto& s : samples) column.push_back(s[slot]);
       inputs.push_back(torch::stack(column));
     }
-    std::vector<at::Tensor> outputs = model->forward(on_device(inputs, device));
+    std::vector<at::Tensor> outputs = trained->predict(inputs);
     for (size_t k = 0; k < samples.size(); ++k)
       for (const at::Tensor& out : outputs) predictions[k].push_back(out[static_cast<int64_t>(k)].to(at::kCPU));
   }
@@ -205,7 +200,7 @@ std::vector<fs::path> render_samples(const Job& job, const PluginRegistry& reg, 
     }
     // Header last: it reports the score counted while drawing the rows.
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    std::string title = job.name() + ": " + o.split + " samples " + o.indices;
+    std::string title = job.name() + ": " + split_text + " samples " + o.indices;
     if (judged > 0) title += " (" + std::to_string(correct) + " of " + std::to_string(judged) + " predicted right)";
     draw::title(cr, {0, 0, static_cast<double>(w), 30}, title, 15);
     draw::set_font(cr, 11, true);

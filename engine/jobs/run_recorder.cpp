@@ -1,0 +1,86 @@
+#include "engine/jobs/run_recorder.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/plots/metrics_plot.hpp"
+
+namespace hearth {
+
+RunRecorder::RunRecorder(RunFolder& run, const MonitorPlan& plan, const ColumnNames& names, int64_t resumed_through)
+    : run_(run),
+      plan_(plan),
+      csv_(run.path() / "metrics.csv", plan.columns, resumed_through),
+      tensorboard_(run.path()),
+      timing_(run.info().value("timing", nlohmann::json::array())) {
+  auto& info = run_.info();
+  info["status"] = "running";
+  info["monitor"] = {{"name", plan.monitor}, {"mode", plan.maximize ? "max" : "min"}};
+  // The plots tell loss columns from metric columns by these names.
+  info["columns"] = {{"losses", names.losses}, {"metrics", names.metrics}};
+  run_.save_info();
+  try {
+    curves_ = read_run_curves(run_.path());
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot read the run's earlier epochs for the plots: {}", e.what());
+  }
+}
+
+void RunRecorder::row(int64_t epoch, const std::map<std::string, double>& values) {
+  std::vector<std::optional<double>> cells;
+  for (const std::string& c : plan_.columns) {
+    auto it = values.find(c);
+    cells.push_back(it != values.end() ? std::optional<double>(it->second) : std::nullopt);
+    if (curves_) curves_->values[c].push_back(it != values.end() ? it->second : NAN);
+  }
+  csv_.row(cells);
+  for (const auto& [k, v] : values) {
+    if (k == "epoch" || k == "step" || !std::isfinite(v)) continue;
+    std::string tag = k;
+    std::replace(tag.begin(), tag.end(), '.', '/');
+    tensorboard_.scalar(tag, v, epoch + 1);
+  }
+  tensorboard_.flush();
+}
+
+void RunRecorder::epoch_done(int64_t epoch, int64_t step, int64_t skipped_steps, double seconds,
+                             double data_wait_seconds, const std::optional<BestSoFar>& best) {
+  auto& info = run_.info();
+  timing_.push_back({{"epoch", epoch + 1}, {"seconds", seconds}, {"data_wait_seconds", data_wait_seconds}});
+  info["epochs_done"] = epoch + 1;
+  info["step"] = step;
+  info["timing"] = timing_;
+  if (best) info["best"] = {{"monitor", plan_.monitor}, {"value", best->value}, {"epoch", best->epoch}};
+  info["skipped_steps"] = skipped_steps;
+  run_.save_info();
+  if (curves_ && best) {
+    curves_->best_value = best->value;
+    curves_->best_epoch = static_cast<double>(best->epoch);
+  }
+  refresh_plots();
+}
+
+void RunRecorder::finish(const std::string& status, const std::string& error) {
+  auto& info = run_.info();
+  info["status"] = status;
+  if (!error.empty()) info["error"] = error;
+  info["finished"] = utc_timestamp();
+  info["timing"] = timing_;
+  run_.save_info();
+}
+
+/// metrics.png and metrics.svg. A picture that cannot be drawn is a warning, never the end of a
+/// training run.
+void RunRecorder::refresh_plots() {
+  if (!curves_) return;
+  try {
+    write_metrics_plot({*curves_}, run_.path() / "metrics.png");
+    write_metrics_plot({*curves_}, run_.path() / "metrics.svg");
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot draw the metric plots: {}", e.what());
+  }
+}
+
+}  // namespace hearth

@@ -1,0 +1,235 @@
+#include "engine/jobs/session.hpp"
+
+#include <ATen/autocast_mode.h>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <mutex>
+
+#include "engine/core/error.hpp"
+#include "engine/core/torch_compat.hpp"
+#include "engine/jobs/augment.hpp"
+#include "engine/jobs/epoch_tally.hpp"
+
+namespace hearth {
+
+std::string resolve_device(const std::string& requested) {
+  if (requested == "auto") return torch::cuda::is_available() ? "cuda" : "cpu";
+  if (requested.rfind("cuda", 0) == 0 && !torch::cuda::is_available())
+    throw UsageError("[job] device = \"" + requested + "\" but LibTorch sees no CUDA device; use \"auto\" or \"cpu\"");
+  return requested;
+}
+
+std::atomic<bool>& interrupt_requested() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+namespace {
+
+/// bf16 autocast for the forward pass, where LibTorch offers it.
+class AutocastScope {
+ public:
+  AutocastScope(bool on, const c10::Device& device) : on_(on), device_(device.type()) {
+    if (on_) compat::set_autocast(device_, true, at::kBFloat16);
+  }
+  ~AutocastScope() {
+    if (!on_) return;
+    compat::set_autocast(device_, false, at::kBFloat16);
+    at::autocast::clear_cache();
+  }
+
+ private:
+  bool on_;
+  c10::DeviceType device_;
+};
+
+}  // namespace
+
+Session::Session(const Job& job, const SessionOptions& options)
+    : job_(job), device_name_(resolve_device(job.options.general.device)), device_(device_name_) {
+  if (job.options.general.threads > 0) at::set_num_threads(job.options.general.threads);
+  // Model initialisation draws from the default generator: seeded first, in every command alike.
+  torch::manual_seed(job.options.general.seed);
+  open_modules(options);
+}
+
+Session::~Session() = default;
+
+void Session::open_modules(const SessionOptions& options) {
+  modules_.data = make_dataset(job_);
+  plan_ = std::make_unique<SplitPlan>(make_split_plan(job_, *modules_.data));
+  if (!options.modules) return;
+  // The analyze step comes first, in the natural order; its class weights may feed the modules.
+  AnalyzerWeights weights;
+  bool write_reports = !options.analysis_dir.empty() && !job_.analyzers.empty();
+  if (write_reports || needs_analyzer_values(job_)) {
+    AnalysisOptions analysis;
+    analysis.out_dir = options.analysis_dir;
+    weights = run_analysis(job_, job_.analyzers, *modules_.data, *plan_, analysis);
+  }
+  make_model_modules(modules_, job_, weights, device_name_);
+}
+
+ModelModule& Session::model() {
+  if (!modules_.model) throw Error("internal error: the session was opened without its model");
+  return *modules_.model;
+}
+
+const std::vector<int64_t>& Session::split(SplitName s, const std::string& hint) const {
+  const std::vector<int64_t>& ids = plan_->indices(s);
+  if (ids.empty()) {
+    std::string advice = !hint.empty() ? hint : s == SplitName::valid ? " (set [dataset] valid_fraction, or use --split test)" : "";
+    throw UsageError("the dataset of job " + job_.name() + " has no " + split_label(s) + " split" + advice);
+  }
+  return ids;
+}
+
+BatchLoader& Session::loader(SplitName s) {
+  auto& slot = loaders_[s];
+  if (!slot) {
+    const DataOptions& d = options().data;
+    bool shuffle = s == SplitName::train && d.shuffle;
+    slot = std::make_unique<BatchLoader>(*modules_.data, plan_->source(s), split(s), d.batch_size, shuffle,
+                                         options().general.seed, d.workers);
+  }
+  return *slot;
+}
+
+void Session::start_training() {
+  optimizer_ = std::make_unique<OptimizerModule>(module_ref(job_.optimizer), job_.optimizer.params);
+  parameters_ = model().parameters();
+  optimizer_->bind(parameters_);
+  if (job_.scheduler) {
+    scheduler_ = std::make_unique<SchedulerModule>(module_ref(*job_.scheduler), job_.scheduler->params);
+    scheduler_->start(optimizer_->lrs());
+    // A schedule may begin below the base rate (warmup): the first batch must already see it.
+    for (size_t g = 0; g < optimizer_->group_count(); ++g) optimizer_->set_lr(g, scheduler_->current_lr(g));
+  }
+}
+
+bool Session::step_limit_reached() const {
+  return options().train.max_steps > 0 && step_ >= options().train.max_steps;
+}
+
+TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progress) {
+  const TrainOptions& t = options().train;
+  const Augmentation& augmentation = options().data.augmentation;
+  BatchLoader& batches = loader(SplitName::train);
+  for (MetricSlot& metric : modules_.metrics) metric->reset();
+  EpochTally tally(modules_.losses.size());
+  TrainedEpoch result;
+  result.batch_count = batches.batch_count();
+  int64_t micro = 0;
+  int64_t& done = result.batches_done;
+  batches.start_epoch(epoch, skip);
+  done = skip;
+  progress.start_epoch(epoch, batches.batch_count(), skip);
+  model().train(true);
+  while (auto batch = batches.next()) {
+    std::vector<at::Tensor> inputs = on_device(batch->inputs, device_name_), targets = on_device(batch->targets, device_name_);
+    if (augmentation.any()) inputs = augment_batch(inputs, augmentation, options().general.seed, epoch, done);
+    std::vector<at::Tensor> outputs;
+    BatchLoss loss;
+    {
+      AutocastScope autocast(t.bf16, device_);
+      outputs = model().forward(inputs);
+      loss = compute_losses(modules_.losses, outputs, targets);
+    }
+    double total = loss.total.item<double>();
+    if (!std::isfinite(total)) {
+      if (!t.skip_nan)
+        throw Error("the loss is " + std::string(std::isnan(total) ? "NaN" : "infinite") + " at epoch " +
+                    std::to_string(epoch + 1) + ", train batch " + std::to_string(done + 1) + " (step " +
+                    std::to_string(step_) +
+                    "); lower the learning rate, clip gradients ([train] clip_norm) or set nan_policy = \"skip\"");
+      ++skipped_steps_;
+      optimizer_->zero_grad();
+      micro = 0;
+      ++done;
+      continue;
+    }
+    (t.accumulate == 1 ? loss.total : loss.total / static_cast<double>(t.accumulate)).backward();
+    ++micro;
+    if (micro == t.accumulate || done + 1 == batches.batch_count()) {
+      if (t.clip_value > 0) torch::nn::utils::clip_grad_value_(parameters_, t.clip_value);
+      if (t.clip_norm > 0) torch::nn::utils::clip_grad_norm_(parameters_, t.clip_norm);
+      optimizer_->step();
+      optimizer_->zero_grad();
+      micro = 0;
+      ++step_;
+      if (scheduler_ && scheduler_->interval() == HEARTH_STEP_BATCH) scheduler_->step_and_apply(*optimizer_, std::nullopt);
+    }
+    update_metrics(modules_.metrics, outputs, targets);
+    tally.add(loss, total, batch->size);
+    ++done;
+    progress.batch(batch->size, total);
+    if (interrupt_requested() || step_limit_reached()) break;
+  }
+  progress.end_epoch();
+  result.row = tally.row("train", modules_.losses, modules_.metrics);
+  result.data_wait_seconds = batches.wait_seconds();
+  return result;
+}
+
+std::map<std::string, double> Session::evaluate(SplitName s) {
+  BatchLoader& batches = loader(s);
+  torch::NoGradGuard no_grad;
+  model().train(false);
+  for (MetricSlot& metric : modules_.metrics) metric->reset();
+  EpochTally tally(modules_.losses.size());
+  batches.start_epoch(0);
+  while (auto batch = batches.next()) {
+    std::vector<at::Tensor> inputs = on_device(batch->inputs, device_name_), targets = on_device(batch->targets, device_name_);
+    std::vector<at::Tensor> outputs = model().forward(inputs);
+    BatchLoss loss = compute_losses(modules_.losses, outputs, targets);
+    update_metrics(modules_.metrics, outputs, targets);
+    tally.add(loss, loss.total.item<double>(), batch->size);
+  }
+  return tally.row(split_label(s), modules_.losses, modules_.metrics);
+}
+
+std::vector<at::Tensor> Session::predict(const std::vector<at::Tensor>& inputs) {
+  torch::NoGradGuard no_grad;
+  model().train(false);
+  return model().forward(on_device(inputs, device_name_));
+}
+
+CheckpointState Session::save_state() const {
+  CheckpointState state;
+  state.model = modules_.model->save_state();
+  state.optimizer = optimizer_ ? optimizer_->save_state() : std::string();
+  state.scheduler = scheduler_ ? scheduler_->save_state() : std::string();
+  state.step = step_;
+  state.skipped_steps = skipped_steps_;
+  state.rng = at::detail::getDefaultCPUGenerator().get_state();
+  if (device_.is_cuda()) state.device_rng = at::globalContext().defaultGenerator(device_).get_state();
+  return state;
+}
+
+void Session::restore_state(const CheckpointState& state) {
+  model().load_state(state.model);
+  if (optimizer_) optimizer_->load_state(state.optimizer);
+  if (scheduler_ && !state.scheduler.empty()) scheduler_->load_state(state.scheduler);
+  step_ = state.step;
+  skipped_steps_ = state.skipped_steps;
+  if (state.rng.defined() && state.rng.numel() > 0) {
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(state.rng);
+  }
+  // On CUDA, dropout and other device-side randomness draw from the device's own generator.
+  if (device_.is_cuda() && state.device_rng.defined() && state.device_rng.numel() > 0) {
+    at::Generator gen = at::globalContext().defaultGenerator(device_);
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(state.device_rng);
+  }
+}
+
+void Session::restore_model(const CheckpointState& state) {
+  model().load_state(state.model);
+  model().train(false);
+}
+
+}  // namespace hearth

@@ -1,0 +1,119 @@
+// A job opened for work: the device, seeds and threads set once; the dataset and its one split
+// plan; the model, loss and metric slots; a loader per split; and, for training, the optimizer
+// and scheduler. Every job command opens a session instead of assembling these its own way.
+#pragma once
+
+#include <ATen/Tensor.h>
+#include <c10/core/Device.h>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/jobs/checkpoint.hpp"
+#include "engine/jobs/data_loader.hpp"
+#include "engine/jobs/job.hpp"
+#include "engine/jobs/job_modules.hpp"
+#include "engine/jobs/progress.hpp"
+#include "engine/runtime/modules/optimizer_module.hpp"
+#include "engine/runtime/modules/scheduler_module.hpp"
+
+namespace hearth {
+
+/// "cpu", or "cuda"/"cuda:N"; "auto" picks CUDA when LibTorch sees a GPU. Throws UsageError when
+/// CUDA is asked for and LibTorch sees none.
+std::string resolve_device(const std::string& requested);
+
+/// Set by a host's signal handler: a training epoch stops after its current batch.
+std::atomic<bool>& interrupt_requested();
+
+/// What a session opens besides the job's device, seed and threads.
+struct SessionOptions {
+  /// Analyzers write their reports and summary.json here. Empty: they run only when a module
+  /// takes values from them, and write nothing.
+  std::filesystem::path analysis_dir;
+  /// false: only the dataset and its split plan (`hearth analyze`, the data of `hearth render`).
+  bool modules = true;
+};
+
+/// One pass of training over a split, as far as it went.
+struct TrainedEpoch {
+  std::map<std::string, double> row;  ///< "train.loss", "train.<metric>", ...
+  int64_t batches_done = 0;           ///< batches of the epoch behind us, skipped ones included
+  int64_t batch_count = 0;            ///< batches in the epoch
+  double data_wait_seconds = 0;       ///< time the step waited for data
+  bool complete() const { return batches_done >= batch_count; }
+};
+
+class Session {
+ public:
+  /// Opens `job` (which must outlive the session). Throws UsageError or PluginError naming the
+  /// module that failed.
+  explicit Session(const Job& job, const SessionOptions& options = {});
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const Job& job() const { return job_; }
+  const JobOptions& options() const { return job_.options; }
+  const c10::Device& device() const { return device_; }
+  const std::string& device_name() const { return device_name_; }
+  DatasetModule& data() { return *modules_.data; }
+  /// The model; throws when the session was opened without modules.
+  ModelModule& model();
+  JobModules& modules() { return modules_; }
+  const SplitPlan& plan() const { return *plan_; }
+
+  /// The samples of split `s`; throws UsageError saying how to get one when it is empty (`hint`
+  /// replaces the default advice).
+  const std::vector<int64_t>& split(SplitName s, const std::string& hint = {}) const;
+  /// The split's loader, made on first use: the train split shuffles (seeded, per epoch) when the
+  /// job says so; the others keep their order.
+  BatchLoader& loader(SplitName s);
+
+  /// Makes the optimizer over the model's parameters and the scheduler; the first batch already
+  /// sees the schedule's first rate (warmup).
+  void start_training();
+  OptimizerModule& optimizer() { return *optimizer_; }
+  SchedulerModule* scheduler() { return scheduler_.get(); }
+
+  /// Trains epoch `epoch` from batch `skip` on, until its end, the step limit or an interrupt.
+  /// Throws Error on a non-finite loss unless the job skips those steps.
+  TrainedEpoch train_epoch(int64_t epoch, int64_t skip, Progress& progress);
+  /// Losses and metrics over the whole split in eval mode, without gradients ("<split>.loss", ...).
+  std::map<std::string, double> evaluate(SplitName s);
+  /// The model's outputs for one batch of inputs (moved to the device), in eval mode.
+  std::vector<at::Tensor> predict(const std::vector<at::Tensor>& inputs);
+
+  int64_t step() const { return step_; }
+  int64_t skipped_steps() const { return skipped_steps_; }
+  bool step_limit_reached() const;
+
+  /// The model, optimizer, scheduler, random generators and step counters; the caller adds its
+  /// epoch bookkeeping (epoch, best, patience).
+  CheckpointState save_state() const;
+  /// Puts everything save_state() holds back.
+  void restore_state(const CheckpointState& state);
+  /// Puts only the model back and switches it to eval mode (eval, infer, render).
+  void restore_model(const CheckpointState& state);
+
+ private:
+  void open_modules(const SessionOptions& options);
+
+  const Job& job_;
+  std::string device_name_;
+  c10::Device device_;
+  JobModules modules_;
+  std::unique_ptr<SplitPlan> plan_;
+  std::map<SplitName, std::unique_ptr<BatchLoader>> loaders_;
+  std::unique_ptr<OptimizerModule> optimizer_;
+  std::unique_ptr<SchedulerModule> scheduler_;
+  std::vector<at::Tensor> parameters_;
+  int64_t step_ = 0;
+  int64_t skipped_steps_ = 0;
+};
+
+}  // namespace hearth

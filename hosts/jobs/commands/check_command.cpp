@@ -1,0 +1,19 @@
+#include "hosts/jobs/commands/check_command.hpp"
+
+#include <iostream>
+
+#include "hosts/jobs/opened_job.hpp"
+
+namespace hearth::jobs {
+
+int execute(const CheckRequest& request) {
+  OpenedJob opened = open_job(request.base, request.job, request.sets);
+  const Job& job = opened.job;
+  std::cout << opened.file.string() << ": OK: dataset " << job.dataset.entry->info.name << ", model "
+            << job.model.entry->info.name << ", " << job.losses.size() << " loss(es), " << job.metrics.size()
+            << " metric(s), optimizer " << job.optimizer.entry->info.name
+            << (job.scheduler ? ", scheduler " + job.scheduler->entry->info.name : std::string()) << "\n";
+  return 0;
+}
+
+}  // namespace hearth::jobs

@@ -1,0 +1,95 @@
+#include "hosts/jobs/opened_job.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "engine/core/category.hpp"
+#include "engine/core/error.hpp"
+#include "engine/core/host_facts.hpp"
+#include "engine/core/sha256.hpp"
+#include "engine/jobs/session.hpp"
+
+namespace hearth::jobs {
+namespace {
+
+using nlohmann::json;
+
+DiscoveryOptions discovery_from(const RequestBase& base, const std::vector<std::string>& plugin_paths,
+                                const fs::path& job_folder) {
+  DiscoveryOptions o;
+  for (const std::string& p : plugin_paths) o.roots.plugin_paths.emplace_back(p);
+  o.roots.job_folder = job_folder;
+  if (!base.no_builtins) o.roots.builtin_folder = base.builtin_folder;
+  o.rescan = base.rescan;
+  return o;
+}
+
+json plugin_list(const Job& job) {
+  json out = json::array();
+  std::vector<const ModuleSpec*> specs = {&job.dataset, &job.model, &job.optimizer};
+  for (const auto& a : job.analyzers) specs.push_back(&a);
+  for (const auto& l : job.losses) specs.push_back(&l);
+  for (const auto& m : job.metrics) specs.push_back(&m);
+  if (job.scheduler) specs.push_back(&*job.scheduler);
+  for (const ModuleSpec* s : specs)
+    out.push_back({{"table", s->table},
+                   {"category", category_name(s->entry->info.category)},
+                   {"module", s->entry->info.name},
+                   {"pack", s->entry->pack},
+                   {"version", s->entry->pack_version},
+                   {"file", s->entry->file.string()},
+                   {"sha256", sha256_file(s->entry->file)}});
+  return out;
+}
+
+}  // namespace
+
+OpenedJob open_job(const RequestBase& base, const std::string& job_file, const std::vector<std::string>& sets) {
+  OpenedJob o;
+  o.file = fs::absolute(job_file);
+  o.registry = std::make_unique<PluginRegistry>(PluginRegistry::discover(discovery_from(base, base.plugin_paths, o.file.parent_path())));
+  o.job = load_job(o.file, sets, *o.registry);
+  fs::current_path(o.file.parent_path());
+  return o;
+}
+
+OpenedRun open_run(const RequestBase& base, const std::string& run_folder) {
+  OpenedRun o;
+  o.run = RunFolder::open(run_folder);
+  std::vector<std::string> paths = base.plugin_paths;
+  if (paths.empty()) paths = o.run.info().value("plugin_paths", std::vector<std::string>{});
+  fs::path job_folder = o.run.info().value("job_folder", o.run.path().string());
+  o.registry = std::make_unique<PluginRegistry>(PluginRegistry::discover(discovery_from(base, paths, job_folder)));
+  o.job = load_job(o.run.path() / "job.toml", {}, *o.registry);
+  fs::current_path(job_folder);  // as when the run started: data paths are relative to the job file
+  return o;
+}
+
+CheckpointState load_run_checkpoint(const RunFolder& run, const std::string& which) {
+  if (which != "best" && which != "last") throw UsageError("--checkpoint '" + which + "': use best or last");
+  return load_checkpoint(run.checkpoint(which));
+}
+
+RunFolder create_run(const OpenedJob& opened, const RequestBase& base, const std::string& runs_dir) {
+  const Job& job = opened.job;
+  fs::path runs_root = runs_dir;
+  if (runs_root.empty()) runs_root = opened.file.parent_path() / job.options.general.runs;
+  RunFolder run = RunFolder::create(runs_root, job.name());
+  write_file_atomically(run.path() / "job.toml", job.resolved_toml());
+  std::error_code ec;
+  fs::copy_file(opened.file, run.path() / "job.source.toml", ec);
+  const HostFacts& host = host_facts();
+  run.info() = {{"status", "created"},
+                {"job", job.name()},
+                {"job_file", opened.file.string()},
+                {"job_folder", opened.file.parent_path().string()},
+                {"plugin_paths", base.plugin_paths},
+                {"command_line", base.command_line},
+                {"created", utc_timestamp()},
+                {"host", {{"hearth", host.hearth_version}, {"abi", std::to_string(host.abi_major) + "." + std::to_string(host.abi_minor)}, {"torch", host.torch_version}}},
+                {"device", resolve_device(job.options.general.device)},
+                {"plugins", plugin_list(job)}};
+  run.save_info();
+  return run;
+}
+
+}  // namespace hearth::jobs

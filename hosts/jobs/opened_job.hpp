@@ -1,0 +1,49 @@
+// A job or a run opened for a command: plugins discovered as the job sees them, the job loaded
+// and validated, its folder made current (paths inside a job are relative to it).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hosts/jobs/commands/request_base.hpp"
+#include "engine/discovery/plugin_registry.hpp"
+#include "engine/jobs/checkpoint.hpp"
+#include "engine/jobs/job.hpp"
+#include "engine/jobs/run_folder.hpp"
+
+namespace hearth::jobs {
+
+namespace fs = std::filesystem;
+
+/// A job file loaded for a command, with the registry its module entries point into.
+struct OpenedJob {
+  fs::path file;
+  std::unique_ptr<PluginRegistry> registry;
+  Job job;
+};
+
+/// Discovers plugins as seen from the job's folder, loads and validates the job (with `sets`),
+/// and makes the job's folder current.
+OpenedJob open_job(const RequestBase& base, const std::string& job_file, const std::vector<std::string>& sets);
+
+/// A run, its job as it was resolved, and the registry the job's entries point into.
+struct OpenedRun {
+  std::unique_ptr<PluginRegistry> registry;
+  RunFolder run;
+  Job job;
+};
+
+/// Opens a run folder and its job, finding plugins where the run found them (unless the request
+/// names plugin folders), and makes the job's folder current.
+OpenedRun open_run(const RequestBase& base, const std::string& run_folder);
+
+/// The run's checkpoint `which` ("best" or "last"); any other name is refused, never a path.
+CheckpointState load_run_checkpoint(const RunFolder& run, const std::string& which);
+
+/// A new run folder for `opened` under `runs_dir` (empty: [job] runs, next to the job file): the
+/// resolved job, the source job, and run.json.
+RunFolder create_run(const OpenedJob& opened, const RequestBase& base, const std::string& runs_dir);
+
+}  // namespace hearth::jobs

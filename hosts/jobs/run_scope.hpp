@@ -1,0 +1,42 @@
+// What surrounds a training command: the run's log file, the interrupt signal handler, and the
+// last words to the user.
+#pragma once
+
+#include <signal.h>
+#include <spdlog/common.h>
+
+#include <filesystem>
+
+#include "engine/jobs/run_folder.hpp"
+#include "engine/jobs/trainer.hpp"
+
+namespace hearth::jobs {
+
+/// Mirrors the log into the run's hearth.log for as long as it lives.
+class RunLog {
+ public:
+  explicit RunLog(const std::filesystem::path& file);
+  ~RunLog();
+  RunLog(const RunLog&) = delete;
+  RunLog& operator=(const RunLog&) = delete;
+
+ private:
+  spdlog::sink_ptr sink_;
+};
+
+/// SIGINT asks the trainer to stop after the batch; a second one ends the process.
+class InterruptScope {
+ public:
+  InterruptScope();
+  ~InterruptScope();
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+
+ private:
+  struct sigaction previous_ {};
+};
+
+/// Prints how the run ended and returns the exit code (130 when interrupted).
+int report_outcome(TrainOutcome outcome, const RunFolder& run);
+
+}  // namespace hearth::jobs
