@@ -175,8 +175,17 @@ void BatchLoader::work() {
   }
 }
 
-int64_t BatchLoader::batch_count() const {
-  return (static_cast<int64_t>(indices_.size()) + batch_size_ - 1) / batch_size_;
+int64_t BatchLoader::sample_count() const {
+  return static_cast<int64_t>(indices_.size()) / shard_world_;
+}
+
+int64_t BatchLoader::batch_count() const { return (sample_count() + batch_size_ - 1) / batch_size_; }
+
+void BatchLoader::shard(int rank, int world) {
+  if (world < 1 || rank < 0 || rank >= world)
+    throw Error("internal error: shard " + std::to_string(rank) + " of " + std::to_string(world));
+  shard_rank_ = rank;
+  shard_world_ = world;
 }
 
 void BatchLoader::start_epoch(int64_t epoch, int64_t skip) {
@@ -190,6 +199,12 @@ void BatchLoader::start_epoch(int64_t epoch, int64_t skip) {
   }
   order_ = indices_;
   if (shuffle_) seeded_shuffle(order_, seed_ * 1000003ULL + static_cast<uint64_t>(epoch));
+  if (shard_world_ > 1) {
+    std::vector<int64_t> mine;
+    const size_t n = static_cast<size_t>(sample_count());
+    for (size_t i = 0; i < n; ++i) mine.push_back(order_[i * static_cast<size_t>(shard_world_) + static_cast<size_t>(shard_rank_)]);
+    order_ = std::move(mine);
+  }
   cursor_ = skip;
   wait_seconds_ = 0;
   prefetch();

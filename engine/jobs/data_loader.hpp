@@ -47,10 +47,15 @@ class BatchLoader {
   /// Starts an epoch: the order is a function of (seed, epoch) alone, so a resumed run sees the
   /// same batches. `skip` batches are passed over (resuming mid-epoch).
   void start_epoch(int64_t epoch, int64_t skip = 0);
+  /// From the next epoch on, this process sees only shard `rank` of `world`: the epoch's order
+  /// is cut to a multiple of `world` (the remainder is dropped, a different one each shuffled
+  /// epoch) and rank r takes positions r, r + world, ... as PyTorch's DistributedSampler does.
+  void shard(int rank, int world);
   /// The next batch of the epoch, or nullopt at its end.
   std::optional<Batch> next();
   int64_t batch_count() const;
-  int64_t sample_count() const { return static_cast<int64_t>(indices_.size()); }
+  /// Samples this process sees per epoch (its shard's).
+  int64_t sample_count() const;
   /// Seconds next() spent waiting for data since the epoch started.
   double wait_seconds() const { return wait_seconds_; }
 
@@ -71,6 +76,7 @@ class BatchLoader {
   bool shuffle_;
   uint64_t seed_;
   int workers_;
+  int shard_rank_ = 0, shard_world_ = 1;
   int64_t cursor_ = 0;
   // One fetch thread for the loader's whole life: a thread per batch would also make OpenMP build
   // a new thread team for every batch (libgomp keeps one per calling thread), which cost ~15x.

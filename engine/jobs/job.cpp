@@ -12,7 +12,7 @@ namespace hearth {
 namespace {
 
 const std::vector<std::string> kSections = {"job",       "dataset", "analyzers", "model",   "losses", "metrics",
-                                            "optimizer", "scheduler", "train",   "renders", "export", "sweep"};
+                                            "optimizer", "scheduler", "train",   "renders", "export", "sweep", "distributed"};
 const std::vector<std::string> kLaterSections = {"export", "sweep"};
 
 std::string where(const std::string& file, const toml::source_region& r) {
@@ -219,6 +219,7 @@ Job load_job(const fs::path& file, const std::vector<std::string>& sets, const P
   };
   job.job = loader.host_table("job", table("job"), job_schema());
   job.train = loader.host_table("train", table("train"), train_schema());
+  job.distributed = loader.host_table("distributed", table("distributed"), distributed_schema());
   auto required = [&](const char* name, hearth_category cat, const std::vector<ParamInfo>& host) {
     const toml::node* n = job.document.get(name);
     if (!n) {
@@ -276,6 +277,7 @@ std::string Job::resolved_toml() const {
   append_table(os, "[optimizer]", &optimizer, nullptr);
   if (scheduler) append_table(os, "[scheduler]", &*scheduler, nullptr);
   append_table(os, "[train]", nullptr, &train);
+  append_table(os, "[distributed]", nullptr, &distributed);
   for (const ModuleSpec& r : renders) append_table(os, "[[renders]]", &r, &r.host);
   return os.str();
 }

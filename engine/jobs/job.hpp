@@ -35,6 +35,7 @@ struct Job {
   toml::table document;  ///< after --set overrides
   ParamValues job;       ///< [job]
   ParamValues train;     ///< [train]
+  ParamValues distributed;  ///< [distributed]
   ModuleSpec dataset;
   std::vector<ModuleSpec> analyzers;
   ModuleSpec model;

@@ -64,6 +64,15 @@ TrainOptions train_of(const ParamValues& t) {
   return o;
 }
 
+DistributedOptions distributed_of(const ParamValues& d) {
+  DistributedOptions o;
+  o.backend = value_of<std::string>(d, "distributed", "backend");
+  o.port = static_cast<int>(value_of<int64_t>(d, "distributed", "port"));
+  o.timeout_seconds = value_of<int64_t>(d, "distributed", "timeout_seconds");
+  o.bucket_mb = value_of<double>(d, "distributed", "bucket_mb");
+  return o;
+}
+
 }  // namespace
 
 std::vector<AnalyzerOptions> resolve_analyzer_options(const std::vector<ModuleSpec>& analyzers) {
@@ -81,6 +90,7 @@ JobOptions resolve_job_options(const Job& job) {
   o.general = general_of(job);
   o.data = data_of(job.dataset.host);
   o.train = train_of(job.train);
+  o.distributed = distributed_of(job.distributed);
   std::vector<std::string> loss_names = unique_names(job.losses), metric_names = unique_names(job.metrics);
   for (size_t i = 0; i < job.losses.size(); ++i) {
     const ModuleSpec& l = job.losses[i];

@@ -56,6 +56,14 @@ struct TrainOptions {
   int64_t log_every = 50;
 };
 
+/// [distributed]: how the processes of one job talk when a launcher starts several.
+struct DistributedOptions {
+  std::string backend = "auto";  ///< auto (NCCL on CUDA, Gloo on CPU), gloo or nccl
+  int port = 29500;              ///< rendezvous port when the launcher gives no MASTER_PORT
+  int64_t timeout_seconds = 120; ///< a rank silent this long ends the job with an error
+  double bucket_mb = 25;         ///< gradients all-reduced together, as PyTorch DDP's bucket_cap_mb
+};
+
 /// One [[losses]] table's wiring: which model output and target it reads, its weight in the sum.
 struct LossOptions {
   std::string name;  ///< unique column name: "mse", "mse_1"
@@ -87,6 +95,7 @@ struct JobOptions {
   GeneralOptions general;
   DataOptions data;
   TrainOptions train;
+  DistributedOptions distributed;
   std::vector<LossOptions> losses;
   std::vector<MetricOptions> metrics;
   std::vector<AnalyzerOptions> analyzers;

@@ -7,8 +7,8 @@
 
 namespace hearth {
 
-Progress::Progress(int64_t epochs, int64_t log_every)
-    : tty_(::isatty(STDERR_FILENO) != 0), epochs_(epochs), log_every_(log_every) {}
+Progress::Progress(int64_t epochs, int64_t log_every, bool live)
+    : tty_(live && ::isatty(STDERR_FILENO) != 0), epochs_(epochs), log_every_(log_every) {}
 
 void Progress::start_epoch(int64_t epoch, int64_t batches, int64_t done) {
   epoch_ = epoch;

@@ -9,7 +9,8 @@ namespace hearth {
 
 class Progress {
  public:
-  Progress(int64_t epochs, int64_t log_every);
+  /// `live`: may draw a live bar when stderr is a terminal (one process of a group draws it).
+  Progress(int64_t epochs, int64_t log_every, bool live = true);
   void start_epoch(int64_t epoch, int64_t batches, int64_t done = 0);
   void batch(int64_t samples, double loss);
   void end_epoch();

@@ -5,6 +5,8 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstring>
+#include <thread>
 #include <mutex>
 
 #include "engine/core/error.hpp"
@@ -48,8 +50,12 @@ class AutocastScope {
 }  // namespace
 
 Session::Session(const Job& job, const SessionOptions& options)
-    : job_(job), device_name_(resolve_device(job.options.general.device)), device_(device_name_) {
-  if (job.options.general.threads > 0) at::set_num_threads(job.options.general.threads);
+    : job_(job), device_name_(resolve_device(job.options.general.device)), device_(device_name_), group_(options.group) {
+  int threads = job.options.general.threads;
+  // Ranks on one machine share its cores, as torchrun's OMP_NUM_THREADS does.
+  if (threads == 0 && group_ && group_->world().local_size > 1)
+    threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / group_->world().local_size);
+  if (threads > 0) at::set_num_threads(threads);
   // Model initialisation draws from the default generator: seeded first, in every command alike.
   torch::manual_seed(job.options.general.seed);
   open_modules(options);
@@ -93,6 +99,9 @@ BatchLoader& Session::loader(SplitName s) {
     bool shuffle = s == SplitName::train && d.shuffle;
     slot = std::make_unique<BatchLoader>(*modules_.data, plan_->source(s), split(s), d.batch_size, shuffle,
                                          options().general.seed, d.workers);
+    // Training is sharded over the group; valid and test are scored whole on every rank, so the
+    // numbers are the split's, never a shard's.
+    if (group_ && s == SplitName::train) slot->shard(group_->rank(), group_->size());
   }
   return *slot;
 }
@@ -107,6 +116,38 @@ void Session::start_training() {
     // A schedule may begin below the base rate (warmup): the first batch must already see it.
     for (size_t g = 0; g < optimizer_->group_count(); ++g) optimizer_->set_lr(g, scheduler_->current_lr(g));
   }
+  if (group_) {
+    follow_rank0_model();
+    buckets_ = std::make_unique<GradientBuckets>(*group_, parameters_, options().distributed.bucket_mb);
+  }
+}
+
+void Session::follow_rank0_model() {
+  if (!group_) return;
+  // The model's state as bytes: it carries buffers, which the ABI does not list apart.
+  std::string bytes = group_->rank() == 0 ? model().save_state() : std::string();
+  at::Tensor size = at::full({1}, static_cast<int64_t>(bytes.size()), at::kLong);
+  std::vector<at::Tensor> one{size};
+  group_->broadcast(one, 0);
+  at::Tensor data = at::empty({size.item<int64_t>()}, at::kByte);
+  if (group_->rank() == 0) std::memcpy(data.data_ptr(), bytes.data(), bytes.size());
+  one = {data};
+  group_->broadcast(one, 0);
+  if (group_->rank() != 0) model().load_state(std::string(static_cast<const char*>(data.data_ptr()), static_cast<size_t>(data.numel())));
+}
+
+Session::StepLoss Session::agree_on_loss(double total, int64_t samples) {
+  bool finite = std::isfinite(total);
+  if (!group_) return {total, samples, finite, false};
+  // One small all-reduce a step: the loss over all ranks, and the flags every rank must act on
+  // together (a rank that skipped or stopped alone would leave the others waiting).
+  at::Tensor t = at::tensor({finite ? total * static_cast<double>(samples) : 0.0, static_cast<double>(samples),
+                             finite ? 0.0 : 1.0, interrupt_requested() ? 1.0 : 0.0},
+                            at::kDouble);
+  group_->sum(t);
+  auto v = t.accessor<double, 1>();
+  int64_t n = static_cast<int64_t>(v[1]);
+  return {v[0] / static_cast<double>(std::max<int64_t>(n, 1)), n, v[2] == 0.0, v[3] > 0.0};
 }
 
 bool Session::step_limit_reached() const {
@@ -137,8 +178,9 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
       outputs = model().forward(inputs);
       loss = compute_losses(modules_.losses, outputs, targets);
     }
-    double total = loss.total.item<double>();
-    if (!std::isfinite(total)) {
+    const StepLoss agreed = agree_on_loss(loss.total.item<double>(), batch->size);
+    const double total = agreed.finite ? agreed.total : loss.total.item<double>();
+    if (!agreed.finite) {
       if (!t.skip_nan)
         throw Error("the loss is " + std::string(std::isnan(total) ? "NaN" : "infinite") + " at epoch " +
                     std::to_string(epoch + 1) + ", train batch " + std::to_string(done + 1) + " (step " +
@@ -150,9 +192,12 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
       ++done;
       continue;
     }
+    const bool last_micro = micro + 1 == t.accumulate || done + 1 == batches.batch_count();
+    if (buckets_) buckets_->arm(last_micro);
     (t.accumulate == 1 ? loss.total : loss.total / static_cast<double>(t.accumulate)).backward();
     ++micro;
-    if (micro == t.accumulate || done + 1 == batches.batch_count()) {
+    if (last_micro) {
+      if (buckets_) buckets_->finish();
       if (t.clip_value > 0) torch::nn::utils::clip_grad_value_(parameters_, t.clip_value);
       if (t.clip_norm > 0) torch::nn::utils::clip_grad_norm_(parameters_, t.clip_norm);
       optimizer_->step();
@@ -162,10 +207,11 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
       if (scheduler_ && scheduler_->interval() == HEARTH_STEP_BATCH) scheduler_->step_and_apply(*optimizer_, std::nullopt);
     }
     update_metrics(modules_.metrics, outputs, targets);
-    tally.add(loss, total, batch->size);
+    tally.add(loss, total, agreed.samples);
     ++done;
     progress.batch(batch->size, total);
-    if (interrupt_requested() || step_limit_reached()) break;
+    result.interrupted = group_ ? agreed.stop : interrupt_requested().load();
+    if (result.interrupted || step_limit_reached()) break;
   }
   progress.end_epoch();
   result.row = tally.row("train", modules_.losses, modules_.metrics);
@@ -175,6 +221,7 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
 
 std::map<std::string, double> Session::evaluate(SplitName s) {
   BatchLoader& batches = loader(s);
+  follow_rank0_model();
   torch::NoGradGuard no_grad;
   model().train(false);
   for (MetricSlot& metric : modules_.metrics) metric->reset();

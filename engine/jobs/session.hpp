@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/distributed/gradient_buckets.hpp"
+#include "engine/distributed/rank_group.hpp"
 #include "engine/jobs/checkpoint.hpp"
 #include "engine/jobs/data_loader.hpp"
 #include "engine/jobs/job.hpp"
@@ -37,6 +39,9 @@ struct SessionOptions {
   std::filesystem::path analysis_dir;
   /// false: only the dataset and its split plan (`hearth analyze`, the data of `hearth render`).
   bool modules = true;
+  /// The group this process trains with (not owned); null: one process. Training then sees this
+  /// rank's shard of each epoch and averages gradients over the group.
+  RankGroup* group = nullptr;
 };
 
 /// One pass of training over a split, as far as it went.
@@ -45,6 +50,7 @@ struct TrainedEpoch {
   int64_t batches_done = 0;           ///< batches of the epoch behind us, skipped ones included
   int64_t batch_count = 0;            ///< batches in the epoch
   double data_wait_seconds = 0;       ///< time the step waited for data
+  bool interrupted = false;           ///< stopped by an interrupt (in a group: any rank's)
   bool complete() const { return batches_done >= batch_count; }
 };
 
@@ -75,8 +81,14 @@ class Session {
   BatchLoader& loader(SplitName s);
 
   /// Makes the optimizer over the model's parameters and the scheduler; the first batch already
-  /// sees the schedule's first rate (warmup).
+  /// sees the schedule's first rate (warmup). In a group, every rank starts from rank 0's model.
   void start_training();
+  /// In a group: the model (parameters and buffers, batch-norm statistics among them) becomes
+  /// rank 0's, so every rank evaluates and decides alike. Alone: nothing.
+  void follow_rank0_model();
+  RankGroup* group() const { return group_; }
+  /// Seconds this rank waited on gradient all-reduces since the last call (0 alone).
+  double take_sync_wait_seconds() { return buckets_ ? buckets_->take_wait_seconds() : 0; }
   OptimizerModule& optimizer() { return *optimizer_; }
   SchedulerModule* scheduler() { return scheduler_.get(); }
 
@@ -102,6 +114,15 @@ class Session {
 
  private:
   void open_modules(const SessionOptions& options);
+  /// In a group: this batch's summed loss and size over all ranks, and whether any rank's loss is
+  /// not finite (then every rank skips or stops alike). Alone: the local values.
+  struct StepLoss {
+    double total;
+    int64_t samples;
+    bool finite;
+    bool stop;  ///< an interrupt was asked for (in a group: of any rank)
+  };
+  StepLoss agree_on_loss(double total, int64_t samples);
 
   const Job& job_;
   std::string device_name_;
@@ -112,6 +133,8 @@ class Session {
   std::unique_ptr<OptimizerModule> optimizer_;
   std::unique_ptr<SchedulerModule> scheduler_;
   std::vector<at::Tensor> parameters_;
+  RankGroup* group_ = nullptr;
+  std::unique_ptr<GradientBuckets> buckets_;
   int64_t step_ = 0;
   int64_t skipped_steps_ = 0;
 };

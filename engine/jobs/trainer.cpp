@@ -79,9 +79,10 @@ MonitorPlan plan_columns(const Job& job, const JobModules& m, bool has_valid) {
 /// checkpoints; between them it decides whether to go on.
 class TrainLoop {
  public:
-  TrainLoop(Session& session, RunFolder& run, const MonitorPlan& plan, RunRecorder& recorder, CheckpointState& record)
+  /// `recorder` is null on ranks other than 0: they train and decide alike, but write nothing.
+  TrainLoop(Session& session, RunFolder& run, const MonitorPlan& plan, RunRecorder* recorder, CheckpointState& record)
       : session_(session), run_(run), plan_(plan), recorder_(recorder), record_(record),
-        train_(session.options().train), progress_(train_.epochs, train_.log_every) {}
+        train_(session.options().train), progress_(train_.epochs, train_.log_every, recorder != nullptr) {}
 
   TrainOutcome run() {
     for (int64_t epoch = record_.epoch; epoch < train_.epochs; ++epoch) {
@@ -98,7 +99,7 @@ class TrainLoop {
     const double lr = optimizer.lr(0);
     TrainedEpoch trained = session_.train_epoch(epoch, epoch == record_.epoch ? record_.batch_in_epoch : 0, progress_);
     optimizer.train(false);  // validation and checkpoints see the evaluation-mode parameters
-    if (interrupt_requested() && !trained.complete()) {
+    if (trained.interrupted && !trained.complete()) {
       snapshot(epoch, trained.batches_done);
       return TrainOutcome::interrupted;
     }
@@ -113,7 +114,7 @@ class TrainLoop {
       auto it = row.find(plan_.monitor);
       scheduler->step_and_apply(optimizer, it != row.end() ? std::optional<double>(it->second) : std::nullopt);
     }
-    recorder_.row(epoch, row);
+    if (recorder_) recorder_->row(epoch, row);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     spdlog::info("epoch {}/{}: {} = {:.5g}{} ({:.1f} s, data wait {:.2f} s)", epoch + 1, train_.epochs, plan_.monitor,
                  row.count(plan_.monitor) ? row[plan_.monitor] : NAN, improved ? " (best)" : "", seconds,
@@ -122,9 +123,12 @@ class TrainLoop {
     if (improved) copy_last_to_best();
     std::optional<BestSoFar> best;
     if (record_.has_best) best = BestSoFar{record_.best, record_.best_epoch};
-    recorder_.epoch_done(epoch, session_.step(), session_.skipped_steps(), seconds, trained.data_wait_seconds, best);
+    if (recorder_)
+      recorder_->epoch_done(epoch, session_.step(), session_.skipped_steps(), seconds, trained.data_wait_seconds, best);
     optimizer.train(true);
-    return decide();
+    // Alone, an interrupt during validation also ends the run here; a group stops only where all
+    // ranks agreed to (in the step).
+    return decide(trained.interrupted || (session_.group() == nullptr && interrupt_requested()));
   }
 
   /// The valid split's values into `row`, every validate_every epochs and after the last.
@@ -158,22 +162,25 @@ class TrainLoop {
     return true;
   }
 
-  std::optional<TrainOutcome> decide() const {
+  std::optional<TrainOutcome> decide(bool interrupted) const {
     if (train_.patience > 0 && record_.bad_epochs >= train_.patience) {
       spdlog::info("early stop: {} did not improve by more than {} for {} epochs", plan_.monitor, train_.min_delta,
                    train_.patience);
       return TrainOutcome::stopped_early;
     }
     if (session_.step_limit_reached()) return TrainOutcome::completed;
-    if (interrupt_requested()) return TrainOutcome::interrupted;
+    if (interrupted) return TrainOutcome::interrupted;
     return std::nullopt;
   }
 
-  /// `last`: the session's state with this loop's bookkeeping.
+  /// `last`: the session's state with this loop's bookkeeping (rank 0 writes it).
   void snapshot(int64_t epochs_done, int64_t batch_in_epoch) {
+    record_.epoch = epochs_done;
+    record_.batch_in_epoch = batch_in_epoch;
+    if (!recorder_) return;
     CheckpointState state = session_.save_state();
-    state.epoch = record_.epoch = epochs_done;
-    state.batch_in_epoch = record_.batch_in_epoch = batch_in_epoch;
+    state.epoch = epochs_done;
+    state.batch_in_epoch = batch_in_epoch;
     state.best = record_.best;
     state.has_best = record_.has_best;
     state.best_epoch = record_.best_epoch;
@@ -182,6 +189,7 @@ class TrainLoop {
   }
 
   void copy_last_to_best() {
+    if (!recorder_) return;
     std::error_code ec;
     fs::copy_file(run_.checkpoint("last"), run_.checkpoint("best.tmp"), fs::copy_options::overwrite_existing, ec);
     if (!ec) fs::rename(run_.checkpoint("best.tmp"), run_.checkpoint("best"), ec);
@@ -191,7 +199,7 @@ class TrainLoop {
   Session& session_;
   RunFolder& run_;
   const MonitorPlan& plan_;
-  RunRecorder& recorder_;
+  RunRecorder* recorder_;
   CheckpointState& record_;
   const TrainOptions& train_;
   Progress progress_;
@@ -208,12 +216,14 @@ const char* status_of(TrainOutcome outcome) {
 
 }  // namespace
 
-TrainOutcome train(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume) {
+TrainOutcome train(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume, RankGroup* group) {
+  const bool writer = group == nullptr || group->rank() == 0;
   SessionOptions options;
-  options.analysis_dir = run.path() / "analysis";
+  if (writer) options.analysis_dir = run.path() / "analysis";
+  options.group = group;
   Session session(job, options);
   session.start_training();
-  if (!resume) save_model_graph(session, run.path());
+  if (!resume && writer) save_model_graph(session, run.path());
   session.loader(SplitName::train);
   const MonitorPlan plan = plan_columns(job, session.modules(), !session.plan().indices(SplitName::valid).empty());
   CheckpointState record;  // the epoch bookkeeping; the session keeps the rest
@@ -225,15 +235,16 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
   }
   // Checkpoints hold the evaluation-mode parameters (for schedule-free optimizers, the average x).
   session.optimizer().train(true);
-  RunRecorder recorder(run, plan, column_names(session.modules()), resume ? record.epoch : -1);
+  std::optional<RunRecorder> recorder;
+  if (writer) recorder.emplace(run, plan, column_names(session.modules()), resume ? record.epoch : -1);
   TrainOutcome outcome;
   try {
-    outcome = TrainLoop(session, run, plan, recorder, record).run();
+    outcome = TrainLoop(session, run, plan, recorder ? &*recorder : nullptr, record).run();
   } catch (const std::exception& e) {
-    recorder.finish("failed", e.what());
+    if (recorder) recorder->finish("failed", e.what());
     throw;
   }
-  recorder.finish(status_of(outcome));
+  if (recorder) recorder->finish(status_of(outcome));
   return outcome;
 }
 

@@ -14,7 +14,9 @@ namespace hearth {
 enum class TrainOutcome { completed, stopped_early, interrupted };
 
 /// Trains `job` into `run`, continuing from `resume` when given. Throws on failure after marking
-/// the run failed in run.json; `last` then still holds the previous epoch.
-TrainOutcome train(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume);
+/// the run failed in run.json; `last` then still holds the previous epoch. With a `group`, this
+/// process is one rank of a data-parallel run: only rank 0 writes into `run`.
+TrainOutcome train(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume,
+                   RankGroup* group = nullptr);
 
 }  // namespace hearth

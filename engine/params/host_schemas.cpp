@@ -64,6 +64,17 @@ std::vector<ParamInfo> metric_host_schema() {
           p("target", HEARTH_PARAM_INT, "0", "Which target tensor of the sample this metric reads", 0.0)};
 }
 
+std::vector<ParamInfo> distributed_schema() {
+  return {p("backend", HEARTH_PARAM_STRING, "\"auto\"", "Collectives: auto (NCCL on CUDA, Gloo on CPU), gloo or nccl", {}, {},
+            {"auto", "gloo", "nccl"}),
+          p("port", HEARTH_PARAM_INT, "29500", "Rendezvous port on rank 0's machine when the launcher sets no MASTER_PORT",
+            1.0, 65535.0),
+          p("timeout_seconds", HEARTH_PARAM_INT, "120",
+            "A rank that does not answer for this long ends every rank with an error naming it", 1.0, 86400.0),
+          p("bucket_mb", HEARTH_PARAM_FLOAT, "25.0", "Megabytes of gradients all-reduced together (PyTorch DDP's bucket_cap_mb)",
+            0.01, 1024.0)};
+}
+
 std::vector<ParamInfo> train_schema() {
   return {p("epochs", HEARTH_PARAM_INT, "10", "Epochs to train", 0.0),
           p("max_steps", HEARTH_PARAM_INT, "0", "Stop after this many optimizer steps; 0: no limit", 0.0),

@@ -12,6 +12,8 @@ namespace hearth {
 
 std::vector<ParamInfo> job_schema();
 std::vector<ParamInfo> train_schema();
+/// [distributed]: backend, rendezvous port, timeout, gradient bucket size.
+std::vector<ParamInfo> distributed_schema();
 std::vector<ParamInfo> dataset_host_schema();
 std::vector<ParamInfo> loss_host_schema();
 std::vector<ParamInfo> metric_host_schema();

@@ -32,13 +32,15 @@ InterruptScope::InterruptScope() {
 
 InterruptScope::~InterruptScope() { ::sigaction(SIGINT, &previous_, nullptr); }
 
-int report_outcome(TrainOutcome outcome, const RunFolder& run) {
+int report_outcome(TrainOutcome outcome, const RunFolder& run, bool speaks) {
   switch (outcome) {
     case TrainOutcome::interrupted:
+      if (!speaks) return 130;
       std::cerr << "interrupted: `last` holds the progress; continue with `hearth resume " << run.path().string() << "`\n";
       return 130;
     case TrainOutcome::stopped_early:
     case TrainOutcome::completed:
+      if (!speaks) return 0;
       std::cout << "run finished: " << run.path().string() << "\n";
       return 0;
   }

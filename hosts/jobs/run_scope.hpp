@@ -36,7 +36,8 @@ class InterruptScope {
   struct sigaction previous_ {};
 };
 
-/// Prints how the run ended and returns the exit code (130 when interrupted).
-int report_outcome(TrainOutcome outcome, const RunFolder& run);
+/// Prints how the run ended (only rank 0 of a group tells the user) and returns the exit code
+/// (130 when interrupted).
+int report_outcome(TrainOutcome outcome, const RunFolder& run, bool speaks = true);
 
 }  // namespace hearth::jobs

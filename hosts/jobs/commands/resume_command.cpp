@@ -4,10 +4,25 @@
 
 #include <iostream>
 
+#include "engine/core/error.hpp"
 #include "hosts/jobs/opened_job.hpp"
+#include "hosts/jobs/rank_setup.hpp"
 #include "hosts/jobs/run_scope.hpp"
 
 namespace hearth::jobs {
+namespace {
+
+/// A run continues on as many ranks as it started with: its shards, and so its numbers, depend on it.
+void check_world_size(RunFolder& run, const World& world) {
+  const nlohmann::json& info = run.info();
+  int64_t was = info.contains("distributed") ? info["distributed"].value("world_size", int64_t{1}) : 1;
+  if (was != world.size)
+    throw UsageError("run " + run.path().string() + " trained on " + std::to_string(was) + " process(es) and resumes on " +
+                     std::to_string(world.size) + ": each rank's share of every epoch depends on the count; resume with " +
+                     (was > 1 ? "--nproc " + std::to_string(was) + " (or the same launcher and size)" : "one process"));
+}
+
+}  // namespace
 
 int execute(const ResumeRequest& request) {
   OpenedRun opened = open_run(request.base, request.run);
@@ -18,12 +33,17 @@ int execute(const ResumeRequest& request) {
     return 0;
   }
   CheckpointState state = load_checkpoint(run.checkpoint("last"));
-  RunLog log(run.path() / "hearth.log");
+  World world = detect_world([](const char* name) { return std::getenv(name); });
+  check_world_size(run, world);
+  JoinedWorld joined = join_world(opened.job);
+  RunLog log(log_file(run, joined.world));
   spdlog::info("resume {} ({})", run.path().string(), request.base.command_line);
-  run.info()["resumed"] = run.info().value("resumed", nlohmann::json::array());
-  run.info()["resumed"].push_back(utc_timestamp());
+  if (joined.writer()) {
+    run.info()["resumed"] = run.info().value("resumed", nlohmann::json::array());
+    run.info()["resumed"].push_back(utc_timestamp());
+  }
   InterruptScope interrupts;
-  return report_outcome(train(opened.job, run, state), run);
+  return report_outcome(train(opened.job, run, state, joined.group.get()), run, joined.writer());
 }
 
 }  // namespace hearth::jobs

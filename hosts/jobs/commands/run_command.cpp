@@ -3,17 +3,25 @@
 #include <spdlog/spdlog.h>
 
 #include "hosts/jobs/opened_job.hpp"
+#include "hosts/jobs/rank_setup.hpp"
 #include "hosts/jobs/run_scope.hpp"
 
 namespace hearth::jobs {
 
 int execute(const RunRequest& request) {
   OpenedJob opened = open_job(request.base, request.job, request.sets);
-  RunFolder run = create_run(opened, request.base, request.runs_dir);
-  RunLog log(run.path() / "hearth.log");
-  spdlog::info("run {} ({})", run.path().string(), request.base.command_line);
+  JoinedWorld joined = join_world(opened.job);
+  std::optional<RunFolder> run;
+  if (joined.writer()) run.emplace(create_run(opened, request.base, request.runs_dir));
+  else run.emplace();
+  if (joined.group) {
+    share_run_folder(*joined.group, *run);
+    if (joined.writer()) record_world(*run, *joined.group);
+  }
+  RunLog log(log_file(*run, joined.world));
+  spdlog::info("run {} ({})", run->path().string(), request.base.command_line);
   InterruptScope interrupts;
-  return report_outcome(train(opened.job, run, std::nullopt), run);
+  return report_outcome(train(opened.job, *run, std::nullopt, joined.group.get()), *run, joined.writer());
 }
 
 }  // namespace hearth::jobs

@@ -1,0 +1,54 @@
+// The processes of one job joined through c10d: a TCPStore served by rank 0 for the rendezvous
+// and small facts (the run folder, the job's hash), and a Gloo process group for collectives.
+// c10d's headers stay in rank_group.cpp, which alone is compiled with USE_C10D_GLOO.
+#pragma once
+
+#include <ATen/Tensor.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/distributed/world.hpp"
+#include "engine/jobs/job_options.hpp"
+
+namespace hearth {
+
+/// A collective under way; wait() returns when it is done, or throws Error naming the group's
+/// peers when one fails or the timeout passes.
+class PendingCollective {
+ public:
+  virtual ~PendingCollective() = default;
+  virtual void wait() = 0;
+};
+
+class RankGroup {
+ public:
+  /// Joins the group of `world`: rank 0 serves the store at master_addr:port, every rank waits
+  /// up to the timeout for the others. Throws UsageError for a port in use or a master that
+  /// cannot be reached, naming the address and what to do.
+  static std::unique_ptr<RankGroup> join(const World& world, const DistributedOptions& options);
+  virtual ~RankGroup() = default;
+
+  virtual const World& world() const = 0;
+  int rank() const { return world().rank; }
+  int size() const { return world().size; }
+
+  /// `tensors` (on every rank the same shapes) take rank `root`'s values.
+  virtual void broadcast(std::vector<at::Tensor>& tensors, int root) = 0;
+  /// Sums `tensor` over all ranks, in place, in the background.
+  virtual std::unique_ptr<PendingCollective> start_sum(at::Tensor& tensor) = 0;
+  /// Sums in place and waits.
+  void sum(at::Tensor& tensor) { start_sum(tensor)->wait(); }
+  virtual void barrier() = 0;
+
+  /// A fact every rank can read: set by one, read (waiting up to the timeout) by the others.
+  virtual void publish(const std::string& key, const std::string& value) = 0;
+  virtual std::string read(const std::string& key) = 0;
+};
+
+/// "rank 1 (host b, pid 4242)": how errors name a peer, from what it published at the start.
+std::string describe_rank(RankGroup& group, int rank);
+
+}  // namespace hearth

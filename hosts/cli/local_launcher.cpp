@@ -1,0 +1,111 @@
+#include "local_launcher.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/core/error.hpp"
+
+namespace hearth::cli {
+namespace {
+
+/// A port the kernel had free on loopback a moment ago (rank 0 binds it right after).
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  int port = 0;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  if (fd >= 0) ::close(fd);
+  if (port == 0) throw Error("cannot find a free port on 127.0.0.1 for the ranks' rendezvous; set MASTER_PORT");
+  return port;
+}
+
+pid_t start_rank(int rank, int nproc, const std::string& port, char** argv) {
+  pid_t pid = ::fork();
+  if (pid < 0) throw Error("cannot start rank " + std::to_string(rank) + ": fork failed");
+  if (pid > 0) return pid;
+  ::setenv("RANK", std::to_string(rank).c_str(), 1);
+  ::setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
+  ::setenv("WORLD_SIZE", std::to_string(nproc).c_str(), 1);
+  ::setenv("LOCAL_WORLD_SIZE", std::to_string(nproc).c_str(), 1);
+  ::setenv("MASTER_ADDR", "127.0.0.1", 1);
+  ::setenv("MASTER_PORT", port.c_str(), 1);
+  ::setenv("HEARTH_LAUNCHER", "nproc", 1);
+  ::execv("/proc/self/exe", argv);
+  std::cerr << "error: cannot start rank " << rank << ": exec of /proc/self/exe failed\n";
+  ::_exit(127);
+}
+
+int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+
+std::string how(int status) {
+  return WIFEXITED(status) ? "exited with code " + std::to_string(WEXITSTATUS(status))
+                           : std::string("was killed by signal ") + strsignal(WTERMSIG(status));
+}
+
+}  // namespace
+
+bool started_as_rank() {
+  const char* l = std::getenv("HEARTH_LAUNCHER");
+  return l != nullptr && *l != '\0';
+}
+
+int launch_local_ranks(int nproc, int /*argc*/, char** argv) {
+  const char* given = std::getenv("MASTER_PORT");
+  const std::string port = given && *given ? given : std::to_string(free_port());
+  // Ctrl-C reaches every rank from the terminal; the launcher only waits for them to stop. A
+  // handler (not SIG_IGN) so that the ranks, after exec, start with the default again.
+  struct sigaction sa {};
+  sa.sa_handler = [](int) {};
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  std::vector<pid_t> ranks;
+  for (int r = 0; r < nproc; ++r) ranks.push_back(start_rank(r, nproc, port, argv));
+  int first_failure = 0, running = nproc;
+  auto deadline = std::chrono::steady_clock::time_point::max();
+  bool terminated = false;
+  while (running > 0) {
+    int status = 0;
+    pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        for (pid_t p : ranks)
+          if (p > 0) ::kill(p, terminated ? SIGKILL : SIGTERM);
+        deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        terminated = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
+    --running;
+    for (size_t r = 0; r < ranks.size(); ++r) {
+      if (ranks[r] != pid) continue;
+      ranks[r] = -1;
+      if (exit_code_of(status) != 0 && first_failure == 0) {
+        first_failure = exit_code_of(status);
+        std::cerr << "error: rank " << r << " of " << nproc << " " << how(status)
+                  << "; the other ranks stop when they notice (or in 15 s)\n";
+        deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+      }
+    }
+  }
+  return first_failure;
+}
+
+}  // namespace hearth::cli

@@ -1,0 +1,58 @@
+#include "hosts/jobs/rank_setup.hpp"
+
+#include <spdlog/sinks/sink.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+#include "engine/core/error.hpp"
+#include "engine/core/sha256.hpp"
+
+namespace hearth::jobs {
+
+JoinedWorld join_world(const Job& job) {
+  JoinedWorld joined;
+  joined.world = detect_world([](const char* name) { return std::getenv(name); });
+  const World& w = joined.world;
+  if (!w.distributed()) return joined;
+  spdlog::info("rank {} of {} (local {} of {}), started by {}; rendezvous at {}:{}", w.rank, w.size, w.local_rank,
+               w.local_size, w.source, w.master_addr, w.master_port > 0 ? w.master_port : job.options.distributed.port);
+  joined.group = RankGroup::join(w, job.options.distributed);
+  if (w.rank != 0 && !spdlog::default_logger()->sinks().empty()) spdlog::default_logger()->sinks()[0]->set_level(spdlog::level::warn);
+  check_same_job(*joined.group, job);
+  return joined;
+}
+
+void check_same_job(RankGroup& group, const Job& job) {
+  const std::string mine = sha256_bytes(job.resolved_toml());
+  group.publish("job/" + std::to_string(group.rank()), mine);
+  const std::string first = group.read("job/0");
+  if (mine != first)
+    throw UsageError("rank " + std::to_string(group.rank()) + " resolved a different job than rank 0 (sha256 " +
+                     mine.substr(0, 12) + " against " + first.substr(0, 12) +
+                     "): start every rank with the same job file, --set values and plugins");
+}
+
+void share_run_folder(RankGroup& group, RunFolder& run) {
+  if (group.rank() == 0) {
+    group.publish("run_folder", run.path().string());
+    return;
+  }
+  run = RunFolder::open(group.read("run_folder"));
+}
+
+void record_world(RunFolder& run, RankGroup& group) {
+  const World& w = group.world();
+  nlohmann::json ranks = nlohmann::json::array();
+  for (int r = 0; r < w.size; ++r) ranks.push_back(describe_rank(group, r));
+  run.info()["distributed"] = {{"launcher", w.source}, {"world_size", w.size}, {"backend", "gloo"},
+                               {"master", w.master_addr}, {"ranks", ranks}};
+  run.save_info();
+  spdlog::info("{} ranks: {}", w.size, ranks.dump());
+}
+
+std::filesystem::path log_file(const RunFolder& run, const World& world) {
+  return run.path() / (world.rank == 0 ? std::string("hearth.log") : "hearth.rank-" + std::to_string(world.rank) + ".log");
+}
+
+}  // namespace hearth::jobs

@@ -1,0 +1,202 @@
+// Data-parallel training over c10d (Gloo over loopback): the world each launcher describes, the
+// same weights as one process with the whole batch, exact validation numbers, and the launchers.
+#include "unit/catch.hpp"
+
+#include <ATen/ATen.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "engine/core/error.hpp"
+#include "engine/distributed/world.hpp"
+#include "engine/jobs/tensor_files.hpp"
+#include "unit/test_support.hpp"
+
+using namespace hearth;
+using namespace hearth::test;
+
+namespace {
+
+const std::string kJob = std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/random-smoke.toml";
+
+World world_of(std::map<std::string, std::string> vars) {
+  return detect_world([&](const char* name) -> const char* {
+    auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  });
+}
+
+fs::path only_run(const fs::path& runs) {
+  std::vector<fs::path> found;
+  for (auto& job : fs::directory_iterator(runs))
+    for (auto& run : fs::directory_iterator(job.path())) found.push_back(run.path());
+  REQUIRE(found.size() == 1);
+  return found[0];
+}
+
+std::map<std::string, double> last_row(const fs::path& csv) {
+  std::ifstream in(csv);
+  std::string header, line, row;
+  std::getline(in, header);
+  while (std::getline(in, line))
+    if (!line.empty()) row = line;
+  std::map<std::string, double> out;
+  std::istringstream h(header), r(row);
+  for (std::string name, cell; std::getline(h, name, ',') && std::getline(r, cell, ',');)
+    if (!cell.empty()) out[name] = std::stod(cell);
+  return out;
+}
+
+/// 50 SGD steps of 64 samples, no dropout, no schedule: the job both shapes train.
+std::string fifty_steps(int batch) {
+  return " --set dataset.train_samples=3200 --set dataset.batch_size=" + std::to_string(batch) +
+         " --set model.dropout=0.0 --set train.epochs=1 --set 'scheduler={plugin=\"step\",step_size=100}'"
+         " --set optimizer.momentum=0.5";
+}
+
+/// The model's outputs on the valid split of `run`'s dataset, from its `last` checkpoint.
+at::Tensor outputs_of(const fs::path& run, const fs::path& out, const fs::path& cache) {
+  CommandResult r = run_hearth("infer " + run.string() + " --checkpoint last --split valid --out " + out.string(), cache);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  return read_tensor_file(out);
+}
+
+/// A port free on loopback a moment ago, so that tests running side by side do not meet.
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+/// `hearth ARGS` as one rank, with a launcher's variables in `vars`.
+CommandResult run_with_env(const std::string& vars, const std::string& args, const fs::path& cache) {
+  return run_command("env -u HEARTH_PLUGIN_PATH NO_COLOR=1 HEARTH_CACHE_DIR='" + cache.string() + "' " + vars + " '" HEARTH_EXE
+                     "' " + args);
+}
+
+}  // namespace
+
+TEST_CASE("each launcher's variables describe the world", "[distributed]") {
+  CHECK_FALSE(world_of({}).distributed());
+  World t = world_of({{"RANK", "1"}, {"WORLD_SIZE", "4"}, {"LOCAL_RANK", "1"}, {"LOCAL_WORLD_SIZE", "2"},
+                      {"MASTER_ADDR", "10.0.0.1"}, {"MASTER_PORT", "29555"}});
+  CHECK(t.source == "torchrun");
+  CHECK((t.rank == 1 && t.size == 4 && t.local_rank == 1 && t.local_size == 2));
+  CHECK((t.master_addr == "10.0.0.1" && t.master_port == 29555));
+  CHECK(world_of({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"HEARTH_LAUNCHER", "nproc"}}).source == "hearth --nproc");
+
+  World m = world_of({{"OMPI_COMM_WORLD_RANK", "3"}, {"OMPI_COMM_WORLD_SIZE", "4"}, {"OMPI_COMM_WORLD_LOCAL_RANK", "3"},
+                      {"OMPI_COMM_WORLD_LOCAL_SIZE", "4"}});
+  CHECK((m.source == "Open MPI" && m.rank == 3 && m.size == 4 && m.master_addr == "127.0.0.1"));
+  CHECK_THROWS_WITH(world_of({{"OMPI_COMM_WORLD_RANK", "3"}, {"OMPI_COMM_WORLD_SIZE", "4"},
+                              {"OMPI_COMM_WORLD_LOCAL_RANK", "1"}, {"OMPI_COMM_WORLD_LOCAL_SIZE", "2"}}),
+                    ContainsSubstring("pass -x MASTER_ADDR"));
+
+  World s = world_of({{"SLURM_PROCID", "5"}, {"SLURM_STEP_NUM_TASKS", "8"}, {"SLURM_LOCALID", "1"},
+                      {"SLURM_STEP_TASKS_PER_NODE", "2(x4)"}, {"SLURM_JOB_NODELIST", "gpu[03-06]"}});
+  CHECK((s.source == "Slurm" && s.rank == 5 && s.size == 8 && s.local_size == 2 && s.master_addr == "gpu03"));
+  // A batch script's own environment (no srun step) is one process, not rank 0 of a group.
+  CHECK_FALSE(world_of({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "8"}}).distributed());
+  CHECK(first_slurm_host("cpu1,gpu[2-3]") == "cpu1");
+
+  CHECK_THROWS_WITH(world_of({{"RANK", "2"}, {"WORLD_SIZE", "2"}}), ContainsSubstring("not below the world size"));
+  CHECK_THROWS_WITH(world_of({{"RANK", "x"}, {"WORLD_SIZE", "2"}}), ContainsSubstring("RANK='x' is not a whole number"));
+}
+
+TEST_CASE("2 ranks of batch 32 train the weights of 1 process of batch 64", "[distributed]") {
+  TempDir one, two, work, cache;
+  CommandResult single = run_hearth("run " + kJob + fifty_steps(64) + " --runs-dir " + one.path().string(), cache.path());
+  REQUIRE(single.exit_code == 0);
+  CommandResult pair = run_hearth("run " + kJob + fifty_steps(32) + " --nproc 2 --runs-dir " + two.path().string(), cache.path());
+  INFO(pair.output);
+  REQUIRE(pair.exit_code == 0);
+  fs::path a = only_run(one.path()), b = only_run(two.path());
+  auto info = nlohmann::json::parse(read_text(b / "run.json"));
+  CHECK(info["distributed"]["world_size"] == 2);
+  CHECK(info["distributed"]["launcher"] == "hearth --nproc");
+  CHECK(info["step"] == 50);
+  CHECK(fs::exists(b / "hearth.rank-1.log"));
+  CHECK_FALSE(fs::exists(b / "hearth.rank-0.log"));
+
+  at::Tensor ya = outputs_of(a, work / "a.npy", cache.path()), yb = outputs_of(b, work / "b.npy", cache.path());
+  CHECK(ya.sizes() == yb.sizes());
+  CHECK(at::allclose(ya, yb, 1e-4, 1e-5));
+  // The weights moved: the comparison is not between two untrained models.
+  std::map<std::string, double> ra = last_row(a / "metrics.csv"), rb = last_row(b / "metrics.csv");
+  CHECK(ra.at("train.loss") == Approx(rb.at("train.loss")).epsilon(1e-4));
+  CHECK(ra.at("valid.loss") == Approx(rb.at("valid.loss")).epsilon(1e-4));
+  CHECK(ra.at("valid.accuracy") > 0.5);
+}
+
+TEST_CASE("with batch norm every rank follows rank 0's statistics and valid numbers are the whole split's", "[distributed]") {
+  TempDir runs, cache;
+  CommandResult r = run_hearth("run " + kJob + fifty_steps(32) + " --set model.batch_norm=true --set train.epochs=2 --nproc 2 --runs-dir " +
+                                   runs.path().string(),
+                               cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  fs::path run = only_run(runs.path());
+  // hearth eval in one process reproduces what the two ranks reported for the same checkpoint.
+  REQUIRE(run_hearth("eval " + run.string() + " --checkpoint last --split valid", cache.path()).exit_code == 0);
+  auto scored = nlohmann::json::parse(read_text(run / "eval-valid-last.json"));
+  std::map<std::string, double> row = last_row(run / "metrics.csv");
+  CHECK(scored["samples"] == 128);
+  CHECK(scored["values"]["valid.accuracy"].get<double>() == Approx(row.at("valid.accuracy")).epsilon(1e-7));
+  CHECK(scored["values"]["valid.loss"].get<double>() == Approx(row.at("valid.loss")).epsilon(1e-6));
+}
+
+TEST_CASE("each launcher starts ranks that train one run", "[distributed][launchers]") {
+  TempDir reference, runs, cache;
+  const std::string job = "run " + kJob + " --set train.epochs=2 --runs-dir ";
+  REQUIRE(run_hearth(job + reference.path().string() + " --nproc 2", cache.path()).exit_code == 0);
+  const std::string expected = read_text(only_run(reference.path()) / "metrics.csv");
+  const std::string port = std::to_string(free_port());
+  std::string launcher;
+
+  SECTION("torchrun's variables") {
+    launcher = "torchrun";
+    const std::string common = "WORLD_SIZE=2 LOCAL_WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port;
+    CommandResult rank1;
+    std::thread other([&] { rank1 = run_with_env("RANK=1 LOCAL_RANK=1 " + common, job + runs.path().string(), cache.path()); });
+    CommandResult rank0 = run_with_env("RANK=0 LOCAL_RANK=0 " + common, job + runs.path().string(), cache.path());
+    other.join();
+    INFO(rank0.output + rank1.output);
+    REQUIRE((rank0.exit_code == 0 && rank1.exit_code == 0));
+  }
+  SECTION("Open MPI's mpirun") {
+    launcher = "Open MPI";
+    CommandResult r = run_command("env -u HEARTH_PLUGIN_PATH NO_COLOR=1 HEARTH_CACHE_DIR='" + cache.path().string() +
+                                  "' MASTER_PORT=" + port + " mpirun --allow-run-as-root --oversubscribe -np 2 -x MASTER_PORT " +
+                                  "-x HEARTH_CACHE_DIR -x NO_COLOR '" HEARTH_EXE "' " + job + runs.path().string());
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+  }
+  SECTION("Slurm's srun variables") {
+    launcher = "Slurm";
+    const std::string common = "SLURM_STEP_NUM_TASKS=2 SLURM_STEP_TASKS_PER_NODE=2 SLURM_STEP_NODELIST=localhost MASTER_PORT=" + port;
+    CommandResult rank1;
+    std::thread other([&] { rank1 = run_with_env("SLURM_PROCID=1 SLURM_LOCALID=1 " + common, job + runs.path().string(), cache.path()); });
+    CommandResult rank0 = run_with_env("SLURM_PROCID=0 SLURM_LOCALID=0 " + common, job + runs.path().string(), cache.path());
+    other.join();
+    INFO(rank0.output + rank1.output);
+    REQUIRE((rank0.exit_code == 0 && rank1.exit_code == 0));
+  }
+  fs::path run = only_run(runs.path());
+  auto info = nlohmann::json::parse(read_text(run / "run.json"));
+  CHECK(info["distributed"]["launcher"] == launcher);
+  CHECK(info["distributed"]["world_size"] == 2);
+  CHECK(read_text(run / "metrics.csv") == expected);
+}
