@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
+#include <thread>
 
 #include "engine/core/error.hpp"
 
@@ -44,21 +46,25 @@ std::string host_name() {
   return name;
 }
 
+/// Called when a collective failed: says which ranks stopped answering, and why this one knows.
+using FailureReport = std::function<std::string(const std::string& what, const std::string& detail)>;
+
 class GlooPending : public PendingCollective {
  public:
-  GlooPending(c10::intrusive_ptr<c10d::Work> work, std::string what) : work_(std::move(work)), what_(std::move(what)) {}
+  GlooPending(c10::intrusive_ptr<c10d::Work> work, std::string what, FailureReport report)
+      : work_(std::move(work)), what_(std::move(what)), report_(std::move(report)) {}
   void wait() override {
     try {
       work_->wait();
     } catch (const std::exception& e) {
-      throw Error(what_ + " failed: " + e.what() +
-                  "; another rank stopped or cannot be reached (see its log: hearth.rank-K.log in the run folder)");
+      throw Error(report_(what_, e.what()));
     }
   }
 
  private:
   c10::intrusive_ptr<c10d::Work> work_;
   std::string what_;
+  FailureReport report_;
 };
 
 class GlooGroup : public RankGroup {
@@ -90,7 +96,11 @@ class GlooGroup : public RankGroup {
     auto prefixed = c10::make_intrusive<c10d::PrefixStore>("gloo", store_);
     group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, world.rank, world.size, gloo);
     publish("rank/" + std::to_string(world.rank), host_name() + ", pid " + std::to_string(::getpid()));
+    // Kept from the start: when a rank dies, the store that would tell who it was may die with it.
+    for (int r = 0; r < world.size; ++r) names_.push_back("rank " + std::to_string(r) + " (" + read("rank/" + std::to_string(r)) + ")");
   }
+
+  std::string describe(int rank) const override { return names_.at(static_cast<size_t>(rank)); }
 
   const World& world() const override { return world_; }
 
@@ -98,15 +108,15 @@ class GlooGroup : public RankGroup {
     if (tensors.empty()) return;
     c10d::BroadcastOptions o;
     o.rootRank = root;
-    GlooPending(group_->broadcast(tensors, o), "broadcast from rank " + std::to_string(root)).wait();
+    GlooPending(group_->broadcast(tensors, o), "broadcast from rank " + std::to_string(root), reporter()).wait();
   }
 
   std::unique_ptr<PendingCollective> start_sum(at::Tensor& tensor) override {
     std::vector<at::Tensor> one{tensor};
-    return std::make_unique<GlooPending>(group_->allreduce(one), "all-reduce");
+    return std::make_unique<GlooPending>(group_->allreduce(one), "all-reduce", reporter());
   }
 
-  void barrier() override { GlooPending(group_->barrier(), "barrier").wait(); }
+  void barrier() override { GlooPending(group_->barrier(), "barrier", reporter()).wait(); }
 
   void publish(const std::string& key, const std::string& value) override {
     store_->set("hearth/" + key, std::vector<uint8_t>(value.begin(), value.end()));
@@ -122,7 +132,37 @@ class GlooGroup : public RankGroup {
   }
 
  private:
+  FailureReport reporter() {
+    return [this](const std::string& what, const std::string& detail) { return failure(what, detail); };
+  }
+
+  /// Which ranks stopped: every survivor says it is alive; whoever does not within a few seconds
+  /// is named. When rank 0 is gone, so is the store it served, which names it too.
+  std::string failure(const std::string& what, const std::string& detail) {
+    const std::string doing = activity().empty() ? what : what + " (" + activity() + ")";
+    std::string stopped;
+    try {
+      store_->set("hearth/alive/" + std::to_string(world_.rank), std::vector<uint8_t>{1});
+      auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+      std::vector<int> silent;
+      do {
+        silent.clear();
+        for (int r = 0; r < world_.size; ++r)
+          if (r != world_.rank && !store_->check({"hearth/alive/" + std::to_string(r)})) silent.push_back(r);
+        if (!silent.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      } while (!silent.empty() && std::chrono::steady_clock::now() < until);
+      for (int r : silent) stopped += (stopped.empty() ? "" : ", ") + describe(r);
+    } catch (const std::exception&) {
+      stopped = describe(0) + ", whose rendezvous store is gone";
+    }
+    if (stopped.empty()) stopped = "a rank";
+    return stopped + " stopped answering while " + describe(world_.rank) + " was in " + doing + ": " + detail +
+           ". Its log (hearth.log, hearth.rank-K.log in the run folder) says why; `last` holds the last finished "
+           "epoch: continue with `hearth resume RUN --nproc " + std::to_string(world_.size) + "`";
+  }
+
   World world_;
+  std::vector<std::string> names_;
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group_;
 };
@@ -134,10 +174,6 @@ std::unique_ptr<RankGroup> RankGroup::join(const World& world, const Distributed
     throw UsageError("[distributed] backend = \"nccl\": this Hearth is built with Gloo only (Debian's LibTorch has no NCCL); "
                      "use \"auto\" or \"gloo\"");
   return std::make_unique<GlooGroup>(world, options);
-}
-
-std::string describe_rank(RankGroup& group, int rank) {
-  return "rank " + std::to_string(rank) + " (" + group.read("rank/" + std::to_string(rank)) + ")";
 }
 
 }  // namespace hearth

@@ -46,9 +46,16 @@ class RankGroup {
   /// A fact every rank can read: set by one, read (waiting up to the timeout) by the others.
   virtual void publish(const std::string& key, const std::string& value) = 0;
   virtual std::string read(const std::string& key) = 0;
-};
 
-/// "rank 1 (host b, pid 4242)": how errors name a peer, from what it published at the start.
-std::string describe_rank(RankGroup& group, int rank);
+  /// What this rank is doing ("epoch 2, batch 14"), for the error when a collective fails.
+  void set_activity(std::string activity) { activity_ = std::move(activity); }
+  const std::string& activity() const { return activity_; }
+
+  /// "rank 1 (host b, pid 4242)": how errors name a peer, from what it published when joining.
+  virtual std::string describe(int rank) const = 0;
+
+ private:
+  std::string activity_;
+};
 
 }  // namespace hearth

@@ -169,6 +169,7 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
   progress.start_epoch(epoch, batches.batch_count(), skip);
   model().train(true);
   while (auto batch = batches.next()) {
+    if (group_) group_->set_activity("epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(done + 1));
     std::vector<at::Tensor> inputs = on_device(batch->inputs, device_name_), targets = on_device(batch->targets, device_name_);
     if (augmentation.any()) inputs = augment_batch(inputs, augmentation, options().general.seed, epoch, done);
     std::vector<at::Tensor> outputs;
@@ -221,6 +222,7 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
 
 std::map<std::string, double> Session::evaluate(SplitName s) {
   BatchLoader& batches = loader(s);
+  if (group_) group_->set_activity(std::string("scoring the ") + split_label(s) + " split");
   follow_rank0_model();
   torch::NoGradGuard no_grad;
   model().train(false);

@@ -44,7 +44,7 @@ void share_run_folder(RankGroup& group, RunFolder& run) {
 void record_world(RunFolder& run, RankGroup& group) {
   const World& w = group.world();
   nlohmann::json ranks = nlohmann::json::array();
-  for (int r = 0; r < w.size; ++r) ranks.push_back(describe_rank(group, r));
+  for (int r = 0; r < w.size; ++r) ranks.push_back(group.describe(r));
   run.info()["distributed"] = {{"launcher", w.source}, {"world_size", w.size}, {"backend", "gloo"},
                                {"master", w.master_addr}, {"ranks", ranks}};
   run.save_info();

@@ -8,13 +8,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "engine/core/error.hpp"
 #include "engine/distributed/world.hpp"
+#include "engine/jobs/checkpoint.hpp"
 #include "engine/jobs/tensor_files.hpp"
 #include "unit/test_support.hpp"
 
@@ -199,4 +204,121 @@ TEST_CASE("each launcher starts ranks that train one run", "[distributed][launch
   CHECK(info["distributed"]["launcher"] == launcher);
   CHECK(info["distributed"]["world_size"] == 2);
   CHECK(read_text(run / "metrics.csv") == expected);
+}
+
+namespace {
+
+/// Polls `done` every 50 ms for up to `seconds`; whether it came true.
+bool eventually(const std::function<bool()>& done, double seconds) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+/// The pid run.json records for `rank` ("rank 1 (host, pid 4242)"), or 0 before it is there.
+pid_t pid_of_rank(const fs::path& runs, int rank) {
+  if (!fs::exists(runs)) return 0;
+  for (auto& job : fs::directory_iterator(runs))
+    for (auto& run : fs::directory_iterator(job.path())) {
+      auto info = nlohmann::json::parse(read_text(run.path() / "run.json"), nullptr, false);
+      if (info.is_discarded() || !info.contains("distributed")) continue;
+      std::string text = info["distributed"]["ranks"][static_cast<size_t>(rank)];
+      return static_cast<pid_t>(std::stol(text.substr(text.rfind("pid ") + 4)));
+    }
+  return 0;
+}
+
+size_t finished_epochs(const fs::path& runs) {
+  if (!fs::exists(runs)) return 0;
+  for (auto& job : fs::directory_iterator(runs))
+    for (auto& run : fs::directory_iterator(job.path())) {
+      std::string csv = fs::exists(run.path() / "metrics.csv") ? read_text(run.path() / "metrics.csv") : "";
+      size_t lines = static_cast<size_t>(std::count(csv.begin(), csv.end(), '\n'));
+      return lines > 0 ? lines - 1 : 0;
+    }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("a rank killed mid-epoch stops the others with its name, and resume finishes bitwise", "[distributed][faults]") {
+  TempDir reference, killed, work, cache;
+  const std::string job = "run " + kJob + " --set dataset.train_samples=16000 --set dataset.batch_size=16 --set train.epochs=3"
+                          " --set distributed.timeout_seconds=20 --nproc 2 --runs-dir ";
+  REQUIRE(run_hearth(job + reference.path().string(), cache.path()).exit_code == 0);
+
+  fs::path out = work / "out.txt", code = work / "code.txt";
+  run_command("(env -u HEARTH_PLUGIN_PATH NO_COLOR=1 HEARTH_CACHE_DIR='" + cache.path().string() + "' '" HEARTH_EXE "' " + job +
+              killed.path().string() + " > '" + out.string() + "' 2>&1; echo $? > '" + code.string() + "') > /dev/null 2>&1 &");
+  REQUIRE(eventually([&] { return finished_epochs(killed.path()) >= 1; }, 120));
+  pid_t rank1 = pid_of_rank(killed.path(), 1);
+  REQUIRE(rank1 > 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // into epoch 2
+  REQUIRE(::kill(rank1, SIGKILL) == 0);
+  auto killed_at = std::chrono::steady_clock::now();
+  REQUIRE(eventually([&] { return fs::exists(code) && !read_text(code).empty(); }, 60));
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
+  INFO(read_text(out));
+  CHECK(seconds < 20);  // well within the job's timeout: a closed connection is noticed at once
+  CHECK(std::stoi(read_text(code)) != 0);
+  CHECK_THAT(read_text(out), ContainsSubstring("rank 1 of 2 was killed by signal"));
+  fs::path run = only_run(killed.path());
+  auto info = nlohmann::json::parse(read_text(run / "run.json"));
+  CHECK(info["status"] == "failed");
+  CHECK_THAT(info["error"].get<std::string>(), ContainsSubstring("rank 1 (") && ContainsSubstring("stopped answering"));
+  CHECK(info["epochs_done"] == 1);
+
+  CommandResult alone = run_hearth("resume " + run.string(), cache.path());
+  CHECK(alone.exit_code == 2);
+  CHECK_THAT(alone.output, ContainsSubstring("trained on 2 process(es) and resumes on 1"));
+
+  CommandResult resumed = run_hearth("resume " + run.string() + " --nproc 2", cache.path());
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  fs::path ref = only_run(reference.path());
+  CHECK(read_text(run / "metrics.csv") == read_text(ref / "metrics.csv"));
+  CheckpointState a = load_checkpoint(ref / "checkpoints/last.pt"), b = load_checkpoint(run / "checkpoints/last.pt");
+  CHECK(a.model == b.model);  // bitwise the same weights (optimizer archives hold addresses, as in jobs_test)
+  CHECK((a.step == b.step && a.epoch == 3));
+}
+
+TEST_CASE("a port in use, an unreachable master and ranks with different jobs are clear errors", "[distributed][faults]") {
+  TempDir runs, cache;
+  const std::string job = "run " + kJob + " --set distributed.timeout_seconds=3 --runs-dir " + runs.path().string();
+  const std::string port = std::to_string(free_port());
+
+  SECTION("rank 0 cannot serve on a port that is taken") {
+    int held = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(std::stoi(port)));
+    REQUIRE(::bind(held, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+    REQUIRE(::listen(held, 1) == 0);
+    CommandResult r = run_with_env("RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port, job, cache.path());
+    ::close(held);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, ContainsSubstring("rank 0 cannot serve the rendezvous store at 127.0.0.1:" + port) &&
+                             ContainsSubstring("set MASTER_PORT"));
+  }
+  SECTION("a rank whose master never answers stops after the timeout") {
+    CommandResult r = run_with_env("RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port, job, cache.path());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, ContainsSubstring("rank 1 cannot reach the rendezvous store at 127.0.0.1:" + port) &&
+                             ContainsSubstring("is rank 0 running"));
+  }
+  SECTION("ranks that resolved different jobs") {
+    const std::string common = "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port;
+    CommandResult rank1;
+    std::thread other([&] { rank1 = run_with_env("RANK=1 " + common, job + " --set train.epochs=3", cache.path()); });
+    CommandResult rank0 = run_with_env("RANK=0 " + common, job, cache.path());
+    other.join();
+    INFO(rank0.output + rank1.output);
+    CHECK(rank1.exit_code == 2);
+    CHECK_THAT(rank1.output, ContainsSubstring("rank 1 resolved a different job than rank 0"));
+    CHECK(rank0.exit_code != 0);
+  }
 }
