@@ -15,12 +15,18 @@ JoinedWorld join_world(const Job& job) {
   joined.world = detect_world([](const char* name) { return std::getenv(name); });
   const World& w = joined.world;
   if (!w.distributed()) return joined;
-  spdlog::info("rank {} of {} (local {} of {}), started by {}; rendezvous at {}:{}", w.rank, w.size, w.local_rank,
-               w.local_size, w.source, w.master_addr, w.master_port > 0 ? w.master_port : job.options.distributed.port);
+  if (w.master_port == 0) joined.world.master_port = job.options.distributed.port;
   joined.group = RankGroup::join(w, job.options.distributed);
   if (w.rank != 0 && !spdlog::default_logger()->sinks().empty()) spdlog::default_logger()->sinks()[0]->set_level(spdlog::level::warn);
   check_same_job(*joined.group, job);
   return joined;
+}
+
+void JoinedWorld::log() const {
+  if (!group) return;
+  const World& w = world;
+  spdlog::info("rank {} of {} (local {} of {}), started by {}; rendezvous at {}:{}", w.rank, w.size, w.local_rank,
+               w.local_size, w.source, w.master_addr, w.master_port);
 }
 
 void check_same_job(RankGroup& group, const Job& job) {

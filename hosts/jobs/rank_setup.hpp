@@ -18,6 +18,8 @@ struct JoinedWorld {
   World world;
   std::unique_ptr<RankGroup> group;  ///< null for one process
   bool writer() const { return world.rank == 0; }
+  /// Logs who this rank is and who started it (once the run's log is open).
+  void log() const;
 };
 JoinedWorld join_world(const Job& job);
 

@@ -322,3 +322,71 @@ TEST_CASE("a port in use, an unreachable master and ranks with different jobs ar
     CHECK(rank0.exit_code != 0);
   }
 }
+
+namespace {
+
+/// Two network namespaces joined by a veth pair: two "machines" with addresses of their own,
+/// made for one test and deleted after it.
+class TwoMachines {
+ public:
+  TwoMachines() {
+    const std::string id = std::to_string(::getpid() % 100000);
+    subnet_ = "10.211." + std::to_string(::getpid() % 250) + ".";
+    a_ = "hearth-a-" + id;
+    b_ = "hearth-b-" + id;
+    const std::string va = "hva" + id, vb = "hvb" + id;
+    ok_ = sh("ip netns add " + a_) && sh("ip netns add " + b_) && sh("ip link add " + va + " type veth peer name " + vb) &&
+          sh("ip link set " + va + " netns " + a_) && sh("ip link set " + vb + " netns " + b_) &&
+          sh("ip netns exec " + a_ + " ip addr add " + address(0) + "/24 dev " + va) &&
+          sh("ip netns exec " + b_ + " ip addr add " + address(1) + "/24 dev " + vb) &&
+          sh("ip netns exec " + a_ + " ip link set " + va + " up") && sh("ip netns exec " + b_ + " ip link set " + vb + " up") &&
+          sh("ip netns exec " + a_ + " ip link set lo up") && sh("ip netns exec " + b_ + " ip link set lo up");
+  }
+  ~TwoMachines() {
+    run_command("ip netns del " + a_ + " 2>/dev/null");
+    run_command("ip netns del " + b_ + " 2>/dev/null");
+  }
+  bool ok() const { return ok_; }
+  std::string address(int machine) const { return subnet_ + std::to_string(machine + 1); }
+  /// `command` run inside machine 0 or 1.
+  std::string inside(int machine, const std::string& command) const {
+    return "ip netns exec " + (machine == 0 ? a_ : b_) + " " + command;
+  }
+
+ private:
+  static bool sh(const std::string& c) { return run_command(c + " 2>&1").exit_code == 0; }
+  std::string subnet_, a_, b_;
+  bool ok_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("two machines (network namespaces over a veth pair) train one run over TCP", "[distributed][netns]") {
+  if (::geteuid() != 0 || run_command("command -v ip").exit_code != 0) {
+    WARN("SKIPPED: needs root and iproute2 to make network namespaces");
+    return;
+  }
+  TwoMachines machines;
+  if (!machines.ok()) {
+    WARN("SKIPPED: this system refuses network namespaces (ip netns add failed)");
+    return;
+  }
+  TempDir reference, runs, cache;
+  const std::string job = "run " + kJob + " --set train.epochs=2 --runs-dir ";
+  REQUIRE(run_hearth(job + reference.path().string() + " --nproc 2", cache.path()).exit_code == 0);
+  const std::string env = "env -u HEARTH_PLUGIN_PATH NO_COLOR=1 HEARTH_CACHE_DIR='" + cache.path().string() +
+                          "' WORLD_SIZE=2 LOCAL_WORLD_SIZE=1 LOCAL_RANK=0 MASTER_ADDR=" + machines.address(0) +
+                          " MASTER_PORT=29613 ";
+  const std::string hearth = std::string(" '") + HEARTH_EXE + "' " + job + runs.path().string();
+  CommandResult rank1;
+  std::thread other([&] { rank1 = run_command(machines.inside(1, env + "RANK=1" + hearth)); });
+  CommandResult rank0 = run_command(machines.inside(0, env + "RANK=0" + hearth));
+  other.join();
+  INFO(rank0.output + rank1.output);
+  REQUIRE((rank0.exit_code == 0 && rank1.exit_code == 0));
+  fs::path run = only_run(runs.path());
+  CHECK(read_text(run / "metrics.csv") == read_text(only_run(reference.path()) / "metrics.csv"));
+  auto info = nlohmann::json::parse(read_text(run / "run.json"));
+  CHECK(info["distributed"]["master"] == machines.address(0));
+  CHECK_THAT(read_text(run / "hearth.rank-1.log"), ContainsSubstring("rendezvous at " + machines.address(0)));
+}

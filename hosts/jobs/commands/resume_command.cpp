@@ -37,6 +37,7 @@ int execute(const ResumeRequest& request) {
   check_world_size(run, world);
   JoinedWorld joined = join_world(opened.job);
   RunLog log(log_file(run, joined.world));
+  joined.log();
   spdlog::info("resume {} ({})", run.path().string(), request.base.command_line);
   if (joined.writer()) {
     run.info()["resumed"] = run.info().value("resumed", nlohmann::json::array());

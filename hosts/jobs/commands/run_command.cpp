@@ -19,6 +19,7 @@ int execute(const RunRequest& request) {
     if (joined.writer()) record_world(*run, *joined.group);
   }
   RunLog log(log_file(*run, joined.world));
+  joined.log();
   spdlog::info("run {} ({})", run->path().string(), request.base.command_line);
   InterruptScope interrupts;
   return report_outcome(train(opened.job, *run, std::nullopt, joined.group.get()), *run, joined.writer());
