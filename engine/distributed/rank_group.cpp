@@ -13,9 +13,16 @@
 #include <thread>
 
 #include "engine/core/error.hpp"
+#include "engine/core/torch_compat.hpp"
 
 namespace hearth {
 namespace {
+
+/// An exception's message; c10's own without the C++ backtrace it appends.
+std::string message_of(const std::exception& e) {
+  if (const auto* c = dynamic_cast<const c10::Error*>(&e)) return c->what_without_backtrace();
+  return e.what();
+}
 
 /// The address this machine uses to reach `master`: the one Gloo must listen on so that peers on
 /// other machines reach it (the hostname may resolve to loopback, as in network namespaces).
@@ -57,7 +64,7 @@ class GlooPending : public PendingCollective {
     try {
       work_->wait();
     } catch (const std::exception& e) {
-      throw Error(report_(what_, e.what()));
+      throw Error(report_(what_, message_of(e)));
     }
   }
 
@@ -78,12 +85,13 @@ class GlooGroup : public RankGroup {
     so.numWorkers = static_cast<size_t>(world.size);
     so.waitWorkers = true;
     so.timeout = timeout;
+    compat::use_classic_tcpstore(so);
     const std::string where = world.master_addr + ":" + std::to_string(port);
     try {
       store_ = c10::make_intrusive<c10d::TCPStore>(world.master_addr, so);
     } catch (const std::exception& e) {
       throw UsageError(std::string("rank ") + std::to_string(world.rank) + " cannot " +
-                       (world.rank == 0 ? "serve" : "reach") + " the rendezvous store at " + where + ": " + e.what() +
+                       (world.rank == 0 ? "serve" : "reach") + " the rendezvous store at " + where + ": " + message_of(e) +
                        (world.rank == 0 ? "; the port may be in use: set MASTER_PORT or [distributed] port"
                                         : "; is rank 0 running, and MASTER_ADDR its address?"));
     }
@@ -127,7 +135,7 @@ class GlooGroup : public RankGroup {
       std::vector<uint8_t> v = store_->get("hearth/" + key);
       return std::string(v.begin(), v.end());
     } catch (const std::exception& e) {
-      throw Error("rank " + std::to_string(world_.rank) + " waited in vain for '" + key + "' from the other ranks: " + e.what());
+      throw Error("rank " + std::to_string(world_.rank) + " waited in vain for '" + key + "' from the other ranks: " + message_of(e));
     }
   }
 

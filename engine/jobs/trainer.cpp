@@ -214,9 +214,10 @@ const char* status_of(TrainOutcome outcome) {
   return "?";
 }
 
-}  // namespace
-
-TrainOutcome train(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume, RankGroup* group) {
+/// The session's part of train(): everything up to the outcome, with `recorder` made once the
+/// columns are known.
+TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume,
+                              RankGroup* group, std::optional<RunRecorder>& recorder) {
   const bool writer = group == nullptr || group->rank() == 0;
   SessionOptions options;
   if (writer) options.analysis_dir = run.path() / "analysis";
@@ -235,11 +236,19 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
   }
   // Checkpoints hold the evaluation-mode parameters (for schedule-free optimizers, the average x).
   session.optimizer().train(true);
-  std::optional<RunRecorder> recorder;
   if (writer) recorder.emplace(run, plan, column_names(session.modules()), resume ? record.epoch : -1);
+  return TrainLoop(session, run, plan, recorder ? &*recorder : nullptr, record).run();
+}
+
+}  // namespace
+
+TrainOutcome train(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume, RankGroup* group) {
+  std::optional<RunRecorder> recorder;
   TrainOutcome outcome;
+  // run.json's final status is written after the session (its loader threads, its group's
+  // traffic) is gone, so that whoever watches run.json sees a run that has really ended.
   try {
-    outcome = TrainLoop(session, run, plan, recorder ? &*recorder : nullptr, record).run();
+    outcome = train_in_session(job, run, resume, group, recorder);
   } catch (const std::exception& e) {
     if (recorder) recorder->finish("failed", e.what());
     throw;
