@@ -35,6 +35,13 @@ struct BestSoFar {
   int64_t epoch = 0;
 };
 
+/// Where one epoch's time went.
+struct EpochTiming {
+  double seconds = 0;            ///< the whole epoch, validation included
+  double data_wait_seconds = 0;  ///< the step waited for data
+  std::optional<double> allreduce_wait_seconds;  ///< in a group: waited on gradient all-reduces
+};
+
 class RunRecorder {
  public:
   /// Starts recording into `run`: marks it running and, on resume, keeps metrics.csv's rows
@@ -44,7 +51,7 @@ class RunRecorder {
   /// One finished epoch: a metrics.csv row, TensorBoard scalars, and the row kept for the plots.
   void row(int64_t epoch, const std::map<std::string, double>& values);
   /// After the epoch's checkpoint: run.json's progress, then the plots redrawn.
-  void epoch_done(int64_t epoch, int64_t step, int64_t skipped_steps, double seconds, double data_wait_seconds,
+  void epoch_done(int64_t epoch, int64_t step, int64_t skipped_steps, const EpochTiming& timing,
                   const std::optional<BestSoFar>& best);
   /// The run ended with `status` ("completed", "stopped_early", "interrupted", "failed").
   void finish(const std::string& status, const std::string& error = {});

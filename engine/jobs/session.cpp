@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <thread>
@@ -144,7 +145,9 @@ Session::StepLoss Session::agree_on_loss(double total, int64_t samples) {
   at::Tensor t = at::tensor({finite ? total * static_cast<double>(samples) : 0.0, static_cast<double>(samples),
                              finite ? 0.0 : 1.0, interrupt_requested() ? 1.0 : 0.0},
                             at::kDouble);
+  auto t0 = std::chrono::steady_clock::now();
   group_->sum(t);
+  loss_sync_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto v = t.accessor<double, 1>();
   int64_t n = static_cast<int64_t>(v[1]);
   return {v[0] / static_cast<double>(std::max<int64_t>(n, 1)), n, v[2] == 0.0, v[3] > 0.0};
@@ -243,6 +246,12 @@ std::vector<at::Tensor> Session::predict(const std::vector<at::Tensor>& inputs) 
   torch::NoGradGuard no_grad;
   model().train(false);
   return model().forward(on_device(inputs, device_name_));
+}
+
+double Session::take_sync_wait_seconds() {
+  double s = loss_sync_seconds_ + (buckets_ ? buckets_->take_wait_seconds() : 0);
+  loss_sync_seconds_ = 0;
+  return s;
 }
 
 CheckpointState Session::save_state() const {

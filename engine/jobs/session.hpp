@@ -87,8 +87,9 @@ class Session {
   /// rank 0's, so every rank evaluates and decides alike. Alone: nothing.
   void follow_rank0_model();
   RankGroup* group() const { return group_; }
-  /// Seconds this rank waited on gradient all-reduces since the last call (0 alone).
-  double take_sync_wait_seconds() { return buckets_ ? buckets_->take_wait_seconds() : 0; }
+  /// Seconds this rank waited on all-reduces (gradients, and each step's loss and flags) since
+  /// the last call; 0 alone.
+  double take_sync_wait_seconds();
   OptimizerModule& optimizer() { return *optimizer_; }
   SchedulerModule* scheduler() { return scheduler_.get(); }
 
@@ -137,6 +138,7 @@ class Session {
   std::unique_ptr<GradientBuckets> buckets_;
   int64_t step_ = 0;
   int64_t skipped_steps_ = 0;
+  double loss_sync_seconds_ = 0;
 };
 
 }  // namespace hearth

@@ -123,8 +123,9 @@ class TrainLoop {
     if (improved) copy_last_to_best();
     std::optional<BestSoFar> best;
     if (record_.has_best) best = BestSoFar{record_.best, record_.best_epoch};
-    if (recorder_)
-      recorder_->epoch_done(epoch, session_.step(), session_.skipped_steps(), seconds, trained.data_wait_seconds, best);
+    EpochTiming timing{seconds, trained.data_wait_seconds, std::nullopt};
+    if (session_.group()) timing.allreduce_wait_seconds = session_.take_sync_wait_seconds();
+    if (recorder_) recorder_->epoch_done(epoch, session_.step(), session_.skipped_steps(), timing, best);
     optimizer.train(true);
     // Alone, an interrupt during validation also ends the run here; a group stops only where all
     // ranks agreed to (in the step).
