@@ -6,7 +6,6 @@
 #include "engine/core/error.hpp"
 #include "engine/core/host_facts.hpp"
 #include "engine/core/sha256.hpp"
-#include "engine/jobs/session.hpp"
 
 namespace hearth::jobs {
 namespace {
@@ -67,6 +66,12 @@ OpenedRun open_run(const RequestBase& base, const std::string& run_folder) {
 CheckpointState load_run_checkpoint(const RunFolder& run, const std::string& which) {
   if (which != "best" && which != "last") throw UsageError("--checkpoint '" + which + "': use best or last");
   return load_checkpoint(run.checkpoint(which));
+}
+
+TrainedRun::TrainedRun(const RequestBase& base, const std::string& run_folder, const std::string& which)
+    : opened_(open_run(base, run_folder)), state_(load_run_checkpoint(opened_.run, which)) {
+  session_ = std::make_unique<Session>(opened_.job);
+  session_->restore_model(state_);
 }
 
 RunFolder create_run(const OpenedJob& opened, const RequestBase& base, const std::string& runs_dir) {

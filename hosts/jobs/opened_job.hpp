@@ -12,6 +12,7 @@
 #include "engine/jobs/checkpoint.hpp"
 #include "engine/jobs/job.hpp"
 #include "engine/jobs/run_folder.hpp"
+#include "engine/jobs/session.hpp"
 
 namespace hearth::jobs {
 
@@ -41,6 +42,25 @@ OpenedRun open_run(const RequestBase& base, const std::string& run_folder);
 
 /// The run's checkpoint `which` ("best" or "last"); any other name is refused, never a path.
 CheckpointState load_run_checkpoint(const RunFolder& run, const std::string& which);
+
+/// A run's job opened as a session whose model holds the checkpoint `which` ("best" or "last"),
+/// in eval mode: what eval, infer and render --run work with. Neither copied nor moved: the
+/// session refers to the job it holds.
+class TrainedRun {
+ public:
+  TrainedRun(const RequestBase& base, const std::string& run_folder, const std::string& which);
+  TrainedRun(const TrainedRun&) = delete;
+  TrainedRun& operator=(const TrainedRun&) = delete;
+
+  RunFolder& run() { return opened_.run; }
+  const CheckpointState& state() const { return state_; }
+  Session& session() { return *session_; }
+
+ private:
+  OpenedRun opened_;
+  CheckpointState state_;
+  std::unique_ptr<Session> session_;
+};
 
 /// A new run folder for `opened` under `runs_dir` (empty: [job] runs, next to the job file): the
 /// resolved job, the source job, and run.json.

@@ -37,27 +37,6 @@ World world_of(std::map<std::string, std::string> vars) {
   });
 }
 
-fs::path only_run(const fs::path& runs) {
-  std::vector<fs::path> found;
-  for (auto& job : fs::directory_iterator(runs))
-    for (auto& run : fs::directory_iterator(job.path())) found.push_back(run.path());
-  REQUIRE(found.size() == 1);
-  return found[0];
-}
-
-std::map<std::string, double> last_row(const fs::path& csv) {
-  std::ifstream in(csv);
-  std::string header, line, row;
-  std::getline(in, header);
-  while (std::getline(in, line))
-    if (!line.empty()) row = line;
-  std::map<std::string, double> out;
-  std::istringstream h(header), r(row);
-  for (std::string name, cell; std::getline(h, name, ',') && std::getline(r, cell, ',');)
-    if (!cell.empty()) out[name] = std::stod(cell);
-  return out;
-}
-
 /// 50 SGD steps of 64 samples, no dropout, no schedule: the job both shapes train.
 std::string fifty_steps(int batch) {
   return " --set dataset.train_samples=3200 --set dataset.batch_size=" + std::to_string(batch) +
@@ -128,7 +107,7 @@ TEST_CASE("2 ranks of batch 32 train the weights of 1 process of batch 64", "[di
   CommandResult pair = run_hearth("run " + kJob + fifty_steps(32) + " --nproc 2 --runs-dir " + two.path().string(), cache.path());
   INFO(pair.output);
   REQUIRE(pair.exit_code == 0);
-  fs::path a = only_run(one.path()), b = only_run(two.path());
+  fs::path a = single_run(one.path()), b = single_run(two.path());
   auto info = nlohmann::json::parse(read_text(b / "run.json"));
   CHECK(info["distributed"]["world_size"] == 2);
   CHECK(info["distributed"]["launcher"] == "hearth --nproc");
@@ -140,7 +119,7 @@ TEST_CASE("2 ranks of batch 32 train the weights of 1 process of batch 64", "[di
   CHECK(ya.sizes() == yb.sizes());
   CHECK(at::allclose(ya, yb, 1e-4, 1e-5));
   // The weights moved: the comparison is not between two untrained models.
-  std::map<std::string, double> ra = last_row(a / "metrics.csv"), rb = last_row(b / "metrics.csv");
+  std::map<std::string, double> ra = last_metrics_row(a / "metrics.csv"), rb = last_metrics_row(b / "metrics.csv");
   CHECK(ra.at("train.loss") == Approx(rb.at("train.loss")).epsilon(1e-4));
   CHECK(ra.at("valid.loss") == Approx(rb.at("valid.loss")).epsilon(1e-4));
   CHECK(ra.at("valid.accuracy") > 0.5);
@@ -153,11 +132,11 @@ TEST_CASE("with batch norm every rank follows rank 0's statistics and valid numb
                                cache.path());
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
-  fs::path run = only_run(runs.path());
+  fs::path run = single_run(runs.path());
   // hearth eval in one process reproduces what the two ranks reported for the same checkpoint.
   REQUIRE(run_hearth("eval " + run.string() + " --checkpoint last --split valid", cache.path()).exit_code == 0);
   auto scored = nlohmann::json::parse(read_text(run / "eval-valid-last.json"));
-  std::map<std::string, double> row = last_row(run / "metrics.csv");
+  std::map<std::string, double> row = last_metrics_row(run / "metrics.csv");
   CHECK(scored["samples"] == 128);
   CHECK(scored["values"]["valid.accuracy"].get<double>() == Approx(row.at("valid.accuracy")).epsilon(1e-7));
   CHECK(scored["values"]["valid.loss"].get<double>() == Approx(row.at("valid.loss")).epsilon(1e-6));
@@ -167,7 +146,7 @@ TEST_CASE("each launcher starts ranks that train one run", "[distributed][launch
   TempDir reference, runs, cache;
   const std::string job = "run " + kJob + " --set train.epochs=2 --runs-dir ";
   REQUIRE(run_hearth(job + reference.path().string() + " --nproc 2", cache.path()).exit_code == 0);
-  const std::string expected = read_text(only_run(reference.path()) / "metrics.csv");
+  const std::string expected = read_text(single_run(reference.path()) / "metrics.csv");
   const std::string port = std::to_string(free_port());
   std::string launcher;
 
@@ -199,7 +178,7 @@ TEST_CASE("each launcher starts ranks that train one run", "[distributed][launch
     INFO(rank0.output + rank1.output);
     REQUIRE((rank0.exit_code == 0 && rank1.exit_code == 0));
   }
-  fs::path run = only_run(runs.path());
+  fs::path run = single_run(runs.path());
   auto info = nlohmann::json::parse(read_text(run / "run.json"));
   CHECK(info["distributed"]["launcher"] == launcher);
   CHECK(info["distributed"]["world_size"] == 2);
@@ -265,7 +244,7 @@ TEST_CASE("a rank killed mid-epoch stops the others with its name, and resume fi
   CHECK(seconds < 20);  // well within the job's timeout: a closed connection is noticed at once
   CHECK(std::stoi(read_text(code)) != 0);
   CHECK_THAT(read_text(out), ContainsSubstring("rank 1 of 2 was killed by signal"));
-  fs::path run = only_run(killed.path());
+  fs::path run = single_run(killed.path());
   auto info = nlohmann::json::parse(read_text(run / "run.json"));
   CHECK(info["status"] == "failed");
   CHECK_THAT(info["error"].get<std::string>(), ContainsSubstring("rank 1 (") && ContainsSubstring("stopped answering"));
@@ -278,7 +257,7 @@ TEST_CASE("a rank killed mid-epoch stops the others with its name, and resume fi
   CommandResult resumed = run_hearth("resume " + run.string() + " --nproc 2", cache.path());
   INFO(resumed.output);
   REQUIRE(resumed.exit_code == 0);
-  fs::path ref = only_run(reference.path());
+  fs::path ref = single_run(reference.path());
   CHECK(read_text(run / "metrics.csv") == read_text(ref / "metrics.csv"));
   CheckpointState a = load_checkpoint(ref / "checkpoints/last.pt"), b = load_checkpoint(run / "checkpoints/last.pt");
   CHECK(a.model == b.model);  // bitwise the same weights (optimizer archives hold addresses, as in jobs_test)
@@ -384,8 +363,8 @@ TEST_CASE("two machines (network namespaces over a veth pair) train one run over
   other.join();
   INFO(rank0.output + rank1.output);
   REQUIRE((rank0.exit_code == 0 && rank1.exit_code == 0));
-  fs::path run = only_run(runs.path());
-  CHECK(read_text(run / "metrics.csv") == read_text(only_run(reference.path()) / "metrics.csv"));
+  fs::path run = single_run(runs.path());
+  CHECK(read_text(run / "metrics.csv") == read_text(single_run(reference.path()) / "metrics.csv"));
   auto info = nlohmann::json::parse(read_text(run / "run.json"));
   CHECK(info["distributed"]["master"] == machines.address(0));
   CHECK_THAT(read_text(run / "hearth.rank-1.log"), ContainsSubstring("rendezvous at " + machines.address(0)));

@@ -19,28 +19,6 @@ namespace {
 
 const std::string kJob = std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/random-smoke.toml";
 
-fs::path only_run(const fs::path& runs) {
-  std::vector<fs::path> found;
-  for (auto& job : fs::directory_iterator(runs))
-    for (auto& run : fs::directory_iterator(job.path())) found.push_back(run.path());
-  REQUIRE(found.size() == 1);
-  return found[0];
-}
-
-/// The last row of metrics.csv by column.
-std::map<std::string, double> last_row(const fs::path& csv) {
-  std::ifstream in(csv);
-  std::string header, line, row;
-  std::getline(in, header);
-  while (std::getline(in, line))
-    if (!line.empty()) row = line;
-  std::map<std::string, double> out;
-  std::istringstream h(header), r(row);
-  for (std::string name, cell; std::getline(h, name, ',') && std::getline(r, cell, ',');)
-    if (!cell.empty()) out[name] = std::stod(cell);
-  return out;
-}
-
 /// Calls hearth_jobs_main of the built library with `request`; its stderr comes back in `err`.
 int call_jobs_library(const std::string& request, std::string& err) {
   void* lib = dlopen((std::string(HEARTH_BUILD_DIR) + "/lib/hearth/libhearth_jobs.so").c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -122,7 +100,7 @@ TEST_CASE("training, eval, analyze and render see the same split plan", "[jobs][
   const std::string sets = " --set dataset.valid_fraction=0.3 --set dataset.valid_samples=0 --set dataset.subsample=0.7"
                            " --set train.epochs=2";
   REQUIRE(run_hearth("run " + kJob + sets + " --runs-dir " + runs.path().string(), cache.path()).exit_code == 0);
-  fs::path run = only_run(runs.path());
+  fs::path run = single_run(runs.path());
 
   PluginRegistry reg = PluginRegistry::discover(isolated_discovery(cache.path(), {}));
   Job job = load_job(run / "job.toml", {}, reg);
@@ -135,13 +113,13 @@ TEST_CASE("training, eval, analyze and render see the same split plan", "[jobs][
   REQUIRE(eval.exit_code == 0);
   auto scored = nlohmann::json::parse(read_text(run / "eval-valid-last.json"));
   CHECK(scored["samples"].get<size_t>() == valid);
-  std::map<std::string, double> row = last_row(run / "metrics.csv");
+  std::map<std::string, double> row = last_metrics_row(run / "metrics.csv");
   CHECK(scored["values"]["valid.accuracy"].get<double>() == Approx(row.at("valid.accuracy")).epsilon(1e-7));
   CHECK(scored["values"]["valid.loss"].get<double>() == Approx(row.at("valid.loss")).epsilon(1e-7));
 
   CommandResult analyzed = run_hearth("analyze " + kJob + sets + " --split valid --runs-dir " + (work / "a").string(), cache.path());
   REQUIRE(analyzed.exit_code == 0);
-  auto summary = nlohmann::json::parse(read_text(only_run(work / "a") / "analysis/summary.json"));
+  auto summary = nlohmann::json::parse(read_text(single_run(work / "a") / "analysis/summary.json"));
   CHECK(summary["multiclass"]["samples"].get<size_t>() == valid);
 
   std::string last = std::to_string(valid - 1), past = std::to_string(valid);

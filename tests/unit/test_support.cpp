@@ -1,5 +1,7 @@
 #include "unit/test_support.hpp"
 
+#include "unit/catch.hpp"
+
 #include <sys/wait.h>
 
 #include <array>
@@ -85,6 +87,27 @@ std::string read_text(const fs::path& path) {
   std::ostringstream os;
   os << in.rdbuf();
   return os.str();
+}
+
+fs::path single_run(const fs::path& runs) {
+  std::vector<fs::path> found;
+  for (auto& job : fs::directory_iterator(runs))
+    for (auto& run : fs::directory_iterator(job.path())) found.push_back(run.path());
+  REQUIRE(found.size() == 1);
+  return found[0];
+}
+
+std::map<std::string, double> last_metrics_row(const fs::path& csv) {
+  std::ifstream in(csv);
+  std::string header, line, row;
+  std::getline(in, header);
+  while (std::getline(in, line))
+    if (!line.empty()) row = line;
+  std::map<std::string, double> out;
+  std::istringstream h(header), r(row);
+  for (std::string name, cell; std::getline(h, name, ',') && std::getline(r, cell, ',');)
+    if (!cell.empty()) out[name] = std::stod(cell);
+  return out;
 }
 
 }  // namespace hearth::test

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "engine/discovery/plugin_registry.hpp"
@@ -56,5 +57,11 @@ const std::vector<std::pair<std::string, std::string>>& builtin_modules();
 
 /// Reads a whole file.
 std::string read_text(const fs::path& path);
+
+/// The one run folder under `runs` (runs/<job>/<timestamp>); fails the test unless exactly one.
+fs::path single_run(const fs::path& runs);
+
+/// The last row of a metrics.csv, by column (empty cells left out).
+std::map<std::string, double> last_metrics_row(const fs::path& csv);
 
 }  // namespace hearth::test

@@ -10,11 +10,10 @@ namespace hearth::jobs {
 
 int execute(const EvalRequest& request) {
   const SplitName split = parse_split(request.split, "--split");
-  OpenedRun opened = open_run(request.base, request.run);
-  RunFolder& run = opened.run;
-  CheckpointState state = load_run_checkpoint(run, request.checkpoint);
-  Session session(opened.job);
-  session.restore_model(state);
+  TrainedRun trained(request.base, request.run, request.checkpoint);
+  RunFolder& run = trained.run();
+  Session& session = trained.session();
+  const CheckpointState& state = trained.state();
   const size_t samples = session.split(split).size();
   std::map<std::string, double> values = session.evaluate(split);
   nlohmann::json out = {{"checkpoint", request.checkpoint}, {"epoch", state.epoch}, {"split", request.split},

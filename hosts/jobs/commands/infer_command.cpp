@@ -39,11 +39,10 @@ Outputs infer_split(Session& session, SplitName split) {
 
 int execute(const InferRequest& request) {
   const SplitName split = parse_split(request.split, "--split");
-  OpenedRun opened = open_run(request.base, request.run);
-  RunFolder& run = opened.run;
-  CheckpointState state = load_run_checkpoint(run, request.checkpoint);
-  Session session(opened.job);
-  session.restore_model(state);
+  TrainedRun trained(request.base, request.run, request.checkpoint);
+  RunFolder& run = trained.run();
+  Session& session = trained.session();
+  const CheckpointState& state = trained.state();
   Outputs outputs = !request.input.empty() ? infer_file(session, request.input) : infer_split(session, split);
   std::string source = !request.input.empty() ? request.input : "the " + request.split + " split of the run's dataset";
   if (outputs.empty()) throw UsageError("no inputs to run the model on");

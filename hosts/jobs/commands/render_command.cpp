@@ -17,19 +17,14 @@ int execute(const RenderRequest& request) {
   o.out_dir = !request.out.empty() ? fs::path(request.out)
               : !request.run.empty() ? fs::path(request.run) / "renders"
                                      : fs::absolute("renders");
-  std::optional<OpenedRun> trained_run;
-  std::optional<Session> trained;
-  if (!request.run.empty()) {
-    trained_run.emplace(open_run(request.base, request.run));
-    CheckpointState state = load_run_checkpoint(trained_run->run, request.checkpoint);
-    trained.emplace(trained_run->job);
-    trained->restore_model(state);
-  }
+  // The trained run first: its job's folder is current while its session opens.
+  std::optional<TrainedRun> trained;
+  if (!request.run.empty()) trained.emplace(request.base, request.run, request.checkpoint);
   OpenedJob opened = open_job(request.base, request.job, request.sets);
   SessionOptions data_only;
   data_only.modules = false;
   Session data(opened.job, data_only);
-  std::vector<fs::path> files = render_samples(data, *opened.registry, trained ? &*trained : nullptr, o);
+  std::vector<fs::path> files = render_samples(data, *opened.registry, trained ? &trained->session() : nullptr, o);
   std::cout << "wrote " << files.size() - 1 << " pictures and " << files.back().string() << "\n";
   return 0;
 }
