@@ -100,7 +100,7 @@ class GlooGroup : public RankGroup {
     gloo->devices.push_back(iface && *iface ? c10d::ProcessGroupGloo::createDeviceForInterface(iface)
                                             : c10d::ProcessGroupGloo::createDeviceForHostname(
                                                   local_address_towards(world.master_addr, port)));
-    gloo->threads = 2;
+    gloo->threads = 1;  // ranks share the machine's cores with their own compute threads
     auto prefixed = c10::make_intrusive<c10d::PrefixStore>("gloo", store_);
     group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, world.rank, world.size, gloo);
     publish("rank/" + std::to_string(world.rank), host_name() + ", pid " + std::to_string(::getpid()));

@@ -137,18 +137,26 @@ void Session::follow_rank0_model() {
   if (group_->rank() != 0) model().load_state(std::string(static_cast<const char*>(data.data_ptr()), static_cast<size_t>(data.numel())));
 }
 
-Session::StepLoss Session::agree_on_loss(double total, int64_t samples) {
-  bool finite = std::isfinite(total);
-  if (!group_) return {total, samples, finite, false};
+Session::LossSync Session::start_loss_sync(double total, int64_t samples) {
+  LossSync sync{total, samples, {}, nullptr};
+  if (!group_) return sync;
   // One small all-reduce a step: the loss over all ranks, and the flags every rank must act on
-  // together (a rank that skipped or stopped alone would leave the others waiting).
-  at::Tensor t = at::tensor({finite ? total * static_cast<double>(samples) : 0.0, static_cast<double>(samples),
-                             finite ? 0.0 : 1.0, interrupt_requested() ? 1.0 : 0.0},
-                            at::kDouble);
+  // together (a rank that skipped or stopped alone would leave the others waiting). It runs
+  // while backward does.
+  const bool finite = std::isfinite(total);
+  sync.sums = at::tensor({finite ? total * static_cast<double>(samples) : 0.0, static_cast<double>(samples),
+                          finite ? 0.0 : 1.0, interrupt_requested() ? 1.0 : 0.0},
+                         at::kDouble);
+  sync.work = group_->start_sum(sync.sums);
+  return sync;
+}
+
+Session::StepLoss Session::finish_loss_sync(LossSync& sync) {
+  if (!sync.work) return {sync.local_total, sync.local_samples, std::isfinite(sync.local_total), false};
   auto t0 = std::chrono::steady_clock::now();
-  group_->sum(t);
+  sync.work->wait();
   loss_sync_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  auto v = t.accessor<double, 1>();
+  auto v = sync.sums.accessor<double, 1>();
   int64_t n = static_cast<int64_t>(v[1]);
   return {v[0] / static_cast<double>(std::max<int64_t>(n, 1)), n, v[2] == 0.0, v[3] > 0.0};
 }
@@ -182,8 +190,18 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
       outputs = model().forward(inputs);
       loss = compute_losses(modules_.losses, outputs, targets);
     }
-    const StepLoss agreed = agree_on_loss(loss.total.item<double>(), batch->size);
-    const double total = agreed.finite ? agreed.total : loss.total.item<double>();
+    LossSync sync = start_loss_sync(loss.total.item<double>(), batch->size);
+    const bool last_micro = micro + 1 == t.accumulate || done + 1 == batches.batch_count();
+    const at::Tensor scaled = t.accumulate == 1 ? loss.total : loss.total / static_cast<double>(t.accumulate);
+    // In a group, backward runs while the loss is being agreed on (a non-finite one then makes
+    // every rank drop the gradients alike); alone, a non-finite loss is caught before backward.
+    if (buckets_) {
+      buckets_->arm(last_micro);
+      scaled.backward();
+      if (last_micro) buckets_->finish();
+    }
+    const StepLoss agreed = finish_loss_sync(sync);
+    const double total = agreed.finite ? agreed.total : sync.local_total;
     if (!agreed.finite) {
       if (!t.skip_nan)
         throw Error("the loss is " + std::string(std::isnan(total) ? "NaN" : "infinite") + " at epoch " +
@@ -196,12 +214,9 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
       ++done;
       continue;
     }
-    const bool last_micro = micro + 1 == t.accumulate || done + 1 == batches.batch_count();
-    if (buckets_) buckets_->arm(last_micro);
-    (t.accumulate == 1 ? loss.total : loss.total / static_cast<double>(t.accumulate)).backward();
+    if (!buckets_) scaled.backward();
     ++micro;
     if (last_micro) {
-      if (buckets_) buckets_->finish();
       if (t.clip_value > 0) torch::nn::utils::clip_grad_value_(parameters_, t.clip_value);
       if (t.clip_norm > 0) torch::nn::utils::clip_grad_norm_(parameters_, t.clip_norm);
       optimizer_->step();

@@ -115,15 +115,24 @@ class Session {
 
  private:
   void open_modules(const SessionOptions& options);
-  /// In a group: this batch's summed loss and size over all ranks, and whether any rank's loss is
-  /// not finite (then every rank skips or stops alike). Alone: the local values.
+  /// A batch's loss as every rank must see it: in a group the mean over all ranks' samples, and
+  /// whether any rank's loss is not finite or any rank was interrupted (then all skip or stop
+  /// alike). Alone: the local values.
   struct StepLoss {
     double total;
     int64_t samples;
     bool finite;
     bool stop;  ///< an interrupt was asked for (in a group: of any rank)
   };
-  StepLoss agree_on_loss(double total, int64_t samples);
+  /// The all-reduce behind StepLoss, started before backward and finished after it.
+  struct LossSync {
+    double local_total;
+    int64_t local_samples;
+    at::Tensor sums;
+    std::unique_ptr<PendingCollective> work;  ///< null alone
+  };
+  LossSync start_loss_sync(double total, int64_t samples);
+  StepLoss finish_loss_sync(LossSync& sync);
 
   const Job& job_;
   std::string device_name_;
