@@ -204,7 +204,9 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
     const double total = agreed.finite ? agreed.total : sync.local_total;
     if (!agreed.finite) {
       if (!t.skip_nan)
-        throw Error("the loss is " + std::string(std::isnan(total) ? "NaN" : "infinite") + " at epoch " +
+        throw Error("the loss is " +
+                    std::string(std::isfinite(total) ? "not finite on another rank" : std::isnan(total) ? "NaN" : "infinite") +
+                    " at epoch " +
                     std::to_string(epoch + 1) + ", train batch " + std::to_string(done + 1) + " (step " +
                     std::to_string(step_) +
                     "); lower the learning rate, clip gradients ([train] clip_norm) or set nan_policy = \"skip\"");

@@ -369,3 +369,33 @@ TEST_CASE("two machines (network namespaces over a veth pair) train one run over
   CHECK(info["distributed"]["master"] == machines.address(0));
   CHECK_THAT(read_text(run / "hearth.rank-1.log"), ContainsSubstring("rendezvous at " + machines.address(0)));
 }
+
+TEST_CASE("a non-finite loss on one rank makes every rank skip, or stop, alike", "[distributed][nan]") {
+  TempDir dir, runs, cache;
+  // 64 rows, one with a NaN feature: each epoch it lands in one rank's shard only.
+  std::ofstream csv(dir / "data.csv");
+  csv << "x1,x2,x3,y\n";
+  for (int i = 0; i < 64; ++i) csv << (i == 17 ? std::string("nan") : std::to_string(i % 7 * 0.1)) << "," << i % 5 * 0.2 << ",0.5," << i % 3 << "\n";
+  csv.close();
+  std::ofstream(dir / "nan.toml") << "[job]\nseed = 3\ndevice = 'cpu'\n\n"
+                                      "[dataset]\nplugin = 'csv'\nfile = 'data.csv'\ntargets = ['y']\ntarget_type = 'numeric'\nbatch_size = 8\n\n"
+                                      "[model]\nplugin = 'mlp'\nin_features = 3\nhidden = [8]\nout_features = 1\n\n"
+                                      "[[losses]]\nplugin = 'mse'\n\n[optimizer]\nplugin = 'sgd'\nlr = 0.01\n\n"
+                                      "[train]\nepochs = 2\nmonitor = 'train.loss'\n";
+  const std::string job = "run " + (dir / "nan.toml").string() + " --nproc 2 --runs-dir " + runs.path().string();
+
+  SECTION("skip: every rank skips the step, whichever holds the sample") {
+    CommandResult r = run_hearth(job + " --set train.nan_policy=skip", cache.path());
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    auto info = nlohmann::json::parse(read_text(single_run(runs.path()) / "run.json"));
+    CHECK(info["skipped_steps"] == 2);  // one batch an epoch holds the sample
+    CHECK(info["step"] == 2 * (32 / 8) - 2);
+  }
+  SECTION("stop: every rank stops with the reason") {
+    CommandResult r = run_hearth(job, cache.path());
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.output, ContainsSubstring("the loss is NaN"));
+    CHECK_THAT(r.output, !ContainsSubstring("stopped answering"));
+  }
+}
