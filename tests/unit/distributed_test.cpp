@@ -399,3 +399,29 @@ TEST_CASE("a non-finite loss on one rank makes every rank skip, or stop, alike",
     CHECK_THAT(r.output, !ContainsSubstring("stopped answering"));
   }
 }
+
+TEST_CASE("a rank that hangs is named by the others after the timeout", "[distributed][faults]") {
+  TempDir runs, work, cache;
+  const std::string job = "run " + kJob + " --set dataset.train_samples=16000 --set dataset.batch_size=16 --set train.epochs=3"
+                          " --set distributed.timeout_seconds=3 --nproc 2 --runs-dir ";
+  fs::path out = work / "out.txt", code = work / "code.txt";
+  run_command("(env -u HEARTH_PLUGIN_PATH NO_COLOR=1 HEARTH_CACHE_DIR='" + cache.path().string() + "' '" HEARTH_EXE "' " + job +
+              runs.path().string() + " > '" + out.string() + "' 2>&1; echo $? > '" + code.string() + "') > /dev/null 2>&1 &");
+  REQUIRE(eventually([&] { return finished_epochs(runs.path()) >= 1; }, 120));
+  pid_t rank1 = pid_of_rank(runs.path(), 1);
+  REQUIRE(rank1 > 0);
+  REQUIRE(::kill(rank1, SIGSTOP) == 0);  // alive, holding its connections, answering nothing
+  fs::path run = single_run(runs.path());
+  bool failed = eventually([&] {
+    auto info = nlohmann::json::parse(read_text(run / "run.json"), nullptr, false);
+    return !info.is_discarded() && info.value("status", "") == "failed";
+  }, 30);
+  ::kill(rank1, SIGKILL);
+  REQUIRE(eventually([&] { return fs::exists(code) && !read_text(code).empty(); }, 60));
+  INFO(read_text(out));
+  REQUIRE(failed);
+  auto info = nlohmann::json::parse(read_text(run / "run.json"));
+  CHECK_THAT(info["error"].get<std::string>(), ContainsSubstring("rank 1 (") && ContainsSubstring("stopped answering"));
+  CHECK(info["epochs_done"].get<int>() >= 1);
+  CHECK(load_checkpoint(run / "checkpoints/last.pt").epoch == info["epochs_done"].get<int>());
+}
