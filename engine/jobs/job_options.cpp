@@ -51,7 +51,7 @@ TrainOptions train_of(const ParamValues& t) {
   o.max_steps = value_of<int64_t>(t, "train", "max_steps");
   o.validate_every = value_of<int64_t>(t, "train", "validate_every");
   o.monitor = value_of<std::string>(t, "train", "monitor");
-  const std::string& mode = value_of<std::string>(t, "train", "mode");
+  const std::string mode = value_of<std::string>(t, "train", "mode");
   o.mode = mode == "min" ? MonitorMode::min : mode == "max" ? MonitorMode::max : MonitorMode::automatic;
   o.patience = value_of<int64_t>(t, "train", "patience");
   o.min_delta = value_of<double>(t, "train", "min_delta");

@@ -74,9 +74,11 @@ class IdxDataset : public hearth::Dataset {
       if (images_[s].dim() == 3) images_[s] = images_[s].unsqueeze(1);  // N, 1, H, W
     }
     // Scale once, up front: fetching a batch is then one index_select, so training never waits.
+    // In place: `(x - m) / s` made two more copies of the whole split, which set the process's
+    // peak memory (733 MB against 452 MB for a CNN run; docs/benchmarks.md).
     for (int s = 0; s < 2; ++s) {
       images_[s] = images_[s].to(torch::kFloat32).div_(255.0);
-      if (p.get<bool>("normalize")) images_[s] = (images_[s] - 0.2860f) / 0.3530f;
+      if (p.get<bool>("normalize")) images_[s].sub_(0.2860f).div_(0.3530f);
     }
     classes_ = int64_t(labels_[0].max().item<int64_t>() + 1);
   }

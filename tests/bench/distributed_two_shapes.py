@@ -49,9 +49,10 @@ def main():
     torch.manual_seed(1)
     if world > 1:
         dist.init_process_group("gloo", rank=rank, world_size=world)
-    images = torch.from_numpy(read_idx(folder + "/train-images-idx3-ubyte.gz")[:samples].copy()).float().div(255)
-    images = ((images - 0.2860) / 0.3530).unsqueeze(1)
-    labels = torch.from_numpy(read_idx(folder + "/train-labels-idx1-ubyte.gz")[:samples].astype(np.int64))
+    # The whole train split in memory, as Hearth's idx dataset holds it; training uses `samples`.
+    images = torch.from_numpy(read_idx(folder + "/train-images-idx3-ubyte.gz").copy()).float().div_(255)
+    images = images.sub_(0.2860).div_(0.3530).unsqueeze(1)
+    labels = torch.from_numpy(read_idx(folder + "/train-labels-idx1-ubyte.gz").astype(np.int64))
     model = torch.nn.Sequential(
         torch.nn.Conv2d(1, 16, 3, padding=1), torch.nn.BatchNorm2d(16), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
         torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.BatchNorm2d(32), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
