@@ -177,6 +177,13 @@ class GlooGroup : public RankGroup {
 
 }  // namespace
 
+std::string RankGroup::activity() const {
+  if (activity_ == nullptr) return {};
+  std::string out = activity_;
+  if (epoch_ > 0) out += ", epoch " + std::to_string(epoch_) + ", batch " + std::to_string(batch_);
+  return out;
+}
+
 std::unique_ptr<RankGroup> RankGroup::join(const World& world, const DistributedOptions& options) {
   if (options.backend == "nccl")
     throw UsageError("[distributed] backend = \"nccl\": this Hearth is built with Gloo only (Debian's LibTorch has no NCCL); "

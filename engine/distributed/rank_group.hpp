@@ -47,15 +47,22 @@ class RankGroup {
   virtual void publish(const std::string& key, const std::string& value) = 0;
   virtual std::string read(const std::string& key) = 0;
 
-  /// What this rank is doing ("epoch 2, batch 14"), for the error when a collective fails.
-  void set_activity(std::string activity) { activity_ = std::move(activity); }
-  const std::string& activity() const { return activity_; }
+  /// What this rank is doing, for the error when a collective fails: "training" at epoch and
+  /// batch (1-based), or "scoring the valid split". Stores only; a step pays no formatting.
+  void set_activity(const char* what, int64_t epoch = 0, int64_t batch = 0) {
+    activity_ = what;
+    epoch_ = epoch;
+    batch_ = batch;
+  }
+  /// "training, epoch 2, batch 14"; empty before the first set_activity.
+  std::string activity() const;
 
   /// "rank 1 (host b, pid 4242)": how errors name a peer, from what it published when joining.
   virtual std::string describe(int rank) const = 0;
 
  private:
-  std::string activity_;
+  const char* activity_ = nullptr;
+  int64_t epoch_ = 0, batch_ = 0;
 };
 
 }  // namespace hearth

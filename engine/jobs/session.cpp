@@ -65,18 +65,31 @@ Session::Session(const Job& job, const SessionOptions& options)
 Session::~Session() = default;
 
 void Session::open_modules(const SessionOptions& options) {
-  modules_.data = make_dataset(job_);
-  plan_ = std::make_unique<SplitPlan>(make_split_plan(job_, *modules_.data));
+  const bool write_reports = !options.analysis_dir.empty() && !job_.analyzers.empty();
+  const bool analyze = options.modules && (write_reports || needs_analyzer_values(job_));
+  if (options.data || analyze) {
+    modules_.data = make_dataset(job_);
+    plan_ = std::make_unique<SplitPlan>(make_split_plan(job_, *modules_.data));
+  }
   if (!options.modules) return;
   // The analyze step comes first, in the natural order; its class weights may feed the modules.
   AnalyzerWeights weights;
-  bool write_reports = !options.analysis_dir.empty() && !job_.analyzers.empty();
-  if (write_reports || needs_analyzer_values(job_)) {
+  if (analyze) {
     AnalysisOptions analysis;
     analysis.out_dir = options.analysis_dir;
     weights = run_analysis(job_, job_.analyzers, *modules_.data, *plan_, analysis);
   }
   make_model_modules(modules_, job_, weights, device_name_);
+}
+
+DatasetModule& Session::data() {
+  if (!modules_.data) throw Error("internal error: the session was opened without its dataset");
+  return *modules_.data;
+}
+
+const SplitPlan& Session::plan() const {
+  if (!plan_) throw Error("internal error: the session was opened without its dataset");
+  return *plan_;
 }
 
 ModelModule& Session::model() {
@@ -85,7 +98,7 @@ ModelModule& Session::model() {
 }
 
 const std::vector<int64_t>& Session::split(SplitName s, const std::string& hint) const {
-  const std::vector<int64_t>& ids = plan_->indices(s);
+  const std::vector<int64_t>& ids = plan().indices(s);
   if (ids.empty()) {
     std::string advice = !hint.empty() ? hint : s == SplitName::valid ? " (set [dataset] valid_fraction, or use --split test)" : "";
     throw UsageError("the dataset of job " + job_.name() + " has no " + split_label(s) + " split" + advice);
@@ -98,7 +111,7 @@ BatchLoader& Session::loader(SplitName s) {
   if (!slot) {
     const DataOptions& d = options().data;
     bool shuffle = s == SplitName::train && d.shuffle;
-    slot = std::make_unique<BatchLoader>(*modules_.data, plan_->source(s), split(s), d.batch_size, shuffle,
+    slot = std::make_unique<BatchLoader>(data(), plan().source(s), split(s), d.batch_size, shuffle,
                                          options().general.seed, d.workers);
     // Training is sharded over the group; valid and test are scored whole on every rank, so the
     // numbers are the split's, never a shard's.
@@ -180,7 +193,7 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
   progress.start_epoch(epoch, batches.batch_count(), skip);
   model().train(true);
   while (auto batch = batches.next()) {
-    if (group_) group_->set_activity("epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(done + 1));
+    if (group_) group_->set_activity("training", epoch + 1, done + 1);
     std::vector<at::Tensor> inputs = on_device(batch->inputs, device_name_), targets = on_device(batch->targets, device_name_);
     if (augmentation.any()) inputs = augment_batch(inputs, augmentation, options().general.seed, epoch, done);
     std::vector<at::Tensor> outputs;
@@ -242,7 +255,10 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
 
 std::map<std::string, double> Session::evaluate(SplitName s) {
   BatchLoader& batches = loader(s);
-  if (group_) group_->set_activity(std::string("scoring the ") + split_label(s) + " split");
+  if (group_)
+    group_->set_activity(s == SplitName::valid ? "scoring the valid split"
+                         : s == SplitName::test ? "scoring the test split"
+                                                : "scoring the train split");
   follow_rank0_model();
   torch::NoGradGuard no_grad;
   model().train(false);

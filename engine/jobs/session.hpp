@@ -39,6 +39,9 @@ struct SessionOptions {
   std::filesystem::path analysis_dir;
   /// false: only the dataset and its split plan (`hearth analyze`, the data of `hearth render`).
   bool modules = true;
+  /// false: no dataset unless the modules take values from analyzers (the model of a trained
+  /// run that `hearth render --run` draws predictions with: the data comes from the job).
+  bool data = true;
   /// The group this process trains with (not owned); null: one process. Training then sees this
   /// rank's shard of each epoch and averages gradients over the group.
   RankGroup* group = nullptr;
@@ -67,11 +70,12 @@ class Session {
   const JobOptions& options() const { return job_.options; }
   const c10::Device& device() const { return device_; }
   const std::string& device_name() const { return device_name_; }
-  DatasetModule& data() { return *modules_.data; }
+  /// The dataset; throws when the session was opened without it.
+  DatasetModule& data();
   /// The model; throws when the session was opened without modules.
   ModelModule& model();
   JobModules& modules() { return modules_; }
-  const SplitPlan& plan() const { return *plan_; }
+  const SplitPlan& plan() const;
 
   /// The samples of split `s`; throws UsageError saying how to get one when it is empty (`hint`
   /// replaces the default advice).

@@ -226,7 +226,6 @@ TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optiona
   Session session(job, options);
   session.start_training();
   if (!resume && writer) save_model_graph(session, run.path());
-  session.loader(SplitName::train);
   const MonitorPlan plan = plan_columns(job, session.modules(), !session.plan().indices(SplitName::valid).empty());
   CheckpointState record;  // the epoch bookkeeping; the session keeps the rest
   if (resume) {

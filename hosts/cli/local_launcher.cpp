@@ -66,7 +66,7 @@ bool started_as_rank() {
   return l != nullptr && *l != '\0';
 }
 
-int launch_local_ranks(int nproc, int /*argc*/, char** argv) {
+int launch_local_ranks(int nproc, char** argv) {
   const char* given = std::getenv("MASTER_PORT");
   const std::string port = given && *given ? given : std::to_string(free_port());
   // Ctrl-C reaches every rank from the terminal; the launcher only waits for them to stop. A

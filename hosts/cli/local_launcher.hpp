@@ -8,10 +8,10 @@ namespace hearth::cli {
 /// Whether this process is a rank some launcher started (then --nproc is not obeyed again).
 bool started_as_rank();
 
-/// Runs this very command line as `nproc` ranks and waits for them. When one fails, the others
+/// Runs this very command line (`argv`, null-terminated as main's) as `nproc` ranks and waits for them. When one fails, the others
 /// have a grace period to stop on their own (their collectives fail at once when a peer's
 /// connection closes) before SIGTERM, then SIGKILL. Returns 0, or the exit code of the first rank
 /// that failed (128 + signal for a killed one), naming it on stderr.
-int launch_local_ranks(int nproc, int argc, char** argv);
+int launch_local_ranks(int nproc, char** argv);
 
 }  // namespace hearth::cli

@@ -68,9 +68,11 @@ CheckpointState load_run_checkpoint(const RunFolder& run, const std::string& whi
   return load_checkpoint(run.checkpoint(which));
 }
 
-TrainedRun::TrainedRun(const RequestBase& base, const std::string& run_folder, const std::string& which)
+TrainedRun::TrainedRun(const RequestBase& base, const std::string& run_folder, const std::string& which, bool with_data)
     : opened_(open_run(base, run_folder)), state_(load_run_checkpoint(opened_.run, which)) {
-  session_ = std::make_unique<Session>(opened_.job);
+  SessionOptions options;
+  options.data = with_data;
+  session_ = std::make_unique<Session>(opened_.job, options);
   session_->restore_model(state_);
 }
 

@@ -44,11 +44,12 @@ OpenedRun open_run(const RequestBase& base, const std::string& run_folder);
 CheckpointState load_run_checkpoint(const RunFolder& run, const std::string& which);
 
 /// A run's job opened as a session whose model holds the checkpoint `which` ("best" or "last"),
-/// in eval mode: what eval, infer and render --run work with. Neither copied nor moved: the
-/// session refers to the job it holds.
+/// in eval mode: what eval, infer and render --run work with (`with_data` false: the model alone,
+/// as render takes its data from its own job). Neither copied nor moved: the session refers to
+/// the job it holds.
 class TrainedRun {
  public:
-  TrainedRun(const RequestBase& base, const std::string& run_folder, const std::string& which);
+  TrainedRun(const RequestBase& base, const std::string& run_folder, const std::string& which, bool with_data = true);
   TrainedRun(const TrainedRun&) = delete;
   TrainedRun& operator=(const TrainedRun&) = delete;
 

@@ -63,12 +63,12 @@ struct JobCommand {
   }
 
   /// Registers the discovery flags and the callback; `finish` makes the request's paths absolute.
-  void send(const std::string& cmdline, int& exit_code, std::function<void(Request&)> finish, int argc = 0,
-            char** argv = nullptr) {
+  /// `argv` (main's) lets `--nproc` start the same command line as ranks.
+  void send(const std::string& cmdline, int& exit_code, std::function<void(Request&)> finish, char** argv = nullptr) {
     discovery->add_to(*app);
-    app->callback([request = request, discovery = discovery, nproc = nproc, cmdline, &exit_code, finish, argc, argv]() {
+    app->callback([request = request, discovery = discovery, nproc = nproc, cmdline, &exit_code, finish, argv]() {
       if (*nproc > 1 && !started_as_rank()) {
-        exit_code = launch_local_ranks(*nproc, argc, argv);
+        exit_code = launch_local_ranks(*nproc, argv);
         return;
       }
       DiscoveryOptions d = discovery->options();
@@ -89,7 +89,7 @@ struct JobCommand {
 const char* kSetHelp = "Override a value: section.key=value (repeatable)";
 const char* kRunsDirHelp = "Folder of the runs (default: [job] runs, next to the job)";
 
-void setup_run_and_check(CLI::App& app, const std::string& cmdline, int& exit_code, int argc, char** argv) {
+void setup_run_and_check(CLI::App& app, const std::string& cmdline, int& exit_code, char** argv) {
   JobCommand<RunRequest> run(app, "Validate a job, then train it into a new run folder");
   run.app->add_option("job", run.request->job, "Job script (TOML)")->required()->check(CLI::ExistingFile);
   run.app->add_option("--set", run.request->sets, kSetHelp);
@@ -98,7 +98,7 @@ void setup_run_and_check(CLI::App& app, const std::string& cmdline, int& exit_co
   run.send(cmdline, exit_code, [](RunRequest& r) {
     r.job = fs::absolute(r.job).string();
     r.runs_dir = absolute_or_empty(r.runs_dir);
-  }, argc, argv);
+  }, argv);
 
   JobCommand<CheckRequest> check(app, "Validate a job against every plugin's schema; run nothing");
   check.app->add_option("job", check.request->job, "Job script (TOML)")->required()->check(CLI::ExistingFile);
@@ -148,11 +148,11 @@ void setup_render_and_graph(CLI::App& app, const std::string& cmdline, int& exit
   });
 }
 
-void setup_run_folder_commands(CLI::App& app, const std::string& cmdline, int& exit_code, int argc, char** argv) {
+void setup_run_folder_commands(CLI::App& app, const std::string& cmdline, int& exit_code, char** argv) {
   JobCommand<ResumeRequest> resume(app, "Continue an interrupted or crashed run from its last checkpoint");
   resume.app->add_option("run", resume.request->run, "Run folder (runs/<job>/<timestamp>)")->required()->check(CLI::ExistingDirectory);
   resume.add_nproc();
-  resume.send(cmdline, exit_code, [](ResumeRequest& r) { r.run = fs::absolute(r.run).string(); }, argc, argv);
+  resume.send(cmdline, exit_code, [](ResumeRequest& r) { r.run = fs::absolute(r.run).string(); }, argv);
 
   JobCommand<EvalRequest> eval(app, "Score a run's checkpoint on a split with the job's losses and metrics");
   eval.app->add_option("run", eval.request->run, "Run folder")->required()->check(CLI::ExistingDirectory);
@@ -179,10 +179,10 @@ void setup_run_folder_commands(CLI::App& app, const std::string& cmdline, int& e
 
 void setup_job_commands(CLI::App& app, int argc, char** argv, int& exit_code) {
   const std::string cmdline = command_line(argc, argv);
-  setup_run_and_check(app, cmdline, exit_code, argc, argv);
+  setup_run_and_check(app, cmdline, exit_code, argv);
   setup_analyze(app, cmdline, exit_code);
   setup_render_and_graph(app, cmdline, exit_code);
-  setup_run_folder_commands(app, cmdline, exit_code, argc, argv);
+  setup_run_folder_commands(app, cmdline, exit_code, argv);
 }
 
 }  // namespace hearth::cli

@@ -17,9 +17,10 @@ int execute(const RenderRequest& request) {
   o.out_dir = !request.out.empty() ? fs::path(request.out)
               : !request.run.empty() ? fs::path(request.run) / "renders"
                                      : fs::absolute("renders");
-  // The trained run first: its job's folder is current while its session opens.
+  // The trained run first: its job's folder is current while its session opens. Its model only:
+  // the samples come from this command's job.
   std::optional<TrainedRun> trained;
-  if (!request.run.empty()) trained.emplace(request.base, request.run, request.checkpoint);
+  if (!request.run.empty()) trained.emplace(request.base, request.run, request.checkpoint, false);
   OpenedJob opened = open_job(request.base, request.job, request.sets);
   SessionOptions data_only;
   data_only.modules = false;

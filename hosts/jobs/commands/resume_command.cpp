@@ -33,9 +33,9 @@ int execute(const ResumeRequest& request) {
     return 0;
   }
   CheckpointState state = load_checkpoint(run.checkpoint("last"));
-  World world = detect_world([](const char* name) { return std::getenv(name); });
-  check_world_size(run, world);
+  // Every rank of the group refuses alike, so none is left waiting for the others.
   JoinedWorld joined = join_world(opened.job);
+  check_world_size(run, joined.world);
   RunLog log(log_file(run, joined.world));
   joined.log();
   spdlog::info("resume {} ({})", run.path().string(), request.base.command_line);

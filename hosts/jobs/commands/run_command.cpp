@@ -11,18 +11,17 @@ namespace hearth::jobs {
 int execute(const RunRequest& request) {
   OpenedJob opened = open_job(request.base, request.job, request.sets);
   JoinedWorld joined = join_world(opened.job);
-  std::optional<RunFolder> run;
-  if (joined.writer()) run.emplace(create_run(opened, request.base, request.runs_dir));
-  else run.emplace();
+  // Rank 0 makes the run folder; the other ranks open the one it announces.
+  RunFolder run = joined.writer() ? create_run(opened, request.base, request.runs_dir) : RunFolder();
   if (joined.group) {
-    share_run_folder(*joined.group, *run);
-    if (joined.writer()) record_world(*run, *joined.group);
+    share_run_folder(*joined.group, run);
+    if (joined.writer()) record_world(run, *joined.group);
   }
-  RunLog log(log_file(*run, joined.world));
+  RunLog log(log_file(run, joined.world));
   joined.log();
-  spdlog::info("run {} ({})", run->path().string(), request.base.command_line);
+  spdlog::info("run {} ({})", run.path().string(), request.base.command_line);
   InterruptScope interrupts;
-  return report_outcome(train(opened.job, *run, std::nullopt, joined.group.get()), *run, joined.writer());
+  return report_outcome(train(opened.job, run, std::nullopt, joined.group.get()), run, joined.writer());
 }
 
 }  // namespace hearth::jobs
