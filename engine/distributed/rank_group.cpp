@@ -104,11 +104,16 @@ class GlooGroup : public RankGroup {
     auto prefixed = c10::make_intrusive<c10d::PrefixStore>("gloo", store_);
     group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, world.rank, world.size, gloo);
     publish("rank/" + std::to_string(world.rank), host_name() + ", pid " + std::to_string(::getpid()));
+    publish("host/" + std::to_string(world.rank), host_name());
     // Kept from the start: when a rank dies, the store that would tell who it was may die with it.
-    for (int r = 0; r < world.size; ++r) names_.push_back("rank " + std::to_string(r) + " (" + read("rank/" + std::to_string(r)) + ")");
+    for (int r = 0; r < world.size; ++r) {
+      names_.push_back("rank " + std::to_string(r) + " (" + read("rank/" + std::to_string(r)) + ")");
+      hosts_.push_back(read("host/" + std::to_string(r)));
+    }
   }
 
   std::string describe(int rank) const override { return names_.at(static_cast<size_t>(rank)); }
+  const std::string& host(int rank) const override { return hosts_.at(static_cast<size_t>(rank)); }
 
   const World& world() const override { return world_; }
 
@@ -171,6 +176,7 @@ class GlooGroup : public RankGroup {
 
   World world_;
   std::vector<std::string> names_;
+  std::vector<std::string> hosts_;
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group_;
 };

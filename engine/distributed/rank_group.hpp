@@ -59,6 +59,8 @@ class RankGroup {
 
   /// "rank 1 (host b, pid 4242)": how errors name a peer, from what it published when joining.
   virtual std::string describe(int rank) const = 0;
+  /// The host name `rank` reported when joining.
+  virtual const std::string& host(int rank) const = 0;
 
  private:
   const char* activity_ = nullptr;

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "engine/params/param_values.hpp"
+#include "engine/runtime/shared_tensors.hpp"
 
 namespace hearth {
 namespace {
@@ -81,6 +82,50 @@ hearth_status kv_put(hearth_kv_sink* sink, const char* key, const char* value) {
   }
 }
 
+/// Unwinds the sharer when the plugin's make() failed; the plugin has set the message.
+struct PluginMakeFailed {};
+
+hearth_tensor* shared_alloc(void* alloc_context, const int64_t* shape, size_t rank, const hearth_tensor* like) {
+  try {
+    if (like == nullptr || (shape == nullptr && rank > 0)) throw std::invalid_argument("null shape or dtype");
+    const auto& alloc = *static_cast<const TensorAlloc*>(alloc_context);
+    return new hearth_tensor{alloc(at::IntArrayRef(shape, rank), like->tensor.options())};
+  } catch (const std::exception& e) {
+    t_plugin_error = std::string("the host could not allocate a shared tensor: ") + e.what();
+    return nullptr;
+  }
+}
+
+hearth_status host_shared_tensor(void* context, const char* key, hearth_shared_make make, void* arg,
+                                 hearth_tensor** out) {
+  if (key == nullptr || make == nullptr || out == nullptr) {
+    t_plugin_error = "shared_tensor needs a key, a make function and an out handle";
+    return HEARTH_INVALID_ARGUMENT;
+  }
+  try {
+    const auto* lib = static_cast<const LibraryContext*>(context);
+    // Scoped by library: two plugins choosing the same key never see each other's tensor.
+    const std::string scoped = (lib ? lib->file : std::string()) + '\0' + key;
+    at::Tensor t = shared_tensor(scoped, [&](const TensorAlloc& alloc) {
+      hearth_tensor* made = make(arg, &shared_alloc, const_cast<TensorAlloc*>(&alloc));
+      if (made == nullptr) throw PluginMakeFailed{};
+      at::Tensor result = made->tensor;
+      delete made;
+      return result;
+    });
+    *out = new hearth_tensor{std::move(t)};
+    return HEARTH_OK;
+  } catch (const PluginMakeFailed&) {
+    return HEARTH_ERROR;
+  } catch (const c10::Error& e) {
+    t_plugin_error = std::string("sharing tensor '") + key + "' failed: " + e.what_without_backtrace();
+    return HEARTH_ERROR;
+  } catch (const std::exception& e) {
+    t_plugin_error = std::string("sharing tensor '") + key + "' failed: " + e.what();
+    return HEARTH_ERROR;
+  }
+}
+
 }  // namespace
 
 const hearth_host_api* make_host_api(const LibraryContext* context) {
@@ -110,6 +155,7 @@ const hearth_host_api* make_host_api(const LibraryContext* context) {
   api->param_float_at = &param_access::float_at;
   api->param_string_at = &param_access::string_at;
   api->kv_put = &kv_put;
+  api->shared_tensor = &host_shared_tensor;
   return api;
 }
 

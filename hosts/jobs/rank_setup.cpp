@@ -7,6 +7,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/sha256.hpp"
+#include "engine/distributed/local_tensor_sharer.hpp"
 
 namespace hearth::jobs {
 
@@ -19,6 +20,7 @@ JoinedWorld join_world(const Job& job) {
   joined.group = RankGroup::join(w, job.options.distributed);
   if (w.rank != 0 && !spdlog::default_logger()->sinks().empty()) spdlog::default_logger()->sinks()[0]->set_level(spdlog::level::warn);
   check_same_job(*joined.group, job);
+  if (auto sharer = local_tensor_sharer(*joined.group)) joined.sharing = std::make_unique<SharingScope>(std::move(sharer));
   return joined;
 }
 

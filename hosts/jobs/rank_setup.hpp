@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine/distributed/rank_group.hpp"
+#include "engine/runtime/shared_tensors.hpp"
 #include "engine/jobs/job.hpp"
 #include "engine/jobs/run_folder.hpp"
 
@@ -17,6 +18,8 @@ namespace hearth::jobs {
 struct JoinedWorld {
   World world;
   std::unique_ptr<RankGroup> group;  ///< null for one process
+  /// With several ranks on this machine: they keep one copy of a dataset's shared tensors.
+  std::unique_ptr<SharingScope> sharing;
   bool writer() const { return world.rank == 0; }
   /// Logs who this rank is and who started it (once the run's log is open).
   void log() const;

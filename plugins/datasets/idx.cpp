@@ -42,7 +42,33 @@ torch::Tensor read_idx(const fs::path& path) {
   if (data.size() < offset + static_cast<size_t>(count))
     throw std::runtime_error(path.string() + " is truncated: " + std::to_string(data.size() - offset) + " of " +
                              std::to_string(count) + " bytes");
-  return torch::from_blob(data.data() + offset, shape, torch::kUInt8).clone();
+  // The tensor keeps the decoded buffer instead of copying it: one copy of the file in memory.
+  auto buffer = std::make_shared<std::string>(std::move(data));
+  return torch::from_blob(buffer->data() + offset, shape, [buffer](void*) {}, torch::kUInt8);
+}
+
+/// Images of an IDX file as float [N, 1, H, W], scaled to [0, 1] and optionally normalised; one
+/// copy per machine however many ranks train (hearth::shared_tensor).
+torch::Tensor read_images(const fs::path& path, bool normalize) {
+  return hearth::shared_tensor("images " + fs::absolute(path).string() + (normalize ? " normalized" : " scaled"),
+                               [&](const hearth::SharedAlloc& alloc) {
+                                 torch::Tensor raw = read_idx(path);
+                                 if (raw.dim() == 3) raw = raw.unsqueeze(1);  // N, 1, H, W
+                                 // Scaled once, up front, in place: fetching a batch is then one
+                                 // index_select, and no second float copy of the split ever exists.
+                                 torch::Tensor out = alloc(raw.sizes(), torch::kFloat32);
+                                 out.copy_(raw).div_(255.0);
+                                 if (normalize) out.sub_(0.2860f).div_(0.3530f);
+                                 return out;
+                               });
+}
+
+/// Labels of an IDX file as int64 class indices.
+torch::Tensor read_labels(const fs::path& path) {
+  return hearth::shared_tensor("labels " + fs::absolute(path).string(), [&](const hearth::SharedAlloc& alloc) {
+    torch::Tensor raw = read_idx(path);
+    return alloc(raw.sizes(), torch::kInt64).copy_(raw);
+  });
 }
 
 class IdxDataset : public hearth::Dataset {
@@ -62,23 +88,16 @@ class IdxDataset : public hearth::Dataset {
 
   explicit IdxDataset(const hearth::Params& p) : class_set_(p.get<std::string>("classes")) {
     fs::path folder = p.get<std::string>("folder");
-    images_[0] = read_idx(folder / p.get<std::string>("train_images"));
-    labels_[0] = read_idx(folder / p.get<std::string>("train_labels")).to(torch::kInt64);
-    images_[1] = read_idx(folder / p.get<std::string>("test_images"));
-    labels_[1] = read_idx(folder / p.get<std::string>("test_labels")).to(torch::kInt64);
+    const bool normalize = p.get<bool>("normalize");
+    images_[0] = read_images(folder / p.get<std::string>("train_images"), normalize);
+    labels_[0] = read_labels(folder / p.get<std::string>("train_labels"));
+    images_[1] = read_images(folder / p.get<std::string>("test_images"), normalize);
+    labels_[1] = read_labels(folder / p.get<std::string>("test_labels"));
     for (int s = 0; s < 2; ++s) {
       if (images_[s].size(0) != labels_[s].size(0))
         throw std::runtime_error("the " + std::string(s ? "test" : "train") + " split has " +
                                  std::to_string(images_[s].size(0)) + " images but " +
                                  std::to_string(labels_[s].size(0)) + " labels");
-      if (images_[s].dim() == 3) images_[s] = images_[s].unsqueeze(1);  // N, 1, H, W
-    }
-    // Scale once, up front: fetching a batch is then one index_select, so training never waits.
-    // In place: `(x - m) / s` made two more copies of the whole split, which set the process's
-    // peak memory (733 MB against 452 MB for a CNN run; docs/benchmarks.md).
-    for (int s = 0; s < 2; ++s) {
-      images_[s] = images_[s].to(torch::kFloat32).div_(255.0);
-      if (p.get<bool>("normalize")) images_[s].sub_(0.2860f).div_(0.3530f);
     }
     classes_ = int64_t(labels_[0].max().item<int64_t>() + 1);
   }

@@ -11,8 +11,9 @@
 
 namespace {
 
-/// Parses an .npy image (format 1.0-3.0) into a tensor; `what` names it in errors.
-torch::Tensor parse_npy(const std::string& bytes, const std::string& what) {
+/// The array of an .npy image (format 1.0-3.0) as a tensor viewing `bytes`, which must outlive
+/// it; `what` names it in errors.
+torch::Tensor view_npy(const std::string& bytes, const std::string& what) {
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throw std::invalid_argument(what + " is not a .npy array");
   int major = static_cast<unsigned char>(bytes[6]);
   size_t header_len, offset;
@@ -51,7 +52,7 @@ torch::Tensor parse_npy(const std::string& bytes, const std::string& what) {
   if (bytes.size() < data + static_cast<size_t>(count * width))
     throw std::invalid_argument(what + " is truncated: " + std::to_string(bytes.size() - data) + " of " +
                                 std::to_string(count * width) + " data bytes");
-  return torch::from_blob(const_cast<char*>(bytes.data() + data), shape, type->second).clone();
+  return torch::from_blob(const_cast<char*>(bytes.data() + data), shape, type->second);
 }
 
 std::string read_file(const std::string& path) {
@@ -91,6 +92,34 @@ std::map<std::string, std::string> read_npz(const std::string& path) {
   return members;
 }
 
+/// Member `member` of the .npz `file`; `key` is the parameter that chose it.
+std::string read_npz_member(const std::string& file, const std::string& member, const char* key) {
+  auto members = read_npz(file);
+  auto found = members.find(member);
+  if (found == members.end()) {
+    std::string names;
+    for (const auto& [n, _] : members) names += (names.empty() ? "" : ", ") + n;
+    throw std::invalid_argument(file + " has no member '" + member + "' (it has " + names + "); set " + key);
+  }
+  return std::move(found->second);
+}
+
+/// Inputs or targets (from an .npy file, or from `member` of an .npz when it is not empty), one
+/// copy per machine however many ranks train: float64 inputs become float32, int32 targets int64.
+torch::Tensor load_array(const std::string& file, const std::string& member, bool inputs) {
+  const std::string key = std::string(inputs ? "inputs " : "targets ") + std::filesystem::absolute(file).string() +
+                          (member.empty() ? "" : ":" + member);
+  return hearth::shared_tensor(key, [&](const hearth::SharedAlloc& alloc) {
+    const std::string bytes =
+        member.empty() ? read_file(file) : read_npz_member(file, member, inputs ? "input_key" : "target_key");
+    const torch::Tensor view = view_npy(bytes, member.empty() ? file : file + ":" + member);
+    torch::ScalarType type = view.scalar_type();
+    if (inputs && type == torch::kFloat64) type = torch::kFloat32;
+    if (!inputs && type == torch::kInt32) type = torch::kInt64;
+    return alloc(view.sizes(), type).copy_(view);
+  });
+}
+
 class NpyDataset : public hearth::Dataset {
  public:
   static hearth::Schema schema() {
@@ -100,28 +129,17 @@ class NpyDataset : public hearth::Dataset {
             hearth::Param::string("target_key", "y").doc("Member of the .npz holding the targets")};
   }
   explicit NpyDataset(const hearth::Params& p) {
-    std::string file = p.get<std::string>("file");
+    const std::string file = p.get<std::string>("file");
     if (file.size() > 4 && file.compare(file.size() - 4, 4, ".npz") == 0) {
-      auto members = read_npz(file);
-      for (const char* key : {"input_key", "target_key"}) {
-        std::string k = p.get<std::string>(key);
-        if (!members.count(k)) {
-          std::string names;
-          for (const auto& [n, _] : members) names += (names.empty() ? "" : ", ") + n;
-          throw std::invalid_argument(file + " has no member '" + k + "' (it has " + names + "); set " + key);
-        }
-      }
-      inputs_ = parse_npy(members[p.get<std::string>("input_key")], file + ":" + p.get<std::string>("input_key"));
-      targets_ = parse_npy(members[p.get<std::string>("target_key")], file + ":" + p.get<std::string>("target_key"));
+      inputs_ = load_array(file, p.get<std::string>("input_key"), true);
+      targets_ = load_array(file, p.get<std::string>("target_key"), false);
     } else {
       if (p.get<std::string>("targets").empty()) throw std::invalid_argument("with an .npy `file`, set `targets` to the targets' .npy");
-      inputs_ = parse_npy(read_file(file), file);
-      targets_ = parse_npy(read_file(p.get<std::string>("targets")), p.get<std::string>("targets"));
+      inputs_ = load_array(file, "", true);
+      targets_ = load_array(p.get<std::string>("targets"), "", false);
     }
     if (inputs_.dim() == 0 || targets_.dim() == 0 || inputs_.size(0) != targets_.size(0))
       throw std::invalid_argument("inputs and targets must have the same first dimension (one row per sample)");
-    if (inputs_.scalar_type() == torch::kFloat64) inputs_ = inputs_.to(torch::kFloat32);
-    if (targets_.scalar_type() == torch::kInt32) targets_ = targets_.to(torch::kInt64);
   }
   int64_t size(hearth::Split split) override { return split == hearth::Split::train ? inputs_.size(0) : 0; }
   hearth::TensorList get(hearth::Split split, int64_t i) override {

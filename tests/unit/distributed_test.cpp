@@ -52,19 +52,6 @@ at::Tensor outputs_of(const fs::path& run, const fs::path& out, const fs::path& 
   return read_tensor_file(out);
 }
 
-/// A port free on loopback a moment ago, so that tests running side by side do not meet.
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 /// `hearth ARGS` as one rank, with a launcher's variables in `vars`.
 CommandResult run_with_env(const std::string& vars, const std::string& args, const fs::path& cache) {
   return run_command("env -u HEARTH_PLUGIN_PATH NO_COLOR=1 HEARTH_CACHE_DIR='" + cache.string() + "' " + vars + " '" HEARTH_EXE
@@ -183,6 +170,32 @@ TEST_CASE("each launcher starts ranks that train one run", "[distributed][launch
   CHECK(info["distributed"]["launcher"] == launcher);
   CHECK(info["distributed"]["world_size"] == 2);
   CHECK(read_text(run / "metrics.csv") == expected);
+}
+
+TEST_CASE("two local ranks train on one copy of Fashion-MNIST and score what one process scores", "[distributed][sharing]") {
+  TempDir runs, cache;
+  CommandResult r = run_hearth("run " HEARTH_SOURCE_DIR "/assets/jobs/fashion-mnist-mlp.toml --set dataset.subsample=0.02 "
+                               "--set train.epochs=1 --set job.threads=1 --nproc 2 --runs-dir " + runs.path().string(),
+                               cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const fs::path run = single_run(runs.path());
+  const std::string follower = read_text(run / "hearth.rank-1.log");
+  INFO(follower);
+  // Train and test images and labels: four tensors made by rank 0 and mapped by rank 1.
+  size_t mapped = 0;
+  for (size_t at = follower.find("mapped rank 0's copy"); at != std::string::npos; at = follower.find("mapped rank 0's copy", at + 1))
+    ++mapped;
+  CHECK(mapped == 4);
+  CHECK(follower.find("keeps its own copy") == std::string::npos);
+  CHECK(read_text(run / "hearth.log").find("made a shared tensor of 179 MB") != std::string::npos);
+  // Rank 1 scored half of the valid split on the mapped pages: one process with its own copy of the
+  // dataset reproduces the number.
+  REQUIRE(run_hearth("eval " + run.string() + " --checkpoint last --split valid", cache.path()).exit_code == 0);
+  auto scored = nlohmann::json::parse(read_text(run / "eval-valid-last.json"));
+  std::map<std::string, double> row = last_metrics_row(run / "metrics.csv");
+  CHECK(scored["values"]["valid.accuracy"].get<double>() == Approx(row.at("valid.accuracy")).epsilon(1e-7));
+  CHECK(scored["values"]["valid.loss"].get<double>() == Approx(row.at("valid.loss")).epsilon(1e-6));
 }
 
 namespace {

@@ -2,7 +2,11 @@
 
 #include "unit/catch.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -40,6 +44,18 @@ CommandResult run_hearth(const std::string& args, const fs::path& cache_dir) {
   std::string env = "env -u HEARTH_PLUGIN_PATH NO_COLOR=1 HEARTH_SCAN_TIMEOUT_MS=3000 HEARTH_CACHE_DIR='" +
                     cache_dir.string() + "' XDG_DATA_HOME='" + (cache_dir / "data").string() + "' ";
   return run_command(env + "'" HEARTH_EXE "' " + args);
+}
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  ::close(fd);
+  return ntohs(a.sin_port);
 }
 
 fs::path test_plugin_dir(const std::string& name) { return fs::path(HEARTH_TEST_PLUGIN_DIR) / name; }

@@ -55,6 +55,9 @@ size_t builtin_library_count();
 /// Every module the built-in pack must offer, as (category, name).
 const std::vector<std::pair<std::string, std::string>>& builtin_modules();
 
+/// A TCP port free on loopback a moment ago, so that tests running side by side do not meet.
+int free_port();
+
 /// Reads a whole file.
 std::string read_text(const fs::path& path);
 

@@ -107,6 +107,15 @@ typedef struct hearth_object hearth_object;
 /* Host API: handed to the library entry, valid for the life of the process                   */
 /* ------------------------------------------------------------------------------------------ */
 
+/** Memory for a tensor that make() of hearth_host_api.shared_tensor fills: a new writable handle of
+ *  `shape` (`rank` sizes) with the dtype of `like`, or NULL (the host has set the error). */
+typedef hearth_tensor* (*hearth_shared_alloc)(void* alloc_context, const int64_t* shape, size_t rank,
+                                              const hearth_tensor* like);
+
+/** Builds the tensor of hearth_host_api.shared_tensor: returns a new handle (best one from `alloc`,
+ *  filled), or NULL after set_error. */
+typedef hearth_tensor* (*hearth_shared_make)(void* arg, hearth_shared_alloc alloc, void* alloc_context);
+
 /** Functions the host offers to plugins. `context` identifies the library to the host and is
  *  passed back as the first argument of log and set_error. */
 typedef struct hearth_host_api {
@@ -155,6 +164,14 @@ typedef struct hearth_host_api {
 
   /** Add one key/value line to a summary. */
   hearth_status (*kv_put)(hearth_kv_sink* sink, const char* key, const char* value);
+
+  /** (ABI 1.2) One copy of a large read-only tensor for all ranks of a job on this machine (a
+   *  dataset held in memory). `key` names the content: the same key must always make the same
+   *  tensor. One local rank calls `make` and fills memory from `alloc` (shared memory); the others
+   *  wait and map that copy. In one process, `make` runs with ordinary memory. `*out` receives a
+   *  handle the caller owns; writes to it stay private to the process. */
+  hearth_status (*shared_tensor)(void* context, const char* key, hearth_shared_make make, void* arg,
+                                 hearth_tensor** out);
 } hearth_host_api;
 
 /* ------------------------------------------------------------------------------------------ */

@@ -14,3 +14,4 @@
 #include "hearth/sdk/modules.hpp"
 #include "hearth/sdk/params.hpp"
 #include "hearth/sdk/register.hpp"
+#include "hearth/sdk/shared_tensor.hpp"

@@ -26,6 +26,8 @@ template <class Body>
 hearth_status guard(Body&& body) noexcept {
   try {
     return body();
+  } catch (const HostError&) {
+    return HEARTH_ERROR;
   } catch (const Unsupported& e) {
     report_error(e.what());
     return HEARTH_UNSUPPORTED;

@@ -67,6 +67,12 @@ inline void log(hearth_log_level level, const std::string& message) {
 inline void log_info(const std::string& message) { log(HEARTH_LOG_INFO, message); }
 inline void log_warn(const std::string& message) { log(HEARTH_LOG_WARN, message); }
 
+/// Thrown when a host function failed and has already recorded why: the SDK returns an error
+/// status without replacing the host's message.
+struct HostError : std::runtime_error {
+  HostError() : std::runtime_error("the host reported an error") {}
+};
+
 /// Thrown by a module for an optional feature it does not offer; reaches the host as
 /// HEARTH_UNSUPPORTED rather than as an error.
 struct Unsupported : std::runtime_error {
