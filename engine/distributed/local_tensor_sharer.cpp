@@ -55,8 +55,16 @@ SharedBlock create_block(const std::string& name, size_t bytes) {
 /// A tensor over private (copy-on-write) pages of `fd`: shared with every rank that maps it until
 /// someone writes. Closes `fd` when the tensor's storage dies if `own_fd`.
 at::Tensor map_private(int fd, size_t bytes, at::IntArrayRef shape, const at::TensorOptions& options, bool own_fd) {
-  void* base = bytes == 0 ? nullptr : ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  // Mapped read-only first so that MAP_POPULATE fills the page tables with the shared pages (on a
+  // writable private mapping it would copy every page); then made writable, copy-on-write. Without
+  // populating, each rank took a page fault per page in its first epoch, at different moments on
+  // each rank: 30% of the epoch waiting on all-reduces instead of 20% (tests/bench).
+  void* base = bytes == 0 ? nullptr : ::mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   if (base == MAP_FAILED) throw Error("mmap of shared memory failed: " + errno_text());
+  if (base != nullptr && ::mprotect(base, bytes, PROT_READ | PROT_WRITE) != 0) {
+    ::munmap(base, bytes);
+    throw Error("mprotect of shared memory failed: " + errno_text());
+  }
   return at::from_blob(
       base, shape,
       [bytes, fd, own_fd](void* p) {

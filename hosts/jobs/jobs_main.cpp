@@ -2,6 +2,8 @@
 // and opens this library only for them (see docs/architecture.md). The boundary is one C
 // function taking a JSON request, so no C++ type crosses it; each command's request struct is
 // defined once, in its header under commands/, for both sides.
+#include <malloc.h>
+
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -56,11 +58,23 @@ int run_command(const char* request_json) {
   return it->second(request);
 }
 
+/// glibc serves blocks above its mmap threshold (128 KB until a large block is freed, when it
+/// rises by itself) with fresh mmaps, returned on free: a training step's activations of a few MB
+/// then cost page faults on every step. Whether the threshold had risen depended on what a process
+/// happened to free while loading (a rank that mapped a shared dataset freed nothing: 5x the page
+/// faults of its peer and 30% of the epoch waiting on all-reduces instead of 20%; docs/benchmarks.md).
+/// Fixed at glibc's largest, so that steps reuse memory alike in every process.
+void keep_step_memory() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+}
+
 }  // namespace
 }  // namespace hearth::jobs
 
 extern "C" __attribute__((visibility("default"))) int hearth_jobs_main(const char* request_json) {
   try {
+    hearth::jobs::keep_step_memory();
     return hearth::jobs::run_command(request_json);
   } catch (const hearth::UsageError& e) {
     std::cerr << "error: " << e.what() << '\n';
