@@ -1,6 +1,7 @@
 #include "local_launcher.hpp"
 
 #include <arpa/inet.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -36,10 +37,33 @@ int free_port() {
   return port;
 }
 
-pid_t start_rank(int rank, int nproc, const std::string& port, char** argv) {
+/// Rank `rank`'s share of the CPUs this process may use: consecutive, equal shares (the remainder
+/// unused), as mpirun's --bind-to core does. Empty (no binding) when there are fewer CPUs than
+/// ranks, where binding would stack ranks on one core.
+std::vector<int> cpu_share(int rank, int nproc) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return {};
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+  const size_t each = cpus.size() / static_cast<size_t>(nproc);
+  if (each == 0) return {};
+  return {cpus.begin() + static_cast<long>(each * static_cast<size_t>(rank)),
+          cpus.begin() + static_cast<long>(each * static_cast<size_t>(rank + 1))};
+}
+
+pid_t start_rank(int rank, int nproc, const std::string& port, char** argv, bool bind) {
+  const std::vector<int> cpus = bind ? cpu_share(rank, nproc) : std::vector<int>();
   pid_t pid = ::fork();
   if (pid < 0) throw Error("cannot start rank " + std::to_string(rank) + ": fork failed");
   if (pid > 0) return pid;
+  if (!cpus.empty()) {
+    cpu_set_t mine;
+    CPU_ZERO(&mine);
+    for (int c : cpus) CPU_SET(c, &mine);
+    ::sched_setaffinity(0, sizeof(mine), &mine);  // best effort: an unbound rank still trains
+  }
   ::setenv("RANK", std::to_string(rank).c_str(), 1);
   ::setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
   ::setenv("WORLD_SIZE", std::to_string(nproc).c_str(), 1);
@@ -66,7 +90,7 @@ bool started_as_rank() {
   return l != nullptr && *l != '\0';
 }
 
-int launch_local_ranks(int nproc, char** argv) {
+int launch_local_ranks(int nproc, char** argv, bool bind) {
   const char* given = std::getenv("MASTER_PORT");
   const std::string port = given && *given ? given : std::to_string(free_port());
   // Ctrl-C reaches every rank from the terminal; the launcher only waits for them to stop. A
@@ -76,7 +100,7 @@ int launch_local_ranks(int nproc, char** argv) {
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, nullptr);
   std::vector<pid_t> ranks;
-  for (int r = 0; r < nproc; ++r) ranks.push_back(start_rank(r, nproc, port, argv));
+  for (int r = 0; r < nproc; ++r) ranks.push_back(start_rank(r, nproc, port, argv, bind));
   int first_failure = 0, running = nproc;
   auto deadline = std::chrono::steady_clock::time_point::max();
   bool terminated = false;

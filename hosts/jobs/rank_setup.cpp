@@ -3,7 +3,11 @@
 #include <spdlog/sinks/sink.h>
 #include <spdlog/spdlog.h>
 
+#include <sched.h>
+
 #include <cstdlib>
+#include <thread>
+#include <vector>
 
 #include "engine/core/error.hpp"
 #include "engine/core/sha256.hpp"
@@ -24,11 +28,35 @@ JoinedWorld join_world(const Job& job) {
   return joined;
 }
 
+namespace {
+
+/// "CPUs 2-3" when this process is bound to some of the machine's CPUs, else "".
+std::string cpu_binding() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return {};
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+  if (cpus.empty() || cpus.size() >= std::thread::hardware_concurrency()) return {};
+  std::string out;
+  for (size_t i = 0; i < cpus.size();) {
+    size_t j = i;
+    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
+    out += (out.empty() ? "" : ",") + std::to_string(cpus[i]) + (j > i ? "-" + std::to_string(cpus[j]) : "");
+    i = j + 1;
+  }
+  return (cpus.size() == 1 ? "CPU " : "CPUs ") + out;
+}
+
+}  // namespace
+
 void JoinedWorld::log() const {
   if (!group) return;
   const World& w = world;
-  spdlog::info("rank {} of {} (local {} of {}), started by {}; rendezvous at {}:{}", w.rank, w.size, w.local_rank,
-               w.local_size, w.source, w.master_addr, w.master_port);
+  const std::string cpus = cpu_binding();
+  spdlog::info("rank {} of {} (local {} of {}), started by {}{}; rendezvous at {}:{}", w.rank, w.size, w.local_rank,
+               w.local_size, w.source, cpus.empty() ? "" : ", on " + cpus, w.master_addr, w.master_port);
 }
 
 void check_same_job(RankGroup& group, const Job& job) {

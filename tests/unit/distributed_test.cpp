@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 #include <arpa/inet.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -170,6 +171,41 @@ TEST_CASE("each launcher starts ranks that train one run", "[distributed][launch
   CHECK(info["distributed"]["launcher"] == launcher);
   CHECK(info["distributed"]["world_size"] == 2);
   CHECK(read_text(run / "metrics.csv") == expected);
+}
+
+namespace {
+
+/// What a rank's log says it is bound to ("CPU 1", "CPUs 2-3"), or "" when it is not.
+std::string binding_in(const fs::path& log) {
+  const std::string text = read_text(log);
+  const size_t at = text.find(", on CPU");
+  if (at == std::string::npos) return {};
+  return text.substr(at + 5, text.find(';', at) - at - 5);
+}
+
+}  // namespace
+
+TEST_CASE("run with nproc binds each rank to its own share of the CPUs unless told not to", "[distributed][launchers]") {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  REQUIRE(::sched_getaffinity(0, sizeof(allowed), &allowed) == 0);
+  if (CPU_COUNT(&allowed) < 2) {
+    WARN("SKIPPED: this process may use one CPU only: there is nothing to share out");
+    return;
+  }
+  TempDir runs, cache;
+  const std::string job = "run " + kJob + " --set train.epochs=1 --nproc 2 --runs-dir ";
+  REQUIRE(run_hearth(job + (runs / "bound").string(), cache.path()).exit_code == 0);
+  const fs::path bound = single_run(runs / "bound");
+  const std::string first = binding_in(bound / "hearth.log"), second = binding_in(bound / "hearth.rank-1.log");
+  INFO(first + " / " + second);
+  CHECK(first.rfind("CPU", 0) == 0);
+  CHECK(second.rfind("CPU", 0) == 0);
+  CHECK(first != second);
+  REQUIRE(run_hearth(job + (runs / "free").string() + " --no-bind", cache.path()).exit_code == 0);
+  const fs::path free = single_run(runs / "free");
+  CHECK(binding_in(free / "hearth.log").empty());
+  CHECK(binding_in(free / "hearth.rank-1.log").empty());
 }
 
 TEST_CASE("two local ranks train on one copy of Fashion-MNIST and score what one process scores", "[distributed][sharing]") {

@@ -54,21 +54,24 @@ struct JobCommand {
   CLI::App* app = nullptr;
 
   std::shared_ptr<int> nproc = std::make_shared<int>(1);
+  std::shared_ptr<bool> no_bind = std::make_shared<bool>(false);
   JobCommand(CLI::App& parent, const char* help) : app(parent.add_subcommand(Request::kName, help)) {}
 
   /// `--nproc N`: the command runs as N ranks of one data-parallel job on this machine.
   void add_nproc() {
     app->add_option("--nproc", *nproc, "Train on N processes of this machine (data-parallel over c10d/Gloo)")
         ->check(CLI::Range(1, 1024));
+    app->add_flag("--no-bind", *no_bind, "With --nproc: let the ranks run on any CPU (by default each gets its own share)");
   }
 
   /// Registers the discovery flags and the callback; `finish` makes the request's paths absolute.
   /// `argv` (main's) lets `--nproc` start the same command line as ranks.
   void send(const std::string& cmdline, int& exit_code, std::function<void(Request&)> finish, char** argv = nullptr) {
     discovery->add_to(*app);
-    app->callback([request = request, discovery = discovery, nproc = nproc, cmdline, &exit_code, finish, argv]() {
+    app->callback([request = request, discovery = discovery, nproc = nproc, no_bind = no_bind, cmdline, &exit_code, finish,
+                   argv]() {
       if (*nproc > 1 && !started_as_rank()) {
-        exit_code = launch_local_ranks(*nproc, argv);
+        exit_code = launch_local_ranks(*nproc, argv, !*no_bind);
         return;
       }
       DiscoveryOptions d = discovery->options();
