@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "engine/core/byte_text.hpp"
 #include "engine/core/category.hpp"
 #include "engine/core/host_facts.hpp"
 #include "engine/params/param_values.hpp"
@@ -33,6 +34,13 @@ constexpr size_t kHostTable[HEARTH_CATEGORY_COUNT] = {
 
 std::string str(const char* s) { return s ? s : ""; }
 
+/// A string the plugin hands over, which must be UTF-8: it is printed, and stored as JSON.
+std::string text(const char* s, const std::string& what) {
+  std::string out = str(s);
+  if (!is_utf8(out)) throw LibraryRefusal(what + " is not valid UTF-8: \"" + printable(out) + "\"");
+  return out;
+}
+
 uint32_t size_of(const void* plugin_struct) {
   uint32_t n = 0;
   std::memcpy(&n, plugin_struct, sizeof n);
@@ -58,7 +66,7 @@ void check_versions(const hearth_library_descriptor& d) {
   const HostFacts& host = host_facts();
   std::string has = "built for plugin ABI " + std::to_string(d.abi_major) + "." + std::to_string(d.abi_minor) +
                     ", LibTorch " + std::to_string(d.torch_major) + "." + std::to_string(d.torch_minor) +
-                    ", CXX11 ABI " + std::to_string(d.cxx11_abi) + " (" + str(d.compiler) + ")";
+                    ", CXX11 ABI " + std::to_string(d.cxx11_abi) + " (" + printable(str(d.compiler)) + ")";
   std::string needs = "this host needs plugin ABI " + std::to_string(host.abi_major) + ".0-" +
                       std::to_string(host.abi_major) + "." + std::to_string(host.abi_minor) + ", LibTorch " +
                       std::to_string(host.torch_major) + "." + std::to_string(host.torch_minor) + ", CXX11 ABI " +
@@ -83,15 +91,16 @@ ParamInfo read_param(const hearth_param_spec* plugin_spec, const std::string& wh
   ParamInfo p;
   p.key = str(s.key);
   if (!std::regex_match(p.key, key_re))
-    throw LibraryRefusal(where + " has a parameter key '" + p.key + "' that is not [a-z][a-z0-9_]*");
+    throw LibraryRefusal(where + " has a parameter key '" + printable(p.key) + "' that is not [a-z][a-z0-9_]*");
   if (s.type < HEARTH_PARAM_BOOL || s.type > HEARTH_PARAM_STRING_LIST)
     throw LibraryRefusal(where + " parameter '" + p.key + "' has unknown type " + std::to_string(s.type));
   p.type = s.type;
-  if (s.default_toml) p.default_toml = s.default_toml;
+  const std::string param = where + " parameter '" + p.key + "'";
+  if (s.default_toml) p.default_toml = text(s.default_toml, param + "'s default");
   if (s.has_min) p.min = s.min;
   if (s.has_max) p.max = s.max;
-  for (size_t i = 0; s.choices && i < s.choice_count; ++i) p.choices.push_back(str(s.choices[i]));
-  p.doc = str(s.doc);
+  for (size_t i = 0; s.choices && i < s.choice_count; ++i) p.choices.push_back(text(s.choices[i], param + "'s choice"));
+  p.doc = text(s.doc, param + "'s doc");
   if (p.default_toml) {
     try {
       check_default(p);
@@ -178,13 +187,13 @@ ModuleTables read_module(const hearth_module_descriptor* plugin_module, size_t i
   static const std::regex name_re("[a-z][a-z0-9_]*");
   info.name = str(d.name);
   if (!std::regex_match(info.name, name_re))
-    throw LibraryRefusal(where + " has the name '" + info.name + "', which is not [a-z][a-z0-9_]*");
+    throw LibraryRefusal(where + " has the name '" + printable(info.name) + "', which is not [a-z][a-z0-9_]*");
   if (d.category < 0 || d.category >= HEARTH_CATEGORY_COUNT)
     throw LibraryRefusal("module '" + info.name + "' has unknown category " + std::to_string(d.category));
   info.category = d.category;
   where = std::string(category_name(d.category)) + " '" + info.name + "'";
-  info.summary = str(d.summary);
-  info.doc = str(d.doc);
+  info.summary = text(d.summary, where + "'s summary");
+  info.doc = text(d.doc, where + "'s doc");
   if (!d.create || !d.destroy) throw LibraryRefusal(where + " has no create or destroy function");
   if (!d.functions) throw LibraryRefusal(where + " has no function table");
   need_size(d.functions, kMinTable[d.category], where + " function table");
@@ -218,10 +227,15 @@ CheckedLibrary read_library(const hearth_library_descriptor* plugin_descriptor) 
   out.info.torch_major = d.torch_major;
   out.info.torch_minor = d.torch_minor;
   out.info.cxx11_abi = d.cxx11_abi;
-  out.info.compiler = str(d.compiler);
+  out.info.compiler = text(d.compiler, "the library's compiler string");
   out.info.pack_name = str(d.pack_name);
-  out.info.pack_version = str(d.pack_version);
+  out.info.pack_version = text(d.pack_version, "the library's pack version");
   if (out.info.pack_name.empty()) throw LibraryRefusal("the library descriptor has no pack name");
+  // Module references are `pack:module`, and packs are folders: the rule of pack.toml's name.
+  static const std::regex pack_re("[a-z0-9][a-z0-9_-]{0,63}");
+  if (!std::regex_match(out.info.pack_name, pack_re))
+    throw LibraryRefusal("the library's pack name '" + printable(out.info.pack_name) +
+                         "' is not [a-z0-9][a-z0-9_-]* (at most 64 characters)");
   if (d.module_count > 0 && d.modules == nullptr) throw LibraryRefusal("the library declares modules but no array");
   std::set<std::pair<int, std::string>> seen;
   for (size_t i = 0; i < d.module_count; ++i) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 
+#include "engine/core/byte_text.hpp"
 #include "engine/core/category.hpp"
 #include "engine/core/error.hpp"
 #include "engine/params/suggest.hpp"
@@ -46,13 +47,15 @@ PluginRegistry PluginRegistry::discover(const DiscoveryOptions& options) {
     if (!stamp) continue;
     std::optional<ScanResult> result;
     if (!options.rescan) result = cache.find(path, *stamp);
+    // Blocked for hanging under a shorter timeout than this scan's: give it the longer one.
+    if (result && result->timeout_ms > 0 && result->timeout_ms < options.scanner.library_timeout.count()) result.reset();
     if (!result) {
       if (!scanner) scanner = std::make_unique<PluginScanner>(options.scanner);
       result = scanner->scan(path);
       ++reg.scanned_now_;
       cache.store(*result, *stamp);
       if (result->status != ScanStatus::ok)
-        spdlog::warn("plugin {} {}: {}", path, scan_status_name(result->status), result->reason);
+        spdlog::warn("plugin {} {}: {}", printable(path), scan_status_name(result->status), result->reason);
     }
     results.push_back(*result);
   }

@@ -13,6 +13,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/discovery/scan_json.hpp"
+#include "engine/discovery/scan_protocol.hpp"
 
 extern char** environ;
 
@@ -73,8 +74,8 @@ void PluginScanner::start() {
   from_child_ = out_pipe[0];
   buffer_.clear();
   std::string line;
-  auto outcome = read_line(std::chrono::steady_clock::now() + options_.start_timeout, line);
-  if (outcome != ReadOutcome::line || line.find("\"ready\"") == std::string::npos) {
+  auto outcome = read_message(std::chrono::steady_clock::now() + options_.start_timeout, line);
+  if (outcome != ReadOutcome::message || line.find("\"ready\"") == std::string::npos) {
     std::string why = outcome == ReadOutcome::timed_out ? "did not answer in time" : describe_exit();
     stop();
     throw Error("the plugin scanner " + exe + " failed to start: " + why);
@@ -114,13 +115,10 @@ std::string PluginScanner::describe_exit() {
   return "the scanner stopped";
 }
 
-PluginScanner::ReadOutcome PluginScanner::read_line(std::chrono::steady_clock::time_point deadline, std::string& line) {
+PluginScanner::ReadOutcome PluginScanner::read_message(std::chrono::steady_clock::time_point deadline,
+                                                      std::string& message) {
   for (;;) {
-    if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
-      line = buffer_.substr(0, nl);
-      buffer_.erase(0, nl + 1);
-      return ReadOutcome::line;
-    }
+    if (scan_protocol::take_frame(buffer_, message)) return ReadOutcome::message;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return ReadOutcome::timed_out;
     pollfd p{from_child_, POLLIN, 0};
@@ -139,12 +137,19 @@ ScanResult PluginScanner::scan(const std::string& path) {
   if (pid_ <= 0) start();
   ScanResult result;
   result.path = path;
-  std::string request = path + "\n";
+  const std::string request = scan_protocol::frame(path);
   bool written = ::write(to_child_, request.data(), request.size()) == static_cast<ssize_t>(request.size());
   std::string line;
-  auto outcome = written ? read_line(std::chrono::steady_clock::now() + options_.library_timeout, line)
-                         : ReadOutcome::closed;
-  if (outcome == ReadOutcome::line) {
+  ReadOutcome outcome = ReadOutcome::closed;
+  try {
+    if (written) outcome = read_message(std::chrono::steady_clock::now() + options_.library_timeout, line);
+  } catch (const Error& e) {
+    result.status = ScanStatus::blocked;
+    result.reason = std::string("the scanner sent an unreadable reply (") + e.what() + ")";
+    stop();
+    return result;
+  }
+  if (outcome == ReadOutcome::message) {
     try {
       ScanResult reply = scan_result_from_json(nlohmann::json::parse(line));
       reply.path = path;
@@ -160,6 +165,7 @@ ScanResult PluginScanner::scan(const std::string& path) {
   if (outcome == ReadOutcome::timed_out) {
     result.reason = "it hung while loading (no answer within " + std::to_string(options_.library_timeout.count()) +
                     " ms); the scanner was killed";
+    result.timeout_ms = options_.library_timeout.count();
     stop();
   } else {
     result.reason = describe_exit() + " while loading";

@@ -40,10 +40,11 @@ class PluginScanner {
   ScanResult scan(const std::string& path);
 
  private:
-  enum class ReadOutcome { line, closed, timed_out };
+  enum class ReadOutcome { message, closed, timed_out };
   void start();
   void stop();
-  ReadOutcome read_line(std::chrono::steady_clock::time_point deadline, std::string& line);
+  /// The next framed message; throws Error for a frame longer than the protocol allows.
+  ReadOutcome read_message(std::chrono::steady_clock::time_point deadline, std::string& message);
   std::string describe_exit();
 
   Options options_;

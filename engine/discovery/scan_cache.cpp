@@ -96,10 +96,18 @@ void ScanCache::save() const {
   nlohmann::json doc = {{"host", host_key()}, {"entries", entries}};
   std::error_code ec;
   fs::create_directories(folder_, ec);
+  // Serialised before any file exists, so that a failure leaves no temporary behind.
+  std::string text;
+  try {
+    text = doc.dump(1) + '\n';
+  } catch (const std::exception& e) {
+    spdlog::warn("could not write the plugin scan cache {}: {}; the next start will scan again", file().string(), e.what());
+    return;
+  }
   fs::path tmp = folder_ / ("plugin-scan.json.tmp." + std::to_string(::getpid()));
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << doc.dump(1) << '\n';
+    out << text;
     out.flush();
     if (!out) {
       spdlog::warn("could not write the plugin scan cache {}; the next start will scan again", file().string());

@@ -1,5 +1,9 @@
 #include "engine/discovery/scan_json.hpp"
 
+#include <stdexcept>
+
+#include "engine/core/byte_text.hpp"
+
 namespace hearth {
 
 using nlohmann::json;
@@ -33,6 +37,28 @@ ParamInfo param_from_json(const json& j) {
   if (j.contains("min")) p.min = j["min"].get<double>();
   if (j.contains("max")) p.max = j["max"].get<double>();
   return p;
+}
+
+std::string to_hex(const std::string& bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 0xF];
+  }
+  return out;
+}
+
+std::string from_hex(const std::string& hex) {
+  auto value = [&](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    throw std::invalid_argument("path_hex holds a character that is not a hex digit");
+  };
+  if (hex.size() % 2 != 0) throw std::invalid_argument("path_hex has an odd length");
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) out += static_cast<char>(value(hex[i]) << 4 | value(hex[i + 1]));
+  return out;
 }
 
 }  // namespace
@@ -80,14 +106,21 @@ LibraryInfo library_from_json(const json& j) {
 }
 
 json scan_result_to_json(const ScanResult& r) {
-  json j = {{"path", r.path}, {"status", scan_status_name(r.status)}, {"reason", r.reason}};
+  // JSON holds UTF-8 only; a path is any bytes but NUL, so other names go as hex.
+  json j = {{"status", scan_status_name(r.status)}, {"reason", is_utf8(r.reason) ? r.reason : printable(r.reason)}};
+  if (is_utf8(r.path))
+    j["path"] = r.path;
+  else
+    j["path_hex"] = to_hex(r.path);
   if (r.status == ScanStatus::ok) j["library"] = library_to_json(r.library);
+  if (r.timeout_ms > 0) j["timeout_ms"] = r.timeout_ms;
   return j;
 }
 
 ScanResult scan_result_from_json(const json& j) {
   ScanResult r;
-  r.path = j.at("path").get<std::string>();
+  r.path = j.contains("path_hex") ? from_hex(j.at("path_hex").get<std::string>()) : j.value("path", std::string());
+  r.timeout_ms = j.value("timeout_ms", int64_t{0});
   std::string status = j.at("status").get<std::string>();
   r.status = status == "ok" ? ScanStatus::ok : status == "blocked" ? ScanStatus::blocked : ScanStatus::rejected;
   r.reason = j.at("reason").get<std::string>();

@@ -1,6 +1,7 @@
 // The outcome of scanning one library file.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "engine/core/plugin_info.hpp"
@@ -20,6 +21,8 @@ struct ScanResult {
   ScanStatus status = ScanStatus::rejected;
   std::string reason;  ///< why rejected or blocked
   LibraryInfo library; ///< filled when ok
+  /// Blocked because it hung: the scan timeout it had (ms). A longer timeout scans it again.
+  int64_t timeout_ms = 0;
 };
 
 }  // namespace hearth

@@ -4,7 +4,8 @@
  *   ABI_MAJOR_OVERRIDE          claim another plugin ABI major
  *   LIBRARY_STRUCT_SIZE         claim a smaller library descriptor
  *   CRASH_AT_LOAD, HANG_AT_LOAD misbehave in a static constructor, before any Hearth code runs
- *   PRINT_AT_LOAD               write to stdout while loading (must not disturb the scanner) */
+ *   PRINT_AT_LOAD               write to stdout while loading (must not disturb the scanner)
+ *   BAD_UTF8_SUMMARY            a summary that is not UTF-8 (Latin-1 bytes) */
 #include <signal.h>
 #include <stdio.h>
 #include <stddef.h>
@@ -19,6 +20,11 @@
 #endif
 #ifndef MODULE_NAME
 #define MODULE_NAME "c_metric"
+#endif
+#ifdef BAD_UTF8_SUMMARY
+#define SUMMARY "Counts the tensors it is given, caf\xe9 style"
+#else
+#define SUMMARY "Counts the tensors it is given (written in C)"
 #endif
 #ifndef ABI_MAJOR_OVERRIDE
 #define ABI_MAJOR_OVERRIDE HEARTH_ABI_MAJOR
@@ -81,7 +87,7 @@ static const hearth_param_spec params[] = {
 static const hearth_module_descriptor module = {sizeof(hearth_module_descriptor),
                                                 HEARTH_CATEGORY_METRIC,
                                                 MODULE_NAME,
-                                                "Counts the tensors it is given (written in C)",
+                                                SUMMARY,
                                                 "A metric written against the C ABI alone.",
                                                 params,
                                                 1,

@@ -9,6 +9,7 @@
 
 #include "cli_context.hpp"
 #include "commands/commands.hpp"
+#include "engine/core/byte_text.hpp"
 #include "engine/core/category.hpp"
 #include "engine/core/error.hpp"
 #include "engine/params/host_schemas.hpp"
@@ -44,7 +45,7 @@ nlohmann::json module_json(const ModuleEntry& m, bool with_params) {
                       {"name", m.info.name},
                       {"pack", m.pack},
                       {"version", m.pack_version},
-                      {"file", m.file.string()},
+                      {"file", json_text(m.file.string())},
                       {"origin", m.origin},
                       {"summary", m.info.summary},
                       {"shadowed", m.shadowed}};
@@ -90,7 +91,7 @@ void list_modules(const PluginsOptions& o, const PluginRegistry& reg) {
   std::vector<std::array<std::string, 5>> table = {{"CATEGORY", "NAME", "PACK", "VERSION", "FILE"}};
   for (const ModuleEntry* m : rows)
     table.push_back({category_name(m->info.category), m->info.name + (m->shadowed ? " (shadowed)" : ""), m->pack,
-                     m->pack_version, m->file.string()});
+                     m->pack_version, printable(m->file.string())});
   std::array<size_t, 5> width{};
   for (const auto& row : table)
     for (size_t c = 0; c < 5; ++c) width[c] = std::max(width[c], row[c].size());
@@ -172,7 +173,7 @@ void list_blocked(const PluginsOptions& o, const PluginRegistry& reg) {
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const ScanResult& r : reg.problems())
-      out.push_back({{"file", r.path}, {"status", scan_status_name(r.status)}, {"reason", r.reason}});
+      out.push_back({{"file", json_text(r.path)}, {"status", scan_status_name(r.status)}, {"reason", json_text(r.reason)}});
     std::cout << out.dump(2) << '\n';
     return;
   }
@@ -183,7 +184,7 @@ void list_blocked(const PluginsOptions& o, const PluginRegistry& reg) {
   }
   for (const ScanResult& r : reg.problems()) {
     std::string status = scan_status_name(r.status);
-    std::cout << (r.status == ScanStatus::blocked ? st.red(status) : st.yellow(status)) << "  " << r.path << "\n    "
+    std::cout << (r.status == ScanStatus::blocked ? st.red(status) : st.yellow(status)) << "  " << printable(r.path) << "\n    "
               << r.reason << '\n';
   }
   std::cout << st.dim("Blocked files are skipped until they change; --rescan tries them again.") << '\n';
@@ -194,7 +195,7 @@ void print_module(const ModuleEntry& m, const Style& st) {
   std::cout << st.bold(m.info.name) << "  (" << category_name(m.info.category) << ")\n";
   field("Summary", m.info.summary);
   field("Pack", m.pack + " " + m.pack_version);
-  field("File", m.file.string());
+  field("File", printable(m.file.string()));
   field("Found in", m.origin + (m.shadowed ? " (shadowed by an earlier module of the same name)" : ""));
   field("Built with", "plugin ABI " + std::to_string(m.library->abi_major) + "." + std::to_string(m.library->abi_minor) +
                           ", LibTorch " + std::to_string(m.library->torch_major) + "." +
@@ -237,7 +238,7 @@ void describe(const PluginsOptions& o, DiscoveryOptions options) {
     if (is_file) {
       std::string abs = fs::absolute(o.describe_target).lexically_normal().string();
       for (const ScanResult& r : reg.problems())
-        if (r.path == abs) throw PluginError("plugin " + abs + " is " + scan_status_name(r.status) + ": " + r.reason);
+        if (r.path == abs) throw PluginError("plugin " + printable(abs) + " is " + scan_status_name(r.status) + ": " + r.reason);
       throw UsageError(o.describe_target + " offers no Hearth modules");
     }
     std::vector<std::string> names;
