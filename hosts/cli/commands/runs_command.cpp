@@ -10,6 +10,7 @@
 
 #include "cli_context.hpp"
 #include "commands/commands.hpp"
+#include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
 #include "terminal.hpp"
 
@@ -23,13 +24,58 @@ struct RunsOptions {
   bool force = false;
 };
 
+/// The fields `runs` reads, with the types it reads them as. A run.json holding other types (a
+/// hand edit, a damaged disk) is named as damaged instead of failing later with a bare type_error.
+void check_fields(const nlohmann::json& info, const fs::path& file) {
+  const std::string where = printable(file.string());
+  auto bad = [&](const std::string& key, const char* want) { throw Error(where + ": \"" + key + "\" is not " + want); };
+  if (!info.is_object()) throw Error(where + " does not hold a JSON object");
+  for (const char* key : {"status", "job", "job_file", "created", "finished", "device", "command_line", "error"})
+    if (info.contains(key) && !info[key].is_string()) bad(key, "a string");
+  for (const char* key : {"epochs_done", "step"})
+    if (info.contains(key) && !info[key].is_number_integer()) bad(key, "an integer");
+  if (info.contains("best")) {
+    const auto& b = info["best"];
+    if (!b.is_object() || (b.contains("monitor") && !b["monitor"].is_string()) ||
+        (b.contains("value") && !b["value"].is_number()) || (b.contains("epoch") && !b["epoch"].is_number_integer()))
+      bad("best", "an object of a monitor name, a value and an epoch");
+  }
+  if (info.contains("plugins")) {
+    if (!info["plugins"].is_array()) bad("plugins", "a list");
+    for (const auto& p : info["plugins"]) {
+      if (!p.is_object()) bad("plugins", "a list of objects");
+      for (const char* key : {"table", "pack", "module", "version", "sha256"})
+        if (p.contains(key) && !p[key].is_string()) bad(std::string("plugins.") + key, "a string");
+    }
+  }
+}
+
 nlohmann::json read_info(const fs::path& run) {
-  std::ifstream in(run / "run.json");
-  if (!in) throw UsageError(run.string() + " is not a run folder (no run.json)");
+  const fs::path file = run / "run.json";
+  std::ifstream in(file);
+  if (!in) throw UsageError(printable(run.string()) + " is not a run folder (no run.json)");
+  nlohmann::json info;
   try {
-    return nlohmann::json::parse(in);
+    info = nlohmann::json::parse(in);
   } catch (const std::exception& e) {
-    throw Error((run / "run.json").string() + " is unreadable: " + e.what());
+    throw Error(printable(file.string()) + " is unreadable: " + e.what());
+  }
+  check_fields(info, file);
+  return info;
+}
+
+/// One run of a listing: its run.json, or why it cannot be read (the others are still listed).
+struct ListedRun {
+  fs::path run;
+  nlohmann::json info;
+  std::string damage;
+};
+
+ListedRun list_entry(const fs::path& run) {
+  try {
+    return {run, read_info(run), ""};
+  } catch (const std::exception& e) {
+    return {run, nlohmann::json::object(), e.what()};
   }
 }
 
@@ -73,12 +119,17 @@ std::vector<fs::path> find_runs(const fs::path& root) {
 }
 
 void list_runs(const RunsOptions& o) {
-  std::vector<fs::path> runs = find_runs(o.runs_dir);
+  std::vector<ListedRun> runs;
+  for (const fs::path& r : find_runs(o.runs_dir)) runs.push_back(list_entry(r));
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
-    for (const fs::path& r : runs) {
-      auto info = read_info(r);
-      out.push_back({{"run", r.string()}, {"status", info.value("status", "")}, {"epochs", info.value("epochs_done", 0)},
+    for (const ListedRun& r : runs) {
+      const nlohmann::json& info = r.info;
+      if (!r.damage.empty()) {
+        out.push_back({{"run", json_text(r.run.string())}, {"status", "damaged"}, {"error", json_text(r.damage)}});
+        continue;
+      }
+      out.push_back({{"run", json_text(r.run.string())}, {"status", info.value("status", "")}, {"epochs", info.value("epochs_done", 0)},
                      {"best", info.value("best", nlohmann::json())},
                      {"seconds", seconds_between(info.value("created", ""), info.value("finished", ""))}});
     }
@@ -87,10 +138,17 @@ void list_runs(const RunsOptions& o) {
   }
   Style st = style_for(stdout);
   std::vector<std::array<std::string, 5>> rows = {{"RUN", "STATUS", "EPOCHS", "BEST", "DURATION"}};
-  for (const fs::path& r : runs) {
-    auto info = read_info(r);
-    rows.push_back({fs::relative(r, o.runs_dir).string(), info.value("status", "?"), std::to_string(info.value("epochs_done", 0)),
-                    best_text(info), duration_text(seconds_between(info.value("created", ""), info.value("finished", "")))});
+  std::vector<std::string> damaged;
+  for (const ListedRun& r : runs) {
+    const std::string name = printable(fs::relative(r.run, o.runs_dir).string());
+    if (!r.damage.empty()) {
+      rows.push_back({name, "damaged", "-", "-", "-"});
+      damaged.push_back(name + ": " + r.damage);
+      continue;
+    }
+    const nlohmann::json& info = r.info;
+    rows.push_back({name, info.value("status", "?"), std::to_string(info.value("epochs_done", 0)), best_text(info),
+                    duration_text(seconds_between(info.value("created", ""), info.value("finished", "")))});
   }
   std::array<size_t, 5> w{};
   for (const auto& r : rows)
@@ -101,6 +159,8 @@ void list_runs(const RunsOptions& o) {
     std::cout << (i == 0 ? st.bold(line) : line) << '\n';
   }
   if (runs.empty()) std::cout << "(no runs in " << o.runs_dir << ")\n";
+  const Style err = style_for(stderr);
+  for (const std::string& d : damaged) std::cerr << err.yellow("damaged") << " " << d << '\n';
 }
 
 void show_run(const RunsOptions& o) {

@@ -1,0 +1,54 @@
+// Run records that were damaged (issue 12, part 5): one bad run.json does not hide the others, and
+// every complaint names the file.
+#include "unit/catch.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "unit/test_support.hpp"
+
+using namespace hearth;
+using namespace hearth::test;
+
+namespace {
+
+void write_run(const fs::path& runs, const std::string& name, const std::string& run_json) {
+  const fs::path run = runs / "job" / name;
+  fs::create_directories(run);
+  std::ofstream(run / "run.json") << run_json;
+}
+
+}  // namespace
+
+TEST_CASE("runs list shows a damaged run.json as damaged and lists the others", "[runs][damage]") {
+  TempDir runs, cache;
+  write_run(runs.path(), "a-good", R"({"status": "completed", "epochs_done": 3, "created": "2026-11-23T01:00:00Z",
+                                        "finished": "2026-11-23T01:00:30Z", "best": {"monitor": "valid.loss", "value": 0.5, "epoch": 2}})");
+  write_run(runs.path(), "b-garbage", "{\"status\": \"comp");
+  write_run(runs.path(), "c-wrong-type", R"({"status": 5, "epochs_done": 3})");
+  write_run(runs.path(), "d-bad-best", R"({"status": "completed", "best": "0.5"})");
+
+  CommandResult r = run_hearth("runs list --runs-dir '" + runs.path().string() + "'", cache.path());
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output, ContainsSubstring("job/a-good"));
+  CHECK_THAT(r.output, ContainsSubstring("completed"));
+  CHECK_THAT(r.output, ContainsSubstring("0:00:30"));
+  CHECK_THAT(r.output, ContainsSubstring("job/b-garbage/run.json is unreadable"));
+  CHECK_THAT(r.output, ContainsSubstring("job/c-wrong-type/run.json: \"status\" is not a string"));
+  CHECK_THAT(r.output, ContainsSubstring("job/d-bad-best/run.json: \"best\" is not an object"));
+
+  CommandResult j = run_hearth("runs list --json --runs-dir '" + runs.path().string() + "'", cache.path());
+  INFO(j.output);
+  REQUIRE(j.exit_code == 0);
+  auto listed = nlohmann::json::parse(j.output.substr(j.output.find('[')));
+  REQUIRE(listed.size() == 4);
+  CHECK(listed[0]["status"] == "completed");
+  CHECK(listed[1]["status"] == "damaged");
+  CHECK(listed[2]["status"] == "damaged");
+  CHECK_THAT(listed[2]["error"].get<std::string>(), ContainsSubstring("\"status\" is not a string"));
+
+  CommandResult show = run_hearth("runs show '" + (runs / "job" / "c-wrong-type").string() + "'", cache.path());
+  CHECK(show.exit_code != 0);
+  CHECK_THAT(show.output, ContainsSubstring("c-wrong-type/run.json: \"status\" is not a string"));
+}
