@@ -1,7 +1,9 @@
 #include "engine/jobs/job.hpp"
 
+#include <regex>
 #include <sstream>
 
+#include "engine/core/byte_text.hpp"
 #include "engine/core/category.hpp"
 #include "engine/core/error.hpp"
 #include "engine/params/host_schemas.hpp"
@@ -189,6 +191,23 @@ void append_table(std::ostringstream& os, const std::string& header, const Modul
 
 }  // namespace
 
+/// The job's name is a folder under the runs folder: `../x`, `/x` or a newline would put runs
+/// elsewhere or break listings. Names follow `[A-Za-z0-9][A-Za-z0-9._-]*` (at most 128); a file
+/// name that does not is no default either.
+void check_job_name(const Job& job, JobLoader& loader) {
+  static const std::regex name_re("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  const ParamValue* given = job.job.find("name");
+  std::string name = given ? std::get<std::string>(*given) : std::string();
+  const bool from_file = name.empty();
+  if (from_file) name = job.file.stem().string();
+  if (std::regex_match(name, name_re)) return;
+  const toml::node* n = job.document.at_path("job.name").node();
+  loader.error(n ? n->source() : toml::source_region{},
+               std::string(from_file ? "the job's name comes from its file name '" : "[job] name = '") + printable(name) +
+                   "', which is not [A-Za-z0-9][A-Za-z0-9._-]* (at most 128): runs go to a folder of that name; " +
+                   (from_file ? "set [job] name" : "choose a plain name"));
+}
+
 Job load_job(const fs::path& file, const std::vector<std::string>& sets, const PluginRegistry& registry) {
   Job job;
   job.file = fs::absolute(file).lexically_normal();
@@ -259,6 +278,7 @@ Job load_job(const fs::path& file, const std::vector<std::string>& sets, const P
       loader.error(n ? n->source() : toml::source_region{}, "[job] device = \"" + dev + "\" must be auto, cpu, cuda or cuda:N");
     }
   }
+  check_job_name(job, loader);
   loader.finish();
   job.options = resolve_job_options(job);
   return job;

@@ -22,7 +22,9 @@ ParamInfo p(const char* key, hearth_param_type type, std::optional<std::string> 
 }  // namespace
 
 std::vector<ParamInfo> job_schema() {
-  return {p("name", HEARTH_PARAM_STRING, "\"\"", "Name of the job; the runs folder groups runs by it (default: file name)"),
+  return {p("name", HEARTH_PARAM_STRING, "\"\"",
+            "Name of the job, [A-Za-z0-9][A-Za-z0-9._-]*: the runs folder groups its runs in a folder of that name "
+            "(default: the file name)"),
           p("seed", HEARTH_PARAM_INT, "0", "Seed of every random choice: two runs with one seed give identical metrics"),
           p("device", HEARTH_PARAM_STRING, "\"auto\"", "auto (CUDA when present), cpu, cuda or cuda:N"),
           p("runs", HEARTH_PARAM_STRING, "\"runs\"", "Folder of the runs, relative to the job file"),

@@ -71,6 +71,29 @@ TEST_CASE("hearth check lists every problem of a job with file line and column",
   CHECK(run_hearth("check " + kJob + " --set nonsense", cache.path()).exit_code == 2);
 }
 
+TEST_CASE("a job name that would leave the runs folder is refused at check time", "[jobs][validation][names]") {
+  TempDir dir, cache;
+  const fs::path runs = dir / "deep" / "runs";
+  for (const std::string name : {"../../escape", "/tmp/abs", "two\nlines", ".hidden"}) {
+    CommandResult r = run_hearth("run " + kJob + " --runs-dir " + runs.string() + " --set 'job.name=\"" +
+                                     (name == "two\nlines" ? std::string("two\\nlines") : name) + "\"'",
+                                 cache.path());
+    INFO(name << ": " << r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, ContainsSubstring("which is not [A-Za-z0-9][A-Za-z0-9._-]*"));
+  }
+  CHECK_FALSE(fs::exists(dir / "escape"));
+  CHECK_FALSE(fs::exists(runs));
+  // A name from a file name that breaks the rule is no default: the error says to set one.
+  std::string text = read_text(kJob);
+  text.erase(text.find("name = \"random-smoke\"\n"), std::string("name = \"random-smoke\"\n").size());
+  write(dir / "my job.toml", text);
+  CommandResult spaced = run_hearth("check '" + (dir / "my job.toml").string() + "'", cache.path());
+  CHECK(spaced.exit_code == 2);
+  CHECK_THAT(spaced.output, ContainsSubstring("the job's name comes from its file name 'my job'"));
+  CHECK_THAT(spaced.output, ContainsSubstring("set [job] name"));
+}
+
 TEST_CASE("a missing data file and a shape mismatch fail with the plugin and what to do", "[jobs][validation]") {
   TempDir runs, cache;
   CommandResult missing = run_hearth(
