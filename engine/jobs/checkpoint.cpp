@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "engine/core/error.hpp"
+#include "engine/core/regular_file.hpp"
 
 namespace hearth {
 namespace {
@@ -65,8 +66,7 @@ void save_checkpoint(const fs::path& path, const CheckpointState& s) {
 }
 
 CheckpointState load_checkpoint(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw Error("checkpoint " + path.string() + " does not exist");
+  require_regular_file(path, "checkpoint");
   CheckpointState s;
   try {
     torch::serialize::InputArchive a;

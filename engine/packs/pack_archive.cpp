@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "engine/core/error.hpp"
+#include "engine/core/regular_file.hpp"
 
 namespace hearth {
 namespace fs = std::filesystem;
@@ -57,6 +58,7 @@ bool inside(const std::string& link, const std::string& target) {
 
 std::vector<PackEntry> read_pack(const fs::path& file, const PackLimits& limits) {
   const std::string where = file.string();
+  require_regular_file(file, "pack");
   ReadArchive a(archive_read_new(), &archive_read_free);
   archive_read_support_filter_gzip(a.get());
   archive_read_support_format_tar(a.get());

@@ -1,6 +1,9 @@
-// Run records that were damaged (issue 12, part 5): one bad run.json does not hide the others, and
-// every complaint names the file.
+// Run records and files that are damaged or not what they claim (issue 12, parts 4 and 5): one bad
+// run.json does not hide the others, every complaint names the file, and special files are refused
+// before anything blocks on them.
 #include "unit/catch.hpp"
+
+#include <sys/stat.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -51,4 +54,30 @@ TEST_CASE("runs list shows a damaged run.json as damaged and lists the others", 
   CommandResult show = run_hearth("runs show '" + (runs / "job" / "c-wrong-type").string() + "'", cache.path());
   CHECK(show.exit_code != 0);
   CHECK_THAT(show.output, ContainsSubstring("c-wrong-type/run.json: \"status\" is not a string"));
+}
+
+TEST_CASE("packs and checkpoints that are FIFOs, devices or folders are refused at once", "[damage][special-files]") {
+  TempDir dir, cache;
+  const fs::path fifo = dir / "pack.hpack";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CommandResult info = run_hearth("pack info '" + fifo.string() + "'", cache.path());
+  INFO(info.output);
+  CHECK(info.exit_code == 2);
+  CHECK_THAT(info.output, ContainsSubstring("is a FIFO, not a regular file"));
+  CommandResult device = run_hearth("pack info /dev/zero", cache.path());
+  CHECK(device.exit_code == 2);
+  CHECK_THAT(device.output, ContainsSubstring("/dev/zero is a character device"));
+
+  // A run whose last checkpoint was replaced by a FIFO: eval says so instead of blocking.
+  CommandResult run = run_hearth("run " HEARTH_SOURCE_DIR "/assets/jobs/random-smoke.toml --set train.epochs=1 --runs-dir " +
+                                     (dir / "runs").string(),
+                                 cache.path());
+  REQUIRE(run.exit_code == 0);
+  const fs::path last = single_run(dir / "runs") / "checkpoints" / "last.pt";
+  fs::remove(last);
+  REQUIRE(::mkfifo(last.c_str(), 0600) == 0);
+  CommandResult eval = run_hearth("eval '" + single_run(dir / "runs").string() + "' --checkpoint last", cache.path());
+  INFO(eval.output);
+  CHECK(eval.exit_code != 0);
+  CHECK_THAT(eval.output, ContainsSubstring("checkpoints/last.pt is a FIFO, not a regular file"));
 }
