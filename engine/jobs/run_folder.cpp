@@ -1,9 +1,12 @@
 #include "engine/jobs/run_folder.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <iomanip>
 #include <sstream>
@@ -15,15 +18,35 @@ namespace hearth {
 void write_file_atomically(const fs::path& path, const std::string& text) {
   fs::path tmp = path;
   tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw Error("cannot write " + path.string() + "; check free space and permissions");
+  // POSIX calls rather than a stream: the reason a write fails (no space, quota, file too large,
+  // read-only file system) is errno, and that reason is the message.
+  auto fail = [&](const std::string& doing) {
+    const std::string why = std::strerror(errno);
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw Error("cannot " + doing + " " + path.string() + ": " + why);
+  };
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail("write");
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int saved = errno;
+      ::close(fd);
+      errno = saved;
+      fail("write");
+    }
+    done += static_cast<size_t>(n);
   }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw Error("cannot replace " + path.string() + ": " + ec.message());
+  if (::fsync(fd) != 0) {
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    fail("write");
+  }
+  if (::close(fd) != 0) fail("write");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("replace");
 }
 
 std::string utc_timestamp() {

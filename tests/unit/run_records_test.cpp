@@ -3,11 +3,15 @@
 // before anything blocks on them.
 #include "unit/catch.hpp"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
+
+#include <csignal>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "engine/jobs/run_folder.hpp"
 #include "unit/test_support.hpp"
 
 using namespace hearth;
@@ -80,4 +84,32 @@ TEST_CASE("packs and checkpoints that are FIFOs, devices or folders are refused 
   INFO(eval.output);
   CHECK(eval.exit_code != 0);
   CHECK_THAT(eval.output, ContainsSubstring("checkpoints/last.pt is a FIFO, not a regular file"));
+}
+
+TEST_CASE("a failed write says why and keeps the old file without leaving a temporary", "[damage][writes]") {
+  TempDir dir;
+  const fs::path file = dir / "run.json";
+  write_file_atomically(file, "old");
+  {
+    // A file-size limit makes the write fail part-way, as a full disk does (EFBIG for ENOSPC).
+    struct Limit {
+      rlimit saved{};
+      Limit() {
+        ::getrlimit(RLIMIT_FSIZE, &saved);
+        ::signal(SIGXFSZ, SIG_IGN);
+        rlimit small{4096, saved.rlim_max};
+        ::setrlimit(RLIMIT_FSIZE, &small);
+      }
+      ~Limit() {
+        ::setrlimit(RLIMIT_FSIZE, &saved);
+        ::signal(SIGXFSZ, SIG_DFL);
+      }
+    } limit;
+    CHECK_THROWS_WITH(write_file_atomically(file, std::string(1 << 20, 'x')),
+                      ContainsSubstring("cannot write " + file.string() + ": File too large"));
+  }
+  CHECK(read_text(file) == "old");
+  CHECK_FALSE(fs::exists(dir / "run.json.tmp"));
+  // Another reason is that reason, not "check free space".
+  CHECK_THROWS_WITH(write_file_atomically(file / "inside", "x"), ContainsSubstring("Not a directory"));
 }
