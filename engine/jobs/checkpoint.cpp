@@ -1,14 +1,12 @@
 #include "engine/jobs/checkpoint.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <torch/serialize.h>
 
-#include <cerrno>
-#include <cstring>
+#include <sstream>
 
 #include "engine/core/error.hpp"
 #include "engine/core/regular_file.hpp"
+#include "engine/jobs/run_folder.hpp"
 
 namespace hearth {
 namespace {
@@ -24,13 +22,6 @@ std::string tensor_bytes(const at::Tensor& t) {
   return std::string(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.numel()));
 }
 
-void fsync_path(const fs::path& p, bool directory) {
-  int fd = ::open(p.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
 }  // namespace
 
 void save_checkpoint(const fs::path& path, const CheckpointState& s) {
@@ -44,25 +35,16 @@ void save_checkpoint(const fs::path& path, const CheckpointState& s) {
   a.write("best", at::tensor(s.best, at::kDouble));
   a.write("rng", s.rng.defined() ? s.rng : at::empty({0}, at::kByte));
   a.write("device_rng", s.device_rng.defined() ? s.device_rng : at::empty({0}, at::kByte));
-  fs::path tmp = path;
-  tmp += ".tmp";
+  // Serialised in memory first: LibTorch's file writer throws from its destructor when the disk
+  // fills, which ends the process (std::terminate) and leaves its temporary behind.
+  std::ostringstream bytes;
+  a.save_to(bytes);
   try {
     fs::create_directories(path.parent_path());
-    a.save_to(tmp.string());
+    write_file_atomically(path, bytes.str(), "checkpoint");
   } catch (const std::exception& e) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw Error("cannot write checkpoint " + path.string() + ": " + e.what() +
-                "; the previous checkpoint is untouched. Check free space and permissions");
+    throw Error(std::string(e.what()) + "; the previous checkpoint is untouched");
   }
-  fsync_path(tmp, false);
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw Error("cannot replace checkpoint " + path.string() + ": " + ec.message());
-  }
-  fsync_path(path.parent_path(), true);
 }
 
 CheckpointState load_checkpoint(const fs::path& path) {

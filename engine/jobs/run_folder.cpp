@@ -15,7 +15,7 @@
 
 namespace hearth {
 
-void write_file_atomically(const fs::path& path, const std::string& text) {
+void write_file_atomically(const fs::path& path, const std::string& text, const std::string& what) {
   fs::path tmp = path;
   tmp += ".tmp";
   // POSIX calls rather than a stream: the reason a write fails (no space, quota, file too large,
@@ -24,7 +24,7 @@ void write_file_atomically(const fs::path& path, const std::string& text) {
     const std::string why = std::strerror(errno);
     std::error_code ec;
     fs::remove(tmp, ec);
-    throw Error("cannot " + doing + " " + path.string() + ": " + why);
+    throw Error("cannot " + doing + " " + (what.empty() ? "" : what + " ") + path.string() + ": " + why);
   };
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail("write");
@@ -47,6 +47,12 @@ void write_file_atomically(const fs::path& path, const std::string& text) {
   }
   if (::close(fd) != 0) fail("write");
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("replace");
+  // The rename itself reaches the disk with the folder's entry.
+  const int dir = ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
 }
 
 std::string utc_timestamp() {

@@ -16,8 +16,10 @@ namespace hearth {
 
 namespace fs = std::filesystem;
 
-/// Writes `text` to `path` through a temporary file and a rename.
-void write_file_atomically(const fs::path& path, const std::string& text);
+/// Writes `text` to `path` through a temporary file, fsync and a rename: a reader sees the old
+/// file or the new one. On failure the temporary is removed, the old file is untouched, and the
+/// Error says why ("cannot write [what ]PATH: No space left on device").
+void write_file_atomically(const fs::path& path, const std::string& text, const std::string& what = "");
 
 class RunFolder {
  public:

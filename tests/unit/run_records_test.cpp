@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "engine/jobs/checkpoint.hpp"
 #include "engine/jobs/run_folder.hpp"
 #include "unit/test_support.hpp"
 
@@ -86,25 +87,32 @@ TEST_CASE("packs and checkpoints that are FIFOs, devices or folders are refused 
   CHECK_THAT(eval.output, ContainsSubstring("checkpoints/last.pt is a FIFO, not a regular file"));
 }
 
+namespace {
+
+/// While alive, files this process writes stop at 4 KB: a write fails part-way, as on a full
+/// disk (EFBIG where a full disk gives ENOSPC).
+struct FileSizeLimit {
+  rlimit saved{};
+  FileSizeLimit() {
+    ::getrlimit(RLIMIT_FSIZE, &saved);
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit small{4096, saved.rlim_max};
+    ::setrlimit(RLIMIT_FSIZE, &small);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved);
+    ::signal(SIGXFSZ, SIG_DFL);
+  }
+};
+
+}  // namespace
+
 TEST_CASE("a failed write says why and keeps the old file without leaving a temporary", "[damage][writes]") {
   TempDir dir;
   const fs::path file = dir / "run.json";
   write_file_atomically(file, "old");
   {
-    // A file-size limit makes the write fail part-way, as a full disk does (EFBIG for ENOSPC).
-    struct Limit {
-      rlimit saved{};
-      Limit() {
-        ::getrlimit(RLIMIT_FSIZE, &saved);
-        ::signal(SIGXFSZ, SIG_IGN);
-        rlimit small{4096, saved.rlim_max};
-        ::setrlimit(RLIMIT_FSIZE, &small);
-      }
-      ~Limit() {
-        ::setrlimit(RLIMIT_FSIZE, &saved);
-        ::signal(SIGXFSZ, SIG_DFL);
-      }
-    } limit;
+    FileSizeLimit limit;
     CHECK_THROWS_WITH(write_file_atomically(file, std::string(1 << 20, 'x')),
                       ContainsSubstring("cannot write " + file.string() + ": File too large"));
   }
@@ -112,4 +120,25 @@ TEST_CASE("a failed write says why and keeps the old file without leaving a temp
   CHECK_FALSE(fs::exists(dir / "run.json.tmp"));
   // Another reason is that reason, not "check free space".
   CHECK_THROWS_WITH(write_file_atomically(file / "inside", "x"), ContainsSubstring("Not a directory"));
+}
+
+TEST_CASE("a checkpoint write that fails part-way keeps the previous checkpoint and says why", "[damage][writes][checkpoint]") {
+  TempDir dir;
+  const fs::path last = dir / "checkpoints" / "last.pt";
+  CheckpointState small;
+  small.model = "weights";
+  small.epoch = 1;
+  small.rng = at::empty({0}, at::kByte);
+  save_checkpoint(last, small);
+  CheckpointState big = small;
+  big.model = std::string(1 << 20, 'w');
+  big.epoch = 2;
+  {
+    FileSizeLimit limit;
+    // Before: LibTorch's writer threw from its destructor and the process ended in std::terminate.
+    CHECK_THROWS_WITH(save_checkpoint(last, big), ContainsSubstring("cannot write checkpoint " + last.string() +
+                                                                     ": File too large; the previous checkpoint is untouched"));
+  }
+  CHECK_FALSE(fs::exists(dir / "checkpoints" / "last.pt.tmp"));
+  CHECK(load_checkpoint(last).epoch == 1);
 }
