@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -76,6 +77,9 @@ pid_t start_rank(int rank, int nproc, const std::string& port, char** argv, bool
   ::_exit(127);
 }
 
+/// A SIGTERM or SIGHUP the launcher received, to pass on to the ranks.
+std::atomic<int> g_pass_on{0};
+
 int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
 
 std::string how(int status) {
@@ -99,6 +103,13 @@ int launch_local_ranks(int nproc, char** argv, bool bind) {
   sa.sa_handler = [](int) {};
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, nullptr);
+  // SIGTERM and SIGHUP sent to the launcher alone (`kill PID`) are passed on, so that every rank
+  // writes `last` and stops; a rank that also got it directly ignores the repeat.
+  struct sigaction pass {};
+  pass.sa_handler = [](int signal) { g_pass_on = signal; };
+  sigemptyset(&pass.sa_mask);
+  ::sigaction(SIGTERM, &pass, nullptr);
+  ::sigaction(SIGHUP, &pass, nullptr);
   std::vector<pid_t> ranks;
   for (int r = 0; r < nproc; ++r) ranks.push_back(start_rank(r, nproc, port, argv, bind));
   int first_failure = 0, running = nproc;
@@ -106,6 +117,9 @@ int launch_local_ranks(int nproc, char** argv, bool bind) {
   bool terminated = false;
   while (running > 0) {
     int status = 0;
+    if (const int signal = g_pass_on.exchange(0))
+      for (pid_t p : ranks)
+        if (p > 0) ::kill(p, signal);
     pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid <= 0) {
       if (std::chrono::steady_clock::now() > deadline) {

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <iostream>
 
 namespace hearth::jobs {
@@ -20,24 +22,43 @@ RunLog::~RunLog() {
   sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
 }
 
+namespace {
+
+/// The signal that asked the run to stop (0: none); the exit code is 128 + it, as a shell's.
+std::atomic<int> g_stop_signal{0};
+
+}  // namespace
+
 InterruptScope::InterruptScope() {
   interrupt_requested() = false;
+  g_stop_signal = 0;
   struct sigaction sa {};
-  sa.sa_handler = [](int) {
-    if (interrupt_requested().exchange(true)) ::_exit(130);
+  sa.sa_handler = [](int signal) {
+    // A second Ctrl-C is a person who will not wait; a repeated SIGTERM or SIGHUP is a launcher
+    // passing the signal on to every process (hearth --nproc, srun), and changes nothing.
+    if (interrupt_requested().exchange(true)) {
+      if (signal == SIGINT) ::_exit(128 + signal);
+      return;
+    }
+    g_stop_signal = signal;
   };
   sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, &previous_);
+  for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &sa, &previous_[i]);
 }
 
-InterruptScope::~InterruptScope() { ::sigaction(SIGINT, &previous_, nullptr); }
+InterruptScope::~InterruptScope() {
+  for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &previous_[i], nullptr);
+}
 
 int report_outcome(TrainOutcome outcome, const RunFolder& run, bool speaks) {
   switch (outcome) {
-    case TrainOutcome::interrupted:
-      if (!speaks) return 130;
-      std::cerr << "interrupted: `last` holds the progress; continue with `hearth resume " << run.path().string() << "`\n";
-      return 130;
+    case TrainOutcome::interrupted: {
+      const int signal = g_stop_signal.load() != 0 ? g_stop_signal.load() : SIGINT;
+      if (!speaks) return 128 + signal;
+      std::cerr << "interrupted (SIG" << sigabbrev_np(signal) << "): `last` holds the progress; continue with `hearth resume "
+                << run.path().string() << "`\n";
+      return 128 + signal;
+    }
     case TrainOutcome::stopped_early:
     case TrainOutcome::completed:
       if (!speaks) return 0;

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spdlog/common.h>
 
+#include <array>
 #include <filesystem>
 
 #include "engine/jobs/run_folder.hpp"
@@ -24,7 +25,8 @@ class RunLog {
   spdlog::sink_ptr sink_;
 };
 
-/// SIGINT asks the trainer to stop after the batch; a second one ends the process.
+/// SIGINT, SIGTERM (Slurm, systemd, kill) and SIGHUP (a closed terminal) ask the trainer to stop
+/// after the batch, write `last` and mark the run interrupted; a second SIGINT ends the process.
 class InterruptScope {
  public:
   InterruptScope();
@@ -33,11 +35,12 @@ class InterruptScope {
   InterruptScope& operator=(const InterruptScope&) = delete;
 
  private:
-  struct sigaction previous_ {};
+  static constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
+  std::array<struct sigaction, 3> previous_{};
 };
 
 /// Prints how the run ended (only rank 0 of a group tells the user) and returns the exit code
-/// (130 when interrupted).
+/// (128 + the signal when one interrupted it: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
 int report_outcome(TrainOutcome outcome, const RunFolder& run, bool speaks = true);
 
 }  // namespace hearth::jobs

@@ -218,14 +218,20 @@ TEST_CASE("a run killed with SIGKILL resumes to bitwise identical weights", "[jo
   CHECK(a.step == b.step);
 }
 
-TEST_CASE("SIGINT stops after writing last and resume continues mid-epoch exactly", "[jobs][resume]") {
-  TempDir whole, stopped, cache;
-  REQUIRE(run_hearth("run " + kJob + " --runs-dir " + whole.path().string() + slow_job_sets(), cache.path()).exit_code == 0);
-  std::string pid_file = (stopped / "pid").string();
-  std::string out_file = (stopped / "out").string();
-  REQUIRE(run_command("env NO_COLOR=1 HEARTH_CACHE_DIR='" + cache.path().string() + "' '" HEARTH_EXE "' run " + kJob +
-                      " --runs-dir '" + (stopped / "runs").string() + "'" + slow_job_sets() + " > '" + out_file +
-                      "' 2>&1 & echo $! > '" + pid_file + "'")
+namespace {
+
+/// A slow run started in the background; `signal` is sent once its first epoch is in
+/// metrics.csv. Returns the run folder; `exit_file` receives "exit=N" when hearth ends.
+fs::path run_and_signal(const TempDir& stopped, const fs::path& cache, const std::string& signal) {
+  const std::string pid_file = (stopped / "pid").string(), out_file = (stopped / "out").string();
+  const std::string exit_file = (stopped / "exit").string();
+  // A script, so that the pid is hearth's own (exec) and the exit code is still collected; the
+  // subshell lets go of run_command's pipe, or run_command would wait for the whole run.
+  write(stopped / "run.sh", "echo $$ > '" + pid_file + "'\nexec env NO_COLOR=1 HEARTH_CACHE_DIR='" + cache.string() +
+                               "' '" HEARTH_EXE "' run " + kJob + " --runs-dir '" + (stopped / "runs").string() + "'" +
+                               slow_job_sets() + "\n");
+  REQUIRE(run_command("( sh '" + (stopped / "run.sh").string() + "' > '" + out_file + "' 2>&1; echo exit=$? > '" +
+                      exit_file + "' ) >/dev/null 2>&1 &")
               .exit_code == 0);
   fs::path run;
   for (int i = 0; i < 3000; ++i) {
@@ -237,10 +243,21 @@ TEST_CASE("SIGINT stops after writing last and resume continues mid-epoch exactl
   }
   REQUIRE(!run.empty());
   std::this_thread::sleep_for(std::chrono::milliseconds(150));  // somewhere inside epoch 2
-  REQUIRE(run_command("kill -INT $(cat '" + pid_file + "')").exit_code == 0);
-  for (int i = 0; i < 500 && run_info(run)["status"] == "running"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  INFO(read_text(out_file));
+  REQUIRE(run_command("kill -" + signal + " $(cat '" + pid_file + "')").exit_code == 0);
+  for (int i = 0; i < 1000 && !fs::exists(exit_file); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("SIGINT stops after writing last and resume continues mid-epoch exactly", "[jobs][resume]") {
+  TempDir whole, stopped, cache;
+  REQUIRE(run_hearth("run " + kJob + " --runs-dir " + whole.path().string() + slow_job_sets(), cache.path()).exit_code == 0);
+  const fs::path run = run_and_signal(stopped, cache.path(), "INT");
   CHECK(run_info(run)["status"] == "interrupted");
-  CHECK_THAT(read_text(out_file), ContainsSubstring("hearth resume"));
+  CHECK(read_text(stopped / "exit") == "exit=130\n");
+  CHECK_THAT(read_text(stopped / "out"), ContainsSubstring("hearth resume"));
   CheckpointState at_stop = load_checkpoint(run / "checkpoints/last.pt");
   CHECK(at_stop.epoch < 5);
 
@@ -249,6 +266,20 @@ TEST_CASE("SIGINT stops after writing last and resume continues mid-epoch exactl
   CheckpointState b = load_checkpoint(run / "checkpoints/last.pt");
   CHECK(a.model == b.model);
   CHECK(a.step == b.step);
+}
+
+TEST_CASE("SIGTERM and SIGHUP stop a run cleanly as Ctrl-C does", "[jobs][resume][signals]") {
+  for (const auto& [signal, code] : {std::pair<std::string, int>{"TERM", 143}, {"HUP", 129}}) {
+    TempDir stopped, cache;
+    const fs::path run = run_and_signal(stopped, cache.path(), signal);
+    INFO("SIG" << signal << ": " << read_text(stopped / "out"));
+    CHECK(run_info(run)["status"] == "interrupted");
+    CHECK(read_text(stopped / "exit") == "exit=" + std::to_string(code) + "\n");
+    CHECK_THAT(read_text(stopped / "out"), ContainsSubstring("interrupted (SIG" + signal + ")"));
+    CHECK(load_checkpoint(run / "checkpoints/last.pt").epoch < 5);
+    CHECK(run_hearth("resume " + run.string(), cache.path()).exit_code == 0);
+    CHECK(run_info(run)["status"] == "completed");
+  }
 }
 
 TEST_CASE("the NaN policy stops with the epoch and step or skips and counts", "[jobs][nan]") {
