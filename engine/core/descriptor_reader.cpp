@@ -10,6 +10,7 @@
 #include "engine/core/byte_text.hpp"
 #include "engine/core/category.hpp"
 #include "engine/core/host_facts.hpp"
+#include "engine/core/plugin_info.hpp"
 #include "engine/params/param_values.hpp"
 
 namespace hearth {
@@ -231,11 +232,8 @@ CheckedLibrary read_library(const hearth_library_descriptor* plugin_descriptor) 
   out.info.pack_name = str(d.pack_name);
   out.info.pack_version = text(d.pack_version, "the library's pack version");
   if (out.info.pack_name.empty()) throw LibraryRefusal("the library descriptor has no pack name");
-  // Module references are `pack:module`, and packs are folders: the rule of pack.toml's name.
-  static const std::regex pack_re("[a-z0-9][a-z0-9_-]{0,63}");
-  if (!std::regex_match(out.info.pack_name, pack_re))
-    throw LibraryRefusal("the library's pack name '" + printable(out.info.pack_name) +
-                         "' is not [a-z0-9][a-z0-9_-]* (at most 64 characters)");
+  if (!is_pack_name(out.info.pack_name))
+    throw LibraryRefusal("the library's pack name '" + printable(out.info.pack_name) + "' is not " + kPackNameRule);
   if (d.module_count > 0 && d.modules == nullptr) throw LibraryRefusal("the library declares modules but no array");
   std::set<std::pair<int, std::string>> seen;
   for (size_t i = 0; i < d.module_count; ++i) {

@@ -1,5 +1,7 @@
 #include "engine/core/plugin_info.hpp"
 
+#include <regex>
+
 namespace hearth {
 
 const ParamInfo* ModuleInfo::param(const std::string& key) const {
@@ -19,6 +21,11 @@ const char* param_type_name(hearth_param_type type) {
     case HEARTH_PARAM_STRING_LIST: return "string list";
   }
   return "unknown";
+}
+
+bool is_pack_name(const std::string& name) {
+  static const std::regex rule("[a-z0-9][a-z0-9_-]{0,63}");
+  return std::regex_match(name, rule);
 }
 
 }  // namespace hearth

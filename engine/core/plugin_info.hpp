@@ -48,4 +48,11 @@ struct LibraryInfo {
 /// "bool", "int", "float", "string", "int list", ...
 const char* param_type_name(hearth_param_type type);
 
+/// Whether `name` may name a pack: `[a-z0-9][a-z0-9_-]*`, at most 64. A pack is a folder and the
+/// prefix of `pack:module`, so pack.toml's name and a library's HEARTH_PACK name follow one rule.
+bool is_pack_name(const std::string& name);
+
+/// The rule of is_pack_name, for messages.
+inline constexpr const char* kPackNameRule = "[a-z0-9][a-z0-9_-]* (at most 64 characters)";
+
 }  // namespace hearth

@@ -1,5 +1,7 @@
 #include "engine/discovery/scan_json.hpp"
 
+#include <sodium.h>
+
 #include <stdexcept>
 
 #include "engine/core/byte_text.hpp"
@@ -39,25 +41,23 @@ ParamInfo param_from_json(const json& j) {
   return p;
 }
 
+// libsodium's codecs, which the engine already links for hashing and signatures.
 std::string to_hex(const std::string& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 0xF];
-  }
+  std::string out(bytes.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  out.pop_back();
   return out;
 }
 
 std::string from_hex(const std::string& hex) {
-  auto value = [&](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    throw std::invalid_argument("path_hex holds a character that is not a hex digit");
-  };
-  if (hex.size() % 2 != 0) throw std::invalid_argument("path_hex has an odd length");
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) out += static_cast<char>(value(hex[i]) << 4 | value(hex[i + 1]));
+  std::string out(hex.size() / 2, '\0');
+  size_t length = 0;
+  const char* end = nullptr;
+  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), hex.data(), hex.size(), nullptr, &length,
+                     &end) != 0 ||
+      end != hex.data() + hex.size())
+    throw std::invalid_argument("path_hex is not hex");
+  out.resize(length);
   return out;
 }
 
@@ -107,7 +107,7 @@ LibraryInfo library_from_json(const json& j) {
 
 json scan_result_to_json(const ScanResult& r) {
   // JSON holds UTF-8 only; a path is any bytes but NUL, so other names go as hex.
-  json j = {{"status", scan_status_name(r.status)}, {"reason", is_utf8(r.reason) ? r.reason : printable(r.reason)}};
+  json j = {{"status", scan_status_name(r.status)}, {"reason", json_text(r.reason)}};
   if (is_utf8(r.path))
     j["path"] = r.path;
   else

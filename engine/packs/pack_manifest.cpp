@@ -5,8 +5,10 @@
 #include <regex>
 #include <sstream>
 
+#include "engine/core/byte_text.hpp"
 #include "engine/core/descriptor_reader.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/plugin_info.hpp"
 
 namespace hearth {
 namespace {
@@ -33,9 +35,8 @@ PackManifest parse_manifest(const std::string& text, const std::string& where) {
     return *v;
   };
   m.name = need("name");
-  static const std::regex name_re("[a-z0-9][a-z0-9_-]{0,63}");
-  if (!std::regex_match(m.name, name_re))
-    throw UsageError(where + ": name '" + m.name + "' must be lowercase letters, digits, '-' or '_' (at most 64)");
+  if (!is_pack_name(m.name))
+    throw UsageError(where + ": name '" + printable(m.name) + "' must be lowercase letters, digits, '-' or '_' (at most 64)");
   m.version = need("version");
   m.summary = t["summary"].value_or(std::string());
   m.license = t["license"].value_or(std::string());

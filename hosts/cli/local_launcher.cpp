@@ -1,10 +1,7 @@
 #include "local_launcher.hpp"
 
-#include <arpa/inet.h>
 #include <sched.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,37 +14,18 @@
 #include <thread>
 #include <vector>
 
+#include "engine/core/cpu_affinity.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/loopback_port.hpp"
 
 namespace hearth::cli {
 namespace {
-
-/// A port the kernel had free on loopback a moment ago (rank 0 binds it right after).
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  int port = 0;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  if (fd >= 0) ::close(fd);
-  if (port == 0) throw Error("cannot find a free port on 127.0.0.1 for the ranks' rendezvous; set MASTER_PORT");
-  return port;
-}
 
 /// Rank `rank`'s share of the CPUs this process may use: consecutive, equal shares (the remainder
 /// unused), as mpirun's --bind-to core does. Empty (no binding) when there are fewer CPUs than
 /// ranks, where binding would stack ranks on one core.
 std::vector<int> cpu_share(int rank, int nproc) {
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  if (::sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return {};
-  std::vector<int> cpus;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+  const std::vector<int> cpus = allowed_cpus();
   const size_t each = cpus.size() / static_cast<size_t>(nproc);
   if (each == 0) return {};
   return {cpus.begin() + static_cast<long>(each * static_cast<size_t>(rank)),
@@ -96,7 +74,14 @@ bool started_as_rank() {
 
 int launch_local_ranks(int nproc, char** argv, bool bind) {
   const char* given = std::getenv("MASTER_PORT");
-  const std::string port = given && *given ? given : std::to_string(free_port());
+  std::string port = given && *given ? given : "";
+  if (port.empty()) {
+    try {
+      port = std::to_string(free_loopback_port());
+    } catch (const Error& e) {
+      throw Error(std::string(e.what()) + "; set MASTER_PORT for the ranks' rendezvous");
+    }
+  }
   // Ctrl-C reaches every rank from the terminal; the launcher only waits for them to stop. A
   // handler (not SIG_IGN) so that the ranks, after exec, start with the default again.
   struct sigaction sa {};

@@ -3,12 +3,11 @@
 #include <spdlog/sinks/sink.h>
 #include <spdlog/spdlog.h>
 
-#include <sched.h>
-
 #include <cstdlib>
 #include <thread>
 #include <vector>
 
+#include "engine/core/cpu_affinity.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/sha256.hpp"
 #include "engine/distributed/local_tensor_sharer.hpp"
@@ -32,21 +31,9 @@ namespace {
 
 /// "CPUs 2-3" when this process is bound to some of the machine's CPUs, else "".
 std::string cpu_binding() {
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  if (::sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return {};
-  std::vector<int> cpus;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+  const std::vector<int> cpus = allowed_cpus();
   if (cpus.empty() || cpus.size() >= std::thread::hardware_concurrency()) return {};
-  std::string out;
-  for (size_t i = 0; i < cpus.size();) {
-    size_t j = i;
-    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
-    out += (out.empty() ? "" : ",") + std::to_string(cpus[i]) + (j > i ? "-" + std::to_string(cpus[j]) : "");
-    i = j + 1;
-  }
-  return (cpus.size() == 1 ? "CPU " : "CPUs ") + out;
+  return (cpus.size() == 1 ? "CPU " : "CPUs ") + cpu_ranges(cpus);
 }
 
 }  // namespace

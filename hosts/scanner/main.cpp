@@ -55,7 +55,7 @@ int main() {
       } catch (const std::exception& e) {
         result.status = hearth::ScanStatus::rejected;
         // Loader messages quote the path, which may be any bytes.
-        result.reason = hearth::is_utf8(e.what()) ? e.what() : hearth::printable(e.what());
+        result.reason = hearth::json_text(e.what());
       }
       // The host knows the path it asked about; the reply carries only the verdict.
       if (!reply(hearth::scan_result_to_json(result))) return 3;

@@ -33,55 +33,6 @@ HEARTH_SETS = [
     "scheduler={plugin='step',step_size=100}", "losses=[{plugin='cross_entropy'}]",
 ]
 
-PYTORCH_DDP = r'''
-import gzip, os, sys, time
-import numpy as np
-import torch
-import torch.distributed as dist
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-def main():
-    samples, threads, folder = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    rank, world = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
-    torch.set_num_threads(threads)
-    torch.manual_seed(1)
-    if world > 1:
-        dist.init_process_group("gloo", rank=rank, world_size=world)
-    # The whole train split in memory, as Hearth's idx dataset holds it; training uses `samples`.
-    images = torch.from_numpy(read_idx(folder + "/train-images-idx3-ubyte.gz").copy()).float().div_(255)
-    images = images.sub_(0.2860).div_(0.3530).unsqueeze(1)
-    labels = torch.from_numpy(read_idx(folder + "/train-labels-idx1-ubyte.gz").astype(np.int64))
-    model = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 16, 3, padding=1), torch.nn.BatchNorm2d(16), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.BatchNorm2d(32), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Flatten(), torch.nn.Linear(32 * 7 * 7, 48), torch.nn.ReLU(), torch.nn.Dropout(0.25),
-        torch.nn.Linear(48, 10))
-    if world > 1:
-        model = torch.nn.parallel.DistributedDataParallel(model)
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
-    model.train()
-    order = torch.randperm(samples)[: samples - samples % world][rank::world]
-    batch = 64 // world
-    start = time.perf_counter()
-    for i in range(0, len(order), batch):
-        idx = order[i:i + batch]
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(images[idx]), labels[idx])
-        loss.backward()
-        optimizer.step()
-    if world > 1:
-        dist.barrier()
-    if rank == 0:
-        print(len(order) * world / (time.perf_counter() - start))
-
-main()
-'''
 
 
 def peak_rss_mb(stderr_text):
@@ -148,8 +99,7 @@ def hearth(build, samples, nproc, threads, sample=False):
 
 
 def pytorch(samples, nproc, threads, port, sample=False):
-    script = os.path.join(tempfile.gettempdir(), "hearth_bench_ddp.py")
-    open(script, "w").write(PYTORCH_DDP)
+    script = os.path.join(HERE, "pytorch_ddp.py")
     commands = []
     for rank in range(nproc):
         env = dict(os.environ, RANK=str(rank), WORLD_SIZE=str(nproc), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))

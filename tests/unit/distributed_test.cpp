@@ -4,7 +4,6 @@
 
 #include <ATen/ATen.h>
 #include <arpa/inet.h>
-#include <sched.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,10 +17,12 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "engine/core/cpu_affinity.hpp"
 #include "engine/core/error.hpp"
 #include "engine/distributed/world.hpp"
 #include "engine/jobs/checkpoint.hpp"
 #include "engine/jobs/tensor_files.hpp"
+#include "engine/core/loopback_port.hpp"
 #include "unit/test_support.hpp"
 
 using namespace hearth;
@@ -135,7 +136,7 @@ TEST_CASE("each launcher starts ranks that train one run", "[distributed][launch
   const std::string job = "run " + kJob + " --set train.epochs=2 --runs-dir ";
   REQUIRE(run_hearth(job + reference.path().string() + " --nproc 2", cache.path()).exit_code == 0);
   const std::string expected = read_text(single_run(reference.path()) / "metrics.csv");
-  const std::string port = std::to_string(free_port());
+  const std::string port = std::to_string(free_loopback_port());
   std::string launcher;
 
   SECTION("torchrun's variables") {
@@ -186,10 +187,7 @@ std::string binding_in(const fs::path& log) {
 }  // namespace
 
 TEST_CASE("run with nproc binds each rank to its own share of the CPUs unless told not to", "[distributed][launchers]") {
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  REQUIRE(::sched_getaffinity(0, sizeof(allowed), &allowed) == 0);
-  if (CPU_COUNT(&allowed) < 2) {
+  if (allowed_cpus().size() < 2) {
     WARN("SKIPPED: this process may use one CPU only: there is nothing to share out");
     return;
   }
@@ -278,21 +276,19 @@ TEST_CASE("a rank killed mid-epoch stops the others with its name, and resume fi
                           " --set distributed.timeout_seconds=20 --nproc 2 --runs-dir ";
   REQUIRE(run_hearth(job + reference.path().string(), cache.path()).exit_code == 0);
 
-  fs::path out = work / "out.txt", code = work / "code.txt";
-  run_command("(env -u HEARTH_PLUGIN_PATH NO_COLOR=1 HEARTH_CACHE_DIR='" + cache.path().string() + "' '" HEARTH_EXE "' " + job +
-              killed.path().string() + " > '" + out.string() + "' 2>&1; echo $? > '" + code.string() + "') > /dev/null 2>&1 &");
+  const BackgroundHearth h = start_hearth(job + killed.path().string(), cache.path(), work.path());
   REQUIRE(eventually([&] { return finished_epochs(killed.path()) >= 1; }, 120));
   pid_t rank1 = pid_of_rank(killed.path(), 1);
   REQUIRE(rank1 > 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // into epoch 2
   REQUIRE(::kill(rank1, SIGKILL) == 0);
   auto killed_at = std::chrono::steady_clock::now();
-  REQUIRE(eventually([&] { return fs::exists(code) && !read_text(code).empty(); }, 60));
+  REQUIRE(eventually([&] { return h.ended(); }, 60));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
-  INFO(read_text(out));
+  INFO(read_text(h.out));
   CHECK(seconds < 20);  // well within the job's timeout: a closed connection is noticed at once
-  CHECK(std::stoi(read_text(code)) != 0);
-  CHECK_THAT(read_text(out), ContainsSubstring("rank 1 of 2 was killed by signal"));
+  CHECK(h.exit_code() != 0);
+  CHECK_THAT(read_text(h.out), ContainsSubstring("rank 1 of 2 was killed by signal"));
   fs::path run = single_run(killed.path());
   auto info = nlohmann::json::parse(read_text(run / "run.json"));
   CHECK(info["status"] == "failed");
@@ -316,7 +312,7 @@ TEST_CASE("a rank killed mid-epoch stops the others with its name, and resume fi
 TEST_CASE("a port in use, an unreachable master and ranks with different jobs are clear errors", "[distributed][faults]") {
   TempDir runs, cache;
   const std::string job = "run " + kJob + " --set distributed.timeout_seconds=3 --runs-dir " + runs.path().string();
-  const std::string port = std::to_string(free_port());
+  const std::string port = std::to_string(free_loopback_port());
 
   SECTION("rank 0 cannot serve on a port that is taken") {
     int held = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -453,9 +449,7 @@ TEST_CASE("a rank that hangs is named by the others after the timeout", "[distri
   TempDir runs, work, cache;
   const std::string job = "run " + kJob + " --set dataset.train_samples=16000 --set dataset.batch_size=16 --set train.epochs=3"
                           " --set distributed.timeout_seconds=3 --nproc 2 --runs-dir ";
-  fs::path out = work / "out.txt", code = work / "code.txt";
-  run_command("(env -u HEARTH_PLUGIN_PATH NO_COLOR=1 HEARTH_CACHE_DIR='" + cache.path().string() + "' '" HEARTH_EXE "' " + job +
-              runs.path().string() + " > '" + out.string() + "' 2>&1; echo $? > '" + code.string() + "') > /dev/null 2>&1 &");
+  const BackgroundHearth h = start_hearth(job + runs.path().string(), cache.path(), work.path());
   REQUIRE(eventually([&] { return finished_epochs(runs.path()) >= 1; }, 120));
   pid_t rank1 = pid_of_rank(runs.path(), 1);
   REQUIRE(rank1 > 0);
@@ -466,8 +460,8 @@ TEST_CASE("a rank that hangs is named by the others after the timeout", "[distri
     return !info.is_discarded() && info.value("status", "") == "failed";
   }, 30);
   ::kill(rank1, SIGKILL);
-  REQUIRE(eventually([&] { return fs::exists(code) && !read_text(code).empty(); }, 60));
-  INFO(read_text(out));
+  REQUIRE(eventually([&] { return h.ended(); }, 60));
+  INFO(read_text(h.out));
   REQUIRE(failed);
   auto info = nlohmann::json::parse(read_text(run / "run.json"));
   CHECK_THAT(info["error"].get<std::string>(), ContainsSubstring("rank 1 (") && ContainsSubstring("stopped answering"));

@@ -19,15 +19,6 @@ namespace {
 
 const std::string kJob = std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/random-smoke.toml";
 
-/// The one run folder under `runs` (runs/<job>/<timestamp>).
-fs::path only_run(const fs::path& runs) {
-  std::vector<fs::path> found;
-  for (auto& job : fs::directory_iterator(runs))
-    for (auto& run : fs::directory_iterator(job.path())) found.push_back(run.path());
-  REQUIRE(found.size() == 1);
-  return found[0];
-}
-
 nlohmann::json run_info(const fs::path& run) { return nlohmann::json::parse(read_text(run / "run.json")); }
 
 void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::trunc) << text; }
@@ -112,7 +103,7 @@ TEST_CASE("a missing data file and a shape mismatch fail with the plugin and wha
                                    cache.path());
   CHECK(shape.exit_code == 1);
   CHECK_THAT(shape.output, ContainsSubstring("model 'mlp': forward failed: mlp expects inputs of 5 features per sample"));
-  CHECK(run_info(only_run(runs2.path()))["status"] == "failed");
+  CHECK(run_info(single_run(runs2.path()))["status"] == "failed");
 }
 
 TEST_CASE("a run writes its folder and one seed gives identical metrics.csv", "[jobs][reproducible]") {
@@ -120,7 +111,7 @@ TEST_CASE("a run writes its folder and one seed gives identical metrics.csv", "[
   REQUIRE(run_hearth("run " + kJob + " --runs-dir " + a.path().string(), cache.path()).exit_code == 0);
   REQUIRE(run_hearth("run " + kJob + " --runs-dir " + b.path().string(), cache.path()).exit_code == 0);
   REQUIRE(run_hearth("run " + kJob + " --runs-dir " + c.path().string() + " --set job.seed=8", cache.path()).exit_code == 0);
-  fs::path ra = only_run(a.path()), rb = only_run(b.path()), rc = only_run(c.path());
+  fs::path ra = single_run(a.path()), rb = single_run(b.path()), rc = single_run(c.path());
   for (const char* f : {"job.toml", "job.source.toml", "run.json", "metrics.csv", "hearth.log", "checkpoints/last.pt",
                         "checkpoints/best.pt"})
     CHECK(fs::exists(ra / f));
@@ -146,7 +137,7 @@ TEST_CASE("subsample keeps a share of each split and never invents samples", "[j
                                cache.path());
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.output, ContainsSubstring("monitoring train.accuracy instead of valid.accuracy"));
-  CHECK(run_info(only_run(runs.path()))["step"] == 8);  // 256 of 512 samples in batches of 32
+  CHECK(run_info(single_run(runs.path()))["step"] == 8);  // 256 of 512 samples in batches of 32
 }
 
 TEST_CASE("TensorBoard events are framed records with valid masked CRC-32C", "[jobs][tensorboard]") {
@@ -154,7 +145,7 @@ TEST_CASE("TensorBoard events are framed records with valid masked CRC-32C", "[j
   TempDir runs, cache;
   REQUIRE(run_hearth("run " + kJob + " --runs-dir " + runs.path().string(), cache.path()).exit_code == 0);
   fs::path events;
-  for (auto& e : fs::directory_iterator(only_run(runs.path())))
+  for (auto& e : fs::directory_iterator(single_run(runs.path())))
     if (e.path().filename().string().rfind("events.out.tfevents.", 0) == 0) events = e.path();
   REQUIRE(!events.empty());
   std::string data = read_text(events);
@@ -208,7 +199,7 @@ TEST_CASE("a run killed with SIGKILL resumes to bitwise identical weights", "[jo
   INFO(resumed.output);
   REQUIRE(resumed.exit_code == 0);
   CHECK(run_info(run)["status"] == "completed");
-  fs::path reference = only_run(whole.path());
+  fs::path reference = single_run(whole.path());
   CHECK(read_text(run / "metrics.csv") == read_text(reference / "metrics.csv"));
   CheckpointState a = load_checkpoint(reference / "checkpoints/last.pt");
   CheckpointState b = load_checkpoint(run / "checkpoints/last.pt");
@@ -221,18 +212,9 @@ TEST_CASE("a run killed with SIGKILL resumes to bitwise identical weights", "[jo
 namespace {
 
 /// A slow run started in the background; `signal` is sent once its first epoch is in
-/// metrics.csv. Returns the run folder; `exit_file` receives "exit=N" when hearth ends.
-fs::path run_and_signal(const TempDir& stopped, const fs::path& cache, const std::string& signal) {
-  const std::string pid_file = (stopped / "pid").string(), out_file = (stopped / "out").string();
-  const std::string exit_file = (stopped / "exit").string();
-  // A script, so that the pid is hearth's own (exec) and the exit code is still collected; the
-  // subshell lets go of run_command's pipe, or run_command would wait for the whole run.
-  write(stopped / "run.sh", "echo $$ > '" + pid_file + "'\nexec env NO_COLOR=1 HEARTH_CACHE_DIR='" + cache.string() +
-                               "' '" HEARTH_EXE "' run " + kJob + " --runs-dir '" + (stopped / "runs").string() + "'" +
-                               slow_job_sets() + "\n");
-  REQUIRE(run_command("( sh '" + (stopped / "run.sh").string() + "' > '" + out_file + "' 2>&1; echo exit=$? > '" +
-                      exit_file + "' ) >/dev/null 2>&1 &")
-              .exit_code == 0);
+/// metrics.csv, and the run has ended when this returns. Returns the run folder.
+fs::path run_and_signal(const TempDir& stopped, const fs::path& cache, const std::string& signal, BackgroundHearth& h) {
+  h = start_hearth("run " + kJob + " --runs-dir '" + (stopped / "runs").string() + "'" + slow_job_sets(), cache, stopped.path());
   fs::path run;
   for (int i = 0; i < 3000; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -243,9 +225,9 @@ fs::path run_and_signal(const TempDir& stopped, const fs::path& cache, const std
   }
   REQUIRE(!run.empty());
   std::this_thread::sleep_for(std::chrono::milliseconds(150));  // somewhere inside epoch 2
-  INFO(read_text(out_file));
-  REQUIRE(run_command("kill -" + signal + " $(cat '" + pid_file + "')").exit_code == 0);
-  for (int i = 0; i < 1000 && !fs::exists(exit_file); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  INFO(read_text(h.out));
+  REQUIRE(run_command("kill -" + signal + " $(cat '" + h.pid.string() + "')").exit_code == 0);
+  for (int i = 0; i < 1000 && !h.ended(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   return run;
 }
 
@@ -254,15 +236,16 @@ fs::path run_and_signal(const TempDir& stopped, const fs::path& cache, const std
 TEST_CASE("SIGINT stops after writing last and resume continues mid-epoch exactly", "[jobs][resume]") {
   TempDir whole, stopped, cache;
   REQUIRE(run_hearth("run " + kJob + " --runs-dir " + whole.path().string() + slow_job_sets(), cache.path()).exit_code == 0);
-  const fs::path run = run_and_signal(stopped, cache.path(), "INT");
+  BackgroundHearth h;
+  const fs::path run = run_and_signal(stopped, cache.path(), "INT", h);
   CHECK(run_info(run)["status"] == "interrupted");
-  CHECK(read_text(stopped / "exit") == "exit=130\n");
-  CHECK_THAT(read_text(stopped / "out"), ContainsSubstring("hearth resume"));
+  CHECK(read_text(h.code) == "130\n");
+  CHECK_THAT(read_text(h.out), ContainsSubstring("hearth resume"));
   CheckpointState at_stop = load_checkpoint(run / "checkpoints/last.pt");
   CHECK(at_stop.epoch < 5);
 
   REQUIRE(run_hearth("resume " + run.string(), cache.path()).exit_code == 0);
-  CheckpointState a = load_checkpoint(only_run(whole.path()) / "checkpoints/last.pt");
+  CheckpointState a = load_checkpoint(single_run(whole.path()) / "checkpoints/last.pt");
   CheckpointState b = load_checkpoint(run / "checkpoints/last.pt");
   CHECK(a.model == b.model);
   CHECK(a.step == b.step);
@@ -271,11 +254,12 @@ TEST_CASE("SIGINT stops after writing last and resume continues mid-epoch exactl
 TEST_CASE("SIGTERM and SIGHUP stop a run cleanly as Ctrl-C does", "[jobs][resume][signals]") {
   for (const auto& [signal, code] : {std::pair<std::string, int>{"TERM", 143}, {"HUP", 129}}) {
     TempDir stopped, cache;
-    const fs::path run = run_and_signal(stopped, cache.path(), signal);
-    INFO("SIG" << signal << ": " << read_text(stopped / "out"));
+    BackgroundHearth h;
+    const fs::path run = run_and_signal(stopped, cache.path(), signal, h);
+    INFO("SIG" << signal << ": " << read_text(h.out));
     CHECK(run_info(run)["status"] == "interrupted");
-    CHECK(read_text(stopped / "exit") == "exit=" + std::to_string(code) + "\n");
-    CHECK_THAT(read_text(stopped / "out"), ContainsSubstring("interrupted (SIG" + signal + ")"));
+    CHECK(read_text(h.code) == std::to_string(code) + "\n");
+    CHECK_THAT(read_text(h.out), ContainsSubstring("interrupted (SIG" + signal + ")"));
     CHECK(load_checkpoint(run / "checkpoints/last.pt").epoch < 5);
     CHECK(run_hearth("resume " + run.string(), cache.path()).exit_code == 0);
     CHECK(run_info(run)["status"] == "completed");
@@ -288,12 +272,12 @@ TEST_CASE("the NaN policy stops with the epoch and step or skips and counts", "[
   CommandResult stop = run_hearth("run " + kJob + " --runs-dir " + runs.path().string() + blow_up, cache.path());
   CHECK(stop.exit_code == 1);
   CHECK_THAT(stop.output, Matches("(.|\n)*the loss is (NaN|infinite) at epoch 1, train batch [0-9]+ \\(step [0-9]+\\)(.|\n)*"));
-  CHECK(run_info(only_run(runs.path()))["status"] == "failed");
+  CHECK(run_info(single_run(runs.path()))["status"] == "failed");
 
   CommandResult skip = run_hearth(
       "run " + kJob + " --runs-dir " + skip_runs.path().string() + blow_up + " --set train.nan_policy=skip", cache.path());
   CHECK(skip.exit_code == 0);
-  std::string csv = read_text(only_run(skip_runs.path()) / "metrics.csv");
+  std::string csv = read_text(single_run(skip_runs.path()) / "metrics.csv");
   std::string last = csv.substr(csv.rfind('\n', csv.size() - 2) + 1);
   CHECK(std::stoll(last.substr(last.rfind(',') + 1)) > 0);
 }
@@ -301,7 +285,7 @@ TEST_CASE("the NaN policy stops with the epoch and step or skips and counts", "[
 TEST_CASE("a truncated checkpoint is refused clearly and a failed write keeps the old one", "[jobs][checkpoint]") {
   TempDir runs, cache;
   REQUIRE(run_hearth("run " + kJob + " --runs-dir " + runs.path().string() + " --set train.epochs=2", cache.path()).exit_code == 0);
-  fs::path run = only_run(runs.path());
+  fs::path run = single_run(runs.path());
   // Pretend the run was cut short and was meant to go on for 4 epochs.
   std::string job = read_text(run / "job.toml");
   job.replace(job.find("epochs = 2"), 10, "epochs = 4");
@@ -355,7 +339,7 @@ TEST_CASE("a plugin that throws mid-epoch fails the run with its name and leaves
                                   cache.path());
   CHECK(fail.exit_code == 1);
   CHECK_THAT(fail.output, ContainsSubstring("libthrowing.so, model 'fails_after': forward failed: planned failure at forward call 31"));
-  fs::path run = only_run(runs.path());
+  fs::path run = single_run(runs.path());
   auto info = run_info(run);
   CHECK(info["status"] == "failed");
   CHECK_THAT(info["error"].get<std::string>(), ContainsSubstring("planned failure"));
@@ -366,7 +350,7 @@ TEST_CASE("a plugin that throws mid-epoch fails the run with its name and leaves
 TEST_CASE("eval and infer score and run a run's checkpoints", "[jobs][eval]") {
   TempDir runs, work, cache;
   REQUIRE(run_hearth("run " + kJob + " --runs-dir " + runs.path().string(), cache.path()).exit_code == 0);
-  fs::path run = only_run(runs.path());
+  fs::path run = single_run(runs.path());
 
   CommandResult eval = run_hearth("eval " + run.string() + " --split valid", cache.path());
   REQUIRE(eval.exit_code == 0);
@@ -398,7 +382,7 @@ TEST_CASE("eval and infer score and run a run's checkpoints", "[jobs][eval]") {
 TEST_CASE("hearth runs lists shows and removes runs", "[jobs][runs]") {
   TempDir runs, cache;
   REQUIRE(run_hearth("run " + kJob + " --runs-dir " + runs.path().string() + " --set train.epochs=2", cache.path()).exit_code == 0);
-  fs::path run = only_run(runs.path());
+  fs::path run = single_run(runs.path());
   CommandResult list = run_hearth("runs --runs-dir " + runs.path().string(), cache.path());
   CHECK(list.exit_code == 0);
   CHECK_THAT(list.output, ContainsSubstring("completed"));
@@ -416,7 +400,7 @@ TEST_CASE("bf16 autocast trains on the CPU", "[jobs][precision]") {
   TempDir runs, cache;
   REQUIRE(run_hearth("run " + kJob + " --runs-dir " + runs.path().string() + " --set train.precision=bf16", cache.path())
               .exit_code == 0);
-  auto info = run_info(only_run(runs.path()));
+  auto info = run_info(single_run(runs.path()));
   CHECK(info["status"] == "completed");
   CHECK(info["best"]["value"].get<double>() > 0.8);  // learns despite bf16 matmuls
 }
@@ -443,7 +427,7 @@ TEST_CASE("datasets without batch fetch train through the sample pool and report
   CommandResult ok = run_hearth("run " + (dir / "job.toml").string() + " --runs-dir " + runs.path().string(), cache.path());
   INFO(ok.output);
   REQUIRE(ok.exit_code == 0);
-  CHECK(csv_rows(only_run(runs.path()) / "metrics.csv") == 3);
+  CHECK(csv_rows(single_run(runs.path()) / "metrics.csv") == 3);
 
   std::ofstream(dir / "images" / "class1" / "zz-broken.jpg") << "not a jpeg";
   TempDir runs2;

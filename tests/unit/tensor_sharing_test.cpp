@@ -16,6 +16,7 @@
 #include "engine/distributed/rank_group.hpp"
 #include "engine/distributed/world.hpp"
 #include "engine/runtime/shared_tensors.hpp"
+#include "engine/core/loopback_port.hpp"
 #include "unit/test_support.hpp"
 
 using namespace hearth;
@@ -60,7 +61,7 @@ std::string self_exe() { return fs::read_symlink("/proc/self/exe").string(); }
 
 /// Starts this binary twice as ranks 0 and 1 of a group running "one rank sharing a tensor".
 std::vector<nlohmann::json> two_ranks(const std::string& mode, const TempDir& dir) {
-  const std::string port = std::to_string(free_port());
+  const std::string port = std::to_string(free_loopback_port());
   std::string command;
   for (int r = 0; r < 2; ++r) {
     command += "env RANK=" + std::to_string(r) + " WORLD_SIZE=2 LOCAL_RANK=" + std::to_string(r) +

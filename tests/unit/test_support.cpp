@@ -2,11 +2,7 @@
 
 #include "unit/catch.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -40,22 +36,34 @@ CommandResult run_command(const std::string& command) {
   return r;
 }
 
-CommandResult run_hearth(const std::string& args, const fs::path& cache_dir) {
-  std::string env = "env -u HEARTH_PLUGIN_PATH NO_COLOR=1 HEARTH_SCAN_TIMEOUT_MS=3000 HEARTH_CACHE_DIR='" +
-                    cache_dir.string() + "' XDG_DATA_HOME='" + (cache_dir / "data").string() + "' ";
-  return run_command(env + "'" HEARTH_EXE "' " + args);
+namespace {
+
+/// The shell command of `hearth <args>` with an isolated cache and user folder, no colour.
+std::string hearth_command(const std::string& args, const fs::path& cache_dir) {
+  return "env -u HEARTH_PLUGIN_PATH NO_COLOR=1 HEARTH_SCAN_TIMEOUT_MS=3000 HEARTH_CACHE_DIR='" + cache_dir.string() +
+         "' XDG_DATA_HOME='" + (cache_dir / "data").string() + "' '" HEARTH_EXE "' " + args;
 }
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  ::close(fd);
-  return ntohs(a.sin_port);
+}  // namespace
+
+CommandResult run_hearth(const std::string& args, const fs::path& cache_dir) {
+  return run_command(hearth_command(args, cache_dir));
+}
+
+bool BackgroundHearth::ended() const { return fs::exists(code) && !read_text(code).empty(); }
+
+int BackgroundHearth::exit_code() const { return std::stoi(read_text(code)); }
+
+BackgroundHearth start_hearth(const std::string& args, const fs::path& cache_dir, const fs::path& folder) {
+  BackgroundHearth h{folder / "out.txt", folder / "code.txt", folder / "pid.txt"};
+  // A script, so that the pid is hearth's own (exec) and the exit code is still collected; the
+  // outer redirection lets go of run_command's pipe, or run_command would wait for the whole run.
+  const fs::path script = folder / "start.sh";
+  std::ofstream(script) << "echo $$ > '" << h.pid.string() << "'\nexec " << hearth_command(args, cache_dir) << "\n";
+  const CommandResult r = run_command("( sh '" + script.string() + "' > '" + h.out.string() + "' 2>&1; echo $? > '" +
+                                      h.code.string() + "' ) > /dev/null 2>&1 &");
+  REQUIRE(r.exit_code == 0);
+  return h;
 }
 
 fs::path test_plugin_dir(const std::string& name) { return fs::path(HEARTH_TEST_PLUGIN_DIR) / name; }

@@ -37,6 +37,19 @@ CommandResult run_command(const std::string& command);
 /// `hearth <args>` with an isolated cache and user folder, no colour.
 CommandResult run_hearth(const std::string& args, const fs::path& cache_dir);
 
+/// A `hearth` that start_hearth left running: the files it writes.
+struct BackgroundHearth {
+  fs::path out;   ///< its stdout and stderr
+  fs::path code;  ///< its exit code and a newline, written when it has ended
+  fs::path pid;   ///< its own pid (not a shell's), for signals
+  bool ended() const;
+  int exit_code() const;  ///< once ended()
+};
+
+/// `hearth <args>` isolated as run_hearth does, started in the background; returns at once. Its
+/// files go to `folder`.
+BackgroundHearth start_hearth(const std::string& args, const fs::path& cache_dir, const fs::path& folder);
+
 /// Folder of one of the test plugins (tests/plugins/<name>).
 fs::path test_plugin_dir(const std::string& name);
 /// The built-in plugins of the build tree.
@@ -54,9 +67,6 @@ size_t builtin_library_count();
 
 /// Every module the built-in pack must offer, as (category, name).
 const std::vector<std::pair<std::string, std::string>>& builtin_modules();
-
-/// A TCP port free on loopback a moment ago, so that tests running side by side do not meet.
-int free_port();
 
 /// Reads a whole file.
 std::string read_text(const fs::path& path);
