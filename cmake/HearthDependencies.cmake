@@ -9,7 +9,10 @@ if(TORCH_CXX_FLAGS)
 endif()
 include(HearthTorchSummary)
 hearth_torch_summary()
-find_package(Boost 1.74 REQUIRED COMPONENTS filesystem)
+# Headers only: Boost.DLL uses std::filesystem, so no Boost library is linked (and a machine whose
+# Boost headers are another release than any Boost library it has still builds).
+find_package(Boost 1.74 REQUIRED)
+add_compile_definitions(BOOST_DLL_USE_STD_FS)
 find_package(tomlplusplus REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)

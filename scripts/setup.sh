@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   g++ make cmake ninja-build ccache pkg-config git
-  libtorch-dev libopenblas0-openmp libboost-dev libboost-filesystem-dev libtomlplusplus-dev libspdlog-dev
+  libtorch-dev libopenblas0-openmp libboost-dev libtomlplusplus-dev libspdlog-dev
   libcairo2-dev libgraphviz-dev fonts-dejavu-core libxml2-dev catch2 libcli11-dev nlohmann-json3-dev
   libarchive-dev libsodium-dev zlib1g-dev libjpeg-dev dataset-fashion-mnist
   libgloo-dev openmpi-bin iproute2

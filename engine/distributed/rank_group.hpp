@@ -1,6 +1,7 @@
 // The processes of one job joined through c10d: a TCPStore served by rank 0 for the rendezvous
-// and small facts (the run folder, the job's hash), and a Gloo process group for collectives.
-// c10d's headers stay in rank_group.cpp, which alone is compiled with USE_C10D_GLOO.
+// and small facts (the run folder, the job's hash), and a Gloo or NCCL process group for
+// collectives. c10d's process group headers stay in the distributed library's sources, which
+// alone are compiled with USE_C10D_GLOO / USE_C10D_NCCL.
 #pragma once
 
 #include <ATen/Tensor.h>
@@ -27,11 +28,17 @@ class RankGroup {
  public:
   /// Joins the group of `world`: rank 0 serves the store at master_addr:port, every rank waits
   /// up to the timeout for the others. Throws UsageError for a port in use or a master that
-  /// cannot be reached, naming the address and what to do.
-  static std::unique_ptr<RankGroup> join(const World& world, const DistributedOptions& options);
+  /// cannot be reached, naming the address and what to do. `device` is where this rank trains
+  /// ("cpu", "cuda", "cuda:1"): backend "auto" takes NCCL for a GPU where the build has it.
+  static std::unique_ptr<RankGroup> join(const World& world, const DistributedOptions& options,
+                                         const std::string& device);
+  /// "gloo" or "nccl": the backend `options` ask for on `device`.
+  static std::string backend_for(const DistributedOptions& options, const std::string& device);
   virtual ~RankGroup() = default;
 
   virtual const World& world() const = 0;
+  /// "gloo" or "nccl".
+  virtual const std::string& backend() const = 0;
   int rank() const { return world().rank; }
   int size() const { return world().size; }
 

@@ -188,6 +188,8 @@ void BatchLoader::shard(int rank, int world) {
   shard_world_ = world;
 }
 
+void BatchLoader::deliver_to(c10::Device device) { device_ = device; }
+
 void BatchLoader::start_epoch(int64_t epoch, int64_t skip) {
   {
     // Wait out a fetch of the previous epoch still under way, and drop it.
@@ -235,15 +237,19 @@ Batch BatchLoader::fetch(int64_t batch_index) const {
     throw PluginError(data_.module().label() + ": a batch has " + std::to_string(columns.size()) +
                       " tensors but the dataset declares " + std::to_string(data_.tensor_names().size()));
   Batch b;
-  for (size_t i : input_slots_) b.inputs.push_back(columns[i]);
-  for (size_t i : target_slots_) b.targets.push_back(columns[i]);
+  const bool to_device = !device_.is_cpu();
+  auto deliver = [&](const at::Tensor& t) { return to_device ? t.pin_memory().to(device_, /*non_blocking=*/true) : t; };
+  for (size_t i : input_slots_) b.inputs.push_back(deliver(columns[i]));
+  for (size_t i : target_slots_) b.targets.push_back(deliver(columns[i]));
   b.size = static_cast<int64_t>(ids.size());
   b.columns = std::move(columns);
   return b;
 }
 
+bool BatchLoader::fetch_here() const { return batch_fetch_ && device_.is_cpu(); }
+
 void BatchLoader::prefetch() {
-  if (cursor_ >= batch_count() || batch_fetch_) return;
+  if (cursor_ >= batch_count() || fetch_here()) return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     request_ = cursor_;
@@ -255,7 +261,7 @@ void BatchLoader::prefetch() {
 std::optional<Batch> BatchLoader::next() {
   auto t0 = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mutex_);
-  if (!in_flight_ && batch_fetch_ && cursor_ < batch_count()) {
+  if (!in_flight_ && fetch_here() && cursor_ < batch_count()) {
     lock.unlock();
     Batch b = fetch(cursor_++);
     wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,10 +1,12 @@
 // Batches from a dataset plugin: split selection (the plugin's own split, or a seeded share of
 // train), subsampling, seeded shuffling per epoch, batch fetch when the plugin offers it, else a
 // pool of threads fetching samples and stacking them. The next batch is prepared while the
-// current one trains; the time the trainer still waits is measured.
+// current one trains; the time the trainer still waits is measured. For a GPU, the fetch thread
+// also moves each batch there (pinned memory, a non-blocking copy) one batch ahead.
 #pragma once
 
 #include <ATen/Tensor.h>
+#include <c10/core/Device.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -20,9 +22,9 @@
 namespace hearth {
 
 struct Batch {
-  std::vector<at::Tensor> inputs;   ///< tensors with the input role, in sample order
-  std::vector<at::Tensor> targets;  ///< tensors with the target role
-  std::vector<at::Tensor> columns;  ///< every tensor, in the dataset's order (analyzers, renders)
+  std::vector<at::Tensor> inputs;   ///< tensors with the input role, in sample order (on the loader's device)
+  std::vector<at::Tensor> targets;  ///< tensors with the target role (on the loader's device)
+  std::vector<at::Tensor> columns;  ///< every tensor, in the dataset's order (analyzers, renders), on the CPU
   int64_t size = 0;
 };
 
@@ -51,6 +53,10 @@ class BatchLoader {
   /// is cut to a multiple of `world` (the remainder is dropped, a different one each shuffled
   /// epoch) and rank r takes positions r, r + world, ... as PyTorch's DistributedSampler does.
   void shard(int rank, int world);
+  /// Inputs and targets arrive on `device`. For a GPU the fetch thread copies each batch there
+  /// from pinned memory without blocking, while the previous batch trains: the copy then waits
+  /// on nothing but the GPU's own queue. The CPU needs no copy and keeps the fetch as it was.
+  void deliver_to(c10::Device device);
   /// The next batch of the epoch, or nullopt at its end.
   std::optional<Batch> next();
   int64_t batch_count() const;
@@ -64,6 +70,8 @@ class BatchLoader {
   /// Samples `ids` fetched by the persistent sample pool (and the calling thread).
   std::vector<std::vector<at::Tensor>> fetch_samples(const std::vector<int64_t>& ids) const;
   void fetch_share() const;
+  /// Whether next() fetches in the calling thread: an in-memory batch bound for the CPU.
+  bool fetch_here() const;
   void prefetch();
   void work();
   void pool_work() const;
@@ -77,6 +85,7 @@ class BatchLoader {
   uint64_t seed_;
   int workers_;
   int shard_rank_ = 0, shard_world_ = 1;
+  c10::Device device_{c10::kCPU};
   int64_t cursor_ = 0;
   // One fetch thread for the loader's whole life: a thread per batch would also make OpenMP build
   // a new thread team for every batch (libgomp keeps one per calling thread), which cost ~15x.

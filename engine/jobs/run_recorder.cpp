@@ -48,7 +48,8 @@ void RunRecorder::row(int64_t epoch, const std::map<std::string, double>& values
 void RunRecorder::epoch_done(int64_t epoch, int64_t step, int64_t skipped_steps, const EpochTiming& timing,
                              const std::optional<BestSoFar>& best) {
   auto& info = run_.info();
-  nlohmann::json entry = {{"epoch", epoch + 1}, {"seconds", timing.seconds}, {"data_wait_seconds", timing.data_wait_seconds}};
+  nlohmann::json entry = {{"epoch", epoch + 1}, {"seconds", timing.seconds}, {"train_seconds", timing.train_seconds},
+                          {"data_wait_seconds", timing.data_wait_seconds}};
   if (timing.allreduce_wait_seconds) entry["allreduce_wait_seconds"] = *timing.allreduce_wait_seconds;
   timing_.push_back(entry);
   info["epochs_done"] = epoch + 1;

@@ -38,6 +38,7 @@ struct BestSoFar {
 /// Where one epoch's time went.
 struct EpochTiming {
   double seconds = 0;            ///< the whole epoch, validation included
+  double train_seconds = 0;      ///< the training steps alone (samples/s = train samples / this)
   double data_wait_seconds = 0;  ///< the step waited for data
   std::optional<double> allreduce_wait_seconds;  ///< in a group: waited on gradient all-reduces
 };

@@ -17,11 +17,14 @@
 
 namespace hearth {
 
-std::string resolve_device(const std::string& requested) {
-  if (requested == "auto") return torch::cuda::is_available() ? "cuda" : "cpu";
+std::string resolve_device(const std::string& requested, int local_rank) {
   if (requested.rfind("cuda", 0) == 0 && !torch::cuda::is_available())
     throw UsageError("[job] device = \"" + requested + "\" but LibTorch sees no CUDA device; use \"auto\" or \"cpu\"");
-  return requested;
+  const std::string device = requested == "auto" ? (torch::cuda::is_available() ? "cuda" : "cpu") : requested;
+  // Ranks on one machine take its GPUs in turn, as torchrun's LOCAL_RANK convention has it.
+  if (device == "cuda" && local_rank > 0)
+    return "cuda:" + std::to_string(local_rank % static_cast<int>(torch::cuda::device_count()));
+  return device;
 }
 
 std::atomic<bool>& interrupt_requested() {
@@ -51,7 +54,10 @@ class AutocastScope {
 }  // namespace
 
 Session::Session(const Job& job, const SessionOptions& options)
-    : job_(job), device_name_(resolve_device(job.options.general.device)), device_(device_name_), group_(options.group) {
+    : job_(job),
+      device_name_(resolve_device(job.options.general.device, options.group ? options.group->world().local_rank : 0)),
+      device_(device_name_),
+      group_(options.group) {
   int threads = job.options.general.threads;
   // Ranks on one machine share its cores, as torchrun's OMP_NUM_THREADS does.
   if (threads == 0 && group_ && group_->world().local_size > 1)
@@ -116,6 +122,7 @@ BatchLoader& Session::loader(SplitName s) {
     // Training is sharded over the group; valid and test are scored whole on every rank, so the
     // numbers are the split's, never a shard's.
     if (group_ && s == SplitName::train) slot->shard(group_->rank(), group_->size());
+    slot->deliver_to(device_);
   }
   return *slot;
 }

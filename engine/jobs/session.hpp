@@ -26,8 +26,9 @@
 namespace hearth {
 
 /// "cpu", or "cuda"/"cuda:N"; "auto" picks CUDA when LibTorch sees a GPU. Throws UsageError when
-/// CUDA is asked for and LibTorch sees none.
-std::string resolve_device(const std::string& requested);
+/// CUDA is asked for and LibTorch sees none. Local rank N > 0 of a job on one machine takes
+/// GPU N (modulo the GPUs there) when the job says "auto" or "cuda".
+std::string resolve_device(const std::string& requested, int local_rank = 0);
 
 /// Set by a host's signal handler: a training epoch stops after its current batch.
 std::atomic<bool>& interrupt_requested();

@@ -98,6 +98,7 @@ class TrainLoop {
     OptimizerModule& optimizer = session_.optimizer();
     const double lr = optimizer.lr(0);
     TrainedEpoch trained = session_.train_epoch(epoch, epoch == record_.epoch ? record_.batch_in_epoch : 0, progress_);
+    const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     optimizer.train(false);  // validation and checkpoints see the evaluation-mode parameters
     if (trained.interrupted && !trained.complete()) {
       snapshot(epoch, trained.batches_done);
@@ -123,7 +124,7 @@ class TrainLoop {
     if (improved) copy_last_to_best();
     std::optional<BestSoFar> best;
     if (record_.has_best) best = BestSoFar{record_.best, record_.best_epoch};
-    EpochTiming timing{seconds, trained.data_wait_seconds, std::nullopt};
+    EpochTiming timing{seconds, train_seconds, trained.data_wait_seconds, std::nullopt};
     if (session_.group()) timing.allreduce_wait_seconds = session_.take_sync_wait_seconds();
     if (recorder_) recorder_->epoch_done(epoch, session_.step(), session_.skipped_steps(), timing, best);
     optimizer.train(true);

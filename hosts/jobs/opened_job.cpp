@@ -58,7 +58,11 @@ OpenedRun open_run(const RequestBase& base, const std::string& run_folder) {
   if (paths.empty()) paths = o.run.info().value("plugin_paths", std::vector<std::string>{});
   fs::path job_folder = o.run.info().value("job_folder", o.run.path().string());
   o.registry = std::make_unique<PluginRegistry>(PluginRegistry::discover(discovery_from(base, paths, job_folder)));
-  o.job = load_job(o.run.path() / "job.toml", {}, *o.registry);
+  // A checkpoint holds no device: a run trained on a GPU is scored or continued on the CPU, and
+  // the reverse, by validating the new device like any other job value.
+  std::vector<std::string> sets;
+  if (!base.device.empty()) sets.push_back("job.device=\"" + base.device + "\"");
+  o.job = load_job(o.run.path() / "job.toml", sets, *o.registry);
   fs::current_path(job_folder);  // as when the run started: data paths are relative to the job file
   return o;
 }

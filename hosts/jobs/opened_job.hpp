@@ -37,7 +37,8 @@ struct OpenedRun {
 };
 
 /// Opens a run folder and its job, finding plugins where the run found them (unless the request
-/// names plugin folders), and makes the job's folder current.
+/// names plugin folders), and makes the job's folder current. The request's --device, if any,
+/// replaces the job's [job] device.
 OpenedRun open_run(const RequestBase& base, const std::string& run_folder);
 
 /// The run's checkpoint `which` ("best" or "last"); any other name is refused, never a path.

@@ -11,6 +11,7 @@
 #include "engine/core/error.hpp"
 #include "engine/core/sha256.hpp"
 #include "engine/distributed/local_tensor_sharer.hpp"
+#include "engine/jobs/session.hpp"
 
 namespace hearth::jobs {
 
@@ -18,9 +19,12 @@ JoinedWorld join_world(const Job& job) {
   JoinedWorld joined;
   joined.world = detect_world([](const char* name) { return std::getenv(name); });
   const World& w = joined.world;
-  if (!w.distributed()) return joined;
+  // A launcher's world of one joins a group only when the job names a backend: that runs the
+  // collectives' code path (NCCL on one GPU) without a second process.
+  const bool named_backend = job.options.distributed.backend != "auto";
+  if (!w.distributed() && !(named_backend && w.source != "single process")) return joined;
   if (w.master_port == 0) joined.world.master_port = job.options.distributed.port;
-  joined.group = RankGroup::join(w, job.options.distributed);
+  joined.group = RankGroup::join(w, job.options.distributed, resolve_device(job.options.general.device, w.local_rank));
   if (w.rank != 0 && !spdlog::default_logger()->sinks().empty()) spdlog::default_logger()->sinks()[0]->set_level(spdlog::level::warn);
   check_same_job(*joined.group, job);
   if (auto sharer = local_tensor_sharer(*joined.group)) joined.sharing = std::make_unique<SharingScope>(std::move(sharer));
@@ -42,8 +46,8 @@ void JoinedWorld::log() const {
   if (!group) return;
   const World& w = world;
   const std::string cpus = cpu_binding();
-  spdlog::info("rank {} of {} (local {} of {}), started by {}{}; rendezvous at {}:{}", w.rank, w.size, w.local_rank,
-               w.local_size, w.source, cpus.empty() ? "" : ", on " + cpus, w.master_addr, w.master_port);
+  spdlog::info("rank {} of {} (local {} of {}), started by {}{}; rendezvous at {}:{}; {}", w.rank, w.size, w.local_rank,
+               w.local_size, w.source, cpus.empty() ? "" : ", on " + cpus, w.master_addr, w.master_port, group->backend());
 }
 
 void check_same_job(RankGroup& group, const Job& job) {

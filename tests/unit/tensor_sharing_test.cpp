@@ -90,7 +90,7 @@ TEST_CASE("one rank sharing a tensor", "[.][sharing-rank]") {
   const World world = detect_world([](const char* name) { return std::getenv(name); });
   DistributedOptions options;
   options.timeout_seconds = 30;
-  auto group = RankGroup::join(world, options);
+  auto group = RankGroup::join(world, options, "cpu");
   auto sharer = local_tensor_sharer(*group);
   REQUIRE(sharer != nullptr);
   SharingScope scope(std::move(sharer));

@@ -26,6 +26,10 @@ class TempDir {
 };
 
 /// Result of a command run through the shell.
+/// A test that cannot run here (no GPU) exits with this code; CTest lists it as skipped
+/// (tests/CMakeLists.txt sets SKIP_RETURN_CODE), not passed.
+constexpr int kSkipExitCode = 77;
+
 struct CommandResult {
   int exit_code = -1;
   std::string output;  ///< stdout and stderr together

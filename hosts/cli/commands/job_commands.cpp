@@ -30,6 +30,12 @@ std::string command_line(int argc, char** argv) {
   return out;
 }
 
+/// --device of a command on a run: where to load and run its checkpoint, whatever device it
+/// trained on (checked like [job] device when the job is loaded).
+void add_device_option(CLI::App& app, std::string& device) {
+  app.add_option("--device", device, "auto, cpu, cuda or cuda:N instead of the job's [job] device");
+}
+
 int call_jobs_library(const nlohmann::json& request) {
   fs::path lib = install_layout().prefix / "lib" / "hearth" / "libhearth_jobs.so";
   if (const char* env = std::getenv("HEARTH_JOBS_LIBRARY"); env && *env) lib = env;
@@ -155,12 +161,14 @@ void setup_run_folder_commands(CLI::App& app, const std::string& cmdline, int& e
   JobCommand<ResumeRequest> resume(app, "Continue an interrupted or crashed run from its last checkpoint");
   resume.app->add_option("run", resume.request->run, "Run folder (runs/<job>/<timestamp>)")->required()->check(CLI::ExistingDirectory);
   resume.add_nproc();
+  add_device_option(*resume.app, resume.request->base.device);
   resume.send(cmdline, exit_code, [](ResumeRequest& r) { r.run = fs::absolute(r.run).string(); }, argv);
 
   JobCommand<EvalRequest> eval(app, "Score a run's checkpoint on a split with the job's losses and metrics");
   eval.app->add_option("run", eval.request->run, "Run folder")->required()->check(CLI::ExistingDirectory);
   eval.app->add_option("--checkpoint", eval.request->checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
   eval.app->add_option("--split", eval.request->split, "valid, test or train")->check(CLI::IsMember({"valid", "test", "train"}));
+  add_device_option(*eval.app, eval.request->base.device);
   eval.send(cmdline, exit_code, [](EvalRequest& r) { r.run = fs::absolute(r.run).string(); });
 
   JobCommand<InferRequest> infer(app, "Run a trained model on a file or a split and write its outputs");
@@ -171,6 +179,7 @@ void setup_run_folder_commands(CLI::App& app, const std::string& cmdline, int& e
       ->check(CLI::IsMember({"valid", "test", "train"}));
   infer.app->add_option("--out", i.out, "Output file, .csv or .npy (default: RUN/infer-<checkpoint>.csv)");
   infer.app->add_option("--checkpoint", i.checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
+  add_device_option(*infer.app, i.base.device);
   infer.send(cmdline, exit_code, [](InferRequest& r) {
     r.run = fs::absolute(r.run).string();
     r.input = absolute_or_empty(r.input);

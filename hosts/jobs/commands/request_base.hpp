@@ -17,8 +17,9 @@ struct RequestBase {
   bool no_builtins = false;
   bool rescan = false;
   std::string command_line;               ///< as typed, for run.json and the log
+  std::string device;                     ///< --device of a command on a run: overrides [job] device
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RequestBase, command, plugin_paths, builtin_folder, no_builtins, rescan,
-                                                command_line)
+                                                command_line, device)
 
 }  // namespace hearth::jobs

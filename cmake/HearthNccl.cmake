@@ -1,0 +1,32 @@
+# hearth_find_nccl(): whether this LibTorch can run c10d's NCCL process group. It can when it was
+# built with CUDA and ships ProcessGroupNCCL.hpp, and nccl.h is found (PyTorch wheels keep it in
+# site-packages/nvidia/nccl/include; CUDA images in /usr/include). Sets HEARTH_WITH_NCCL, and
+# HEARTH_NCCL_SOURCE to the file that makes NCCL groups (or the one that refuses them, with the
+# reason), so that no source tests the build with #if.
+function(hearth_find_nccl)
+  set(_with OFF)
+  set(_reason "")
+  if(NOT (TARGET torch_cuda OR TORCH_CUDA_LIBRARIES))
+    set(_reason "this LibTorch is built without CUDA")
+  else()
+    find_path(HEARTH_NCCL_PG_HEADER torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp HINTS ${TORCH_INCLUDE_DIRS})
+    get_filename_component(_torch_root "${Torch_DIR}/../../.." ABSOLUTE)
+    find_path(HEARTH_NCCL_INCLUDE nccl.h HINTS "${_torch_root}/../nvidia/nccl/include" ${TORCH_INCLUDE_DIRS})
+    if(NOT HEARTH_NCCL_PG_HEADER)
+      set(_reason "this LibTorch ships no ProcessGroupNCCL.hpp")
+    elseif(NOT HEARTH_NCCL_INCLUDE)
+      set(_reason "nccl.h was not found (give its folder with -DHEARTH_NCCL_INCLUDE=...)")
+    else()
+      set(_with ON)
+    endif()
+  endif()
+  if(_with)
+    message(STATUS "NCCL: yes (nccl.h in ${HEARTH_NCCL_INCLUDE})")
+    set(HEARTH_NCCL_SOURCE distributed/nccl_group.cpp PARENT_SCOPE)
+  else()
+    message(STATUS "NCCL: no, ${_reason}; [distributed] backend = \"nccl\" is refused with that reason")
+    set(HEARTH_NCCL_SOURCE distributed/nccl_absent.cpp PARENT_SCOPE)
+  endif()
+  set(HEARTH_WITH_NCCL ${_with} PARENT_SCOPE)
+  set(HEARTH_NCCL_ABSENT_REASON "${_reason}" PARENT_SCOPE)
+endfunction()
