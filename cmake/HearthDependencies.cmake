@@ -9,6 +9,13 @@ if(TORCH_CXX_FLAGS)
 endif()
 include(HearthTorchSummary)
 hearth_torch_summary()
+include(HearthTorchIncludes)
+hearth_torch_includes_after_system()
+# PyTorch wheels' libtorch.so exports copies of some libstdc++ functions (std::filesystem's among
+# them) that crash when called from outside it. A program that links LibTorch would bind to those
+# copies, as libtorch.so comes first among its libraries; naming libstdc++ first makes the
+# system's copy the one every call binds to.
+add_link_options("SHELL:-Wl,--push-state,--no-as-needed" -lstdc++ "SHELL:-Wl,--pop-state")
 # Headers only: Boost.DLL uses std::filesystem, so no Boost library is linked (and a machine whose
 # Boost headers are another release than any Boost library it has still builds).
 find_package(Boost 1.74 REQUIRED)

@@ -28,6 +28,7 @@ unpack() {
   [ -d .gpu/debs ] || { echo "error: no .gpu/debs: run scripts/gpu/prepare.sh on Debian 12 and carry .gpu" >&2; exit 1; }
   rm -rf "$root" && mkdir -p "$root"
   for deb in .gpu/debs/*.deb; do dpkg -x "$deb" "$root"; done
+  tar -xzf .gpu/icu-headers.tar.gz -C "$root"
   local linked f soname
   linked=$(for l in "$libdir"/*.so; do readlink -f "$l"; done | sort -u)
   for f in "$libdir"/*.so.*; do
@@ -65,7 +66,10 @@ environment() {
 
 stage_build() {
   local t0; t0=$(date +%s)
+  # The system's GCC, whose libstdc++ is the one loaded at run time (an image may put another
+  # compiler first through CC/CXX).
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \
+    -DCMAKE_C_COMPILER=/usr/bin/gcc -DCMAKE_CXX_COMPILER=/usr/bin/g++ \
     -DCUDAToolkit_ROOT=/usr/local/cuda -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc -DCMAKE_CUDA_ARCHITECTURES=90 \
     > "$out/configure.log" 2>&1 || { note "- configure: FAILED (configure.log)"; tail -30 "$out/configure.log"; return 1; }
   cmake --build "$build" -j "$(nproc)" > "$out/build.log" 2>&1 || { note "- build: FAILED (build.log)"; grep -m20 -B2 -A8 "error" "$out/build.log"; return 1; }

@@ -29,11 +29,7 @@ DATA = "/usr/share/datasets/fashion-mnist"
 BATCH = 256
 LR = 0.002
 TRAIN = 54000
-JOBS = {"cnn": "assets/jobs/fashion-mnist-cnn.toml", "resnet": "assets/jobs/fashion-mnist-cnn.toml"}
-HEARTH_MODEL_SETS = {
-    "cnn": [],  # the job's own cnn: channels [32, 64], hidden 24
-    "resnet": ["model.plugin=\"resnet\"", "model.depth=2", "model.width=16", "model.classes=10", "model.in_channels=1"],
-}
+JOBS = {"cnn": "assets/jobs/fashion-mnist-cnn.toml", "resnet": "assets/jobs/fashion-mnist-resnet.toml"}
 
 
 def model_of(name):
@@ -161,7 +157,7 @@ def hearth(exe, model_name, precision, epochs):
     with tempfile.TemporaryDirectory() as runs:
         sets = ["dataset.batch_size=%d" % BATCH, "train.epochs=%d" % epochs, "optimizer.lr=%g" % LR,
                 "dataset.augment_flip=false", "train.precision=\"%s\"" % ("bf16" if precision == "bf16" else "fp32"),
-                "job.device=\"cuda\"", "train.validate_every=%d" % epochs] + HEARTH_MODEL_SETS[model_name]
+                "job.device=\"cuda\"", "train.validate_every=%d" % epochs]
         cmd = [exe, "run", JOBS[model_name], "--runs-dir", runs] + [a for s in sets for a in ("--set", s)]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
