@@ -6,6 +6,7 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/cuda.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -93,14 +94,16 @@ std::string RankGroup::activity() const {
   return out;
 }
 
-std::string RankGroup::backend_for(const DistributedOptions& options, const std::string& device) {
+std::string RankGroup::backend_for(const DistributedOptions& options, const std::string& device, const World& world) {
   if (options.backend != "auto") return options.backend;
-  return c10::Device(device).is_cuda() && nccl_absent_reason().empty() ? "nccl" : "gloo";
+  // NCCL wants a GPU of its own for each rank of a machine; ranks that share one use Gloo.
+  const bool own_gpu = world.local_size <= static_cast<int>(torch::cuda::device_count());
+  return c10::Device(device).is_cuda() && own_gpu && nccl_absent_reason().empty() ? "nccl" : "gloo";
 }
 
 std::unique_ptr<RankGroup> RankGroup::join(const World& world, const DistributedOptions& options,
                                            const std::string& device) {
-  const std::string backend = backend_for(options, device);
+  const std::string backend = backend_for(options, device, world);
   // Refused before the store is served, so that a build without NCCL says so at once.
   if (backend == "nccl" && !nccl_absent_reason().empty()) join_nccl(world, options, {}, device);
   const int port = world.master_port > 0 ? world.master_port : options.port;

@@ -32,8 +32,9 @@ class RankGroup {
   /// ("cpu", "cuda", "cuda:1"): backend "auto" takes NCCL for a GPU where the build has it.
   static std::unique_ptr<RankGroup> join(const World& world, const DistributedOptions& options,
                                          const std::string& device);
-  /// "gloo" or "nccl": the backend `options` ask for on `device`.
-  static std::string backend_for(const DistributedOptions& options, const std::string& device);
+  /// "gloo" or "nccl": the backend `options` ask for on `device` ("auto": NCCL when each rank of
+  /// this machine has a GPU of its own and the build has NCCL).
+  static std::string backend_for(const DistributedOptions& options, const std::string& device, const World& world);
   virtual ~RankGroup() = default;
 
   virtual const World& world() const = 0;

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -58,16 +59,35 @@ TEST_CASE("CUDA: device auto picks the GPU and the run records it", "[cuda]") {
   CHECK(info["best"]["value"].get<double>() > 0.8);
 }
 
+namespace {
+
+/// A job on seeded random data with the given [model] and [optimizer] tables (TOML bodies).
+fs::path write_job(const fs::path& folder, const std::string& input_shape, const std::string& model,
+                   const std::string& optimizer, const std::string& extra = "") {
+  const fs::path job = folder / "job.toml";
+  std::ofstream(job) << "[job]\nname = \"cuda\"\nseed = 3\ndevice = \"cuda\"\n\n"
+                     << "[dataset]\nplugin = \"random\"\ntrain_samples = 256\nvalid_samples = 64\ninput_shape = "
+                     << input_shape << "\nclasses = 10\nbatch_size = 32\n\n"
+                     << "[model]\n" << model << "\n\n[[losses]]\nplugin = \"cross_entropy\"\n\n"
+                     << "[[metrics]]\nplugin = \"accuracy\"\n\n[optimizer]\n" << optimizer << "\n\n"
+                     << "[train]\nepochs = 2\nmonitor = \"valid.loss\"\n" << extra;
+  return job;
+}
+
+}  // namespace
+
 TEST_CASE("CUDA: every built-in model trains on the GPU", "[cuda]") {
   require_cuda();
-  const std::string images = " --set 'dataset.input_shape=[1, 28, 28]' --set dataset.classes=10 --set train.epochs=2";
-  for (const std::string model : {"mlp", "cnn", "resnet"}) {
+  const std::string adam = "plugin = \"adam\"\nlr = 0.01";
+  const std::vector<std::pair<std::string, std::string>> models = {
+      {"[8]", "plugin = \"mlp\"\nin_features = 8\nhidden = [32]\nout_features = 10"},
+      {"[1, 28, 28]", "plugin = \"cnn\"\nin_channels = 1\ninput_size = 28\nclasses = 10"},
+      {"[1, 28, 28]", "plugin = \"resnet\"\nin_channels = 1\ndepth = 1\nwidth = 8\nclasses = 10"},
+  };
+  for (const auto& [shape, model] : models) {
     DYNAMIC_SECTION(model) {
-      TempDir runs, cache;
-      std::string sets = model == "mlp" ? std::string(" --set train.epochs=2")
-                                        : images + " --set 'model.plugin=\"" + model + "\"' --set model.classes=10";
-      if (model == "cnn") sets += " --set model.in_channels=1 --set model.input_size=28";
-      const fs::path run = cuda_run(kJob, sets, runs.path(), cache.path());
+      TempDir dir, runs, cache;
+      const fs::path run = cuda_run(write_job(dir.path(), shape, model, adam).string(), "", runs.path(), cache.path());
       CHECK(run_info(run)["timing"].size() == 2);
     }
   }
@@ -75,27 +95,27 @@ TEST_CASE("CUDA: every built-in model trains on the GPU", "[cuda]") {
 
 TEST_CASE("CUDA: every built-in loss metric and optimizer runs on the GPU", "[cuda]") {
   require_cuda();
-  struct Case {
-    std::string job, sets;
-  };
-  const std::vector<Case> cases = {
-      {kJob, " --set 'optimizer.plugin=\"adam\"' --set optimizer.lr=0.01"},
-      {kJob, " --set 'optimizer.plugin=\"adamw\"' --set optimizer.lr=0.01"},
-      {kJob, " --set 'optimizer.plugin=\"rmsprop\"' --set optimizer.lr=0.01"},
-      {kJob, " --set 'optimizer.plugin=\"adagrad\"' --set optimizer.lr=0.01"},
-      {kJob, " --set 'optimizer.plugin=\"adamw_schedule_free\"' --set optimizer.lr=0.01"},
-      {kJob, " --set 'losses.0.plugin=\"nll\"'"},
-      {kJob, " --set 'metrics.0.plugin=\"precision\"'"},
-      {kJob, " --set 'metrics.0.plugin=\"recall\"'"},
-      {kJob, " --set 'metrics.0.plugin=\"f_score\"'"},
-      {kJob, " --set 'metrics.0.plugin=\"top_k\"' --set train.monitor=valid.loss"},
-      {kRegression, " --set train.epochs=3"},
-      {kRegression, " --set train.epochs=3 --set 'losses.0.plugin=\"mae\"'"},
-  };
-  for (size_t i = 0; i < cases.size(); ++i) {
-    DYNAMIC_SECTION(cases[i].sets) {
+  const std::string mlp = "plugin = \"mlp\"\nin_features = 8\nhidden = [32]\nout_features = 10";
+  for (const std::string optimizer : {"sgd", "adam", "adamw", "rmsprop", "adagrad", "adamw_schedule_free"}) {
+    DYNAMIC_SECTION(optimizer) {
+      TempDir dir, runs, cache;
+      cuda_run(write_job(dir.path(), "[8]", mlp, "plugin = \"" + optimizer + "\"\nlr = 0.01").string(), "", runs.path(),
+               cache.path());
+    }
+  }
+  const std::string sgd = "plugin = \"sgd\"\nlr = 0.1";
+  for (const std::string sets : {" --set 'losses.0.plugin=\"nll\"'", " --set 'metrics.0.plugin=\"precision\"'",
+                                 " --set 'metrics.0.plugin=\"recall\"'", " --set 'metrics.0.plugin=\"f_score\"'",
+                                 " --set 'metrics.0.plugin=\"top_k\"'"}) {
+    DYNAMIC_SECTION(sets) {
+      TempDir dir, runs, cache;
+      cuda_run(write_job(dir.path(), "[8]", mlp, sgd).string(), sets, runs.path(), cache.path());
+    }
+  }
+  for (const std::string loss : {"mse", "mae"}) {
+    DYNAMIC_SECTION(loss) {
       TempDir runs, cache;
-      cuda_run(cases[i].job, " --set train.epochs=2" + cases[i].sets, runs.path(), cache.path());
+      cuda_run(kRegression, " --set train.epochs=3 --set 'losses.0.plugin=\"" + loss + "\"'", runs.path(), cache.path());
     }
   }
 }

@@ -77,9 +77,14 @@ std::string save_archive(const Saveable& s) {
   return os.str();
 }
 
-inline torch::serialize::InputArchive load_archive(const void* data, size_t size) {
+/// `device`: where the loaded tensors go (the module's own device), whatever device they were
+/// saved from: a checkpoint written on a GPU loads on the CPU, and the reverse.
+inline torch::serialize::InputArchive load_archive(const void* data, size_t size, const TensorList& on) {
   torch::serialize::InputArchive archive;
-  archive.load_from(static_cast<const char*>(data), size);
+  if (on.empty())
+    archive.load_from(static_cast<const char*>(data), size);
+  else
+    archive.load_from(static_cast<const char*>(data), size, on.front().device());
   return archive;
 }
 
@@ -247,8 +252,9 @@ struct ModelTable {
   }
   static hearth_status load_state(hearth_object* s, const void* data, size_t size) {
     return guard([&] {
-      auto archive = load_archive(data, size);
-      module_of<T>(s).load(archive);
+      T& m = module_of<T>(s);
+      auto archive = load_archive(data, size, m.parameters());
+      m.load(archive);
       return HEARTH_OK;
     });
   }
@@ -262,7 +268,13 @@ struct ModelTable {
 template <class T>
 struct OptimizerTable {
   static hearth_status bind(hearth_object* s, const hearth_tensor* const* params, size_t n) {
-    return guard([&] { module_of<T>(s).bind(from_handles(params, n)); return HEARTH_OK; });
+    return guard([&] {
+      T& m = module_of<T>(s);
+      TensorList bound = from_handles(params, n);
+      m.bound_parameters = bound;
+      m.bind(bound);
+      return HEARTH_OK;
+    });
   }
   static hearth_status step(hearth_object* s) {
     return guard([&] { module_of<T>(s).step(); return HEARTH_OK; });
@@ -291,7 +303,7 @@ struct OptimizerTable {
   }
   static hearth_status load_state(hearth_object* s, const void* data, size_t size) {
     return guard([&] {
-      auto archive = load_archive(data, size);
+      auto archive = load_archive(data, size, module_of<T>(s).bound_parameters);
       module_of<T>(s).load(archive);
       return HEARTH_OK;
     });
@@ -341,7 +353,7 @@ struct SchedulerTable {
   }
   static hearth_status load_state(hearth_object* s, const void* data, size_t size) {
     return guard([&] {
-      auto archive = load_archive(data, size);
+      auto archive = load_archive(data, size, {});
       module_of<T>(s).load(archive);
       return HEARTH_OK;
     });

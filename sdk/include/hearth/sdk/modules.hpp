@@ -105,6 +105,8 @@ class Optimizer {
   virtual void load(torch::serialize::InputArchive& archive) = 0;
   /// Training (true) or evaluation (false), switched by the host with the model's mode.
   virtual void train(bool) {}
+  /// The parameters of the last bind (set by the SDK): saved state loads onto their device.
+  TensorList bound_parameters;
 };
 
 /// Base for optimizers that wrap a torch::optim class: derive, and build it in make().
