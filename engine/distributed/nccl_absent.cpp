@@ -9,8 +9,7 @@ std::string nccl_absent_reason() { return HEARTH_NCCL_ABSENT_REASON; }
 
 std::unique_ptr<RankGroup> join_nccl(const World&, const DistributedOptions&, c10::intrusive_ptr<c10d::Store>,
                                      const std::string&) {
-  throw UsageError("[distributed] backend = \"nccl\": this Hearth was built without NCCL (" + nccl_absent_reason() +
-                   "); use \"auto\" or \"gloo\"");
+  throw Error("internal error: an NCCL group asked of a build without NCCL (" + nccl_absent_reason() + ")");
 }
 
 }  // namespace hearth

@@ -3,7 +3,6 @@
 
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
-#include <torch/cuda.h>
 
 #include "engine/distributed/c10d_group.hpp"
 
@@ -14,14 +13,6 @@ std::string nccl_absent_reason() { return {}; }
 std::unique_ptr<RankGroup> join_nccl(const World& world, const DistributedOptions& options,
                                      c10::intrusive_ptr<c10d::Store> store, const std::string& device) {
   const c10::Device dev(device);
-  if (!dev.is_cuda())
-    throw UsageError("[distributed] backend = \"nccl\" needs the job on a GPU, but it runs on " + device +
-                     "; set [job] device = \"cuda\" (or \"auto\" on a machine with a GPU), or use backend = \"gloo\"");
-  const int gpus = static_cast<int>(torch::cuda::device_count());
-  if (world.local_size > gpus)
-    throw UsageError("[distributed] backend = \"nccl\" needs a GPU for each rank of a machine, but " +
-                     std::to_string(world.local_size) + " ranks here share " + std::to_string(gpus) +
-                     " GPU(s); start as many ranks as GPUs, or use backend = \"gloo\" (or \"auto\")");
   auto nccl = c10d::ProcessGroupNCCL::Options::create();
   nccl->timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout_seconds) * 1000);
   auto prefixed = c10::make_intrusive<c10d::PrefixStore>("nccl", store);

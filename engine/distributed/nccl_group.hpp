@@ -15,6 +15,7 @@ namespace hearth {
 std::string nccl_absent_reason();
 
 /// Joins the NCCL group of `world` through `store`; collectives run on `device` (this rank's GPU).
+/// RankGroup::join has checked that NCCL can run there.
 std::unique_ptr<RankGroup> join_nccl(const World& world, const DistributedOptions& options,
                                      c10::intrusive_ptr<c10d::Store> store, const std::string& device);
 

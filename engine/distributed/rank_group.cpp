@@ -55,6 +55,27 @@ std::unique_ptr<RankGroup> join_gloo(const World& world, c10::intrusive_ptr<c10d
   return std::make_unique<C10dGroup<c10d::ProcessGroupGloo>>(world, store, group, c10::Device(c10::kCPU), "gloo");
 }
 
+/// "gloo" or "nccl" for this rank. `auto` takes NCCL where it can run: on a GPU, with a GPU of
+/// its own for each rank of the machine, in a build that has it. `nccl` asked for where it cannot
+/// run is refused here, before the store is served, with what to do.
+std::string choose_backend(const DistributedOptions& options, const std::string& device, const World& world) {
+  const bool on_gpu = c10::Device(device).is_cuda();
+  const int gpus = on_gpu ? static_cast<int>(torch::cuda::device_count()) : 0;
+  const std::string absent = nccl_absent_reason();
+  if (options.backend == "auto") return on_gpu && world.local_size <= gpus && absent.empty() ? "nccl" : "gloo";
+  if (options.backend != "nccl") return options.backend;
+  const std::string asked = "[distributed] backend = \"nccl\"";
+  if (!absent.empty()) throw UsageError(asked + ": this Hearth was built without NCCL (" + absent + "); use \"auto\" or \"gloo\"");
+  if (!on_gpu)
+    throw UsageError(asked + " needs the job on a GPU, but it runs on " + device +
+                     "; set [job] device = \"cuda\" (or \"auto\" on a machine with a GPU), or use backend = \"gloo\"");
+  if (world.local_size > gpus)
+    throw UsageError(asked + " needs a GPU for each rank of a machine, but " + std::to_string(world.local_size) +
+                     " ranks here share " + std::to_string(gpus) +
+                     " GPU(s); start as many ranks as GPUs, or use backend = \"gloo\" (or \"auto\")");
+  return "nccl";
+}
+
 }  // namespace
 
 std::string c10d_message(const std::exception& e) {
@@ -94,18 +115,9 @@ std::string RankGroup::activity() const {
   return out;
 }
 
-std::string RankGroup::backend_for(const DistributedOptions& options, const std::string& device, const World& world) {
-  if (options.backend != "auto") return options.backend;
-  // NCCL wants a GPU of its own for each rank of a machine; ranks that share one use Gloo.
-  const bool own_gpu = world.local_size <= static_cast<int>(torch::cuda::device_count());
-  return c10::Device(device).is_cuda() && own_gpu && nccl_absent_reason().empty() ? "nccl" : "gloo";
-}
-
 std::unique_ptr<RankGroup> RankGroup::join(const World& world, const DistributedOptions& options,
                                            const std::string& device) {
-  const std::string backend = backend_for(options, device, world);
-  // Refused before the store is served, so that a build without NCCL says so at once.
-  if (backend == "nccl" && !nccl_absent_reason().empty()) join_nccl(world, options, {}, device);
+  const std::string backend = choose_backend(options, device, world);
   const int port = world.master_port > 0 ? world.master_port : options.port;
   const auto timeout = std::chrono::milliseconds(options.timeout_seconds * 1000);
   c10::intrusive_ptr<c10d::Store> store = connect_store(world, port, timeout);

@@ -29,12 +29,10 @@ class RankGroup {
   /// Joins the group of `world`: rank 0 serves the store at master_addr:port, every rank waits
   /// up to the timeout for the others. Throws UsageError for a port in use or a master that
   /// cannot be reached, naming the address and what to do. `device` is where this rank trains
-  /// ("cpu", "cuda", "cuda:1"): backend "auto" takes NCCL for a GPU where the build has it.
+  /// ("cpu", "cuda", "cuda:1"): backend "auto" takes NCCL when each rank of this machine has a
+  /// GPU of its own and the build has NCCL, else Gloo; "nccl" where it cannot run is a UsageError.
   static std::unique_ptr<RankGroup> join(const World& world, const DistributedOptions& options,
                                          const std::string& device);
-  /// "gloo" or "nccl": the backend `options` ask for on `device` ("auto": NCCL when each rank of
-  /// this machine has a GPU of its own and the build has NCCL).
-  static std::string backend_for(const DistributedOptions& options, const std::string& device, const World& world);
   virtual ~RankGroup() = default;
 
   virtual const World& world() const = 0;

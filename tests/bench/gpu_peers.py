@@ -16,7 +16,6 @@ Usage: gpu_peers.py --hearth PATH [--rounds N] [--epochs E] [--only cnn|resnet]
        gpu_peers.py --one CONTENDER MODEL PRECISION EPOCHS   (one measurement, prints JSON)
 """
 import argparse
-import gzip
 import json
 import os
 import statistics
@@ -67,18 +66,10 @@ def model_of(name):
                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(i, 10))
 
 
-def read_idx(path):
-    import numpy as np
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
 def data():
     import numpy as np
     import torch
+    from pytorch_loop import read_idx  # the CPU benchmarks' IDX reader, beside this file
     images = torch.from_numpy(read_idx(DATA + "/train-images-idx3-ubyte.gz")[:TRAIN].copy()).float().div(255).unsqueeze(1)
     labels = torch.from_numpy(read_idx(DATA + "/train-labels-idx1-ubyte.gz")[:TRAIN].astype(np.int64))
     return images, labels

@@ -1,16 +1,13 @@
 // Hearth on a GPU: device "auto", every built-in model, loss, metric and optimizer, bf16 autocast,
 // exact resume after SIGKILL, checkpoints moving between CPU and CUDA runs, and NCCL. Where
 // LibTorch sees no GPU each test exits with CTest's skip code, so CTest lists it as skipped
-// rather than passed.
+// rather than passed (HEARTH_SKIP, tests/unit/catch.hpp).
 #include <torch/cuda.h>
 
 #include "unit/catch.hpp"
 #include <nlohmann/json.hpp>
 
-#include <cstdio>
-#include <cstdlib>
 #include <fstream>
-#include <iostream>
 #include <thread>
 
 #include "engine/core/loopback_port.hpp"
@@ -25,13 +22,11 @@ namespace {
 const std::string kJob = std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/random-smoke.toml";
 const std::string kRegression = std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/csv-regression.toml";
 
-/// Ends the test process with the skip code (tests/CMakeLists.txt: SKIP_RETURN_CODE) when there
-/// is no GPU: Catch2 2 has no SKIP, and a CUDA test must not count as passed where it did not run.
+/// Skips the test where LibTorch sees no GPU: a CUDA test must not count as passed where it did
+/// not run.
 void require_cuda() {
-  if (torch::cuda::is_available()) return;
-  std::cout << "SKIPPED: LibTorch " << "sees no CUDA device; this test runs on a GPU machine (scripts/gpu/check.sh)"
-            << std::endl;
-  std::_Exit(kSkipExitCode);
+  if (!torch::cuda::is_available())
+    HEARTH_SKIP("LibTorch sees no CUDA device; this test runs on a GPU machine (scripts/gpu/check.sh)");
 }
 
 nlohmann::json run_info(const fs::path& run) { return nlohmann::json::parse(read_text(run / "run.json")); }
@@ -137,17 +132,9 @@ TEST_CASE("CUDA: a run killed with SIGKILL resumes to bitwise identical weights"
   REQUIRE(run_hearth("run " + kJob + " --runs-dir " + whole.path().string() + sets, cache.path()).exit_code == 0);
   BackgroundHearth h = start_hearth("run " + kJob + " --runs-dir '" + (killed / "runs").string() + "'" + sets, cache.path(),
                                     killed.path());
-  fs::path run;
-  for (int i = 0; i < 6000 && !h.ended(); ++i) {  // up to 120 s: the first epoch is in metrics.csv
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (run.empty() && fs::exists(killed / "runs"))
-      for (auto& j : fs::directory_iterator(killed / "runs"))
-        for (auto& r : fs::directory_iterator(j.path())) run = r.path();
-    if (!run.empty() && fs::exists(run / "metrics.csv") && read_text(run / "metrics.csv").find("\n2,") != std::string::npos) break;
-  }
-  REQUIRE(!run.empty());
+  const fs::path run = wait_for_epochs(killed / "runs", 2, h, 120);
   REQUIRE(run_command("kill -9 $(cat '" + h.pid.string() + "')").exit_code == 0);
-  for (int i = 0; i < 500 && !h.ended(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  h.wait(10);
   REQUIRE(run_info(run)["status"] == "running");  // it died mid-run
 
   CommandResult resumed = run_hearth("resume " + run.string(), cache.path());
@@ -184,18 +171,9 @@ TEST_CASE("CUDA: checkpoints move between CPU and GPU runs", "[cuda]") {
   BackgroundHearth h = start_hearth("run " + kJob + " --runs-dir '" + (runs / "cpu").string() +
                                         "' --set dataset.train_samples=24000 --set dataset.batch_size=16 --set train.epochs=3",
                                     cache.path(), runs.path());
-  fs::path cpu_run;
-  for (int i = 0; i < 6000 && !h.ended(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (cpu_run.empty() && fs::exists(runs / "cpu"))
-      for (auto& j : fs::directory_iterator(runs / "cpu"))
-        for (auto& r : fs::directory_iterator(j.path())) cpu_run = r.path();
-    if (!cpu_run.empty() && fs::exists(cpu_run / "metrics.csv") && read_text(cpu_run / "metrics.csv").find("\n1,") != std::string::npos)
-      break;
-  }
-  REQUIRE(!cpu_run.empty());
+  const fs::path cpu_run = wait_for_epochs(runs / "cpu", 1, h, 120);
   REQUIRE(run_command("kill -INT $(cat '" + h.pid.string() + "')").exit_code == 0);
-  for (int i = 0; i < 1000 && !h.ended(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  h.wait();
   REQUIRE(run_info(cpu_run)["status"] == "interrupted");
   CommandResult more = run_hearth("resume " + cpu_run.string() + " --device cuda", cache.path());
   INFO(more.output);

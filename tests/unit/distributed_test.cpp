@@ -328,6 +328,16 @@ TEST_CASE("a port in use, an unreachable master and ranks with different jobs ar
     CHECK_THAT(r.output, ContainsSubstring("rank 0 cannot serve the rendezvous store at 127.0.0.1:" + port) &&
                              ContainsSubstring("set MASTER_PORT"));
   }
+  SECTION("NCCL where it cannot run is refused before a store is served") {
+    // This job trains on the CPU: a build without NCCL says so, one with it says NCCL needs a GPU.
+    CommandResult r = run_with_env("RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port,
+                                   job + " --set 'distributed.backend=\"nccl\"'", cache.path());
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, ContainsSubstring("[distributed] backend = \"nccl\""));
+    CHECK_THAT(r.output, ContainsSubstring("built without NCCL") || ContainsSubstring("needs the job on a GPU"));
+    CHECK_THAT(r.output, !ContainsSubstring("rendezvous"));
+  }
   SECTION("a rank whose master never answers stops after the timeout") {
     CommandResult r = run_with_env("RANK=1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port, job, cache.path());
     CHECK(r.exit_code == 2);

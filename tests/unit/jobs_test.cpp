@@ -175,22 +175,10 @@ TEST_CASE("a run killed with SIGKILL resumes to bitwise identical weights", "[jo
   REQUIRE(run_hearth("run " + kJob + " --runs-dir " + whole.path().string() + slow_job_sets(), cache.path()).exit_code == 0);
 
   // Start the same run in the background and kill it once two epochs are written.
-  std::string pid_file = (killed / "pid").string();
-  CommandResult start = run_command("env NO_COLOR=1 HEARTH_CACHE_DIR='" + cache.path().string() + "' '" HEARTH_EXE "' run " +
-                                    kJob + " --runs-dir '" + (killed / "runs").string() + "'" + slow_job_sets() +
-                                    " > /dev/null 2>&1 & echo $! > '" + pid_file + "'");
-  REQUIRE(start.exit_code == 0);
-  fs::path run;
-  for (int i = 0; i < 3000; ++i) {  // up to 60 s
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (run.empty() && fs::exists(killed / "runs")) {
-      for (auto& j : fs::directory_iterator(killed / "runs"))
-        for (auto& r : fs::directory_iterator(j.path())) run = r.path();
-    }
-    if (!run.empty() && fs::exists(run / "metrics.csv") && csv_rows(run / "metrics.csv") >= 2) break;
-  }
-  REQUIRE(!run.empty());
-  REQUIRE(run_command("kill -9 $(cat '" + pid_file + "')").exit_code == 0);
+  BackgroundHearth h = start_hearth("run " + kJob + " --runs-dir '" + (killed / "runs").string() + "'" + slow_job_sets(),
+                                    cache.path(), killed.path());
+  const fs::path run = wait_for_epochs(killed / "runs", 2, h);
+  REQUIRE(run_command("kill -9 $(cat '" + h.pid.string() + "')").exit_code == 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   CHECK(run_info(run)["status"] == "running");  // it really died mid-run
   REQUIRE(csv_rows(run / "metrics.csv") < 5);
@@ -215,19 +203,11 @@ namespace {
 /// metrics.csv, and the run has ended when this returns. Returns the run folder.
 fs::path run_and_signal(const TempDir& stopped, const fs::path& cache, const std::string& signal, BackgroundHearth& h) {
   h = start_hearth("run " + kJob + " --runs-dir '" + (stopped / "runs").string() + "'" + slow_job_sets(), cache, stopped.path());
-  fs::path run;
-  for (int i = 0; i < 3000; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (run.empty() && fs::exists(stopped / "runs"))
-      for (auto& j : fs::directory_iterator(stopped / "runs"))
-        for (auto& r : fs::directory_iterator(j.path())) run = r.path();
-    if (!run.empty() && fs::exists(run / "metrics.csv") && csv_rows(run / "metrics.csv") >= 1) break;
-  }
-  REQUIRE(!run.empty());
+  const fs::path run = wait_for_epochs(stopped / "runs", 1, h);
   std::this_thread::sleep_for(std::chrono::milliseconds(150));  // somewhere inside epoch 2
   INFO(read_text(h.out));
   REQUIRE(run_command("kill -" + signal + " $(cat '" + h.pid.string() + "')").exit_code == 0);
-  for (int i = 0; i < 1000 && !h.ended(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  h.wait();
   return run;
 }
 

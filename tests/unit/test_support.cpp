@@ -6,7 +6,9 @@
 
 #include <array>
 #include <cstdio>
+#include <algorithm>
 #include <fstream>
+#include <thread>
 #include <random>
 #include <sstream>
 
@@ -51,6 +53,11 @@ CommandResult run_hearth(const std::string& args, const fs::path& cache_dir) {
 }
 
 bool BackgroundHearth::ended() const { return fs::exists(code) && !read_text(code).empty(); }
+
+bool BackgroundHearth::wait(int seconds) const {
+  for (int i = 0; i < seconds * 50 && !ended(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return ended();
+}
 
 int BackgroundHearth::exit_code() const { return std::stoi(read_text(code)); }
 
@@ -119,6 +126,24 @@ fs::path single_run(const fs::path& runs) {
     for (auto& run : fs::directory_iterator(job.path())) found.push_back(run.path());
   REQUIRE(found.size() == 1);
   return found[0];
+}
+
+fs::path wait_for_epochs(const fs::path& runs, size_t epochs, const BackgroundHearth& h, int seconds) {
+  fs::path run;
+  auto rows = [](const fs::path& csv) {
+    const std::string t = read_text(csv);
+    return t.empty() ? size_t{0} : static_cast<size_t>(std::count(t.begin(), t.end(), '\n')) - 1;
+  };
+  for (int i = 0; i < seconds * 50 && !h.ended(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::error_code ec;
+    if (run.empty() && fs::exists(runs, ec))
+      for (auto& job : fs::directory_iterator(runs))
+        for (auto& r : fs::directory_iterator(job.path())) run = r.path();
+    if (!run.empty() && fs::exists(run / "metrics.csv") && rows(run / "metrics.csv") >= epochs) break;
+  }
+  REQUIRE(!run.empty());
+  return run;
 }
 
 std::map<std::string, double> last_metrics_row(const fs::path& csv) {

@@ -26,10 +26,6 @@ class TempDir {
 };
 
 /// Result of a command run through the shell.
-/// A test that cannot run here (no GPU) exits with this code; CTest lists it as skipped
-/// (tests/CMakeLists.txt sets SKIP_RETURN_CODE), not passed.
-constexpr int kSkipExitCode = 77;
-
 struct CommandResult {
   int exit_code = -1;
   std::string output;  ///< stdout and stderr together
@@ -47,6 +43,8 @@ struct BackgroundHearth {
   fs::path code;  ///< its exit code and a newline, written when it has ended
   fs::path pid;   ///< its own pid (not a shell's), for signals
   bool ended() const;
+  /// Waits up to `seconds` for it to end; whether it did.
+  bool wait(int seconds = 20) const;
   int exit_code() const;  ///< once ended()
 };
 
@@ -77,6 +75,10 @@ std::string read_text(const fs::path& path);
 
 /// The one run folder under `runs` (runs/<job>/<timestamp>); fails the test unless exactly one.
 fs::path single_run(const fs::path& runs);
+
+/// The one run folder under `runs` once its metrics.csv holds `epochs` rows, waiting up to
+/// `seconds` while `h` still runs; fails the test when no run folder appeared.
+fs::path wait_for_epochs(const fs::path& runs, size_t epochs, const BackgroundHearth& h, int seconds = 60);
 
 /// The last row of a metrics.csv, by column (empty cells left out).
 std::map<std::string, double> last_metrics_row(const fs::path& csv);

@@ -77,8 +77,8 @@ std::string save_archive(const Saveable& s) {
   return os.str();
 }
 
-/// `device`: where the loaded tensors go (the module's own device), whatever device they were
-/// saved from: a checkpoint written on a GPU loads on the CPU, and the reverse.
+/// The loaded tensors go to the device of `on` (the module's own tensors; none: as saved), whatever
+/// device they were saved from: a checkpoint written on a GPU loads on the CPU, and the reverse.
 inline torch::serialize::InputArchive load_archive(const void* data, size_t size, const TensorList& on) {
   torch::serialize::InputArchive archive;
   if (on.empty())
