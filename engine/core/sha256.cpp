@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <fstream>
+#include <stdexcept>
 
 namespace hearth {
 namespace {
@@ -31,6 +32,28 @@ std::string sha256_file(const std::filesystem::path& file) {
   unsigned char out[crypto_hash_sha256_BYTES];
   crypto_hash_sha256_final(&st, out);
   return hex(out, sizeof out);
+}
+
+struct Sha256::State {
+  crypto_hash_sha256_state st;
+};
+
+Sha256::Sha256() : state_(std::make_unique<State>()) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium cannot start");
+  crypto_hash_sha256_init(&state_->st);
+}
+
+Sha256::~Sha256() = default;
+
+Sha256& Sha256::update(const void* data, size_t size) {
+  crypto_hash_sha256_update(&state_->st, static_cast<const unsigned char*>(data), static_cast<unsigned long long>(size));
+  return *this;
+}
+
+std::string Sha256::hex() {
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&state_->st, out);
+  return hearth::hex(out, sizeof out);
 }
 
 std::string sha256_bytes(const std::string& bytes) {

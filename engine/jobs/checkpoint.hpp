@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <string>
 
+#include "engine/core/error.hpp"
+
 namespace hearth {
 
 namespace fs = std::filesystem;
@@ -25,10 +27,25 @@ struct CheckpointState {
   at::Tensor device_rng;       ///< the CUDA device's generator state when training on one; else empty
 };
 
-/// Writes `state` to `path` atomically; throws Error naming the file on failure.
+/// A checkpoint whose contents do not match the checksum written with them.
+struct ChecksumMismatch : Error {
+  using Error::Error;
+};
+
+/// Writes `state` to `path` atomically, with a SHA-256 of its contents; throws Error naming the
+/// file on failure (the previous file is then untouched).
 void save_checkpoint(const fs::path& path, const CheckpointState& state);
 
-/// Reads a checkpoint; throws Error naming the file when it is missing, truncated or corrupt.
+/// Reads a checkpoint and verifies its checksum; throws Error naming the file when it is missing,
+/// not a regular file, truncated or corrupt, and ChecksumMismatch when its bytes changed.
 CheckpointState load_checkpoint(const fs::path& path);
+
+/// Copies a checkpoint file through a temporary (fsync, rename), as save_checkpoint writes one.
+void copy_checkpoint(const fs::path& from, const fs::path& to);
+
+/// After a kill between writing `last` and copying it to `best`, `last` records that it is the
+/// best state but `best` is older or missing: copies `last` over `best` and returns true.
+/// Returns false when the pair already agrees (or `last` cannot tell).
+bool repair_best(const fs::path& last, const fs::path& best);
 
 }  // namespace hearth

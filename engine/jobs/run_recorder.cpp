@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/core/byte_text.hpp"
 #include "engine/plots/metrics_plot.hpp"
 
 namespace hearth {
@@ -14,8 +15,11 @@ RunRecorder::RunRecorder(RunFolder& run, const MonitorPlan& plan, const ColumnNa
       plan_(plan),
       csv_(run.path() / "metrics.csv", plan.columns, resumed_through),
       tensorboard_(run.path()),
-      timing_(run.info().value("timing", nlohmann::json::array())) {
+      timing_(nlohmann::json::array()) {
   auto& info = run_.info();
+  // Epochs after the checkpoint this run continues from (resumed from `best`) are trained again.
+  for (const nlohmann::json& t : info.value("timing", nlohmann::json::array()))
+    if (t.is_object() && t.value("epoch", int64_t{0}) <= resumed_through) timing_.push_back(t);
   info["status"] = "running";
   info["monitor"] = {{"name", plan.monitor}, {"mode", plan.maximize ? "max" : "min"}};
   // The plots tell loss columns from metric columns by these names.
@@ -65,12 +69,24 @@ void RunRecorder::epoch_done(int64_t epoch, int64_t step, int64_t skipped_steps,
   refresh_plots();
 }
 
+void record_failure(RunFolder& run, const std::string& error) {
+  auto& info = run.info();
+  info["status"] = "failed";
+  info["error"] = json_text(error);
+  info["finished"] = utc_timestamp();
+  try {
+    run.save_info();
+  } catch (const std::exception& e) {
+    spdlog::warn("{}", e.what());  // the error being reported matters more than this one
+  }
+}
+
 void RunRecorder::finish(const std::string& status, const std::string& error) {
   auto& info = run_.info();
-  info["status"] = status;
-  if (!error.empty()) info["error"] = error;
-  info["finished"] = utc_timestamp();
   info["timing"] = timing_;
+  if (status == "failed") return record_failure(run_, error);
+  info["status"] = status;
+  info["finished"] = utc_timestamp();
   run_.save_info();
 }
 

@@ -43,6 +43,9 @@ struct EpochTiming {
   std::optional<double> allreduce_wait_seconds;  ///< in a group: waited on gradient all-reduces
 };
 
+/// Marks `run` failed with `error` in run.json (the run ended before its recorder existed).
+void record_failure(RunFolder& run, const std::string& error);
+
 class RunRecorder {
  public:
   /// Starts recording into `run`: marks it running and, on resume, keeps metrics.csv's rows

@@ -13,6 +13,7 @@
 #include "engine/core/error.hpp"
 #include "engine/core/torch_compat.hpp"
 #include "engine/jobs/augment.hpp"
+#include "engine/jobs/crash_handler.hpp"
 #include "engine/jobs/epoch_tally.hpp"
 
 namespace hearth {
@@ -200,6 +201,7 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
   progress.start_epoch(epoch, batches.batch_count(), skip);
   model().train(true);
   while (auto batch = batches.next()) {
+    note_training_position(epoch + 1, done + 1, step_);
     if (group_) group_->set_activity("training", epoch + 1, done + 1);
     std::vector<at::Tensor> inputs = on_device(batch->inputs, device_name_), targets = on_device(batch->targets, device_name_);
     if (augmentation.any()) inputs = augment_batch(inputs, augmentation, options().general.seed, epoch, done);
@@ -215,9 +217,14 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
     const at::Tensor scaled = t.accumulate == 1 ? loss.total : loss.total / static_cast<double>(t.accumulate);
     // In a group, backward runs while the loss is being agreed on (a non-finite one then makes
     // every rank drop the gradients alike); alone, a non-finite loss is caught before backward.
+    // Backward runs the model's autograd functions: a crash there is the model's.
+    auto backward = [&] {
+      PluginCallScope in_model(model().identity(), "backward");
+      scaled.backward();
+    };
     if (buckets_) {
       buckets_->arm(last_micro);
-      scaled.backward();
+      backward();
       if (last_micro) buckets_->finish();
     }
     const StepLoss agreed = finish_loss_sync(sync);
@@ -236,7 +243,7 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
       ++done;
       continue;
     }
-    if (!buckets_) scaled.backward();
+    if (!buckets_) backward();
     ++micro;
     if (last_micro) {
       if (t.clip_value > 0) torch::nn::utils::clip_grad_value_(parameters_, t.clip_value);

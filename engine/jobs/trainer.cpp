@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "engine/core/error.hpp"
+#include "engine/jobs/crash_handler.hpp"
 #include "engine/jobs/model_graph.hpp"
 #include "engine/jobs/run_recorder.hpp"
 #include "engine/plots/graph_picture.hpp"
@@ -188,14 +189,12 @@ class TrainLoop {
     state.best_epoch = record_.best_epoch;
     state.bad_epochs = record_.bad_epochs;
     save_checkpoint(run_.checkpoint("last"), state);
+    note_checkpoint_epoch(epochs_done);
   }
 
   void copy_last_to_best() {
-    if (!recorder_) return;
-    std::error_code ec;
-    fs::copy_file(run_.checkpoint("last"), run_.checkpoint("best.tmp"), fs::copy_options::overwrite_existing, ec);
-    if (!ec) fs::rename(run_.checkpoint("best.tmp"), run_.checkpoint("best"), ec);
-    if (ec) throw Error("cannot write " + run_.checkpoint("best").string() + ": " + ec.message());
+    // A kill before this completes leaves `last` saying it is the best: resume repairs `best`.
+    if (recorder_) copy_checkpoint(run_.checkpoint("last"), run_.checkpoint("best"));
   }
 
   Session& session_;
@@ -232,6 +231,7 @@ TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optiona
   if (resume) {
     record = *resume;
     session.restore_state(record);
+    note_checkpoint_epoch(record.epoch);
     spdlog::info("resuming {} at epoch {} (step {}, batch {} of that epoch)", run.path().string(), record.epoch + 1,
                  record.step, record.batch_in_epoch);
   }
@@ -251,7 +251,9 @@ TrainOutcome train(const Job& job, RunFolder& run, const std::optional<Checkpoin
   try {
     outcome = train_in_session(job, run, resume, group, recorder);
   } catch (const std::exception& e) {
+    // Also before the first epoch (a plugin that cannot be made, a bad dataset): the run says so.
     if (recorder) recorder->finish("failed", e.what());
+    else if (group == nullptr || group->rank() == 0) record_failure(run, e.what());
     throw;
   }
   if (recorder) recorder->finish(status_of(outcome));

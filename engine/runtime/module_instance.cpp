@@ -1,12 +1,15 @@
 #include "engine/runtime/module_instance.hpp"
 
+#include "engine/core/category.hpp"
 #include "engine/runtime/host_api.hpp"
 
 namespace hearth {
 
-ModuleInstance::ModuleInstance(ModuleRef module, ParamValues params) : module_(module) {
+ModuleInstance::ModuleInstance(ModuleRef module, ParamValues params)
+    : module_(module),
+      identity_(make_plugin_identity(category_name(module.info->category), module.info->name, module.library->file.string())) {
   params_.values = std::move(params);
-  hearth_status s = module_.tables->descriptor.create(&params_, &object_);
+  hearth_status s = ask("create", module_.tables->descriptor.create, &params_, &object_);
   if (s != HEARTH_OK || object_ == nullptr) {
     object_ = nullptr;
     check(s == HEARTH_OK ? HEARTH_ERROR : s, "create");
@@ -14,7 +17,7 @@ ModuleInstance::ModuleInstance(ModuleRef module, ParamValues params) : module_(m
 }
 
 ModuleInstance::~ModuleInstance() {
-  if (object_ != nullptr) module_.tables->descriptor.destroy(object_);
+  if (object_ != nullptr) ask("destroy", module_.tables->descriptor.destroy, object_);
 }
 
 void ModuleInstance::check(hearth_status status, const char* what) const {

@@ -5,6 +5,8 @@
 #include "engine/core/category.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/host_facts.hpp"
+#include "engine/core/run_lock.hpp"
+#include "engine/discovery/search_roots.hpp"
 #include "engine/core/sha256.hpp"
 
 namespace hearth::jobs {
@@ -21,6 +23,8 @@ DiscoveryOptions discovery_from(const RequestBase& base, const std::vector<std::
   o.rescan = base.rescan;
   return o;
 }
+
+}  // namespace
 
 json plugin_list(const Job& job) {
   json out = json::array();
@@ -40,6 +44,19 @@ json plugin_list(const Job& job) {
   return out;
 }
 
+namespace {
+
+/// --plugin-path folders, then $HEARTH_PLUGIN_PATH's, as absolute paths: a later command on the
+/// run (eval, resume) finds its plugins in a new shell without that variable.
+std::vector<std::string> plugin_folders(const RequestBase& base) {
+  RootOptions options;
+  for (const std::string& p : base.plugin_paths) options.plugin_paths.emplace_back(p);
+  std::vector<std::string> folders;
+  for (const SearchRoot& root : search_roots(options))
+    if (root.origin == "--plugin-path" || root.origin == "HEARTH_PLUGIN_PATH") folders.push_back(fs::absolute(root.path).string());
+  return folders;
+}
+
 }  // namespace
 
 OpenedJob open_job(const RequestBase& base, const std::string& job_file, const std::vector<std::string>& sets) {
@@ -47,6 +64,7 @@ OpenedJob open_job(const RequestBase& base, const std::string& job_file, const s
   o.file = fs::absolute(job_file);
   o.registry = std::make_unique<PluginRegistry>(PluginRegistry::discover(discovery_from(base, base.plugin_paths, o.file.parent_path())));
   o.job = load_job(o.file, sets, *o.registry);
+  o.plugin_paths = plugin_folders(base);
   fs::current_path(o.file.parent_path());
   return o;
 }
@@ -69,6 +87,9 @@ OpenedRun open_run(const RequestBase& base, const std::string& run_folder) {
 
 CheckpointState load_run_checkpoint(const RunFolder& run, const std::string& which) {
   if (which != "best" && which != "last") throw UsageError("--checkpoint '" + which + "': use best or last");
+  // A run no process holds may have lost its last copy to `best` (a kill between the two
+  // writes); one being trained is left to its trainer, which writes `best` itself.
+  if (which == "best" && !run_lock_holder(run.path())) repair_best(run.checkpoint("last"), run.checkpoint("best"));
   return load_checkpoint(run.checkpoint(which));
 }
 
@@ -93,7 +114,7 @@ RunFolder create_run(const OpenedJob& opened, const RequestBase& base, const std
                 {"job", job.name()},
                 {"job_file", opened.file.string()},
                 {"job_folder", opened.file.parent_path().string()},
-                {"plugin_paths", base.plugin_paths},
+                {"plugin_paths", opened.plugin_paths},
                 {"command_line", base.command_line},
                 {"created", utc_timestamp()},
                 {"host", {{"hearth", host.hearth_version}, {"abi", std::to_string(host.abi_major) + "." + std::to_string(host.abi_minor)}, {"torch", host.torch_version}}},

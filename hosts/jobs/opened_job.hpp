@@ -2,6 +2,8 @@
 // and validated, its folder made current (paths inside a job are relative to it).
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -21,6 +23,7 @@ namespace fs = std::filesystem;
 /// A job file loaded for a command, with the registry its module entries point into.
 struct OpenedJob {
   fs::path file;
+  std::vector<std::string> plugin_paths;  ///< absolute: --plugin-path, then $HEARTH_PLUGIN_PATH
   std::unique_ptr<PluginRegistry> registry;
   Job job;
 };
@@ -63,6 +66,9 @@ class TrainedRun {
   CheckpointState state_;
   std::unique_ptr<Session> session_;
 };
+
+/// Each module of the job with its table, plugin file and the file's SHA-256 (run.json "plugins").
+nlohmann::json plugin_list(const Job& job);
 
 /// A new run folder for `opened` under `runs_dir` (empty: [job] runs, next to the job file): the
 /// resolved job, the source job, and run.json.

@@ -15,9 +15,13 @@
 
 namespace hearth::jobs {
 
+World this_world() {
+  return detect_world([](const char* name) { return std::getenv(name); });
+}
+
 JoinedWorld join_world(const Job& job) {
   JoinedWorld joined;
-  joined.world = detect_world([](const char* name) { return std::getenv(name); });
+  joined.world = this_world();
   const World& w = joined.world;
   // A launcher's world of one joins a group only when the job names a backend: that runs the
   // collectives' code path (NCCL on one GPU) without a second process.

@@ -26,6 +26,9 @@ struct JoinedWorld {
 };
 JoinedWorld join_world(const Job& job);
 
+/// The world this process belongs to, from its launcher's variables (no group is joined).
+World this_world();
+
 /// Every rank publishes the hash of its resolved job; a rank whose job differs from rank 0's
 /// stops with both hashes and what to do.
 void check_same_job(RankGroup& group, const Job& job);

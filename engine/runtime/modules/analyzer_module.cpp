@@ -15,31 +15,31 @@ void AnalyzerModule::start(const std::vector<std::string>& tensor_names, const s
                            const std::vector<std::string>& class_names) {
   auto names = c_strings(tensor_names);
   auto classes = c_strings(class_names);
-  check(f().start(object_, names.data(), roles.data(), names.size(), classes.data(), classes.size()), "start");
+  call("start", f().start, object_, names.data(), roles.data(), names.size(), classes.data(), classes.size());
 }
 
 void AnalyzerModule::take(const std::vector<at::Tensor>& sample) {
   HandleArray handles(sample);
-  check(f().take(object_, handles.data(), handles.size()), "take");
+  call("take", f().take, object_, handles.data(), handles.size());
 }
 
-void AnalyzerModule::finish() { check(f().finish(object_), "finish"); }
+void AnalyzerModule::finish() { call("finish", f().finish, object_); }
 
 std::optional<at::Tensor> AnalyzerModule::class_weights() {
   if (f().class_weights == nullptr) return std::nullopt;
   hearth_tensor* out = nullptr;
-  if (!check_optional(f().class_weights(object_, &out), "class_weights")) return std::nullopt;
+  if (!check_optional(ask("class_weights", f().class_weights, object_, &out), "class_weights")) return std::nullopt;
   if (out == nullptr) throw PluginError(module_.label() + ": class_weights returned no tensor");
   at::Tensor w = out->tensor;
   delete out;
   return w;
 }
 
-void AnalyzerModule::report(cairo_t* cr, int width, int height) { check(f().report(object_, cr, width, height), "report"); }
+void AnalyzerModule::report(cairo_t* cr, int width, int height) { call("report", f().report, object_, cr, width, height); }
 
 std::vector<std::pair<std::string, std::string>> AnalyzerModule::summary() {
   hearth_kv_sink sink;
-  check(f().summary(object_, &sink), "summary");
+  call("summary", f().summary, object_, &sink);
   return sink.items;
 }
 

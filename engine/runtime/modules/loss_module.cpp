@@ -7,9 +7,8 @@ namespace hearth {
 at::Tensor LossModule::forward(const std::vector<at::Tensor>& outputs, const std::vector<at::Tensor>& targets) {
   HandleArray out_handles(outputs), target_handles(targets);
   hearth_tensor* result = nullptr;
-  check(module_.tables->functions.loss.forward(object_, out_handles.data(), out_handles.size(), target_handles.data(),
-                                               target_handles.size(), &result),
-        "forward");
+  call("forward", module_.tables->functions.loss.forward, object_, out_handles.data(), out_handles.size(), target_handles.data(),
+                                               target_handles.size(), &result);
   if (result == nullptr) throw PluginError(module_.label() + ": forward returned no tensor");
   at::Tensor loss = result->tensor;
   delete result;

@@ -6,17 +6,17 @@ namespace hearth {
 
 void MetricModule::update(const std::vector<at::Tensor>& outputs, const std::vector<at::Tensor>& targets) {
   HandleArray o(outputs), t(targets);
-  check(module_.tables->functions.metric.update(object_, o.data(), o.size(), t.data(), t.size()), "update");
+  call("update", module_.tables->functions.metric.update, object_, o.data(), o.size(), t.data(), t.size());
 }
 
 double MetricModule::compute() {
   double v = 0;
-  check(module_.tables->functions.metric.compute(object_, &v), "compute");
+  call("compute", module_.tables->functions.metric.compute, object_, &v);
   return v;
 }
 
-void MetricModule::reset() { check(module_.tables->functions.metric.reset(object_), "reset"); }
+void MetricModule::reset() { call("reset", module_.tables->functions.metric.reset, object_); }
 
-bool MetricModule::higher_is_better() const { return module_.tables->functions.metric.higher_is_better(object_) != 0; }
+bool MetricModule::higher_is_better() const { return ask("higher_is_better", module_.tables->functions.metric.higher_is_better, object_) != 0; }
 
 }  // namespace hearth

@@ -7,13 +7,13 @@ namespace hearth {
 std::vector<at::Tensor> ModelModule::forward(const std::vector<at::Tensor>& inputs) {
   HandleArray in(inputs);
   hearth_tensor_list out;
-  check(module_.tables->functions.model.forward(object_, in.data(), in.size(), &out), "forward");
+  call("forward", module_.tables->functions.model.forward, object_, in.data(), in.size(), &out);
   return tensors_of(out);
 }
 
 std::vector<std::pair<std::string, at::Tensor>> ModelModule::named_parameters() {
   hearth_tensor_list out;
-  check(module_.tables->functions.model.parameters(object_, &out), "parameters");
+  call("parameters", module_.tables->functions.model.parameters, object_, &out);
   std::vector<std::pair<std::string, at::Tensor>> params;
   for (size_t i = 0; i < out.items.size(); ++i) params.emplace_back(out.names[i], out.items[i]->tensor);
   return params;
@@ -25,20 +25,20 @@ std::vector<at::Tensor> ModelModule::parameters() {
   return out;
 }
 
-void ModelModule::train(bool on) { check(module_.tables->functions.model.train(object_, on ? 1 : 0), "train"); }
+void ModelModule::train(bool on) { call("train", module_.tables->functions.model.train, object_, on ? 1 : 0); }
 
 void ModelModule::to_device(const std::string& device) {
-  check(module_.tables->functions.model.to_device(object_, device.c_str()), "to_device");
+  call("to_device", module_.tables->functions.model.to_device, object_, device.c_str());
 }
 
 std::string ModelModule::save_state() {
   hearth_bytes bytes;
-  check(module_.tables->functions.model.save_state(object_, &bytes), "save_state");
+  call("save_state", module_.tables->functions.model.save_state, object_, &bytes);
   return std::move(bytes.data);
 }
 
 void ModelModule::load_state(const std::string& bytes) {
-  check(module_.tables->functions.model.load_state(object_, bytes.data(), bytes.size()), "load_state");
+  call("load_state", module_.tables->functions.model.load_state, object_, bytes.data(), bytes.size());
 }
 
 }  // namespace hearth

@@ -6,23 +6,23 @@ namespace hearth {
 
 void OptimizerModule::bind(const std::vector<at::Tensor>& parameters) {
   HandleArray p(parameters);
-  check(module_.tables->functions.optimizer.bind(object_, p.data(), p.size()), "bind");
+  call("bind", module_.tables->functions.optimizer.bind, object_, p.data(), p.size());
 }
 
-void OptimizerModule::step() { check(module_.tables->functions.optimizer.step(object_), "step"); }
+void OptimizerModule::step() { call("step", module_.tables->functions.optimizer.step, object_); }
 
-void OptimizerModule::zero_grad() { check(module_.tables->functions.optimizer.zero_grad(object_), "zero_grad"); }
+void OptimizerModule::zero_grad() { call("zero_grad", module_.tables->functions.optimizer.zero_grad, object_); }
 
-size_t OptimizerModule::group_count() const { return module_.tables->functions.optimizer.group_count(object_); }
+size_t OptimizerModule::group_count() const { return ask("group_count", module_.tables->functions.optimizer.group_count, object_); }
 
 double OptimizerModule::lr(size_t group) const {
   double v = 0;
-  check(module_.tables->functions.optimizer.get_lr(object_, group, &v), "get_lr");
+  call("get_lr", module_.tables->functions.optimizer.get_lr, object_, group, &v);
   return v;
 }
 
 void OptimizerModule::set_lr(size_t group, double lr) {
-  check(module_.tables->functions.optimizer.set_lr(object_, group, lr), "set_lr");
+  call("set_lr", module_.tables->functions.optimizer.set_lr, object_, group, lr);
 }
 
 std::vector<double> OptimizerModule::lrs() const {
@@ -33,17 +33,17 @@ std::vector<double> OptimizerModule::lrs() const {
 
 void OptimizerModule::train(bool on) {
   if (module_.tables->functions.optimizer.train != nullptr)
-    check(module_.tables->functions.optimizer.train(object_, on ? 1 : 0), "train");
+    call("train", module_.tables->functions.optimizer.train, object_, on ? 1 : 0);
 }
 
 std::string OptimizerModule::save_state() {
   hearth_bytes bytes;
-  check(module_.tables->functions.optimizer.save_state(object_, &bytes), "save_state");
+  call("save_state", module_.tables->functions.optimizer.save_state, object_, &bytes);
   return std::move(bytes.data);
 }
 
 void OptimizerModule::load_state(const std::string& bytes) {
-  check(module_.tables->functions.optimizer.load_state(object_, bytes.data(), bytes.size()), "load_state");
+  call("load_state", module_.tables->functions.optimizer.load_state, object_, bytes.data(), bytes.size());
 }
 
 }  // namespace hearth

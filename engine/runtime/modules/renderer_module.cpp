@@ -21,7 +21,7 @@ void RendererModule::render(cairo_t* cr, int width, int height, const at::Tensor
   ctx.tensor_index = inputs.tensor_index;
   ctx.class_names = classes.data();
   ctx.class_count = classes.size();
-  check(module_.tables->functions.renderer.render(object_, cr, width, height, drawn.data()[0], &ctx), "render");
+  call("render", module_.tables->functions.renderer.render, object_, cr, width, height, drawn.data()[0], &ctx);
 }
 
 }  // namespace hearth

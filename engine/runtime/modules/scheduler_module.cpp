@@ -9,15 +9,15 @@
 namespace hearth {
 
 void SchedulerModule::start(const std::vector<double>& base_lrs) {
-  check(module_.tables->functions.scheduler.start(object_, base_lrs.data(), base_lrs.size()), "start");
+  call("start", module_.tables->functions.scheduler.start, object_, base_lrs.data(), base_lrs.size());
 }
 
-hearth_step_interval SchedulerModule::interval() const { return module_.tables->functions.scheduler.interval(object_); }
+hearth_step_interval SchedulerModule::interval() const { return ask("interval", module_.tables->functions.scheduler.interval, object_); }
 
 std::vector<double> SchedulerModule::step(std::optional<double> monitored, size_t group_count) {
   std::vector<double> lrs(group_count, 0.0);
   double m = monitored ? *monitored : std::numeric_limits<double>::quiet_NaN();
-  check(module_.tables->functions.scheduler.step(object_, m, lrs.data(), lrs.size()), "step");
+  call("step", module_.tables->functions.scheduler.step, object_, m, lrs.data(), lrs.size());
   for (double lr : lrs)
     if (!std::isfinite(lr) || lr < 0)
       throw PluginError(module_.label() + ": step returned the learning rate " + std::to_string(lr));
@@ -26,7 +26,7 @@ std::vector<double> SchedulerModule::step(std::optional<double> monitored, size_
 
 double SchedulerModule::current_lr(size_t group) const {
   double v = 0;
-  check(module_.tables->functions.scheduler.current_lr(object_, group, &v), "current_lr");
+  call("current_lr", module_.tables->functions.scheduler.current_lr, object_, group, &v);
   return v;
 }
 
@@ -37,12 +37,12 @@ void SchedulerModule::step_and_apply(OptimizerModule& optimizer, std::optional<d
 
 std::string SchedulerModule::save_state() {
   hearth_bytes bytes;
-  check(module_.tables->functions.scheduler.save_state(object_, &bytes), "save_state");
+  call("save_state", module_.tables->functions.scheduler.save_state, object_, &bytes);
   return std::move(bytes.data);
 }
 
 void SchedulerModule::load_state(const std::string& bytes) {
-  check(module_.tables->functions.scheduler.load_state(object_, bytes.data(), bytes.size()), "load_state");
+  call("load_state", module_.tables->functions.scheduler.load_state, object_, bytes.data(), bytes.size());
 }
 
 }  // namespace hearth

@@ -160,6 +160,8 @@ void setup_render_and_graph(CLI::App& app, const std::string& cmdline, int& exit
 void setup_run_folder_commands(CLI::App& app, const std::string& cmdline, int& exit_code, char** argv) {
   JobCommand<ResumeRequest> resume(app, "Continue an interrupted or crashed run from its last checkpoint");
   resume.app->add_option("run", resume.request->run, "Run folder (runs/<job>/<timestamp>)")->required()->check(CLI::ExistingDirectory);
+  resume.app->add_option("--checkpoint", resume.request->checkpoint, "Continue from `last` (default) or `best`")
+      ->check(CLI::IsMember({"last", "best"}));
   resume.add_nproc();
   add_device_option(*resume.app, resume.request->base.device);
   resume.send(cmdline, exit_code, [](ResumeRequest& r) { r.run = fs::absolute(r.run).string(); }, argv);

@@ -12,6 +12,8 @@
 #include "commands/commands.hpp"
 #include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/run_condition.hpp"
+#include "engine/core/run_lock.hpp"
 #include "terminal.hpp"
 
 namespace hearth::cli {
@@ -64,18 +66,22 @@ nlohmann::json read_info(const fs::path& run) {
   return info;
 }
 
-/// One run of a listing: its run.json, or why it cannot be read (the others are still listed).
+/// One run of a listing: its run.json and real condition, or why it cannot be read (the others
+/// are still listed).
 struct ListedRun {
   fs::path run;
   nlohmann::json info;
   std::string damage;
+  RunCondition condition;
 };
 
 ListedRun list_entry(const fs::path& run) {
   try {
-    return {run, read_info(run), ""};
+    nlohmann::json info = read_info(run);
+    RunCondition condition = assess_run(run, info);
+    return {run, std::move(info), "", std::move(condition)};
   } catch (const std::exception& e) {
-    return {run, nlohmann::json::object(), e.what()};
+    return {run, nlohmann::json::object(), e.what(), {"damaged", e.what()}};
   }
 }
 
@@ -129,9 +135,11 @@ void list_runs(const RunsOptions& o) {
         out.push_back({{"run", json_text(r.run.string())}, {"status", "damaged"}, {"error", json_text(r.damage)}});
         continue;
       }
-      out.push_back({{"run", json_text(r.run.string())}, {"status", info.value("status", "")}, {"epochs", info.value("epochs_done", 0)},
+      nlohmann::json row = {{"run", json_text(r.run.string())}, {"status", r.condition.status}, {"epochs", info.value("epochs_done", 0)},
                      {"best", info.value("best", nlohmann::json())},
-                     {"seconds", seconds_between(info.value("created", ""), info.value("finished", ""))}});
+                     {"seconds", seconds_between(info.value("created", ""), info.value("finished", ""))}};
+      if (!r.condition.detail.empty()) row["detail"] = json_text(r.condition.detail);
+      out.push_back(row);
     }
     std::cout << out.dump(2) << '\n';
     return;
@@ -139,6 +147,7 @@ void list_runs(const RunsOptions& o) {
   Style st = style_for(stdout);
   std::vector<std::array<std::string, 5>> rows = {{"RUN", "STATUS", "EPOCHS", "BEST", "DURATION"}};
   std::vector<std::string> damaged;
+  std::vector<std::pair<std::string, std::string>> notes;  // (status, text) of crashed, died, elsewhere
   for (const ListedRun& r : runs) {
     const std::string name = printable(fs::relative(r.run, o.runs_dir).string());
     if (!r.damage.empty()) {
@@ -147,7 +156,8 @@ void list_runs(const RunsOptions& o) {
       continue;
     }
     const nlohmann::json& info = r.info;
-    rows.push_back({name, info.value("status", "?"), std::to_string(info.value("epochs_done", 0)), best_text(info),
+    if (!r.condition.detail.empty()) notes.push_back({r.condition.status, name + ": " + r.condition.detail});
+    rows.push_back({name, r.condition.status, std::to_string(info.value("epochs_done", 0)), best_text(info),
                     duration_text(seconds_between(info.value("created", ""), info.value("finished", "")))});
   }
   std::array<size_t, 5> w{};
@@ -161,6 +171,7 @@ void list_runs(const RunsOptions& o) {
   if (runs.empty()) std::cout << "(no runs in " << o.runs_dir << ")\n";
   const Style err = style_for(stderr);
   for (const std::string& d : damaged) std::cerr << err.yellow("damaged") << " " << d << '\n';
+  for (const auto& [status, text] : notes) std::cout << (status == "running" ? status : st.yellow(status)) << " " << text << '\n';
 }
 
 void show_run(const RunsOptions& o) {
@@ -173,8 +184,14 @@ void show_run(const RunsOptions& o) {
   auto field = [](const std::string& k, const std::string& v) { std::cout << "  " << pad(k, 10) << v << '\n'; };
   std::cout << run.string() << '\n';
   field("Job", info.value("job", "") + " (" + info.value("job_file", "") + ")");
-  field("Status", info.value("status", ""));
-  if (info.contains("error")) field("Error", info["error"].get<std::string>());
+  const RunCondition condition = assess_run(run, info);
+  field("Status", condition.status);
+  if (!condition.detail.empty()) field(condition.status == "running" ? "Where" : "Why", condition.detail);
+  if (info.contains("error")) field("Error", printable(info["error"].get<std::string>()));
+  for (const auto& r : info.value("resumes", nlohmann::json::array()))
+    if (r.is_object())
+      field("Resumed", printable(r.value("time", "?")) + " (found " + printable(r.value("found", "?")) + ", from " +
+                           printable(r.value("checkpoint", "last")) + ")");
   field("Epochs", std::to_string(info.value("epochs_done", 0)) + ", " + std::to_string(info.value("step", 0)) + " steps");
   field("Best", best_text(info));
   field("Device", info.value("device", ""));
@@ -182,8 +199,11 @@ void show_run(const RunsOptions& o) {
   field("Duration", duration_text(seconds_between(info.value("created", ""), info.value("finished", ""))));
   field("Command", info.value("command_line", ""));
   std::cout << "  Plugins\n";
-  for (const auto& p : info.value("plugins", nlohmann::json::array()))
-    std::cout << "    " << pad(p.value("table", ""), 12) << pad(p.value("pack", "") + ":" + p.value("module", ""), 24)
+  const nlohmann::json plugins = info.value("plugins", nlohmann::json::array());
+  size_t width = 23;
+  for (const auto& p : plugins) width = std::max(width, printable(p.value("pack", "") + ":" + p.value("module", "")).size());
+  for (const auto& p : plugins)
+    std::cout << "    " << pad(p.value("table", ""), 12) << pad(printable(p.value("pack", "") + ":" + p.value("module", "")), width + 1)
               << p.value("version", "") << "  sha256 " << p.value("sha256", "").substr(0, 16) << "...\n";
   std::ifstream csv(run / "metrics.csv");
   std::string header, line, last;
@@ -200,8 +220,10 @@ void show_run(const RunsOptions& o) {
 void remove_run(const RunsOptions& o) {
   fs::path run = o.run;
   auto info = read_info(run);  // refuses anything that is not a run folder
-  if (info.value("status", "") == "running" && !o.force)
-    throw UsageError(run.string() + " is marked running; if no hearth process is training it, add --force");
+  if (std::optional<ProcessIdentity> holder = run_lock_holder(run))
+    throw UsageError(printable(run.string()) + " is being trained by " + process_text(*holder) + "; stop it first");
+  if (assess_run(run, info).status == "running" && !o.force)
+    throw UsageError(printable(run.string()) + " is marked running on another host; if no hearth process is training it, add --force");
   std::uintmax_t n = fs::remove_all(run);
   std::cout << "removed " << run.string() << " (" << n << " files and folders)\n";
 }

@@ -5,8 +5,11 @@
 #include <iostream>
 
 #include "engine/core/error.hpp"
+#include "engine/core/run_condition.hpp"
 #include "hosts/jobs/opened_job.hpp"
 #include "hosts/jobs/rank_setup.hpp"
+#include "hosts/jobs/run_history.hpp"
+#include "hosts/jobs/run_ownership.hpp"
 #include "hosts/jobs/run_scope.hpp"
 
 namespace hearth::jobs {
@@ -32,19 +35,24 @@ int execute(const ResumeRequest& request) {
     std::cout << "run " << run.path().string() << " is already " << status << "; nothing to resume\n";
     return 0;
   }
-  CheckpointState state = load_checkpoint(run.checkpoint("last"));
+  // Judged before this process claims the run: afterwards its recorded process is this one.
+  const RunCondition found = assess_run(run.path(), run.info());
+  RunOwnership owner(run, this_world());
+  const bool writer = this_world().rank == 0;
+  if (writer) repair_best_checkpoint(run);
+  CheckpointState state = load_resume_checkpoint(run, request.checkpoint);
   // Every rank of the group refuses alike, so none is left waiting for the others.
   JoinedWorld joined = join_world(opened.job);
   check_world_size(run, joined.world);
   RunLog log(log_file(run, joined.world));
-  joined.log();
-  spdlog::info("resume {} ({})", run.path().string(), request.base.command_line);
-  if (joined.writer()) {
-    run.info()["resumed"] = run.info().value("resumed", nlohmann::json::array());
-    run.info()["resumed"].push_back(utc_timestamp());
-  }
-  InterruptScope interrupts;
-  return report_outcome(train(opened.job, run, state, joined.group.get()), run, joined.writer());
+  return log.recording_errors([&] {
+    joined.log();
+    spdlog::info("resume {} from its {} checkpoint, epoch {} ({})", run.path().string(), request.checkpoint, state.epoch,
+                 request.base.command_line);
+    if (joined.writer()) record_resume(run, opened.job, request.base.command_line, found, request.checkpoint);
+    InterruptScope interrupts;
+    return report_outcome(train(opened.job, run, state, joined.group.get()), run, joined.writer());
+  });
 }
 
 }  // namespace hearth::jobs

@@ -4,6 +4,7 @@
 
 #include "hosts/jobs/opened_job.hpp"
 #include "hosts/jobs/rank_setup.hpp"
+#include "hosts/jobs/run_ownership.hpp"
 #include "hosts/jobs/run_scope.hpp"
 
 namespace hearth::jobs {
@@ -17,11 +18,14 @@ int execute(const RunRequest& request) {
     share_run_folder(*joined.group, run);
     if (joined.writer()) record_world(run, *joined.group);
   }
+  RunOwnership owner(run, joined.world);
   RunLog log(log_file(run, joined.world));
-  joined.log();
-  spdlog::info("run {} ({})", run.path().string(), request.base.command_line);
-  InterruptScope interrupts;
-  return report_outcome(train(opened.job, run, std::nullopt, joined.group.get()), run, joined.writer());
+  return log.recording_errors([&] {
+    joined.log();
+    spdlog::info("run {} ({})", run.path().string(), request.base.command_line);
+    InterruptScope interrupts;
+    return report_outcome(train(opened.job, run, std::nullopt, joined.group.get()), run, joined.writer());
+  });
 }
 
 }  // namespace hearth::jobs

@@ -1,0 +1,29 @@
+// A run's honest history across resumes: each resume is recorded in run.json (when, the command
+// line, what state the run was found in, which checkpoint it continued from, the plugins' files
+// and hashes), crash records are folded into that entry, and a plugin rebuilt since the run
+// started is warned about.
+#pragma once
+
+#include <string>
+
+#include "engine/core/run_condition.hpp"
+#include "engine/jobs/checkpoint.hpp"
+#include "engine/jobs/job.hpp"
+#include "engine/jobs/run_folder.hpp"
+
+namespace hearth::jobs {
+
+/// Appends the resume to run.json's "resumes" and removes the crash record files it took in.
+/// `found` is the run's condition before this process claimed it.
+void record_resume(RunFolder& run, const Job& job, const std::string& command_line, const RunCondition& found,
+                   const std::string& checkpoint);
+
+/// When `last` says it is the best state and `best` disagrees (a kill between the two writes),
+/// copies `last` over `best` and sets run.json's best from it.
+void repair_best_checkpoint(RunFolder& run);
+
+/// The checkpoint `which` ("last" or "best") to resume from. When it cannot be used, the error
+/// says whether the other one is intact and how to resume from it.
+CheckpointState load_resume_checkpoint(const RunFolder& run, const std::string& which);
+
+}  // namespace hearth::jobs

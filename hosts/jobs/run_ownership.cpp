@@ -1,0 +1,15 @@
+#include "hosts/jobs/run_ownership.hpp"
+
+namespace hearth::jobs {
+
+RunOwnership::RunOwnership(RunFolder& run, const World& world) {
+  if (world.rank == 0) {
+    lock_.emplace(RunLock::acquire(run.path()));
+    run.info()["process"] = to_json(this_process());
+    run.save_info();
+  }
+  const std::string record = world.rank == 0 ? "crash.json" : "crash.rank-" + std::to_string(world.rank) + ".json";
+  crashes_.emplace(run.path() / record, run.path());
+}
+
+}  // namespace hearth::jobs
