@@ -41,15 +41,19 @@ CommandResult run_command(const std::string& command) {
 namespace {
 
 /// The shell command of `hearth <args>` with an isolated cache and user folder, no colour.
-std::string hearth_command(const std::string& args, const fs::path& cache_dir) {
+std::string hearth_command(const std::string& args, const fs::path& cache_dir, const std::string& environment = "") {
   return "env -u HEARTH_PLUGIN_PATH NO_COLOR=1 HEARTH_SCAN_TIMEOUT_MS=3000 HEARTH_CACHE_DIR='" + cache_dir.string() +
-         "' XDG_DATA_HOME='" + (cache_dir / "data").string() + "' '" HEARTH_EXE "' " + args;
+         "' XDG_DATA_HOME='" + (cache_dir / "data").string() + "' " + environment + " '" HEARTH_EXE "' " + args;
 }
 
 }  // namespace
 
 CommandResult run_hearth(const std::string& args, const fs::path& cache_dir) {
   return run_command(hearth_command(args, cache_dir));
+}
+
+CommandResult run_hearth_with(const std::string& environment, const std::string& args, const fs::path& cache_dir) {
+  return run_command(hearth_command(args, cache_dir, environment));
 }
 
 bool BackgroundHearth::ended() const { return fs::exists(code) && !read_text(code).empty(); }

@@ -37,6 +37,9 @@ CommandResult run_command(const std::string& command);
 /// `hearth <args>` with an isolated cache and user folder, no colour.
 CommandResult run_hearth(const std::string& args, const fs::path& cache_dir);
 
+/// run_hearth with variables set for it: `environment` is "NAME='value' ...", as env(1) takes them.
+CommandResult run_hearth_with(const std::string& environment, const std::string& args, const fs::path& cache_dir);
+
 /// A `hearth` that start_hearth left running: the files it writes.
 struct BackgroundHearth {
   fs::path out;   ///< its stdout and stderr
