@@ -132,6 +132,18 @@ class JobLoader {
   const PluginRegistry& reg_;
 };
 
+/// `text` as an index into an array of `size` entries: digits only, in range.
+size_t array_index(const std::string& text, const std::string& assignment, size_t size) {
+  const bool digits = !text.empty() && text.size() < 10 && text.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits)
+    throw UsageError("--set '" + assignment + "': '" + text + "' names an entry of a list; use its index (0, 1, ...), e.g. " +
+                     "losses.0.weight=2");
+  const size_t index = std::stoul(text);
+  if (index >= size)
+    throw UsageError("--set '" + assignment + "': the job has no entry " + text + " there (it has " + std::to_string(size) + ")");
+  return index;
+}
+
 void apply_set(toml::table& doc, const std::string& assignment) {
   auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
@@ -147,13 +159,7 @@ void apply_set(toml::table& doc, const std::string& assignment) {
       if (!t->contains(parts[i])) t->insert(parts[i], toml::table{});
       node = t->get(parts[i]);
     } else if (auto* a = node->as_array()) {
-      size_t index = 0;
-      try {
-        index = std::stoul(parts[i]);
-      } catch (...) {
-        throw UsageError("--set '" + assignment + "': '" + parts[i] + "' must be an index into the array");
-      }
-      if (index >= a->size()) throw UsageError("--set '" + assignment + "': the job has no entry " + parts[i]);
+      const size_t index = array_index(parts[i], assignment, a->size());
       node = a->get(index);
     } else {
       throw UsageError("--set '" + assignment + "': '" + parts[i] + "' is not a table");
@@ -168,8 +174,7 @@ void apply_set(toml::table& doc, const std::string& assignment) {
   if (auto* t = node->as_table()) {
     t->insert_or_assign(parts.back(), *parsed.get("v"));  // a whole section too: --set "model={plugin='cnn'}"
   } else if (auto* a = node->as_array()) {
-    size_t index = std::stoul(parts.back());
-    if (index >= a->size()) throw UsageError("--set '" + assignment + "': the job has no entry " + parts.back());
+    const size_t index = array_index(parts.back(), assignment, a->size());
     a->replace(a->begin() + static_cast<std::ptrdiff_t>(index), *parsed.get("v"));
   } else {
     throw UsageError("--set '" + assignment + "': its parent is not a table");

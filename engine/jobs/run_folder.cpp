@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -11,7 +12,9 @@
 #include <iomanip>
 #include <sstream>
 
+#include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/run_info_check.hpp"
 
 namespace hearth {
 
@@ -101,8 +104,9 @@ RunFolder RunFolder::open(const fs::path& dir) {
   try {
     run.info_ = nlohmann::json::parse(in);
   } catch (const std::exception& e) {
-    throw Error((run.path_ / "run.json").string() + " is unreadable: " + e.what());
+    throw Error(printable((run.path_ / "run.json").string()) + " is unreadable: " + e.what());
   }
+  check_run_info(run.info_, run.path_ / "run.json");
   return run;
 }
 
@@ -115,9 +119,14 @@ MetricsCsv::MetricsCsv(const fs::path& file, std::vector<std::string> columns, i
     std::ifstream in(file_);
     std::string line;
     std::getline(in, line);  // header
-    while (std::getline(in, line)) {
+    for (int number = 2; std::getline(in, line); ++number) {
       if (line.empty()) continue;
-      int64_t epoch = std::stoll(line.substr(0, line.find(',')));
+      const std::string cell = line.substr(0, line.find(','));
+      char* end = nullptr;
+      const long long epoch = std::strtoll(cell.c_str(), &end, 10);
+      if (cell.empty() || *end != '\0')
+        throw UsageError(printable(file_.string()) + ":" + std::to_string(number) + ": '" + printable(cell) +
+                         "' is not an epoch number; the file is damaged: repair or remove that line and resume again");
       if (epoch <= keep_epochs_through) kept.push_back(line);
     }
   }

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "engine/jobs/run_folder.hpp"
 #include "unit/test_support.hpp"
 
 using namespace hearth;
@@ -161,4 +162,28 @@ TEST_CASE("plugin folders from HEARTH_PLUGIN_PATH are recorded so later commands
   CommandResult eval = run_hearth("eval " + run.string() + " --split valid", cache.path());
   INFO(eval.output);
   CHECK(eval.exit_code == 0);
+}
+
+TEST_CASE("resume warns when a plugin file changed since the run started and records both hashes", "[history]") {
+  TempDir runs, cache, plugins;
+  fs::copy_file(test_plugin_dir("throwing") / "libthrowing.so", plugins / "libthrowing.so");
+  const std::string model = " --set \"model={plugin='fails_after',calls=100000}\" --plugin-path " + plugins.path().string();
+  REQUIRE(run_hearth("run " + kJob + " --runs-dir " + runs.path().string() + " --set train.epochs=2" + model, cache.path()).exit_code == 0);
+  const fs::path run = single_run(runs.path());
+  nlohmann::json info = run_info(run);
+  info["status"] = "interrupted";
+  write_file_atomically(run / "run.json", info.dump());
+  std::ofstream(plugins / "libthrowing.so", std::ios::app) << "rebuilt";  // another file, still a loadable library
+  CommandResult r = run_hearth("resume " + run.string(), cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, ContainsSubstring("model module 'fails_after' is not the file the run started with"));
+  const nlohmann::json after = run_info(run);
+  std::string then, now;
+  for (const auto& p : after["plugins"])
+    if (p["table"] == "model") then = p["sha256"];
+  for (const auto& p : after["resumes"][0]["plugins"])
+    if (p["table"] == "model") now = p["sha256"];
+  CHECK_FALSE(then.empty());
+  CHECK(then != now);
 }

@@ -142,3 +142,42 @@ TEST_CASE("a checkpoint write that fails part-way keeps the previous checkpoint 
   CHECK_FALSE(fs::exists(dir / "checkpoints" / "last.pt.tmp"));
   CHECK(load_checkpoint(last).epoch == 1);
 }
+
+TEST_CASE("damage to run.json or metrics.csv is named with the file and line when a run is resumed", "[damage][runs]") {
+  TempDir runs, cache;
+  REQUIRE(run_hearth("run " HEARTH_SOURCE_DIR "/assets/jobs/random-smoke.toml --set train.epochs=2 --runs-dir " +
+                         runs.path().string(),
+                     cache.path())
+              .exit_code == 0);
+  const fs::path run = single_run(runs.path());
+  nlohmann::json info = nlohmann::json::parse(read_text(run / "run.json"));
+  info["status"] = "interrupted";
+  info["epochs_done"] = 1;
+  SECTION("a field of the wrong type") {
+    info["plugin_paths"] = 5;  // before: [json.exception.type_error.302] type must be array, naming nothing
+    write_file_atomically(run / "run.json", info.dump());
+    CommandResult r = run_hearth("resume " + run.string(), cache.path());
+    INFO(r.output);
+    CHECK(r.exit_code != 0);
+    CHECK_THAT(r.output, ContainsSubstring((run / "run.json").string() + ": \"plugin_paths\" is not a list"));
+  }
+  SECTION("a metrics.csv row that is not a number") {
+    write_file_atomically(run / "run.json", info.dump());
+    std::string csv = read_text(run / "metrics.csv");
+    csv.replace(csv.find('\n') + 1, 1, "x");  // the first row's epoch cell: before, "error: stoll"
+    write_file_atomically(run / "metrics.csv", csv);
+    CommandResult r = run_hearth("resume " + run.string(), cache.path());
+    INFO(r.output);
+    CHECK(r.exit_code != 0);
+    CHECK_THAT(r.output, ContainsSubstring((run / "metrics.csv").string() + ":2: 'x' is not an epoch number"));
+  }
+}
+
+TEST_CASE("--set naming a list entry by anything but its index is a usage error", "[damage][set]") {
+  TempDir cache;
+  CommandResult r = run_hearth("check " HEARTH_SOURCE_DIR "/assets/jobs/random-smoke.toml --set losses.x=1", cache.path());
+  INFO(r.output);
+  CHECK(r.exit_code == 2);  // before: "error: stoul", exit 1
+  CHECK_THAT(r.output, ContainsSubstring("'x' names an entry of a list; use its index"));
+  CHECK(run_hearth("check " HEARTH_SOURCE_DIR "/assets/jobs/random-smoke.toml --set losses.7.weight=1", cache.path()).exit_code == 2);
+}

@@ -13,6 +13,7 @@
 #include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/run_condition.hpp"
+#include "engine/core/run_info_check.hpp"
 #include "engine/core/run_lock.hpp"
 #include "terminal.hpp"
 
@@ -26,32 +27,6 @@ struct RunsOptions {
   bool force = false;
 };
 
-/// The fields `runs` reads, with the types it reads them as. A run.json holding other types (a
-/// hand edit, a damaged disk) is named as damaged instead of failing later with a bare type_error.
-void check_fields(const nlohmann::json& info, const fs::path& file) {
-  const std::string where = printable(file.string());
-  auto bad = [&](const std::string& key, const char* want) { throw Error(where + ": \"" + key + "\" is not " + want); };
-  if (!info.is_object()) throw Error(where + " does not hold a JSON object");
-  for (const char* key : {"status", "job", "job_file", "created", "finished", "device", "command_line", "error"})
-    if (info.contains(key) && !info[key].is_string()) bad(key, "a string");
-  for (const char* key : {"epochs_done", "step"})
-    if (info.contains(key) && !info[key].is_number_integer()) bad(key, "an integer");
-  if (info.contains("best")) {
-    const auto& b = info["best"];
-    if (!b.is_object() || (b.contains("monitor") && !b["monitor"].is_string()) ||
-        (b.contains("value") && !b["value"].is_number()) || (b.contains("epoch") && !b["epoch"].is_number_integer()))
-      bad("best", "an object of a monitor name, a value and an epoch");
-  }
-  if (info.contains("plugins")) {
-    if (!info["plugins"].is_array()) bad("plugins", "a list");
-    for (const auto& p : info["plugins"]) {
-      if (!p.is_object()) bad("plugins", "a list of objects");
-      for (const char* key : {"table", "pack", "module", "version", "sha256"})
-        if (p.contains(key) && !p[key].is_string()) bad(std::string("plugins.") + key, "a string");
-    }
-  }
-}
-
 nlohmann::json read_info(const fs::path& run) {
   const fs::path file = run / "run.json";
   std::ifstream in(file);
@@ -62,7 +37,7 @@ nlohmann::json read_info(const fs::path& run) {
   } catch (const std::exception& e) {
     throw Error(printable(file.string()) + " is unreadable: " + e.what());
   }
-  check_fields(info, file);
+  check_run_info(info, file);
   return info;
 }
 
