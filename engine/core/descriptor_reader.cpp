@@ -102,6 +102,11 @@ ParamInfo read_param(const hearth_param_spec* plugin_spec, const std::string& wh
   if (s.has_max) p.max = s.max;
   for (size_t i = 0; s.choices && i < s.choice_count; ++i) p.choices.push_back(text(s.choices[i], param + "'s choice"));
   p.doc = text(s.doc, param + "'s doc");
+  // A plugin older than ABI 1.3 has no kind: the copy zero-filled it (plain).
+  if (s.kind > HEARTH_PARAM_FOLDER) throw LibraryRefusal(param + " has unknown kind " + std::to_string(s.kind));
+  if (s.kind != HEARTH_PARAM_PLAIN && s.type != HEARTH_PARAM_STRING && s.type != HEARTH_PARAM_STRING_LIST)
+    throw LibraryRefusal(param + " names a file or folder but is not a string or a list of strings");
+  p.kind = static_cast<hearth_param_kind>(s.kind);
   if (p.default_toml) {
     try {
       check_default(p);

@@ -19,6 +19,7 @@ struct ParamInfo {
   std::optional<double> max;
   std::vector<std::string> choices;
   std::string doc;
+  hearth_param_kind kind = HEARTH_PARAM_PLAIN;  ///< a file or folder to check
 };
 
 /// One module of a library.

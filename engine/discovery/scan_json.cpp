@@ -26,6 +26,7 @@ json param_to_json(const ParamInfo& p) {
   if (p.default_toml) j["default"] = *p.default_toml;
   if (p.min) j["min"] = *p.min;
   if (p.max) j["max"] = *p.max;
+  if (p.kind != HEARTH_PARAM_PLAIN) j["kind"] = static_cast<int>(p.kind);
   return j;
 }
 
@@ -38,6 +39,7 @@ ParamInfo param_from_json(const json& j) {
   if (j.contains("default")) p.default_toml = j["default"].get<std::string>();
   if (j.contains("min")) p.min = j["min"].get<double>();
   if (j.contains("max")) p.max = j["max"].get<double>();
+  if (j.contains("kind")) p.kind = static_cast<hearth_param_kind>(j["kind"].get<int>());
   return p;
 }
 

@@ -86,6 +86,8 @@ BatchLoader::BatchLoader(const DatasetModule& data, hearth_split source, std::ve
   }
   if (input_slots_.empty())
     throw PluginError(data.module().label() + ": the dataset declares no tensor with the input role");
+  // A batch larger than the split is the whole split (and batch arithmetic cannot overflow).
+  batch_size_ = std::clamp<int64_t>(batch_size_, 1, std::max<int64_t>(1, static_cast<int64_t>(indices_.size())));
   worker_ = std::thread([this] { work(); });
 }
 

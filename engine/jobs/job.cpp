@@ -1,6 +1,7 @@
 #include "engine/jobs/job.hpp"
 
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "engine/core/byte_text.hpp"
@@ -24,7 +25,8 @@ std::string where(const std::string& file, const toml::source_region& r) {
 /// Collects every problem of a job so that the user fixes them in one go.
 class JobLoader {
  public:
-  JobLoader(const fs::path& file, const PluginRegistry& reg) : file_(file.string()), reg_(reg) {}
+  JobLoader(const fs::path& file, const fs::path& data_folder, const PluginRegistry& reg)
+      : file_(file.string()), data_folder_(data_folder.string()), reg_(reg) {}
 
   void error(const toml::source_region& r, const std::string& message) {
     errors_.push_back(where(file_, r) + ": " + message);
@@ -35,7 +37,9 @@ class JobLoader {
     m.name = name;
     m.params = schema;
     try {
-      return resolve_params(m, t, ParamSource{file_, name, {}});
+      ParamSource source{file_, name, {}};
+      source.host_table = true;
+      return resolve_params(m, t, source);
     } catch (const UsageError& e) {
       errors_.push_back(e.what());
       return {};
@@ -66,7 +70,9 @@ class JobLoader {
       return std::nullopt;
     }
     // `key = "analyzer:NAME"`: the value comes from an analyzer of the job, once it has seen the data.
-    toml::table own = *t;
+    // Those keys are left out of the table's check by name: a copy of the table without them would
+    // lose every value's file:line:col (toml++ copies no source regions).
+    std::set<std::string> skipped = {"plugin"};
     for (const auto& [k, v] : *t) {
       const std::string* text = v.as_string() ? &v.as_string()->get() : nullptr;
       if (!text || text->rfind("analyzer:", 0) != 0) continue;
@@ -78,15 +84,14 @@ class JobLoader {
       }
       spec.from_analyzer[std::string(k.str())] = text->substr(9);
       analyzer_refs_.push_back({text->substr(9), v.source(), table_name});
-      own.erase(k.str());
+      skipped.insert(std::string(k.str()));
     }
-    t = &own;
     // One schema for the table: the plugin's keys and the host's, so that "did you mean" sees both.
     ModuleInfo combined = spec.entry->info;
     for (const ParamInfo& h : host_schema)
       if (!combined.param(h.key)) combined.params.push_back(h);
     try {
-      ParamValues all = resolve_params(combined, t, ParamSource{file_, table_name, {"plugin"}});
+      ParamValues all = resolve_params(combined, t, ParamSource{file_, table_name, skipped, data_folder_});
       for (const auto& [key, value] : all.all()) {
         bool is_host = false;
         for (const ParamInfo& h : host_schema) is_host |= h.key == key && !spec.entry->info.param(key);
@@ -129,6 +134,7 @@ class JobLoader {
 
  private:
   std::string file_;
+  std::string data_folder_;
   const PluginRegistry& reg_;
 };
 
@@ -213,7 +219,8 @@ void check_job_name(const Job& job, JobLoader& loader) {
                    (from_file ? "set [job] name" : "choose a plain name"));
 }
 
-Job load_job(const fs::path& file, const std::vector<std::string>& sets, const PluginRegistry& registry) {
+Job load_job(const fs::path& file, const std::vector<std::string>& sets, const PluginRegistry& registry,
+             const fs::path& data_folder) {
   Job job;
   job.file = fs::absolute(file).lexically_normal();
   std::error_code ec;
@@ -225,7 +232,7 @@ Job load_job(const fs::path& file, const std::vector<std::string>& sets, const P
   }
   for (const std::string& s : sets) apply_set(job.document, s);
 
-  JobLoader loader(job.file, registry);
+  JobLoader loader(job.file, data_folder.empty() ? job.file.parent_path() : fs::absolute(data_folder), registry);
   for (auto&& [key, node] : job.document) {
     std::string k(key.str());
     if (std::find(kSections.begin(), kSections.end(), k) == kSections.end())

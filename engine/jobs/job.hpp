@@ -55,7 +55,10 @@ struct Job {
 std::vector<std::string> unique_names(const std::vector<ModuleSpec>& specs);
 
 /// Reads, overrides (`section.key=value`) and validates a job, then resolves its options. Throws
-/// UsageError listing every problem with file:line:column.
-Job load_job(const fs::path& file, const std::vector<std::string>& sets, const PluginRegistry& registry);
+/// UsageError listing every problem with file:line:column. File and folder parameters are
+/// checked relative to `data_folder` (empty: the job file's folder; a run's job.toml passes the
+/// folder of the job it was made from).
+Job load_job(const fs::path& file, const std::vector<std::string>& sets, const PluginRegistry& registry,
+             const fs::path& data_folder = {});
 
 }  // namespace hearth

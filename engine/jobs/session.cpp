@@ -210,7 +210,7 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
     {
       AutocastScope autocast(t.bf16, device_);
       outputs = model().forward(inputs);
-      loss = compute_losses(modules_.losses, outputs, targets);
+      loss = losses_of(outputs, targets, true);
     }
     LossSync sync = start_loss_sync(loss.total.item<double>(), batch->size);
     const bool last_micro = micro + 1 == t.accumulate || done + 1 == batches.batch_count();
@@ -282,11 +282,51 @@ std::map<std::string, double> Session::evaluate(SplitName s) {
   while (auto batch = batches.next()) {
     std::vector<at::Tensor> inputs = on_device(batch->inputs, device_name_), targets = on_device(batch->targets, device_name_);
     std::vector<at::Tensor> outputs = model().forward(inputs);
-    BatchLoss loss = compute_losses(modules_.losses, outputs, targets);
+    BatchLoss loss = losses_of(outputs, targets, false);
     update_metrics(modules_.metrics, outputs, targets);
     tally.add(loss, loss.total.item<double>(), batch->size);
   }
   return tally.row(split_label(s), modules_.losses, modules_.metrics);
+}
+
+namespace {
+
+/// "[32, 3] float, [32] long"
+std::string shapes_text(const std::vector<at::Tensor>& tensors) {
+  std::string out;
+  for (const at::Tensor& t : tensors) {
+    if (!out.empty()) out += ", ";
+    if (!t.defined()) {
+      out += "(undefined)";
+      continue;
+    }
+    out += "[";
+    for (int64_t d = 0; d < t.dim(); ++d) out += (d ? ", " : "") + std::to_string(t.size(d));
+    out += "] " + std::string(c10::toString(t.scalar_type()));
+  }
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+BatchLoss Session::losses_of(const std::vector<at::Tensor>& outputs, const std::vector<at::Tensor>& targets, bool training) {
+  BatchLoss loss;
+  try {
+    loss = compute_losses(modules_.losses, outputs, targets);
+  } catch (const PluginError& e) {
+    throw PluginError(std::string(e.what()) + "\n  it was given the outputs of " + model().identity().text + ": " +
+                      shapes_text(outputs) + "\n  and the targets of " + data().identity().text + ": " + shapes_text(targets));
+  }
+  if (training && !loss.total.requires_grad()) {
+    bool any = false;
+    for (const at::Tensor& o : outputs) any |= o.defined() && o.requires_grad();
+    if (!any)
+      throw PluginError(model().identity().text + ": forward returned outputs that do not require grad (detached, made "
+                        "under no_grad, or from .data), so training cannot reach the model's parameters");
+    throw PluginError("the job's losses returned a total that does not require grad: a loss must compute from the "
+                      "model's outputs without detaching them (losses: " + std::to_string(modules_.losses.size()) + ")");
+  }
+  return loss;
 }
 
 std::vector<at::Tensor> Session::predict(const std::vector<at::Tensor>& inputs) {

@@ -120,6 +120,10 @@ class Session {
 
  private:
   void open_modules(const SessionOptions& options);
+  /// The job's losses on one batch. A loss that fails is shown what it was given and by whom
+  /// (the model's output shapes, the dataset's target shapes); in training, a total that does
+  /// not require grad is blamed on the model (detached outputs) or the losses.
+  BatchLoss losses_of(const std::vector<at::Tensor>& outputs, const std::vector<at::Tensor>& targets, bool training);
   /// A batch's loss as every rank must see it: in a group the mean over all ranks' samples, and
   /// whether any rank's loss is not finite or any rank was interrupted (then all skip or stop
   /// alike). Alone: the local values.

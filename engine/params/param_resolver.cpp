@@ -1,10 +1,13 @@
 #include "engine/params/param_resolver.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 
+#include "engine/core/byte_text.hpp"
 #include "engine/core/category.hpp"
+#include "engine/core/regular_file.hpp"
 #include "engine/params/suggest.hpp"
 
 namespace hearth {
@@ -28,8 +31,9 @@ class Checker {
   Checker(const ModuleInfo& module, const ParamSource& source) : module_(module), source_(source) {}
 
   void fail(const toml::source_region& where, const std::string& message) {
-    errors_.push_back(position(source_, where) + ": [" + source_.table_name + "] " + category_name(module_.category) +
-                      " '" + module_.name + "': " + message);
+    const std::string module =
+        source_.host_table ? "" : std::string(" ") + category_name(module_.category) + " '" + module_.name + "'";
+    errors_.push_back(position(source_, where) + ": [" + source_.table_name + "]" + module + ": " + message);
   }
 
   std::optional<double> number(const ParamInfo& p, const toml::node& n) {
@@ -61,6 +65,27 @@ class Checker {
     std::string list;
     for (const std::string& c : p.choices) list += (list.empty() ? "" : ", ") + ("\"" + c + "\"");
     fail(n.source(), "'" + p.key + "' = \"" + s + "\" is not one of " + list + did_you_mean(s, p.choices));
+    return false;
+  }
+
+  /// A file parameter names a regular file (a FIFO would block the reader forever, /dev/zero
+  /// never ends), a folder parameter a folder.
+  bool names_what_it_should(const ParamInfo& p, const toml::node& n, const std::string& value) {
+    if (p.kind == HEARTH_PARAM_PLAIN || source_.data_folder.empty() || value.empty()) return true;
+    const std::filesystem::path path = std::filesystem::path(source_.data_folder) / value;
+    if (p.kind == HEARTH_PARAM_FILE) {
+      try {
+        require_regular_file(path, "'" + p.key + "' =");
+      } catch (const UsageError& e) {
+        fail(n.source(), e.what());
+        return false;
+      }
+      return true;
+    }
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return true;
+    fail(n.source(), "'" + p.key + "' = " + printable(path.string()) + " is not a folder" +
+                         (std::filesystem::exists(path, ec) ? "" : " (it does not exist)"));
     return false;
   }
 
@@ -111,7 +136,7 @@ class Checker {
       case HEARTH_PARAM_STRING: {
         if (!n.is_string()) return wrong_type(p, n), std::nullopt;
         std::string s = *n.value<std::string>();
-        if (!in_choices(p, n, s)) return std::nullopt;
+        if (!in_choices(p, n, s) || !names_what_it_should(p, n, s)) return std::nullopt;
         return ParamValue(s);
       }
       default:
@@ -141,7 +166,7 @@ class Checker {
       } else {
         if (!item.is_string()) { wrong_type(p, n, at); ok = false; continue; }
         strings.push_back(*item.value<std::string>());
-        ok = in_choices(p, item, strings.back()) && ok;
+        ok = in_choices(p, item, strings.back()) && names_what_it_should(p, item, strings.back()) && ok;
       }
     }
     if (!ok) return std::nullopt;
@@ -170,7 +195,7 @@ class Checker {
       }
     }
     for (const ParamInfo& p : module_.params) {
-      if (values.find(p.key) || (table && table->contains(p.key))) continue;
+      if (values.find(p.key) || (table && table->contains(p.key) && !source_.reserved.count(p.key))) continue;
       if (!p.default_toml) {
         fail(table ? table->source() : toml::source_region{},
              "missing required key '" + p.key + "' (" + param_type_name(p.type) + ": " + p.doc + ")");

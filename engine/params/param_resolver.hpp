@@ -20,6 +20,11 @@ struct ParamSource {
   std::string file;             ///< "job.toml", or "<defaults>"
   std::string table_name;       ///< "model", "losses[0]"
   std::set<std::string> reserved;  ///< keys the job itself uses beside the parameters ("plugin")
+  /// Where relative file and folder parameters point from (the job file's folder); empty: the
+  /// files are not checked (defaults, tables that are not a job's).
+  std::string data_folder;
+  /// A table of the job itself ([train], [job]): errors name the table, not a module.
+  bool host_table = false;
 };
 
 /// Validates `table` (may be null: defaults only) against `module`. Throws UsageError listing

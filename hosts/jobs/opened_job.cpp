@@ -80,7 +80,7 @@ OpenedRun open_run(const RequestBase& base, const std::string& run_folder) {
   // the reverse, by validating the new device like any other job value.
   std::vector<std::string> sets;
   if (!base.device.empty()) sets.push_back("job.device=\"" + base.device + "\"");
-  o.job = load_job(o.run.path() / "job.toml", sets, *o.registry);
+  o.job = load_job(o.run.path() / "job.toml", sets, *o.registry, job_folder);
   fs::current_path(job_folder);  // as when the run started: data paths are relative to the job file
   return o;
 }

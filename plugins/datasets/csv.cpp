@@ -31,7 +31,7 @@ bool parse_number(const std::string& s, double& out) {
 class CsvDataset : public hearth::Dataset {
  public:
   static hearth::Schema schema() {
-    return {hearth::Param::string("file").doc("CSV file, relative paths from the current folder"),
+    return {hearth::Param::string("file").file().doc("CSV file, relative to the job file's folder"),
             hearth::Param::string("delimiter", ",").doc("One character between cells"),
             hearth::Param::strings("targets", {}).doc("Names of the target columns (default: the last column)"),
             hearth::Param::string("target_type", "auto").choices({"auto", "numeric", "categorical"}).doc(

@@ -75,7 +75,7 @@ class IdxDataset : public hearth::Dataset {
  public:
   static hearth::Schema schema() {
     return {
-        hearth::Param::string("folder", "/usr/share/datasets/fashion-mnist").doc("Folder holding the four IDX files"),
+        hearth::Param::string("folder", "/usr/share/datasets/fashion-mnist").folder().doc("Folder holding the four IDX files"),
         hearth::Param::string("train_images", "train-images-idx3-ubyte.gz").doc("Train images file in the folder"),
         hearth::Param::string("train_labels", "train-labels-idx1-ubyte.gz").doc("Train labels file"),
         hearth::Param::string("test_images", "t10k-images-idx3-ubyte.gz").doc("Test images file"),

@@ -78,7 +78,7 @@ torch::Tensor read_jpeg(const fs::path& file) {
 class ImageFolder : public hearth::Dataset {
  public:
   static hearth::Schema schema() {
-    return {hearth::Param::string("folder").doc("Folder with one sub-folder of images per class"),
+    return {hearth::Param::string("folder").folder().doc("Folder with one sub-folder of images per class"),
             hearth::Param::integer("size", 0).min(0).doc("Resize every image to size x size (0: keep; all must match)"),
             hearth::Param::boolean("grayscale", false).doc("One channel instead of three")};
   }

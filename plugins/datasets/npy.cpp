@@ -123,8 +123,8 @@ torch::Tensor load_array(const std::string& file, const std::string& member, boo
 class NpyDataset : public hearth::Dataset {
  public:
   static hearth::Schema schema() {
-    return {hearth::Param::string("file").doc("An .npz archive, or the .npy file of the inputs"),
-            hearth::Param::string("targets", "").doc("The .npy file of the targets (when `file` is an .npy)"),
+    return {hearth::Param::string("file").file().doc("An .npz archive, or the .npy file of the inputs"),
+            hearth::Param::string("targets", "").file().doc("The .npy file of the targets (when `file` is an .npy)"),
             hearth::Param::string("input_key", "x").doc("Member of the .npz holding the inputs"),
             hearth::Param::string("target_key", "y").doc("Member of the .npz holding the targets")};
   }

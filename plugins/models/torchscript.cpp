@@ -11,7 +11,7 @@ namespace {
 class TorchScriptModel : public hearth::Model {
  public:
   static hearth::Schema schema() {
-    return {hearth::Param::string("file").doc("Path of the TorchScript file (.pt)")};
+    return {hearth::Param::string("file").file().doc("Path of the TorchScript file (.pt)")};
   }
   explicit TorchScriptModel(const hearth::Params& p) {
     std::string file = p.get<std::string>("file");

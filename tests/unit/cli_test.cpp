@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "hearth/version.h"
 #include "unit/test_support.hpp"
 
 using namespace hearth::test;
@@ -14,7 +15,7 @@ TEST_CASE("hearth --version names the host the plugin ABI and LibTorch", "[cli]"
   CommandResult r = run_hearth("--version", cache.path());
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.output, ContainsSubstring("hearth 0.1.0"));
-  CHECK_THAT(r.output, ContainsSubstring("plugin ABI 1.2"));
+  CHECK_THAT(r.output, ContainsSubstring("plugin ABI " + std::to_string(HEARTH_ABI_MAJOR) + "." + std::to_string(HEARTH_ABI_MINOR)));
   // The LibTorch this build uses: 1.13 on Debian 12, 2.6 on Debian 13.
   CHECK_THAT(r.output, ContainsSubstring("LibTorch " + std::to_string(TORCH_VERSION_MAJOR) + "." +
                                          std::to_string(TORCH_VERSION_MINOR) + "."));
@@ -58,7 +59,7 @@ TEST_CASE("hearth plugins describe prints every parameter", "[cli]") {
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, ContainsSubstring("mlp  (model)"));
   CHECK_THAT(r.output, ContainsSubstring("Multilayer perceptron"));
-  CHECK_THAT(r.output, ContainsSubstring("plugin ABI 1.2"));
+  CHECK_THAT(r.output, ContainsSubstring("plugin ABI " + std::to_string(HEARTH_ABI_MAJOR) + "." + std::to_string(HEARTH_ABI_MINOR)));
   std::string hidden_line = r.output.substr(r.output.find("    hidden "));
   hidden_line = hidden_line.substr(0, hidden_line.find('\n'));
   CHECK_THAT(hidden_line, Matches(" +hidden +int list +\\[256, 128\\] +\\[1, inf\\) +Width of each hidden layer.*"));

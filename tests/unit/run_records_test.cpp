@@ -181,3 +181,104 @@ TEST_CASE("--set naming a list entry by anything but its index is a usage error"
   CHECK_THAT(r.output, ContainsSubstring("'x' names an entry of a list; use its index"));
   CHECK(run_hearth("check " HEARTH_SOURCE_DIR "/assets/jobs/random-smoke.toml --set losses.7.weight=1", cache.path()).exit_code == 2);
 }
+
+namespace {
+
+/// csv-regression.toml copied beside `folder`'s data, its `file` replaced by `data_file`.
+fs::path csv_job(const fs::path& folder, const std::string& data_file) {
+  std::string job = read_text(HEARTH_SOURCE_DIR "/assets/jobs/csv-regression.toml");
+  const std::string from = "\"../data/linear-regression.csv\"";
+  job.replace(job.find(from), from.size(), "\"" + data_file + "\"");
+  std::ofstream(folder / "job.toml") << job;
+  return folder / "job.toml";
+}
+
+}  // namespace
+
+TEST_CASE("a data file that is a FIFO a device or a folder is refused when the job is checked", "[damage][special-files]") {
+  TempDir dir, cache;
+  REQUIRE(::mkfifo((dir / "fifo.csv").c_str(), 0600) == 0);
+  fs::create_directories(dir / "folder.csv");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"fifo.csv", "is a FIFO, not a regular file"},
+      {"/dev/zero", "/dev/zero is a character device, not a regular file"},
+      {"folder.csv", "is a folder, not a regular file"},
+      {"missing.csv", "does not exist"}};
+  for (const auto& [file, why] : cases) {
+    DYNAMIC_SECTION(file) {
+      const fs::path job = csv_job(dir.path(), file);
+      for (const char* command : {"check", "run"}) {
+        // Before: check passed, and run blocked on the FIFO forever or read /dev/zero until memory ran out.
+        const std::string runs = std::string(command) == "run" ? " --runs-dir " + (dir / "runs").string() : "";
+        CommandResult r = run_hearth(std::string(command) + " " + job.string() + runs, cache.path());
+        INFO(r.output);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.output, ContainsSubstring(job.string() + ":11:8: [dataset] dataset 'csv': 'file' ="));
+        CHECK_THAT(r.output, ContainsSubstring(why));
+      }
+    }
+  }
+  SECTION("a folder parameter that names a file") {
+    CommandResult r = run_hearth("check " HEARTH_SOURCE_DIR "/assets/jobs/fashion-mnist-mlp.toml --set dataset.folder=/etc/hostname",
+                                 cache.path());
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, ContainsSubstring("'folder' = /etc/hostname is not a folder"));
+  }
+}
+
+TEST_CASE("sizes that cannot fit are refused with the plugin and the size and huge batches are the whole split", "[damage][sizes]") {
+  TempDir runs, cache;
+  const std::string base = "run " HEARTH_SOURCE_DIR "/assets/jobs/random-smoke.toml --runs-dir " + runs.path().string() +
+                           " --set train.epochs=1 --plugin-path " + test_plugin_dir("misbehaving").string();
+  for (const std::string size : {"-5", "1099511627776"}) {
+    DYNAMIC_SECTION("size " << size) {
+      CommandResult r = run_hearth(base + " --set \"dataset={plugin='misreporting',size=" + size + "}\" --set model.in_features=4 "
+                                          "--set model.out_features=2 --set train.monitor=train.loss",
+                                   cache.path());
+      INFO(r.output);
+      CHECK(r.exit_code == 1);  // before: std::bad_alloc, or vector::reserve's length_error
+      CHECK_THAT(r.output, ContainsSubstring("libmisbehaving.so, dataset 'misreporting': size reported " + size +
+                                             " samples for the train split"));
+    }
+  }
+  SECTION("a batch larger than the split trains on the whole split") {
+    CommandResult r = run_hearth(base + " --set dataset.batch_size=9223372036854775807", cache.path());
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(last_metrics_row(single_run(runs.path()) / "metrics.csv").at("step") == 1);
+  }
+}
+
+TEST_CASE("a bad value at run time is blamed on the module that produced it", "[damage][blame]") {
+  TempDir runs, cache;
+  const std::string base = "run " HEARTH_SOURCE_DIR "/assets/jobs/random-smoke.toml --runs-dir " + runs.path().string() +
+                           " --set train.epochs=1 --set train.monitor=train.loss --plugin-path " +
+                           test_plugin_dir("misbehaving").string() + " --set \"dataset={plugin='misreporting',size=16";
+  const std::string lib = (test_plugin_dir("misbehaving") / "libmisbehaving.so").string();
+  struct Case {
+    std::string sets, blame;
+  };
+  const std::vector<Case> cases = {
+      // Before: a raw c10 error with a 20-frame backtrace.
+      {"}\" --set \"model={plugin='misbehaving_model',how='detached'}\"",
+       "model 'misbehaving_model' (" + lib + "): forward returned outputs that do not require grad"},
+      // Before: blamed on the job's `output` key.
+      {"}\" --set \"model={plugin='misbehaving_model',how='none'}\"",
+       "plugin " + lib + ", model 'misbehaving_model': forward returned no outputs"},
+      // Before: blamed on the loss.
+      {",short_batches=true}\" --set \"model={plugin='mlp',in_features=4,out_features=2}\"",
+       "plugin " + lib + ", dataset 'misreporting': get_batch returned tensor 'x' with 15 samples for the 16 asked"},
+      {"}\" --set \"model={plugin='misbehaving_model',how='wide'}\"",
+       "it was given the outputs of model 'misbehaving_model' (" + lib + "): [32, 2] Float"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    DYNAMIC_SECTION("case " << i) {
+      CommandResult r = run_hearth(base + cases[i].sets, cache.path());
+      INFO(r.output);
+      CHECK(r.exit_code == 1);
+      CHECK_THAT(r.output, ContainsSubstring(cases[i].blame));
+      CHECK_THAT(r.output, !ContainsSubstring("frame #"));
+    }
+  }
+}

@@ -1,5 +1,6 @@
 #include "engine/runtime/modules/dataset_module.hpp"
 
+#include "engine/core/byte_text.hpp"
 #include "engine/runtime/host_api.hpp"
 
 namespace hearth {
@@ -21,6 +22,16 @@ DatasetModule::DatasetModule(ModuleRef module, ParamValues params) : ModuleInsta
 int64_t DatasetModule::size(hearth_split split) const {
   int64_t n = 0;
   call("size", f().size, object_, split, &n);
+  static const char* names[] = {"train", "valid", "test"};
+  const std::string which = split >= 0 && split < 3 ? names[split] : std::to_string(split);
+  if (n < 0)
+    throw PluginError(module_.label() + ": size reported " + std::to_string(n) + " samples for the " + which +
+                      " split; a size is 0 or more (a bug in the dataset plugin)");
+  if (n > kMaxSplitSamples)
+    throw PluginError(module_.label() + ": size reported " + std::to_string(n) + " samples for the " + which +
+                      " split; Hearth indexes at most " + std::to_string(kMaxSplitSamples) +
+                      " per split (its index lists alone would take " + std::to_string(n / (1 << 27)) +
+                      " GB); check the dataset's parameters");
   return n;
 }
 
@@ -39,7 +50,16 @@ std::optional<std::vector<at::Tensor>> DatasetModule::get_batch(hearth_split spl
   hearth_tensor_list out;
   if (!check_optional(ask("get_batch", f().get_batch, object_, split, indices.data(), indices.size(), &out), "get_batch"))
     return std::nullopt;
-  return tensors_of(out);
+  std::vector<at::Tensor> batch = tensors_of(out);
+  if (batch.size() != names_.size())
+    throw PluginError(module_.label() + ": get_batch returned " + std::to_string(batch.size()) +
+                      " tensors but the dataset declares " + std::to_string(names_.size()));
+  for (size_t i = 0; i < batch.size(); ++i)
+    if (!batch[i].defined() || batch[i].dim() == 0 || batch[i].size(0) != static_cast<int64_t>(indices.size()))
+      throw PluginError(module_.label() + ": get_batch returned tensor '" + printable(names_[i]) + "' with " +
+                        (batch[i].defined() && batch[i].dim() > 0 ? std::to_string(batch[i].size(0)) : std::string("no")) +
+                        " samples for the " + std::to_string(indices.size()) + " asked");
+  return batch;
 }
 
 }  // namespace hearth

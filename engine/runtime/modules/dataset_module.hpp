@@ -13,6 +13,8 @@ namespace hearth {
 
 class DatasetModule : public ModuleInstance {
  public:
+  /// The most samples a split may have: the host keeps an index list (8 bytes a sample) per split.
+  static constexpr int64_t kMaxSplitSamples = int64_t{1} << 31;
   DatasetModule(ModuleRef module, ParamValues params);
   int64_t size(hearth_split split) const;
   std::vector<at::Tensor> get(hearth_split split, int64_t index) const;

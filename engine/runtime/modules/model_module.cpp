@@ -8,7 +8,11 @@ std::vector<at::Tensor> ModelModule::forward(const std::vector<at::Tensor>& inpu
   HandleArray in(inputs);
   hearth_tensor_list out;
   call("forward", module_.tables->functions.model.forward, object_, in.data(), in.size(), &out);
-  return tensors_of(out);
+  std::vector<at::Tensor> outputs = tensors_of(out);
+  if (outputs.empty()) throw PluginError(module_.label() + ": forward returned no outputs; a model returns one tensor or more");
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (!outputs[i].defined()) throw PluginError(module_.label() + ": forward returned an undefined tensor as output " + std::to_string(i));
+  return outputs;
 }
 
 std::vector<std::pair<std::string, at::Tensor>> ModelModule::named_parameters() {

@@ -82,6 +82,15 @@ typedef enum hearth_param_type {
   HEARTH_PARAM_STRING_LIST = 6
 } hearth_param_type;
 
+/** What a string parameter names (ABI 1.3). The host checks it when a job is checked: a file
+ *  must exist and be a regular file (not a FIFO, a device or a folder), a folder a folder. A
+ *  relative path is relative to the job file's folder, which is the current folder at run time. */
+typedef enum hearth_param_kind {
+  HEARTH_PARAM_PLAIN = 0,
+  HEARTH_PARAM_FILE = 1,
+  HEARTH_PARAM_FOLDER = 2
+} hearth_param_kind;
+
 /** When a scheduler is stepped. */
 typedef enum hearth_step_interval { HEARTH_STEP_EPOCH = 0, HEARTH_STEP_BATCH = 1 } hearth_step_interval;
 
@@ -191,6 +200,7 @@ typedef struct hearth_param_spec {
   const char* const* choices; /**< allowed string values, or NULL */
   size_t choice_count;
   const char* doc; /**< one or two sentences for `hearth plugins describe` and docs/jobs.md */
+  uint32_t kind;   /**< hearth_param_kind, for strings and lists of strings (ABI 1.3; before: plain) */
 } hearth_param_spec;
 
 /* ------------------------------------------------------------------------------------------ */

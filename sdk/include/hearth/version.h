@@ -9,8 +9,9 @@
 #define HEARTH_VERSION_STRING "0.1.0"
 
 /** Plugin ABI: a plugin loads when its major equals the host's and its minor is not newer.
- *  1.1 appended hearth_optimizer_functions.train; 1.2 appended hearth_host_api.shared_tensor. */
+ *  1.1 appended hearth_optimizer_functions.train; 1.2 appended hearth_host_api.shared_tensor;
+ *  1.3 appended hearth_param_spec.kind. */
 #define HEARTH_ABI_MAJOR 1
-#define HEARTH_ABI_MINOR 2
+#define HEARTH_ABI_MINOR 3
 
 #endif

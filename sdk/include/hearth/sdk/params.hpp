@@ -50,6 +50,11 @@ class Param {
   Param& range(double lo, double hi) { return min(lo).max(hi); }
   Param& choices(std::vector<std::string> values) { choices_ = std::move(values); return *this; }
   Param& doc(std::string text) { doc_ = std::move(text); return *this; }
+  /// The string (or each string of a list) names a file to read: the host refuses a missing one,
+  /// a FIFO, a device or a folder when the job is checked.
+  Param& file() { kind_ = HEARTH_PARAM_FILE; return *this; }
+  /// The string (or each string of a list) names a folder that must exist.
+  Param& folder() { kind_ = HEARTH_PARAM_FOLDER; return *this; }
 
   /// The C view; valid while this Param lives and is not modified.
   hearth_param_spec spec() {
@@ -67,6 +72,7 @@ class Param {
     s.choices = choice_ptrs_.empty() ? nullptr : choice_ptrs_.data();
     s.choice_count = choice_ptrs_.size();
     s.doc = doc_.c_str();
+    s.kind = kind_;
     return s;
   }
 
@@ -108,6 +114,7 @@ class Param {
   double max_ = 0;
   std::vector<std::string> choices_;
   std::vector<const char*> choice_ptrs_;
+  uint32_t kind_ = HEARTH_PARAM_PLAIN;
   std::string doc_;
 };
 
