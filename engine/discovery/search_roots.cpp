@@ -78,6 +78,10 @@ std::vector<CandidateFile> list_candidates(const std::vector<SearchRoot>& roots)
   for (size_t i = 0; i < roots.size(); ++i) {
     for (const fs::path& entry : sorted_entries(roots[i].path)) {
       std::error_code ec;
+      // Hidden folders are work in progress (an install's `.NAME.install-PID`, an upgrade's
+      // `.NAME.old-PID`): never loaded, whatever they hold.
+      const std::string name = entry.filename().string();
+      if (!name.empty() && name[0] == '.') continue;
       if (fs::is_directory(entry, ec)) {
         if (fs::exists(entry / "pack.toml", ec)) {
           add_pack(entry, i, out);

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <cerrno>
+#include <csignal>
+#include <optional>
 #include <set>
 
 #include "engine/core/error.hpp"
@@ -27,6 +30,84 @@ std::string read_all(const fs::path& p) {
 }
 
 bool reserved(const std::string& path) { return path == "pack.toml" || path == "pack.sig" || path == kRecord; }
+
+/// `.NAME.install-PID` and `.NAME.old-PID` folders whose process is gone (killed mid-install):
+/// discovery never loads them; the next install of NAME removes them.
+void remove_stale_temporaries(const fs::path& root, const std::string& name) {
+  std::error_code ec;
+  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string f = it->path().filename().string();
+    for (const std::string prefix : {"." + name + ".install-", "." + name + ".old-"}) {
+      if (f.rfind(prefix, 0) != 0) continue;
+      const std::string pid = f.substr(prefix.size());
+      if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      if (::kill(static_cast<pid_t>(std::stoll(pid)), 0) == 0 || errno == EPERM) continue;  // still installing
+      std::error_code rm;
+      fs::remove_all(it->path(), rm);
+      spdlog::info("removed {}, left by an install that did not finish", it->path().string());
+    }
+  }
+}
+
+/// The paths an install recorded in `folder`, or, when the record is damaged, the files its
+/// pack.toml lists; nullopt when neither can be read.
+std::optional<std::set<std::string>> recorded_paths(const fs::path& folder) {
+  try {
+    auto record = nlohmann::json::parse(read_all(folder / kRecord));
+    std::set<std::string> paths;
+    for (const auto& f : record.at("files")) paths.insert(f.get<std::string>());
+    return paths;
+  } catch (const std::exception&) {
+  }
+  try {
+    PackManifest m = parse_manifest(read_all(folder / "pack.toml"), (folder / "pack.toml").string());
+    std::set<std::string> paths = {"pack.toml", "pack.sig"};
+    for (const auto& [path, hash] : m.files) paths.insert(path);
+    return paths;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+/// Whether `rel` inside `folder` is reached through no symbolic link (a user's link to a folder
+/// elsewhere must never make Hearth delete or move what lies there).
+bool reached_directly(const fs::path& folder, const std::string& rel) {
+  fs::path at = folder;
+  std::error_code ec;
+  for (const fs::path& part : fs::path(rel).parent_path()) {
+    at /= part;
+    if (fs::is_symlink(at, ec)) return false;
+  }
+  return true;
+}
+
+/// After an upgrade: files the user added to the old folder (not in its install record) move
+/// into the new one; what cannot move stays in `old`, which is then kept and named.
+void keep_user_files(const fs::path& old, const fs::path& target) {
+  const std::optional<std::set<std::string>> ours = recorded_paths(old);
+  std::error_code ec;
+  std::vector<std::string> kept;
+  if (ours) {
+    for (fs::recursive_directory_iterator it(old, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->is_directory(ec) && !it->is_symlink(ec)) continue;
+      const std::string rel = fs::relative(it->path(), old).generic_string();
+      if (ours->count(rel) || rel == kRecord) continue;
+      const fs::path dest = target / rel;
+      std::error_code mv;
+      if (!fs::exists(fs::symlink_status(dest, mv)) && reached_directly(target, rel)) {
+        fs::create_directories(dest.parent_path(), mv);
+        fs::rename(it->path(), dest, mv);
+      }
+      if (mv || fs::exists(fs::symlink_status(it->path(), mv))) kept.push_back(rel);
+    }
+  }
+  if (ours && kept.empty()) {
+    fs::remove_all(old, ec);
+    return;
+  }
+  spdlog::warn("{} keeps files you added to the previous version that could not move into the new one ({}); "
+               "move what you need and delete it", old.string(), ours ? std::to_string(kept.size()) : std::string("its record is damaged"));
+}
 
 }  // namespace
 
@@ -126,6 +207,7 @@ fs::path install_pack(const fs::path& file, const fs::path& trust, const Install
     throw UsageError("pack " + m.name + " " + installed + " is already installed at " + target.string() +
                      "; add --upgrade to replace it with " + m.version);
   }
+  remove_stale_temporaries(o.root, m.name);
   fs::path tmp = o.root / ("." + m.name + ".install-" + std::to_string(::getpid()));
   fs::remove_all(tmp, ec);
   try {
@@ -159,12 +241,19 @@ fs::path install_pack(const fs::path& file, const fs::path& trust, const Install
       for (fs::path p = fs::path(e.path).parent_path(); !p.empty(); p = p.parent_path())
         if (std::find(record["folders"].begin(), record["folders"].end(), p.generic_string()) == record["folders"].end())
           record["folders"].push_back(p.generic_string());
-    std::ofstream(tmp / kRecord) << record.dump(2) << "\n";
+    {
+      // A record that could not be written whole (a full disk) stops the install here, before the
+      // pack is moved into place.
+      std::ofstream out(tmp / kRecord, std::ios::binary);
+      out << record.dump(2) << "\n";
+      out.flush();
+      if (!out) throw Error("cannot write " + (tmp / kRecord).string() + " (disk full?); nothing was installed");
+    }
     if (fs::exists(target)) {
       fs::path old = o.root / ("." + m.name + ".old-" + std::to_string(::getpid()));
       fs::rename(target, old);
       fs::rename(tmp, target);
-      fs::remove_all(old);
+      keep_user_files(old, target);
     } else {
       fs::rename(tmp, target);
     }
@@ -194,22 +283,33 @@ std::vector<InstalledPack> installed_packs(const fs::path& root) {
 
 std::vector<std::string> remove_pack(const fs::path& root, const std::string& name) {
   fs::path folder = root / name;
-  if (!fs::exists(folder / kRecord)) {
+  std::error_code ec;
+  if (!fs::exists(folder / kRecord, ec) && !fs::exists(folder / "pack.toml", ec)) {
     std::string known;
     for (const InstalledPack& p : installed_packs(root)) known += (known.empty() ? "" : ", ") + p.name;
     throw UsageError("no pack " + name + " installed by `hearth pack install` under " + root.string() +
                      (known.empty() ? "" : " (installed: " + known + ")"));
   }
-  auto record = nlohmann::json::parse(read_all(folder / kRecord));
+  const std::optional<std::set<std::string>> paths = recorded_paths(folder);
+  if (!paths)
+    throw UsageError(folder.string() + ": neither its install record nor its pack.toml can be read; delete the folder by hand "
+                     "after checking what it holds");
   std::vector<std::string> removed;
-  std::error_code ec;
-  for (const auto& f : record["files"]) {
-    fs::path p = folder / f.get<std::string>();
-    if (fs::remove(p, ec)) removed.push_back(f.get<std::string>());
+  std::set<std::string> folders_set;
+  for (const std::string& rel : *paths) {
+    // fs::remove does not follow a link that is the file itself; a link among its parent
+    // folders (a user's) would lead outside the pack, so such a file is left.
+    if (!reached_directly(folder, rel)) {
+      spdlog::warn("{} is reached through a link you made; left alone", (folder / rel).string());
+      continue;
+    }
+    if (fs::remove(folder / rel, ec)) removed.push_back(rel);
+    for (fs::path p = fs::path(rel).parent_path(); !p.empty(); p = p.parent_path()) folders_set.insert(p.generic_string());
   }
-  std::vector<std::string> folders = record["folders"].get<std::vector<std::string>>();
+  std::vector<std::string> folders(folders_set.begin(), folders_set.end());
   std::sort(folders.begin(), folders.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-  for (const std::string& d : folders) fs::remove(folder / d, ec);  // only when empty
+  for (const std::string& d : folders)
+    if (reached_directly(folder, d) && !fs::is_symlink(folder / d, ec)) fs::remove(folder / d, ec);  // only when empty
   fs::remove(folder / kRecord, ec);
   if (!fs::remove(folder, ec))
     spdlog::warn("{} still holds files that `hearth pack install` did not add; they were left", folder.string());

@@ -8,6 +8,8 @@
 #include "engine/core/error.hpp"
 #include "engine/core/host_facts.hpp"
 #include "engine/core/sha256.hpp"
+#include "engine/discovery/search_roots.hpp"
+#include "engine/packs/pack_archive.hpp"
 #include "engine/packs/pack_installer.hpp"
 #include "unit/test_support.hpp"
 
@@ -190,8 +192,9 @@ TEST_CASE("hearth pack commands report refusals with exit code 2", "[packs][cli]
   fs::path file = crafted_pack(dir.path(), "unsigned", {});
   std::string env = "HEARTH_TRUST_DIR='" + (dir / "trust").string() + "' ";
   CommandResult verify = run_command(env + "'" HEARTH_EXE "' pack verify " + file.string() + " 2>&1");
-  CHECK(verify.exit_code == 0);
+  CHECK(verify.exit_code == 2);  // what install does with it: before, 0 for a pack install refuses
   CHECK_THAT(verify.output, ContainsSubstring("1 files match pack.toml; NOT signed"));
+  CHECK_THAT(verify.output, ContainsSubstring("`hearth pack install` refuses it as it is"));
   CommandResult install = run_command(env + "'" HEARTH_EXE "' pack install " + file.string() + " --into " + (dir / "p").string() + " 2>&1");
   CHECK(install.exit_code == 2);
   CHECK_THAT(install.output, ContainsSubstring("--allow-unsigned"));
@@ -204,4 +207,52 @@ TEST_CASE("hearth pack commands report refusals with exit code 2", "[packs][cli]
   CommandResult rm = run_command(env + "'" HEARTH_EXE "' pack remove crafted --into " + (dir / "p").string() + " 2>&1");
   CHECK(rm.exit_code == 0);
   CHECK_FALSE(fs::exists(dir / "p/crafted"));
+}
+
+TEST_CASE("hard links count against the size cap", "[packs][safety]") {
+  TempDir dir;
+  const std::string big(100 * 1024, 'x');
+  std::vector<Crafted> entries = {{"pack.toml", manifest_for({{"lib/libx.so", big}})}, {"lib/libx.so", big}};
+  for (int i = 0; i < 50; ++i) entries.push_back({"lib/link" + std::to_string(i), "", AE_IFREG, "lib/libx.so", true});
+  craft(dir / "links.hpack", entries);
+  PackLimits limits;
+  limits.max_bytes = 1 << 20;  // 1 MB: the links alone would copy 5 MB
+  CHECK_THROWS_WITH(read_pack(dir / "links.hpack", limits), ContainsSubstring("a hard link); refused"));
+}
+
+TEST_CASE("installing and removing never touch what is not the pack's", "[packs][safety]") {
+  TempDir dir, outside;
+  fs::path file = crafted_pack(dir.path(), "p", {});
+  InstallOptions io;
+  io.root = dir / "plugins";
+  io.allow_unsigned = true;
+  const fs::path folder = install_pack(file, dir / "trust", io);
+
+  SECTION("a temporary left by a killed install is invisible to discovery and cleaned by the next install") {
+    const fs::path stale = io.root / ".crafted.install-999999999";
+    fs::create_directories(stale / "lib");
+    fs::copy_file(folder / "pack.toml", stale / "pack.toml");
+    RootOptions roots;
+    roots.plugin_paths = {io.root};
+    roots.use_environment = false;
+    for (const CandidateFile& c : list_candidates(search_roots(roots))) CHECK(c.path.string().find(".install-") == std::string::npos);
+    io.upgrade = true;
+    install_pack(file, dir / "trust", io);
+    CHECK_FALSE(fs::exists(stale));
+  }
+  SECTION("an upgrade keeps the files the user added") {
+    std::ofstream(folder / "notes.txt") << "mine";
+    io.upgrade = true;
+    install_pack(file, dir / "trust", io);
+    CHECK(read_text(folder / "notes.txt") == "mine");
+  }
+  SECTION("remove leaves what a user's link leads to, and works from pack.toml when the record is damaged") {
+    std::ofstream(outside / "libx.so") << "precious";
+    fs::remove_all(folder / "lib");
+    fs::create_directory_symlink(outside.path(), folder / "lib");  // the user's link where the pack had a folder
+    std::ofstream(folder / ".hearth-install.json") << "{ damaged";
+    remove_pack(io.root, "crafted");
+    CHECK(read_text(outside / "libx.so") == "precious");
+    CHECK_FALSE(fs::exists(folder / "pack.toml"));
+  }
 }

@@ -93,6 +93,10 @@ void setup_pack_command(CLI::App& app) {
               << " files match pack.toml; " << signature_text(v.signature) << "\n";
     check_pack_versions(v.manifest, o->file);
     std::cout << "  built for this host's plugin ABI and LibTorch\n";
+    // The exit code says what `install` would do: 0 installs, 2 is refused (without --allow-unsigned).
+    if (v.signature.status != SignatureCheck::Status::trusted)
+      throw UsageError(o->file + ": `hearth pack install` refuses it as it is (" + signature_text(v.signature) +
+                       "); trust its author's key (`hearth pack trust add KEY.pub`) or install with --allow-unsigned");
   });
 
   CLI::App* install = pack->add_subcommand("install", "Install a pack where discovery finds it");
