@@ -173,7 +173,7 @@ TEST_CASE("damage to run.json or metrics.csv is named with the file and line whe
   }
 }
 
-TEST_CASE("--set naming a list entry by anything but its index is a usage error", "[damage][set]") {
+TEST_CASE("a --set naming a list entry by anything but its index is a usage error", "[damage][set]") {
   TempDir cache;
   CommandResult r = run_hearth("check " HEARTH_SOURCE_DIR "/assets/jobs/random-smoke.toml --set losses.x=1", cache.path());
   INFO(r.output);
