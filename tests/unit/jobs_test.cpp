@@ -95,8 +95,17 @@ TEST_CASE("a missing data file and a shape mismatch fail with the plugin and wha
   CommandResult no_data = run_hearth("run " + std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/fashion-mnist-mlp.toml --runs-dir " +
                                          runs.path().string() + " --set dataset.folder=/nonexistent",
                                      cache.path());
-  CHECK(no_data.exit_code == 1);
-  CHECK_THAT(no_data.output, ContainsSubstring("dataset 'idx': create failed: IDX file /nonexistent/train-images-idx3-ubyte.gz does not exist"));
+  // A missing folder is caught when the job is checked (idx's `folder` is a folder parameter)...
+  CHECK(no_data.exit_code == 2);
+  CHECK_THAT(no_data.output, ContainsSubstring("dataset 'idx': 'folder' = /nonexistent is not a folder (it does not exist)"));
+  // ...a missing file inside it when the dataset opens it.
+  TempDir empty;
+  CommandResult no_file = run_hearth("run " + std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/fashion-mnist-mlp.toml --runs-dir " +
+                                         runs.path().string() + " --set dataset.folder=" + empty.path().string(),
+                                     cache.path());
+  CHECK(no_file.exit_code == 1);
+  CHECK_THAT(no_file.output, ContainsSubstring("dataset 'idx': create failed: IDX file " + empty.path().string() +
+                                               "/train-images-idx3-ubyte.gz does not exist"));
 
   TempDir runs2;
   CommandResult shape = run_hearth("run " + kJob + " --runs-dir " + runs2.path().string() + " --set model.in_features=5",
