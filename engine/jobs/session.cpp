@@ -209,7 +209,7 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
     BatchLoss loss;
     {
       AutocastScope autocast(t.bf16, device_);
-      outputs = model().forward(inputs);
+      outputs = forward_of(inputs);
       loss = losses_of(outputs, targets, true);
     }
     LossSync sync = start_loss_sync(loss.total.item<double>(), batch->size);
@@ -281,7 +281,7 @@ std::map<std::string, double> Session::evaluate(SplitName s) {
   batches.start_epoch(0);
   while (auto batch = batches.next()) {
     std::vector<at::Tensor> inputs = on_device(batch->inputs, device_name_), targets = on_device(batch->targets, device_name_);
-    std::vector<at::Tensor> outputs = model().forward(inputs);
+    std::vector<at::Tensor> outputs = forward_of(inputs);
     BatchLoss loss = losses_of(outputs, targets, false);
     update_metrics(modules_.metrics, outputs, targets);
     tally.add(loss, loss.total.item<double>(), batch->size);
@@ -308,6 +308,15 @@ std::string shapes_text(const std::vector<at::Tensor>& tensors) {
 }
 
 }  // namespace
+
+std::vector<at::Tensor> Session::forward_of(const std::vector<at::Tensor>& inputs) {
+  try {
+    return model().forward(inputs);
+  } catch (const PluginError& e) {
+    throw PluginError(std::string(e.what()) + "\n  it was given the inputs of " + data().identity().text + ": " +
+                      shapes_text(inputs));
+  }
+}
 
 BatchLoss Session::losses_of(const std::vector<at::Tensor>& outputs, const std::vector<at::Tensor>& targets, bool training) {
   BatchLoss loss;

@@ -120,6 +120,8 @@ class Session {
 
  private:
   void open_modules(const SessionOptions& options);
+  /// The model on one batch; a failure is shown the inputs it was given and their dataset.
+  std::vector<at::Tensor> forward_of(const std::vector<at::Tensor>& inputs);
   /// The job's losses on one batch. A loss that fails is shown what it was given and by whom
   /// (the model's output shapes, the dataset's target shapes); in training, a total that does
   /// not require grad is blamed on the model (detached outputs) or the losses.

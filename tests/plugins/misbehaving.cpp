@@ -9,16 +9,18 @@ class Misreporting : public hearth::Dataset {
  public:
   static hearth::Schema schema() {
     return {hearth::Param::integer("size", 16).doc("The train split's size, as reported (not checked here)"),
-            hearth::Param::boolean("short_batches", false).doc("get_batch returns one sample fewer than asked")};
+            hearth::Param::boolean("short_batches", false).doc("get_batch returns one sample fewer than asked"),
+            hearth::Param::boolean("complex", false).doc("get_batch returns complex inputs")};
   }
-  explicit Misreporting(const hearth::Params& p) : size_(p.get<int64_t>("size")), short_(p.get<bool>("short_batches")) {}
+  explicit Misreporting(const hearth::Params& p)
+      : size_(p.get<int64_t>("size")), short_(p.get<bool>("short_batches")), complex_(p.get<bool>("complex")) {}
   int64_t size(hearth::Split split) override { return split == hearth::Split::train ? size_ : 0; }
   hearth::TensorList get(hearth::Split, int64_t index) override {
     return {torch::full({4}, static_cast<float>(index)), torch::tensor(index % 2)};
   }
   std::optional<hearth::TensorList> get_batch(hearth::Split, const std::vector<int64_t>& indices) override {
     const int64_t n = static_cast<int64_t>(indices.size()) - (short_ ? 1 : 0);
-    return hearth::TensorList{torch::ones({n, 4}), torch::zeros({n}, torch::kLong)};
+    return hearth::TensorList{torch::ones({n, 4}, complex_ ? torch::kComplexFloat : torch::kFloat), torch::zeros({n}, torch::kLong)};
   }
   std::vector<hearth::TensorSpec> tensors() const override {
     return {{"x", HEARTH_ROLE_INPUT}, {"y", HEARTH_ROLE_TARGET}};
@@ -27,6 +29,7 @@ class Misreporting : public hearth::Dataset {
  private:
   int64_t size_;
   bool short_;
+  bool complex_;
 };
 
 class MisbehavingModel : public hearth::Model {

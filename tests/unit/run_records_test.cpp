@@ -271,6 +271,12 @@ TEST_CASE("a bad value at run time is blamed on the module that produced it", "[
        "plugin " + lib + ", dataset 'misreporting': get_batch returned tensor 'x' with 15 samples for the 16 asked"},
       {"}\" --set \"model={plugin='misbehaving_model',how='wide'}\"",
        "it was given the outputs of model 'misbehaving_model' (" + lib + "): [32, 2] Float"},
+      // A model that fails on its inputs is shown them, with the dataset that made them.
+      {"}\" --set \"model={plugin='mlp',in_features=8,out_features=2}\"",
+       "it was given the inputs of dataset 'misreporting' (" + lib + "): [16, 4] Float"},
+      // The dtype policy at the dataset boundary.
+      {",complex=true}\" --set \"model={plugin='mlp',in_features=4,out_features=2}\"",
+       "dataset 'misreporting': get_batch returned tensor 'x' as complex numbers (ComplexFloat)"},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     DYNAMIC_SECTION("case " << i) {

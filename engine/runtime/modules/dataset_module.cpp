@@ -19,6 +19,21 @@ DatasetModule::DatasetModule(ModuleRef module, ParamValues params) : ModuleInsta
   }
 }
 
+void DatasetModule::check_kinds(const std::vector<at::Tensor>& tensors, const char* entry) const {
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const at::Tensor& t = tensors[i];
+    const char* why = !t.defined()                          ? "an undefined tensor"
+                      : t.layout() != at::kStrided          ? "a sparse or other non-dense tensor"
+                      : t.is_complex()                      ? "complex numbers"
+                      : c10::isQIntType(t.scalar_type())     ? "a quantized tensor"
+                                                            : nullptr;
+    if (why != nullptr)
+      throw PluginError(module_.label() + ": " + entry + " returned tensor '" + printable(names_[i]) + "' as " + why +
+                        (t.defined() ? std::string(" (") + c10::toString(t.scalar_type()) + ")" : std::string()) +
+                        "; datasets give dense tensors of real numbers, integers or booleans (docs/sdk.md, \"Tensor types\")");
+  }
+}
+
 int64_t DatasetModule::size(hearth_split split) const {
   int64_t n = 0;
   call("size", f().size, object_, split, &n);
@@ -41,7 +56,9 @@ std::vector<at::Tensor> DatasetModule::get(hearth_split split, int64_t index) co
   if (out.items.size() != names_.size())
     throw PluginError(module_.label() + ": get returned " + std::to_string(out.items.size()) + " tensors but the dataset declares " +
                       std::to_string(names_.size()));
-  return tensors_of(out);
+  std::vector<at::Tensor> sample = tensors_of(out);
+  check_kinds(sample, "get");
+  return sample;
 }
 
 std::optional<std::vector<at::Tensor>> DatasetModule::get_batch(hearth_split split,
@@ -59,6 +76,7 @@ std::optional<std::vector<at::Tensor>> DatasetModule::get_batch(hearth_split spl
       throw PluginError(module_.label() + ": get_batch returned tensor '" + printable(names_[i]) + "' with " +
                         (batch[i].defined() && batch[i].dim() > 0 ? std::to_string(batch[i].size(0)) : std::string("no")) +
                         " samples for the " + std::to_string(indices.size()) + " asked");
+  check_kinds(batch, "get_batch");
   return batch;
 }
 

@@ -25,6 +25,9 @@ class DatasetModule : public ModuleInstance {
   const std::vector<std::string>& class_names() const { return classes_; }
 
  private:
+  /// The dtype policy at the dataset boundary: dense real, integer or boolean tensors pass as
+  /// they are (no conversion); anything else is refused naming the dataset and the tensor.
+  void check_kinds(const std::vector<at::Tensor>& tensors, const char* entry) const;
   const hearth_dataset_functions& f() const { return module_.tables->functions.dataset; }
   std::vector<std::string> names_;
   std::vector<hearth_role> roles_;
