@@ -74,6 +74,13 @@ TEST_CASE("hearth plugins describe prints every parameter", "[cli]") {
   REQUIRE(json.exit_code == 0);
   auto j = nlohmann::json::parse(json.output);
   CHECK(j[0]["params"][0]["key"] == "lr");
+
+  // Parameters that name files or folders say so (the host checks them when a job is checked).
+  CommandResult csv = run_hearth("plugins describe csv", cache.path());
+  std::string file_line = csv.output.substr(csv.output.find("    file "));
+  CHECK_THAT(file_line.substr(0, file_line.find('\n')), Matches(" +file +string +\\(required\\) +a regular file +CSV file.*"));
+  CommandResult idx = run_hearth("plugins describe idx --json", cache.path());
+  CHECK(nlohmann::json::parse(idx.output)[0]["params"][0]["names"] == "folder");
 }
 
 TEST_CASE("usage errors exit 2 with a hint", "[cli]") {

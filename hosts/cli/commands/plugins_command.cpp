@@ -36,6 +36,9 @@ std::string number(double v) {
 }
 
 std::string range_text(const ParamInfo& p) {
+  // A file or folder parameter is checked by the host when a job is checked.
+  if (p.kind == HEARTH_PARAM_FILE) return "a regular file";
+  if (p.kind == HEARTH_PARAM_FOLDER) return "a folder";
   if (!p.min && !p.max) return "";
   return std::string(p.min ? "[" + number(*p.min) : "(-inf") + ", " + (p.max ? number(*p.max) + "]" : "inf)");
 }
@@ -62,6 +65,7 @@ nlohmann::json module_json(const ModuleEntry& m, bool with_params) {
       if (p.min) jp["min"] = *p.min;
       if (p.max) jp["max"] = *p.max;
       if (!p.choices.empty()) jp["choices"] = p.choices;
+      if (p.kind != HEARTH_PARAM_PLAIN) jp["names"] = p.kind == HEARTH_PARAM_FILE ? "file" : "folder";
       params.push_back(jp);
     }
     j["params"] = params;
