@@ -3,13 +3,12 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <ctime>
 #include <fstream>
-#include <iomanip>
 #include <sstream>
 
 #include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/utc_timestamp.hpp"
 
 namespace hearth {
 namespace {
@@ -49,12 +48,7 @@ ProcessIdentity this_process() {
   p.host = host_name();
   p.boot_id = first_line("/proc/sys/kernel/random/boot_id");
   p.start_ticks = start_ticks_of(p.pid);
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::ostringstream os;
-  os << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-  p.started = os.str();
+  p.started = utc_timestamp();
   return p;
 }
 

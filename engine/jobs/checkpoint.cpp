@@ -139,13 +139,7 @@ void copy_checkpoint(const fs::path& from, const fs::path& to) {
   write_file_atomically(to, bytes, "checkpoint");
 }
 
-bool repair_best(const fs::path& last, const fs::path& best) {
-  CheckpointState l;
-  try {
-    l = load_checkpoint(last);
-  } catch (const Error&) {
-    return false;  // a damaged `last` is reported by whoever loads it
-  }
+bool repair_best(const CheckpointState& l, const fs::path& last, const fs::path& best) {
   if (!l.has_best || l.best_epoch != l.epoch || l.batch_in_epoch != 0) return false;
   std::error_code ec;
   if (fs::exists(best, ec)) {

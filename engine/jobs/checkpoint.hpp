@@ -43,9 +43,9 @@ CheckpointState load_checkpoint(const fs::path& path);
 /// Copies a checkpoint file through a temporary (fsync, rename), as save_checkpoint writes one.
 void copy_checkpoint(const fs::path& from, const fs::path& to);
 
-/// After a kill between writing `last` and copying it to `best`, `last` records that it is the
-/// best state but `best` is older or missing: copies `last` over `best` and returns true.
-/// Returns false when the pair already agrees (or `last` cannot tell).
-bool repair_best(const fs::path& last, const fs::path& best);
+/// After a kill between writing `last` and copying it to `best`, `last` (already loaded from
+/// `last_file`) records that it is the best state but `best` is older, missing or damaged:
+/// copies `last_file` over `best` and returns true. Returns false when the pair agrees.
+bool repair_best(const CheckpointState& last, const fs::path& last_file, const fs::path& best);
 
 }  // namespace hearth

@@ -58,15 +58,6 @@ void write_file_atomically(const fs::path& path, const std::string& text, const 
   }
 }
 
-std::string utc_timestamp() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::ostringstream os;
-  os << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-  return os.str();
-}
-
 RunFolder RunFolder::create(const fs::path& runs_root, const std::string& job_name) {
   std::time_t t = std::time(nullptr);
   std::tm tm{};

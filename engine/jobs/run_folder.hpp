@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/core/sha256.hpp"
+#include "engine/core/utc_timestamp.hpp"
 
 namespace hearth {
 
@@ -54,8 +55,6 @@ class MetricsCsv {
   std::ofstream out_;
 };
 
-/// "2026-11-21T22:05:03Z"
-std::string utc_timestamp();
 
 
 }  // namespace hearth

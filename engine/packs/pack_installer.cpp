@@ -109,6 +109,49 @@ void keep_user_files(const fs::path& old, const fs::path& target) {
                "move what you need and delete it", old.string(), ours ? std::to_string(kept.size()) : std::string("its record is damaged"));
 }
 
+/// The pack's entries written into the empty folder `tmp`, each file hashed again on disk, and
+/// the install record beside them (what `remove` deletes).
+void unpack_into(const VerifiedPack& v, const fs::path& file, const fs::path& tmp) {
+  const PackManifest& m = v.manifest;
+  nlohmann::json record = {{"name", m.name}, {"version", m.version}, {"files", nlohmann::json::array()},
+                           {"folders", nlohmann::json::array()}, {"source", fs::absolute(file).string()},
+                           {"signed_by", v.signature.status == SignatureCheck::Status::trusted ? v.signature.key_name : ""}};
+  for (const PackEntry& e : v.entries) {
+    fs::path dest = tmp / e.path;
+    fs::create_directories(dest.parent_path());
+    if (e.kind == PackEntry::Kind::directory) {
+      fs::create_directories(dest);
+      record["folders"].push_back(e.path);
+      continue;
+    }
+    if (e.kind == PackEntry::Kind::symlink) {
+      fs::create_symlink(e.target, dest);
+    } else {
+      std::ofstream out(dest, std::ios::binary);
+      out.write(e.bytes.data(), static_cast<std::streamsize>(e.bytes.size()));
+      if (!out) throw Error("cannot write " + dest.string());
+      out.close();
+      ::chmod(dest.c_str(), e.executable ? 0755 : 0644);
+      // Verify what landed on disk, not only what was read.
+      if (e.path != "pack.sig" && e.path != "pack.toml" && sha256_file(dest) != m.files.at(e.path))
+        throw Error("cannot install " + e.path + ": the written file does not match its hash (disk full?)");
+    }
+    record["files"].push_back(e.path);
+  }
+  for (const PackEntry& e : v.entries)
+    for (fs::path p = fs::path(e.path).parent_path(); !p.empty(); p = p.parent_path())
+      if (std::find(record["folders"].begin(), record["folders"].end(), p.generic_string()) == record["folders"].end())
+        record["folders"].push_back(p.generic_string());
+  {
+    // A record that could not be written whole (a full disk) stops the install here, before the
+    // pack is moved into place.
+    std::ofstream out(tmp / kRecord, std::ios::binary);
+    out << record.dump(2) << "\n";
+    out.flush();
+    if (!out) throw Error("cannot write " + (tmp / kRecord).string() + " (disk full?); nothing was installed");
+  }
+}
+
 }  // namespace
 
 PackManifest build_pack(const fs::path& dir, const fs::path& out) {
@@ -212,43 +255,7 @@ fs::path install_pack(const fs::path& file, const fs::path& trust, const Install
   fs::remove_all(tmp, ec);
   try {
     fs::create_directories(tmp);
-    nlohmann::json record = {{"name", m.name}, {"version", m.version}, {"files", nlohmann::json::array()},
-                             {"folders", nlohmann::json::array()}, {"source", fs::absolute(file).string()},
-                             {"signed_by", v.signature.status == SignatureCheck::Status::trusted ? v.signature.key_name : ""}};
-    for (const PackEntry& e : v.entries) {
-      fs::path dest = tmp / e.path;
-      fs::create_directories(dest.parent_path());
-      if (e.kind == PackEntry::Kind::directory) {
-        fs::create_directories(dest);
-        record["folders"].push_back(e.path);
-        continue;
-      }
-      if (e.kind == PackEntry::Kind::symlink) {
-        fs::create_symlink(e.target, dest);
-      } else {
-        std::ofstream out(dest, std::ios::binary);
-        out.write(e.bytes.data(), static_cast<std::streamsize>(e.bytes.size()));
-        if (!out) throw Error("cannot write " + dest.string());
-        out.close();
-        ::chmod(dest.c_str(), e.executable ? 0755 : 0644);
-        // Verify what landed on disk, not only what was read.
-        if (e.path != "pack.sig" && e.path != "pack.toml" && sha256_file(dest) != m.files.at(e.path))
-          throw Error("cannot install " + e.path + ": the written file does not match its hash (disk full?)");
-      }
-      record["files"].push_back(e.path);
-    }
-    for (const PackEntry& e : v.entries)
-      for (fs::path p = fs::path(e.path).parent_path(); !p.empty(); p = p.parent_path())
-        if (std::find(record["folders"].begin(), record["folders"].end(), p.generic_string()) == record["folders"].end())
-          record["folders"].push_back(p.generic_string());
-    {
-      // A record that could not be written whole (a full disk) stops the install here, before the
-      // pack is moved into place.
-      std::ofstream out(tmp / kRecord, std::ios::binary);
-      out << record.dump(2) << "\n";
-      out.flush();
-      if (!out) throw Error("cannot write " + (tmp / kRecord).string() + " (disk full?); nothing was installed");
-    }
+    unpack_into(v, file, tmp);
     if (fs::exists(target)) {
       fs::path old = o.root / ("." + m.name + ".old-" + std::to_string(::getpid()));
       fs::rename(target, old);

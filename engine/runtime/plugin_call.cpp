@@ -3,6 +3,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <atomic>
 
@@ -52,23 +54,8 @@ int my_slot() {
   return claim.index;
 }
 
-std::string quoted(const std::string& bytes) {
-  std::string out = "\"";
-  for (unsigned char c : json_text(bytes)) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      static const char* hex = "0123456789abcdef";
-      out += "\\u00";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
+/// `bytes` as a JSON string literal, escaped once here so the crash handler only copies it.
+std::string quoted(const std::string& bytes) { return nlohmann::json(json_text(bytes)).dump(); }
 
 }  // namespace
 

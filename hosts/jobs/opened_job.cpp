@@ -89,7 +89,13 @@ CheckpointState load_run_checkpoint(const RunFolder& run, const std::string& whi
   if (which != "best" && which != "last") throw UsageError("--checkpoint '" + which + "': use best or last");
   // A run no process holds may have lost its last copy to `best` (a kill between the two
   // writes); one being trained is left to its trainer, which writes `best` itself.
-  if (which == "best" && !run_lock_holder(run.path())) repair_best(run.checkpoint("last"), run.checkpoint("best"));
+  if (which == "best" && !run_lock_holder(run.path())) {
+    try {
+      repair_best(load_checkpoint(run.checkpoint("last")), run.checkpoint("last"), run.checkpoint("best"));
+    } catch (const Error&) {
+      // A damaged `last` cannot repair anything; `best` is loaded (or refused) as it is.
+    }
+  }
   return load_checkpoint(run.checkpoint(which));
 }
 

@@ -67,9 +67,8 @@ void record_resume(RunFolder& run, const Job& job, const std::string& command_li
   run.save_info();
 }
 
-void repair_best_checkpoint(RunFolder& run) {
-  if (!repair_best(run.checkpoint("last"), run.checkpoint("best"))) return;
-  const CheckpointState last = load_checkpoint(run.checkpoint("last"));
+void repair_best_checkpoint(RunFolder& run, const CheckpointState& last) {
+  if (!repair_best(last, run.checkpoint("last"), run.checkpoint("best"))) return;
   json& info = run.info();
   spdlog::warn("best.pt was older than the best epoch `last` records (the process ended between writing the two); "
                "best.pt is now epoch {}", last.best_epoch);

@@ -18,9 +18,9 @@ namespace hearth::jobs {
 void record_resume(RunFolder& run, const Job& job, const std::string& command_line, const RunCondition& found,
                    const std::string& checkpoint);
 
-/// When `last` says it is the best state and `best` disagrees (a kill between the two writes),
-/// copies `last` over `best` and sets run.json's best from it.
-void repair_best_checkpoint(RunFolder& run);
+/// When `last` (loaded: `last_state`) says it is the best state and `best` disagrees (a kill
+/// between the two writes), copies `last` over `best` and sets run.json's best from it.
+void repair_best_checkpoint(RunFolder& run, const CheckpointState& last_state);
 
 /// The checkpoint `which` ("last" or "best") to resume from. When it cannot be used, the error
 /// says whether the other one is intact and how to resume from it.

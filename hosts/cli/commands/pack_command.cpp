@@ -52,11 +52,12 @@ void print_manifest(const PackManifest& m) {
 
 }  // namespace
 
-void setup_pack_command(CLI::App& app) {
-  auto o = std::make_shared<PackOptions>();
-  CLI::App* pack = app.add_subcommand("pack", "Build, sign, verify, install and remove module packs (.hpack)");
-  pack->require_subcommand(1);
+namespace {
 
+using Options = std::shared_ptr<PackOptions>;
+
+/// build, info, verify: making a pack and looking into one.
+void add_making_commands(CLI::App* pack, const Options& o) {
   CLI::App* build = pack->add_subcommand("build", "Pack a folder holding pack.toml and the pack's files");
   build->add_option("dir", o->dir, "Folder with pack.toml")->required()->check(CLI::ExistingDirectory);
   build->add_option("-o,--out", o->out, "Pack file (default: <name>-<version>.hpack here)");
@@ -98,7 +99,10 @@ void setup_pack_command(CLI::App& app) {
       throw UsageError(o->file + ": `hearth pack install` refuses it as it is (" + signature_text(v.signature) +
                        "); trust its author's key (`hearth pack trust add KEY.pub`) or install with --allow-unsigned");
   });
+}
 
+/// install, list, remove: where packs live.
+void add_install_commands(CLI::App* pack, const Options& o) {
   CLI::App* install = pack->add_subcommand("install", "Install a pack where discovery finds it");
   install->add_option("file", o->file, "Pack file")->required()->check(CLI::ExistingFile);
   for (CLI::App* c : {install}) {
@@ -140,7 +144,10 @@ void setup_pack_command(CLI::App& app) {
     std::vector<std::string> removed = remove_pack(root, o->name);
     std::cout << "removed pack " << o->name << " (" << removed.size() << " files) from " << root.string() << "\n";
   });
+}
 
+/// keygen, sign, trust: who packs come from.
+void add_signing_commands(CLI::App* pack, const Options& o) {
   CLI::App* keygen = pack->add_subcommand("keygen", "Make an ed25519 key pair: NAME.key (keep it secret) and NAME.pub");
   keygen->add_option("name", o->name, "Base name of the key files")->required();
   keygen->callback([o] {
@@ -181,6 +188,17 @@ void setup_pack_command(CLI::App& app) {
     TrustedKey k = trust_remove(trust_dir(), o->name);
     std::cout << "no longer trusted: " << k.name << " (" << k.id << ")\n";
   });
+}
+
+}  // namespace
+
+void setup_pack_command(CLI::App& app) {
+  auto o = std::make_shared<PackOptions>();
+  CLI::App* pack = app.add_subcommand("pack", "Build, sign, verify, install and remove module packs (.hpack)");
+  pack->require_subcommand(1);
+  add_making_commands(pack, o);
+  add_install_commands(pack, o);
+  add_signing_commands(pack, o);
 }
 
 }  // namespace hearth::cli

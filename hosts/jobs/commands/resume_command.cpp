@@ -37,10 +37,10 @@ int execute(const ResumeRequest& request) {
   }
   // Judged before this process claims the run: afterwards its recorded process is this one.
   const RunCondition found = assess_run(run.path(), run.info());
-  RunOwnership owner(run, this_world());
-  const bool writer = this_world().rank == 0;
-  if (writer) repair_best_checkpoint(run);
+  const World world = this_world();
+  RunOwnership owner(run, world);
   CheckpointState state = load_resume_checkpoint(run, request.checkpoint);
+  if (world.rank == 0 && request.checkpoint == "last") repair_best_checkpoint(run, state);
   // Every rank of the group refuses alike, so none is left waiting for the others.
   JoinedWorld joined = join_world(opened.job);
   check_world_size(run, joined.world);

@@ -1,0 +1,11 @@
+// The one way Hearth writes a moment into its records (run.json, crash and lock records).
+#pragma once
+
+#include <string>
+
+namespace hearth {
+
+/// Now, as "2026-11-21T22:05:03Z".
+std::string utc_timestamp();
+
+}  // namespace hearth
