@@ -1,13 +1,16 @@
 #include "engine/jobs/run_folder.hpp"
 
+
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <ctime>
 #include <iomanip>
 #include <sstream>
@@ -18,72 +21,76 @@
 
 namespace hearth {
 
-void write_file_atomically(const fs::path& path, const std::string& text, const std::string& what) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  // POSIX calls rather than a stream: the reason a write fails (no space, quota, file too large,
-  // read-only file system) is errno, and that reason is the message.
-  auto fail = [&](const std::string& doing) {
-    const std::string why = std::strerror(errno);
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw Error("cannot " + doing + " " + (what.empty() ? "" : what + " ") + path.string() + ": " + why);
-  };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail("write");
-  for (size_t done = 0; done < text.size();) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int saved = errno;
-      ::close(fd);
-      errno = saved;
-      fail("write");
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    const int saved = errno;
-    ::close(fd);
-    errno = saved;
-    fail("write");
-  }
-  if (::close(fd) != 0) fail("write");
-  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("replace");
-  // The rename itself reaches the disk with the folder's entry.
-  const int dir = ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-}
+namespace {
 
-RunFolder RunFolder::create(const fs::path& runs_root, const std::string& job_name) {
+/// The run folder's name: the local time, to the second.
+std::string time_stamp() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
   localtime_r(&t, &tm);
   std::ostringstream stamp;
   stamp << std::put_time(&tm, "%Y%m%d-%H%M%S");
+  return stamp.str();
+}
+
+const std::string kCreating = ".creating-";
+
+/// Hidden `.STAMP.creating-PID` folders whose process is gone (killed while making its run).
+void remove_unfinished_runs(const fs::path& base) {
+  std::error_code ec;
+  for (fs::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const size_t at = name.rfind(kCreating);
+    if (name[0] != '.' || at == std::string::npos) continue;
+    const std::string pid = name.substr(at + kCreating.size());
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (::kill(static_cast<pid_t>(std::stoll(pid)), 0) == 0 || errno == EPERM) continue;
+    std::error_code rm;
+    fs::remove_all(it->path(), rm);
+  }
+}
+
+/// Moves the prepared folder to `base/STAMP` (or STAMP-N when taken) without ever replacing
+/// another run; returns where it went.
+fs::path publish(const fs::path& prepared, const fs::path& base, const std::string& stamp) {
+  for (int n = 0; n < 1000; ++n) {
+    const fs::path candidate = base / (stamp + (n ? "-" + std::to_string(n) : ""));
+    if (::renameat2(AT_FDCWD, prepared.c_str(), AT_FDCWD, candidate.c_str(), RENAME_NOREPLACE) == 0) {
+      sync_folder(base);
+      return candidate;
+    }
+    if (errno != EEXIST && errno != ENOTEMPTY)
+      throw Error("cannot create the run folder " + candidate.string() + ": " + std::strerror(errno));
+  }
+  throw Error("cannot find a free run folder name under " + base.string());
+}
+
+}  // namespace
+
+RunFolder RunFolder::create(const fs::path& runs_root, const std::string& job_name,
+                            const std::function<void(RunFolder&)>& prepare) {
   fs::path base = runs_root / job_name;
   std::error_code ec;
   fs::create_directories(base, ec);
   if (ec)
     throw Error("cannot create the runs folder " + base.string() + ": " + ec.message() +
                 "; set [job] runs or --runs-dir to a writable folder");
+  remove_unfinished_runs(base);
+  // Made hidden and moved into place once whole: a run folder, once seen, has its job and its
+  // run.json, whenever the process was killed.
+  const std::string stamp = time_stamp();
   RunFolder run;
-  for (int n = 0; n < 1000; ++n) {
-    fs::path candidate = base / (stamp.str() + (n ? "-" + std::to_string(n) : ""));
-    if (fs::create_directory(candidate, ec)) {
-      run.path_ = candidate;
-      break;
-    }
-    if (ec)
-      throw Error("cannot create the run folder " + candidate.string() + ": " + ec.message() +
-                  "; set [job] runs or --runs-dir to a writable folder");
-  }
-  if (run.path_.empty()) throw Error("cannot find a free run folder name under " + base.string());
+  run.path_ = base / ("." + stamp + kCreating + std::to_string(::getpid()));
+  fs::remove_all(run.path_, ec);
   fs::create_directories(run.path_ / "checkpoints", ec);
-  if (ec) throw Error("cannot create " + (run.path_ / "checkpoints").string() + ": " + ec.message());
+  if (ec) throw Error("cannot create the run folder " + run.path_.string() + ": " + ec.message());
+  try {
+    prepare(run);
+    run.path_ = publish(run.path_, base, stamp);
+  } catch (...) {
+    fs::remove_all(run.path_, ec);
+    throw;
+  }
   return run;
 }
 

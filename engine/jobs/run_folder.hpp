@@ -6,10 +6,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/core/atomic_file.hpp"
 #include "engine/core/sha256.hpp"
 #include "engine/core/utc_timestamp.hpp"
 
@@ -17,15 +19,13 @@ namespace hearth {
 
 namespace fs = std::filesystem;
 
-/// Writes `text` to `path` through a temporary file, fsync and a rename: a reader sees the old
-/// file or the new one. On failure the temporary is removed, the old file is untouched, and the
-/// Error says why ("cannot write [what ]PATH: No space left on device").
-void write_file_atomically(const fs::path& path, const std::string& text, const std::string& what = "");
-
 class RunFolder {
  public:
-  /// Makes a new, uniquely named run folder; throws Error naming the folder when it cannot.
-  static RunFolder create(const fs::path& runs_root, const std::string& job_name);
+  /// Makes a new, uniquely named run folder under runs_root/job_name: `prepare` fills it (the
+  /// job, run.json) while it is hidden, and only then does it appear under its name. Throws
+  /// Error naming the folder when it cannot.
+  static RunFolder create(const fs::path& runs_root, const std::string& job_name,
+                          const std::function<void(RunFolder&)>& prepare);
   /// Opens an existing run (for resume); throws UsageError when it is not one.
   static RunFolder open(const fs::path& dir);
 

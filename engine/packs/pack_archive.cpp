@@ -3,10 +3,12 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "engine/core/error.hpp"
 #include "engine/core/regular_file.hpp"
+#include "engine/core/sha256.hpp"
 
 namespace hearth {
 namespace fs = std::filesystem;
@@ -54,6 +56,22 @@ bool inside(const std::string& link, const std::string& target) {
   return true;
 }
 
+/// Reads the current entry's data (at most `size` bytes, its declared size, already checked
+/// against the caps) into `entry`, hashing it piece by piece as it arrives: no second pass over
+/// the bytes. Fewer bytes than declared leave entry.bytes short, for the caller to refuse.
+void read_file_entry(archive* a, size_t size, PackEntry& entry) {
+  entry.bytes.reserve(size);
+  Sha256 hash;
+  char chunk[1 << 16];
+  while (entry.bytes.size() < size) {
+    const la_ssize_t got = archive_read_data(a, chunk, std::min(sizeof chunk, size - entry.bytes.size()));
+    if (got <= 0) break;
+    hash.update(chunk, static_cast<size_t>(got));
+    entry.bytes.append(chunk, static_cast<size_t>(got));
+  }
+  entry.sha256 = hash.hex();
+}
+
 }  // namespace
 
 std::vector<PackEntry> read_pack(const fs::path& file, const PackLimits& limits) {
@@ -99,6 +117,7 @@ std::vector<PackEntry> read_pack(const fs::path& file, const PackLimits& limits)
                          "', a hard link); refused");
       total += original->bytes.size();
       entry.bytes = original->bytes;
+      entry.sha256 = original->sha256;
       entry.executable = original->executable;
     } else if (type == AE_IFDIR) {
       entry.kind = PackEntry::Kind::directory;
@@ -110,9 +129,9 @@ std::vector<PackEntry> read_pack(const fs::path& file, const PackLimits& limits)
       int64_t size = archive_entry_size(e);
       if (size < 0 || total + static_cast<uint64_t>(size) > limits.max_bytes)
         throw UsageError(where + ": unpacks to more than " + std::to_string(limits.max_bytes) + " bytes (at '" + raw + "'); refused");
-      entry.bytes.resize(static_cast<size_t>(size));
-      la_ssize_t got = size ? archive_read_data(a.get(), entry.bytes.data(), entry.bytes.size()) : 0;
-      if (got != size) throw UsageError(where + ": entry '" + raw + "' is truncated; the pack is damaged");
+      read_file_entry(a.get(), static_cast<size_t>(size), entry);
+      if (entry.bytes.size() != static_cast<uint64_t>(size))
+        throw UsageError(where + ": entry '" + raw + "' is truncated; the pack is damaged");
       total += static_cast<uint64_t>(size);
       entry.executable = (archive_entry_perm(e) & 0111) != 0;
     } else {

@@ -21,6 +21,8 @@ struct PackEntry {
   std::string bytes;   ///< a file's content
   std::string target;  ///< a symlink's target, relative to its folder
   bool executable = false;
+  /// A file's SHA-256 as hex, computed while it was read from the pack (read_pack only).
+  std::string sha256 = {};
 };
 
 /// Every entry of `file`, checked; throws UsageError (or Error when unreadable) naming the entry.

@@ -14,6 +14,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/host_facts.hpp"
+#include "engine/core/atomic_file.hpp"
 #include "engine/core/sha256.hpp"
 
 namespace hearth {
@@ -30,24 +31,6 @@ std::string read_all(const fs::path& p) {
 }
 
 bool reserved(const std::string& path) { return path == "pack.toml" || path == "pack.sig" || path == kRecord; }
-
-/// `.NAME.install-PID` and `.NAME.old-PID` folders whose process is gone (killed mid-install):
-/// discovery never loads them; the next install of NAME removes them.
-void remove_stale_temporaries(const fs::path& root, const std::string& name) {
-  std::error_code ec;
-  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string f = it->path().filename().string();
-    for (const std::string prefix : {"." + name + ".install-", "." + name + ".old-"}) {
-      if (f.rfind(prefix, 0) != 0) continue;
-      const std::string pid = f.substr(prefix.size());
-      if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
-      if (::kill(static_cast<pid_t>(std::stoll(pid)), 0) == 0 || errno == EPERM) continue;  // still installing
-      std::error_code rm;
-      fs::remove_all(it->path(), rm);
-      spdlog::info("removed {}, left by an install that did not finish", it->path().string());
-    }
-  }
-}
 
 /// The paths an install recorded in `folder`, or, when the record is damaged, the files its
 /// pack.toml lists; nullopt when neither can be read.
@@ -102,11 +85,57 @@ void keep_user_files(const fs::path& old, const fs::path& target) {
     }
   }
   if (ours && kept.empty()) {
-    fs::remove_all(old, ec);
+    // Renamed before it is deleted: a kill part-way through the deletion leaves a folder that is
+    // plainly rubbish, not a damaged previous version.
+    const std::string name = old.filename().string();
+    fs::path trash = old.parent_path() / (name.substr(0, name.rfind(".old-")) + ".trash-" + std::to_string(::getpid()));
+    fs::rename(old, trash, ec);
+    fs::remove_all(ec ? old : trash, ec);
     return;
   }
   spdlog::warn("{} keeps files you added to the previous version that could not move into the new one ({}); "
                "move what you need and delete it", old.string(), ours ? std::to_string(kept.size()) : std::string("its record is damaged"));
+}
+
+/// The process id a temporary folder `.NAME.KIND-PID` names, when `file` is one of NAME's of
+/// that kind and its process is gone; 0 otherwise.
+pid_t dead_owner(const std::string& file, const std::string& name, const std::string& kind) {
+  const std::string prefix = "." + name + "." + kind + "-";
+  if (file.rfind(prefix, 0) != 0) return 0;
+  const std::string pid = file.substr(prefix.size());
+  if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) return 0;
+  const pid_t owner = static_cast<pid_t>(std::stol(pid));
+  if (::kill(owner, 0) == 0 || errno == EPERM) return 0;  // still at work
+  return owner;
+}
+
+/// Finishes what a killed install, upgrade or removal of NAME left (discovery never loads these
+/// hidden folders): an upgrade killed between moving the old version aside and moving the new
+/// one in gets the old version back; one killed later hands the user's files on to the new
+/// version; half-unpacked and half-deleted folders go.
+void recover_interrupted(const fs::path& root, const std::string& name) {
+  std::error_code ec;
+  std::vector<fs::path> entries;
+  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) entries.push_back(it->path());
+  const fs::path target = root / name;
+  for (const fs::path& p : entries) {
+    if (!dead_owner(p.filename().string(), name, "old")) continue;
+    std::error_code mv;
+    if (!fs::exists(fs::symlink_status(target, mv))) {
+      fs::rename(p, target, mv);
+      spdlog::warn("an upgrade of pack {} was interrupted before the new version was in place: the previous version is "
+                   "back at {}", name, target.string());
+    } else {
+      keep_user_files(p, target);
+    }
+  }
+  for (const fs::path& p : entries) {
+    const std::string f = p.filename().string();
+    if (!dead_owner(f, name, "install") && !dead_owner(f, name, "trash")) continue;
+    std::error_code rm;
+    fs::remove_all(p, rm);
+    spdlog::info("removed {}, left by an install that did not finish", p.string());
+  }
 }
 
 /// The pack's entries written into the empty folder `tmp`, each file hashed again on disk, and
@@ -142,13 +171,12 @@ void unpack_into(const VerifiedPack& v, const fs::path& file, const fs::path& tm
     for (fs::path p = fs::path(e.path).parent_path(); !p.empty(); p = p.parent_path())
       if (std::find(record["folders"].begin(), record["folders"].end(), p.generic_string()) == record["folders"].end())
         record["folders"].push_back(p.generic_string());
-  {
-    // A record that could not be written whole (a full disk) stops the install here, before the
-    // pack is moved into place.
-    std::ofstream out(tmp / kRecord, std::ios::binary);
-    out << record.dump(2) << "\n";
-    out.flush();
-    if (!out) throw Error("cannot write " + (tmp / kRecord).string() + " (disk full?); nothing was installed");
+  // A record that could not be written whole (a full disk) stops the install here, before the
+  // pack is moved into place; written and synced like run.json, so a kill never leaves half of it.
+  try {
+    write_file_atomically(tmp / kRecord, record.dump(2) + "\n", "install record");
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + "; nothing was installed");
   }
 }
 
@@ -203,7 +231,7 @@ VerifiedPack verify_pack(const fs::path& file, const fs::path& trust, const Pack
     const PackEntry* e = find_entry(v.entries, path);
     if (e == nullptr || e->kind != PackEntry::Kind::file)
       throw UsageError(where + ": " + path + " is listed in pack.toml but missing from the pack; refused");
-    std::string actual = sha256_bytes(e->bytes);
+    const std::string& actual = e->sha256;
     if (actual != hash)
       throw UsageError(where + ": " + path + " does not match pack.toml: the manifest says SHA-256 " + hash +
                        ", the file has " + actual + "; the pack was altered or damaged; refused");
@@ -250,7 +278,7 @@ fs::path install_pack(const fs::path& file, const fs::path& trust, const Install
     throw UsageError("pack " + m.name + " " + installed + " is already installed at " + target.string() +
                      "; add --upgrade to replace it with " + m.version);
   }
-  remove_stale_temporaries(o.root, m.name);
+  recover_interrupted(o.root, m.name);
   fs::path tmp = o.root / ("." + m.name + ".install-" + std::to_string(::getpid()));
   fs::remove_all(tmp, ec);
   try {
@@ -291,6 +319,7 @@ std::vector<InstalledPack> installed_packs(const fs::path& root) {
 std::vector<std::string> remove_pack(const fs::path& root, const std::string& name) {
   fs::path folder = root / name;
   std::error_code ec;
+  recover_interrupted(root, name);
   if (!fs::exists(folder / kRecord, ec) && !fs::exists(folder / "pack.toml", ec)) {
     std::string known;
     for (const InstalledPack& p : installed_packs(root)) known += (known.empty() ? "" : ", ") + p.name;

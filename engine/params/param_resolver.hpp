@@ -5,6 +5,7 @@
 
 #include <set>
 #include <string>
+#include <utility>
 
 #include "engine/core/error.hpp"
 #include "engine/core/plugin_info.hpp"
@@ -17,6 +18,13 @@ namespace hearth {
 
 /// Where a table came from, for error messages.
 struct ParamSource {
+  /// A constructor rather than an aggregate: fields appended later need no edit at every caller
+  /// (and GCC 14 warns of aggregates initialised without them).
+  ParamSource(std::string file_name, std::string table, std::set<std::string> reserved_keys = {},
+              std::string data_folder_path = {})
+      : file(std::move(file_name)), table_name(std::move(table)), reserved(std::move(reserved_keys)),
+        data_folder(std::move(data_folder_path)) {}
+
   std::string file;             ///< "job.toml", or "<defaults>"
   std::string table_name;       ///< "model", "losses[0]"
   std::set<std::string> reserved;  ///< keys the job itself uses beside the parameters ("plugin")

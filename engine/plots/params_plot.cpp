@@ -74,8 +74,9 @@ std::vector<RunParams> read_runs_params(const fs::path& runs_folder) {
       return;
     }
     if (depth == 0) return;
+    // Hidden folders are runs still being made.
     for (const auto& e : fs::directory_iterator(dir))
-      if (e.is_directory()) self(e.path(), self, depth - 1);
+      if (e.is_directory() && e.path().filename().string().rfind('.', 0) != 0) self(e.path(), self, depth - 1);
   };
   visit(runs_folder, visit, 2);
   std::sort(folders.begin(), folders.end());

@@ -111,23 +111,23 @@ RunFolder create_run(const OpenedJob& opened, const RequestBase& base, const std
   const Job& job = opened.job;
   fs::path runs_root = runs_dir;
   if (runs_root.empty()) runs_root = opened.file.parent_path() / job.options.general.runs;
-  RunFolder run = RunFolder::create(runs_root, job.name());
-  write_file_atomically(run.path() / "job.toml", job.resolved_toml());
-  std::error_code ec;
-  fs::copy_file(opened.file, run.path() / "job.source.toml", ec);
-  const HostFacts& host = host_facts();
-  run.info() = {{"status", "created"},
-                {"job", job.name()},
-                {"job_file", opened.file.string()},
-                {"job_folder", opened.file.parent_path().string()},
-                {"plugin_paths", opened.plugin_paths},
-                {"command_line", base.command_line},
-                {"created", utc_timestamp()},
-                {"host", {{"hearth", host.hearth_version}, {"abi", std::to_string(host.abi_major) + "." + std::to_string(host.abi_minor)}, {"torch", host.torch_version}}},
-                {"device", resolve_device(job.options.general.device)},
-                {"plugins", plugin_list(job)}};
-  run.save_info();
-  return run;
+  return RunFolder::create(runs_root, job.name(), [&](RunFolder& run) {
+    write_file_atomically(run.path() / "job.toml", job.resolved_toml());
+    std::error_code ec;
+    fs::copy_file(opened.file, run.path() / "job.source.toml", ec);
+    const HostFacts& host = host_facts();
+    run.info() = {{"status", "created"},
+                  {"job", job.name()},
+                  {"job_file", opened.file.string()},
+                  {"job_folder", opened.file.parent_path().string()},
+                  {"plugin_paths", opened.plugin_paths},
+                  {"command_line", base.command_line},
+                  {"created", utc_timestamp()},
+                  {"host", {{"hearth", host.hearth_version}, {"abi", std::to_string(host.abi_major) + "." + std::to_string(host.abi_minor)}, {"torch", host.torch_version}}},
+                  {"device", resolve_device(job.options.general.device)},
+                  {"plugins", plugin_list(job)}};
+    run.save_info();
+  });
 }
 
 }  // namespace hearth::jobs

@@ -27,7 +27,7 @@ int higher(hearth_object*) { return 1; }
 /// A valid one-metric library, each piece modifiable by a test.
 struct Fixture {
   hearth_metric_functions functions{sizeof(hearth_metric_functions), update, compute, reset, higher};
-  hearth_param_spec param{sizeof(hearth_param_spec), "k", HEARTH_PARAM_INT, "3", 1, 1.0, 0, 0, nullptr, 0, "k"};
+  hearth_param_spec param{sizeof(hearth_param_spec), "k", HEARTH_PARAM_INT, "3", 1, 1.0, 0, 0, nullptr, 0, "k", HEARTH_PARAM_PLAIN};
   hearth_module_descriptor module{sizeof(hearth_module_descriptor), HEARTH_CATEGORY_METRIC, "topk", "s", "d", &param, 1,
                                   create, destroy, &functions};
   const hearth_module_descriptor* modules[1] = {&module};

@@ -124,10 +124,18 @@ std::string read_text(const fs::path& path) {
   return os.str();
 }
 
+namespace {
+
+/// A run folder still being made (`.STAMP.creating-PID`): it appears under its name when whole.
+bool hidden(const fs::path& p) { return p.filename().string().rfind('.', 0) == 0; }
+
+}  // namespace
+
 fs::path single_run(const fs::path& runs) {
   std::vector<fs::path> found;
   for (auto& job : fs::directory_iterator(runs))
-    for (auto& run : fs::directory_iterator(job.path())) found.push_back(run.path());
+    for (auto& run : fs::directory_iterator(job.path()))
+      if (!hidden(run.path())) found.push_back(run.path());
   REQUIRE(found.size() == 1);
   return found[0];
 }
@@ -143,7 +151,8 @@ fs::path wait_for_epochs(const fs::path& runs, size_t epochs, const BackgroundHe
     std::error_code ec;
     if (run.empty() && fs::exists(runs, ec))
       for (auto& job : fs::directory_iterator(runs))
-        for (auto& r : fs::directory_iterator(job.path())) run = r.path();
+        for (auto& r : fs::directory_iterator(job.path()))
+          if (!hidden(r.path())) run = r.path();
     if (!run.empty() && fs::exists(run / "metrics.csv") && rows(run / "metrics.csv") >= epochs) break;
   }
   REQUIRE(!run.empty());

@@ -91,10 +91,12 @@ std::vector<fs::path> find_runs(const fs::path& root) {
   std::vector<fs::path> runs;
   std::error_code ec;
   if (!fs::is_directory(root, ec)) throw UsageError("no runs folder at " + root.string() + "; pass --runs-dir");
+  // Hidden folders are runs being made (or whose making was killed): not runs yet.
+  auto hidden = [](const fs::path& p) { return p.filename().string().rfind('.', 0) == 0; };
   for (auto& job : fs::directory_iterator(root))
-    if (job.is_directory())
+    if (job.is_directory() && !hidden(job.path()))
       for (auto& run : fs::directory_iterator(job.path()))
-        if (fs::exists(run.path() / "run.json")) runs.push_back(run.path());
+        if (!hidden(run.path()) && fs::exists(run.path() / "run.json")) runs.push_back(run.path());
   std::sort(runs.begin(), runs.end());
   return runs;
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <optional>
 
 #include "engine/core/error.hpp"
 #include "engine/core/run_condition.hpp"
@@ -25,6 +26,13 @@ void check_world_size(RunFolder& run, const World& world) {
                      (was > 1 ? "--nproc " + std::to_string(was) + " (or the same launcher and size)" : "one process"));
 }
 
+/// Whether the run has written a checkpoint at all (a damaged one counts: it is refused by name
+/// when loaded, never silently replaced by a fresh start).
+bool has_checkpoint(const RunFolder& run) {
+  std::error_code ec;
+  return fs::exists(fs::symlink_status(run.checkpoint("last"), ec)) || fs::exists(fs::symlink_status(run.checkpoint("best"), ec));
+}
+
 }  // namespace
 
 int execute(const ResumeRequest& request) {
@@ -39,17 +47,23 @@ int execute(const ResumeRequest& request) {
   const RunCondition found = assess_run(run.path(), run.info());
   const World world = this_world();
   RunOwnership owner(run, world);
-  CheckpointState state = load_resume_checkpoint(run, request.checkpoint);
-  if (world.rank == 0 && request.checkpoint == "last") repair_best_checkpoint(run, state);
+  std::optional<CheckpointState> state;
+  if (request.checkpoint == "last" && !has_checkpoint(run)) {
+    spdlog::warn("run {} ended before its first checkpoint: it starts again from its first epoch", run.path().string());
+  } else {
+    state = load_resume_checkpoint(run, request.checkpoint);
+    if (world.rank == 0 && request.checkpoint == "last") repair_best_checkpoint(run, *state);
+  }
   // Every rank of the group refuses alike, so none is left waiting for the others.
   JoinedWorld joined = join_world(opened.job);
   check_world_size(run, joined.world);
   RunLog log(log_file(run, joined.world));
   return log.recording_errors([&] {
     joined.log();
-    spdlog::info("resume {} from its {} checkpoint, epoch {} ({})", run.path().string(), request.checkpoint, state.epoch,
-                 request.base.command_line);
-    if (joined.writer()) record_resume(run, opened.job, request.base.command_line, found, request.checkpoint);
+    if (state)
+      spdlog::info("resume {} from its {} checkpoint, epoch {} ({})", run.path().string(), request.checkpoint, state->epoch,
+                   request.base.command_line);
+    if (joined.writer()) record_resume(run, opened.job, request.base.command_line, found, state ? request.checkpoint : "none");
     InterruptScope interrupts;
     return report_outcome(train(opened.job, run, state, joined.group.get()), run, joined.writer());
   });
