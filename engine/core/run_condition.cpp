@@ -75,7 +75,9 @@ std::string crash_record_text(const std::filesystem::path& file) {
 RunCondition assess_run(const std::filesystem::path& run, const json& info) {
   RunCondition c;
   c.status = info.contains("status") && info["status"].is_string() ? info["status"].get<std::string>() : "?";
-  if (c.status != "running" && c.status != "created") return c;
+  // A failed run with a crash record failed because of the crash (another rank's, whose peers
+  // then lost it): the crash is the cause to report.
+  if (c.status != "running" && c.status != "created" && c.status != "failed") return c;
   const std::vector<std::filesystem::path> crashes = crash_record_files(run);
   if (!crashes.empty()) {
     c.status = "crashed";
@@ -86,7 +88,7 @@ RunCondition assess_run(const std::filesystem::path& run, const json& info) {
     }
     return c;
   }
-  if (!info.contains("process")) return c;
+  if (c.status == "failed" || !info.contains("process")) return c;
   ProcessIdentity p;
   try {
     p = process_from_json(info["process"]);

@@ -21,7 +21,7 @@ std::atomic<bool> g_active{false};
 std::atomic<bool> g_recording{false};  // a crash inside the handler must not recurse
 
 // Prepared outside the handler; the handler only reads them.
-std::string g_record, g_record_tmp, g_record_text, g_run_text;  // *_text: escaped for a terminal
+std::string g_record, g_record_tmp, g_record_text, g_resume_text;  // *_text: escaped for a terminal
 
 constexpr std::array<int, 5> kSignals = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 std::array<struct sigaction, kSignals.size()> g_previous{};
@@ -106,7 +106,7 @@ void write_record(const char* kind, int signal, int exit_status) {
   err << ", epoch " << g_epoch.load() << " batch " << g_batch.load() << " (step " << g_step.load() << "); ";
   if (g_checkpoint_epoch.load() >= 0) err << "last checkpoint: epoch " << g_checkpoint_epoch.load();
   else err << "no checkpoint yet";
-  err << "\nhearth: the record is " << g_record_text.c_str() << "; continue with `hearth resume " << g_run_text.c_str() << "`\n";
+  err << "\nhearth: the record is " << g_record_text.c_str() << "; continue with `" << g_resume_text.c_str() << "`\n";
 }
 
 void on_fatal_signal(int signal) {
@@ -131,11 +131,11 @@ void note_training_position(int64_t epoch, int64_t batch, int64_t step) noexcept
 
 void note_checkpoint_epoch(int64_t epoch) noexcept { g_checkpoint_epoch.store(epoch, std::memory_order_relaxed); }
 
-CrashHandler::CrashHandler(const std::filesystem::path& record_file, const std::filesystem::path& run) {
+CrashHandler::CrashHandler(const std::filesystem::path& record_file, const std::string& resume_command) {
   g_record = record_file.string();
   g_record_tmp = g_record + ".tmp";
   g_record_text = printable(g_record);
-  g_run_text = printable(run.string());
+  g_resume_text = printable(resume_command);
   g_recording = false;
   static bool exit_hook = false;
   if (!exit_hook) exit_hook = ::on_exit(on_exit_call, nullptr) == 0;

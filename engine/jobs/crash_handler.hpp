@@ -19,9 +19,9 @@ void note_checkpoint_epoch(int64_t epoch) noexcept;
 
 class CrashHandler {
  public:
-  /// Records into `record_file` (RUN/crash.json, or crash.rank-K.json for rank K); `run` is
-  /// named in the line printed on stderr.
-  CrashHandler(const std::filesystem::path& record_file, const std::filesystem::path& run);
+  /// Records into `record_file` (RUN/crash.json, or crash.rank-K.json for rank K); the line
+  /// printed on stderr ends with `resume_command`, the command that continues the run.
+  CrashHandler(const std::filesystem::path& record_file, const std::string& resume_command);
   /// From here on the process ends normally: exit() is no longer a crash.
   ~CrashHandler();
   CrashHandler(const CrashHandler&) = delete;

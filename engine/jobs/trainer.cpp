@@ -180,7 +180,12 @@ class TrainLoop {
   void snapshot(int64_t epochs_done, int64_t batch_in_epoch) {
     record_.epoch = epochs_done;
     record_.batch_in_epoch = batch_in_epoch;
-    if (!recorder_) return;
+    if (!recorder_) {
+      // For the crash record of a rank that writes none: rank 0 writes it before its next step,
+      // which this rank cannot finish without it.
+      note_checkpoint_epoch(epochs_done);
+      return;
+    }
     CheckpointState state = session_.save_state();
     state.epoch = epochs_done;
     state.batch_in_epoch = batch_in_epoch;

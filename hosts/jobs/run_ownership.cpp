@@ -9,7 +9,9 @@ RunOwnership::RunOwnership(RunFolder& run, const World& world) {
     run.save_info();
   }
   const std::string record = world.rank == 0 ? "crash.json" : "crash.rank-" + std::to_string(world.rank) + ".json";
-  crashes_.emplace(run.path() / record, run.path());
+  // Every rank of a run resumes together, as many as started it.
+  crashes_.emplace(run.path() / record, "hearth resume " + run.path().string() +
+                                            (world.size > 1 ? " --nproc " + std::to_string(world.size) : ""));
 }
 
 }  // namespace hearth::jobs

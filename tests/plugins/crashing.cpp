@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <string>
 
 namespace {
 
@@ -20,14 +21,16 @@ class CrashesAfter : public hearth::Model {
   static hearth::Schema schema() {
     return {hearth::Param::integer("calls", 10).min(0).doc("Forward calls that succeed"),
             hearth::Param::string("how", "segv").choices({"segv", "abort", "fpe", "exit", "stack"}).doc("How forward ends the process"),
+            hearth::Param::integer("rank", -1).min(-1).doc("Crash only on this rank (RANK in the environment); -1: on every one"),
             hearth::Param::integer("in_features", 8).min(1).doc("Input width"),
             hearth::Param::integer("out_features", 3).min(1).doc("Output width")};
   }
-  explicit CrashesAfter(const hearth::Params& p) : calls_(p.get<int64_t>("calls")), how_(p.get<std::string>("how")) {
+  explicit CrashesAfter(const hearth::Params& p)
+      : calls_(p.get<int64_t>("calls")), how_(p.get<std::string>("how")), crashes_here_(on_this_rank(p.get<int64_t>("rank"))) {
     linear_ = register_module("linear", torch::nn::Linear(p.get<int64_t>("in_features"), p.get<int64_t>("out_features")));
   }
   hearth::TensorList forward(const hearth::TensorList& inputs) override {
-    if (++count_ > calls_) crash();
+    if (++count_ > calls_ && crashes_here_) crash();
     return {linear_->forward(inputs.at(0).flatten(1))};
   }
 
@@ -39,8 +42,13 @@ class CrashesAfter : public hearth::Model {
     if (how_ == "exit") std::exit(3);
     if (how_ == "stack") std::exit(recurse(0));
   }
+  static bool on_this_rank(int64_t rank) {
+    const char* mine = std::getenv("RANK");
+    return rank < 0 || (mine != nullptr && std::to_string(rank) == mine);
+  }
   int64_t calls_;
   std::string how_;
+  bool crashes_here_;
   int64_t count_ = 0;
   torch::nn::Linear linear_{nullptr};
 };

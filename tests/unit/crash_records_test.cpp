@@ -187,3 +187,34 @@ TEST_CASE("resume warns when a plugin file changed since the run started and rec
   CHECK_FALSE(then.empty());
   CHECK(then != now);
 }
+
+TEST_CASE("a crash on another rank is recorded by that rank and reported as the run's cause", "[crash][distributed]") {
+  TempDir runs, cache;
+  // Rank 1's model crashes in epoch 2; rank 0 loses its peer in the all-reduce and fails.
+  CommandResult r = run_hearth("run " + kJob + " --nproc 2 --runs-dir " + runs.path().string() + " --plugin-path " +
+                                   test_plugin_dir("crashing").string() +
+                                   " --set \"model={plugin='crashes_after',calls=15,how='segv',rank=1}\"",
+                               cache.path());
+  INFO(r.output);
+  CHECK(r.exit_code == 128 + SIGSEGV);
+  CHECK_THAT(r.output, ContainsSubstring("hearth: crashed: SIGSEGV in model 'crashes_after'"));
+  CHECK_THAT(r.output, ContainsSubstring("last checkpoint: epoch 1"));  // written by rank 0, known to rank 1
+  CHECK_THAT(r.output, ContainsSubstring("--nproc 2`"));
+  const fs::path run = single_run(runs.path());
+  CHECK_FALSE(fs::exists(run / "crash.json"));
+  const nlohmann::json record = nlohmann::json::parse(read_text(run / "crash.rank-1.json"));
+  CHECK(record["plugin"]["module"] == "crashes_after");
+  CHECK(record["epoch"] == 2);
+  CHECK(record["last_checkpoint_epoch"] == 1);
+  // Rank 0 marked the run failed (its peer vanished); the listing names the crash as the cause.
+  CHECK(run_info(run)["status"] == "failed");
+  const nlohmann::json row = listed(runs.path(), cache.path());
+  CHECK(row["status"] == "crashed");
+  CHECK(row["detail"].get<std::string>().rfind("rank-1: SIGSEGV in model 'crashes_after'", 0) == 0);
+  // Both ranks resume together from epoch 1's checkpoint; the crash goes into the history.
+  CommandResult resumed = run_hearth("resume " + run.string() + " --nproc 2 --plugin-path " + test_plugin_dir("crashing").string(),
+                                     cache.path());
+  INFO(resumed.output);
+  CHECK_THAT(resumed.output, ContainsSubstring("the run had crashed: rank-1: SIGSEGV"));
+  CHECK(run_info(run)["resumes"][0]["crashes"][0]["file"] == "crash.rank-1.json");
+}
