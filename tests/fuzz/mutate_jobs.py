@@ -107,8 +107,8 @@ def trial(args, n, source, text, how):
         problems = []
         if code is None or code not in (0, 1, 2):
             problems.append(f"check ended with {code if code is not None else 'a hang'}")
-        elif code == 2:
-            problems += unplaced(out, job)
+        elif code in (1, 2):
+            problems += [f"exit {code}: {p}" for p in unplaced(out, job)]
         ran = None
         if code == 0 and source in FAST:
             ran, rout = run(env_cmd + [args.hearth, "run", job, "--runs-dir", os.path.join(d, "runs"),
@@ -137,16 +137,17 @@ def main():
         s = rng.choice(sources)
         text, how = mutate(texts[s], rng)
         cases.append((n, s, text, how))
-    counts = {"accepted": 0, "refused": 0, "other": 0, "ran": 0}
+    counts = {"accepted": 0, "refused": 0, "failed": 0, "other": 0, "ran": 0}
     bad = []
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         for n, source, how, code, ran, problems, out in pool.map(lambda c: trial(args, *c), cases):
-            counts["accepted" if code == 0 else "refused" if code == 2 else "other"] += 1
+            counts[{0: "accepted", 1: "failed", 2: "refused"}.get(code, "other")] += 1
             counts["ran"] += ran is not None
             if problems:
                 bad.append((n, source, how, problems, out))
     print(f"{args.count} mutated jobs (seed {args.seed}): {counts['accepted']} accepted by check "
-          f"({counts['ran']} of them run for an epoch), {counts['refused']} refused, {counts['other']} other exits; "
+          f"({counts['ran']} of them run for an epoch), {counts['refused']} refused (exit 2), {counts['failed']} failed (exit 1), "
+          f"{counts['other']} other exits; "
           f"{len(bad)} with a problem")
     for n, source, how, problems, out in bad:
         print(f"\n#{n} {source} ({how}): {'; '.join(problems)}\n{out[-1500:]}")
