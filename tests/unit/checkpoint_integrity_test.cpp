@@ -123,3 +123,25 @@ TEST_CASE("a kill between writing last and copying best is repaired from last", 
     CHECK(load_checkpoint(run / "checkpoints" / "best.pt").epoch == 2);
   }
 }
+
+TEST_CASE("a run whose checkpoint meets a full disk fails saying so and resumes once there is room", "[checkpoint][writes]") {
+  TempDir reference, full, cache;
+  const std::string job = " --set train.epochs=2 --set 'model.hidden=[256, 256]'";  // a 550 kB checkpoint
+  REQUIRE(run_hearth("run " + kJob + " --runs-dir " + reference.path().string() + job, cache.path()).exit_code == 0);
+  // A file-size limit fails a write as a full disk does (EFBIG instead of ENOSPC); every other
+  // file of the run fits under it.
+  CommandResult r = run_command("trap '' XFSZ; ulimit -f 200; exec env -u HEARTH_PLUGIN_PATH HEARTH_CACHE_DIR='" +
+                                cache.path().string() + "' '" HEARTH_EXE "' run " + kJob + " --runs-dir " + full.path().string() + job);
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, ContainsSubstring("cannot write checkpoint "));
+  CHECK_THAT(r.output, ContainsSubstring("File too large"));
+  const fs::path run = single_run(full.path());
+  CHECK(run_info(run)["status"] == "failed");
+  CHECK_FALSE(fs::exists(run / "checkpoints/last.pt.tmp"));
+
+  CommandResult resumed = run_hearth("resume " + run.string(), cache.path());
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(read_text(run / "metrics.csv") == read_text(single_run(reference.path()) / "metrics.csv"));
+}
