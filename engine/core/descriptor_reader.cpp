@@ -5,6 +5,7 @@
 #include <cstring>
 #include <regex>
 #include <set>
+#include <type_traits>
 #include <string>
 
 #include "engine/core/byte_text.hpp"
@@ -15,6 +16,17 @@
 
 namespace hearth {
 namespace {
+
+/// The bytes of an enum field a plugin filled, as an integer: a value outside the enum (a
+/// hostile or broken plugin's 42) may not even be loaded as the enum type (undefined behaviour;
+/// UBSan stops there), so it is copied out as bytes and judged as a number.
+template <class E>
+int64_t raw_enum(const E& field) {
+  std::underlying_type_t<E> raw;
+  static_assert(sizeof raw == sizeof field);
+  std::memcpy(&raw, &field, sizeof raw);
+  return static_cast<int64_t>(raw);
+}
 
 // Sizes of the ABI 1.0 structs: the least a plugin may hand over. Later minors only append, so
 // these constants never change even when the structs grow.
@@ -93,9 +105,10 @@ ParamInfo read_param(const hearth_param_spec* plugin_spec, const std::string& wh
   p.key = str(s.key);
   if (!std::regex_match(p.key, key_re))
     throw LibraryRefusal(where + " has a parameter key '" + printable(p.key) + "' that is not [a-z][a-z0-9_]*");
-  if (s.type < HEARTH_PARAM_BOOL || s.type > HEARTH_PARAM_STRING_LIST)
-    throw LibraryRefusal(where + " parameter '" + p.key + "' has unknown type " + std::to_string(s.type));
-  p.type = s.type;
+  const int64_t type = raw_enum(s.type);
+  if (type < HEARTH_PARAM_BOOL || type > HEARTH_PARAM_STRING_LIST)
+    throw LibraryRefusal(where + " parameter '" + p.key + "' has unknown type " + std::to_string(type));
+  p.type = static_cast<hearth_param_type>(type);
   const std::string param = where + " parameter '" + p.key + "'";
   if (s.default_toml) p.default_toml = text(s.default_toml, param + "'s default");
   if (s.has_min) p.min = s.min;
@@ -194,8 +207,9 @@ ModuleTables read_module(const hearth_module_descriptor* plugin_module, size_t i
   info.name = str(d.name);
   if (!std::regex_match(info.name, name_re))
     throw LibraryRefusal(where + " has the name '" + printable(info.name) + "', which is not [a-z][a-z0-9_]*");
-  if (d.category < 0 || d.category >= HEARTH_CATEGORY_COUNT)
-    throw LibraryRefusal("module '" + info.name + "' has unknown category " + std::to_string(d.category));
+  const int64_t category = raw_enum(d.category);
+  if (category < 0 || category >= HEARTH_CATEGORY_COUNT)
+    throw LibraryRefusal("module '" + info.name + "' has unknown category " + std::to_string(category));
   info.category = d.category;
   where = std::string(category_name(d.category)) + " '" + info.name + "'";
   info.summary = text(d.summary, where + "'s summary");
