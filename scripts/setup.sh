@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Hearth needs (only those missing), then configures and builds it
 # into ./build (or $HEARTH_BUILD_DIR). Safe to run again: a second run only rebuilds what changed.
-# The same package names serve Debian 12 (LibTorch 1.13) and Debian 13 (LibTorch 2.6).
+# The same package names serve Debian 12 (LibTorch 1.13) and Debian 13 (LibTorch 2.6). python3-torch
+# and python3-onnx: `hearth export --format onnx` runs PyTorch's Python exporter, and the tests open
+# every export with Python's own tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,7 @@ packages=(
   libcairo2-dev libgraphviz-dev fonts-dejavu-core libxml2-dev catch2 libcli11-dev nlohmann-json3-dev
   libarchive-dev libsodium-dev zlib1g-dev libjpeg-dev dataset-fashion-mnist
   libgloo-dev openmpi-bin iproute2
+  python3-torch python3-onnx
 )
 
 missing=()

@@ -35,8 +35,10 @@ class Cnn : public hearth::Model {
          << "; set in_channels and input_size to match the dataset";
       throw std::invalid_argument(os.str());
     }
-    x = torch::max_pool2d(torch::relu(bn1_->forward(conv1_->forward(x.to(torch::kFloat32)))), 2);
-    x = torch::max_pool2d(torch::relu(bn2_->forward(conv2_->forward(x))), 2);
+    // Every size of the pooling spelt out: PyTorch's ONNX exporter copies a one-element list as it
+    // is, and onnx.checker refuses a 2-D MaxPool with one kernel size.
+    x = torch::max_pool2d(torch::relu(bn1_->forward(conv1_->forward(x.to(torch::kFloat32)))), {2, 2}, {2, 2}, {0, 0}, {1, 1});
+    x = torch::max_pool2d(torch::relu(bn2_->forward(conv2_->forward(x))), {2, 2}, {2, 2}, {0, 0}, {1, 1});
     x = torch::relu(fc1_->forward(x.flatten(1)));
     x = torch::dropout(x, dropout_, is_training());
     return {fc2_->forward(x)};

@@ -41,7 +41,7 @@ class Mlp : public hearth::Model {
          << "]), got shape " << in.sizes() << "; set in_features to match the dataset";
       throw std::invalid_argument(os.str());
     }
-    torch::Tensor x = in.reshape({in.size(0), in_features_}).to(torch::kFloat32);
+    torch::Tensor x = in.reshape({-1, in_features_}).to(torch::kFloat32);
     for (size_t i = 0; i < linears_.size(); ++i) {
       x = linears_[i]->forward(x);
       if (!norms_.empty()) x = norms_[i]->forward(x);

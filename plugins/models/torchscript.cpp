@@ -40,6 +40,19 @@ class TorchScriptModel : public hearth::Model {
     scripted_.train(on);
   }
 
+  // The scripted module's own names: what Python's state_dict() of the same file says.
+  std::vector<std::pair<std::string, torch::Tensor>> state_dict() override {
+    std::vector<std::pair<std::string, torch::Tensor>> out;
+    for (const auto& item : scripted_.named_parameters(/*recurse=*/true)) out.emplace_back(item.name, item.value);
+    for (const auto& item : scripted_.named_buffers(/*recurse=*/true)) out.emplace_back(item.name, item.value);
+    return out;
+  }
+
+  bool save_script(std::ostream& out) override {
+    scripted_.save(out);
+    return true;
+  }
+
   hearth::TensorList forward(const hearth::TensorList& inputs) override {
     std::vector<torch::jit::IValue> args(inputs.begin(), inputs.end());
     torch::jit::IValue out = scripted_.forward(args);

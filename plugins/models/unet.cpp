@@ -23,7 +23,7 @@ struct Ops<2> {
   using Norm = torch::nn::BatchNorm2d;
   using Up = torch::nn::ConvTranspose2d;
   using UpOptions = torch::nn::ConvTranspose2dOptions;
-  static torch::Tensor pool(const torch::Tensor& x) { return torch::max_pool2d(x, 2); }
+  static torch::Tensor pool(const torch::Tensor& x) { return torch::max_pool2d(x, {2, 2}, {2, 2}, {0, 0}, {1, 1}); }
   static constexpr const char* name = "unet2d";
   static constexpr const char* layout = "[N, C, H, W]";
 };

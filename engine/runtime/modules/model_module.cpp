@@ -2,6 +2,12 @@
 
 #include "engine/runtime/host_api.hpp"
 
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+
+#include <map>
+#include <set>
+
 namespace hearth {
 
 std::vector<at::Tensor> ModelModule::forward(const std::vector<at::Tensor>& inputs) {
@@ -43,6 +49,58 @@ std::string ModelModule::save_state() {
 
 void ModelModule::load_state(const std::string& bytes) {
   call("load_state", module_.tables->functions.model.load_state, object_, bytes.data(), bytes.size());
+}
+
+NamedTensors ModelModule::state() {
+  const hearth_model_functions& f = module_.tables->functions.model;
+  if (f.state != nullptr) {
+    hearth_tensor_list out;
+    call("state", f.state, object_, &out);
+    NamedTensors tensors;
+    for (size_t i = 0; i < out.items.size(); ++i) tensors.emplace_back(out.names[i], out.items[i]->tensor);
+    return tensors;
+  }
+  // The parameters themselves, so that a trace sees the tensors forward uses; buffers (batch-norm
+  // statistics) as saved: a trace bakes the real ones in as constants.
+  NamedTensors tensors = named_parameters();
+  std::set<std::string> have;
+  for (const auto& [name, t] : tensors) have.insert(name);
+  for (auto& [name, t] : tensors_of_archive(save_state()))
+    if (!have.count(name)) tensors.emplace_back(name, t);
+  return tensors;
+}
+
+bool ModelModule::traceable() {
+  const hearth_model_functions& f = module_.tables->functions.model;
+  return f.traceable == nullptr || ask("traceable", f.traceable, object_) != 0;
+}
+
+std::optional<std::string> ModelModule::save_script() {
+  const hearth_model_functions& f = module_.tables->functions.model;
+  if (f.save_script == nullptr) return std::nullopt;
+  hearth_bytes bytes;
+  hearth_status status;
+  {
+    PluginCallScope scope(identity_, "save_script");
+    status = f.save_script(object_, &bytes);
+  }
+  if (!check_optional(status, "save_script")) return std::nullopt;
+  return std::move(bytes.data);
+}
+
+void ModelModule::assign_state(const NamedTensors& weights) {
+  std::map<std::string, at::Tensor> by_name(weights.begin(), weights.end());
+  if (module_.tables->functions.model.state == nullptr) {
+    // No shared handles: merge into the saved state and load it back the plugin's own way.
+    NamedTensors merged = tensors_of_archive(save_state());
+    for (auto& [name, t] : merged)
+      if (auto it = by_name.find(name); it != by_name.end()) t = it->second.to(t.device(), t.scalar_type());
+    load_state(archive_of_tensors(merged));
+    return;
+  }
+  c10::NoGradGuard no_grad;
+  for (auto& [name, t] : state())
+    if (auto it = by_name.find(name); it != by_name.end()) t.copy_(it->second);
 }
 
 }  // namespace hearth

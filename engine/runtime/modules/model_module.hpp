@@ -3,11 +3,13 @@
 
 #include <ATen/Tensor.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "engine/runtime/module_instance.hpp"
+#include "engine/runtime/modules/archived_state.hpp"
 
 namespace hearth {
 
@@ -22,6 +24,19 @@ class ModelModule : public ModuleInstance {
   void to_device(const std::string& device);
   std::string save_state();
   void load_state(const std::string& bytes);
+
+  /// Every parameter and buffer under its state_dict name. ABI 1.4 plugins share storage with
+  /// the model; older ones give the parameters themselves and copies of the buffers, read from
+  /// their saved state.
+  NamedTensors state();
+  /// Whether the plugin says tracing forward is faithful (a plugin older than ABI 1.4 cannot say:
+  /// true, and the trace is checked against the live model like every other).
+  bool traceable();
+  /// The model as a TorchScript archive when the plugin is TorchScript already; nullopt: trace it.
+  std::optional<std::string> save_script();
+  /// Copies `weights` into the model's tensors of the same names (same shapes, checked by the
+  /// caller); names the model does not have are ignored.
+  void assign_state(const NamedTensors& weights);
 };
 
 }  // namespace hearth

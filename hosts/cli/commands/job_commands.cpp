@@ -1,4 +1,4 @@
-// `hearth run`, `check`, `analyze`, `render`, `graph`, `resume`, `eval`, `infer`: parsed here into
+// `hearth run`, `check`, `analyze`, `render`, `graph`, `resume`, `eval`, `infer`, `export`: parsed here into
 // the command's request (hosts/jobs/commands/*_command.hpp, which owns its defaults), carried out
 // by libhearth_jobs.so, which is opened only now so that the other commands never load LibTorch.
 #include <dlfcn.h>
@@ -13,6 +13,7 @@
 #include "hosts/jobs/commands/analyze_command.hpp"
 #include "hosts/jobs/commands/check_command.hpp"
 #include "hosts/jobs/commands/eval_command.hpp"
+#include "hosts/jobs/commands/export_command.hpp"
 #include "hosts/jobs/commands/graph_command.hpp"
 #include "hosts/jobs/commands/infer_command.hpp"
 #include "hosts/jobs/commands/render_command.hpp"
@@ -185,6 +186,19 @@ void setup_run_folder_commands(CLI::App& app, const std::string& cmdline, int& e
   infer.send(cmdline, exit_code, [](InferRequest& r) {
     r.run = fs::absolute(r.run).string();
     r.input = absolute_or_empty(r.input);
+    r.out = absolute_or_empty(r.out);
+  });
+
+  JobCommand<ExportRequest> ex(app, "Export a run's trained model: TorchScript, state_dict .pt, safetensors, ONNX");
+  ExportRequest& e = *ex.request;
+  ex.app->add_option("run", e.run, "Run folder")->required()->check(CLI::ExistingDirectory);
+  ex.app->add_option("--format,-f", e.formats, "torchscript, state_dict, safetensors, onnx or all (repeat or separate with commas)")
+      ->required()
+      ->delimiter(',');
+  ex.app->add_option("--checkpoint", e.checkpoint, "best or last")->check(CLI::IsMember({"best", "last"}));
+  ex.app->add_option("--out", e.out, "Folder for the files and manifest.json (default: RUN/export-<checkpoint>)");
+  ex.send(cmdline, exit_code, [](ExportRequest& r) {
+    r.run = fs::absolute(r.run).string();
     r.out = absolute_or_empty(r.out);
   });
 }

@@ -283,6 +283,17 @@ typedef struct hearth_model_functions {
   hearth_status (*save_state)(hearth_object* self, hearth_bytes* out);
   /** Restore a state written by save_state. */
   hearth_status (*load_state)(hearth_object* self, const void* data, size_t size);
+  /* ABI 1.4 */
+  /** Push every parameter and buffer under the name a PyTorch state_dict gives it
+   *  ("features.0.weight", "bn.running_mean"). The handles share storage with the model: the host
+   *  reads them to export and copies into them to start a run from saved weights. */
+  hearth_status (*state)(hearth_object* self, hearth_tensor_list* out);
+  /** 1 when tracing forward records what it computes for any input of the traced shapes; 0 when
+   *  forward branches or loops on tensor values, so a trace would freeze one path. */
+  int (*traceable)(hearth_object* self);
+  /** Optional: append the model as a TorchScript archive when it is TorchScript already (it is saved
+   *  as it is instead of traced); HEARTH_UNSUPPORTED otherwise. */
+  hearth_status (*save_script)(hearth_object* self, hearth_bytes* out);
 } hearth_model_functions;
 
 /** Optimizers: built over parameter handles, learning rate per group. */

@@ -10,8 +10,9 @@
 
 /** Plugin ABI: a plugin loads when its major equals the host's and its minor is not newer.
  *  1.1 appended hearth_optimizer_functions.train; 1.2 appended hearth_host_api.shared_tensor;
- *  1.3 appended hearth_param_spec.kind. */
+ *  1.3 appended hearth_param_spec.kind; 1.4 appended hearth_model_functions.state, traceable and
+ *  save_script. */
 #define HEARTH_ABI_MAJOR 1
-#define HEARTH_ABI_MINOR 3
+#define HEARTH_ABI_MINOR 4
 
 #endif

@@ -258,9 +258,32 @@ struct ModelTable {
       return HEARTH_OK;
     });
   }
+  static hearth_status state(hearth_object* s, hearth_tensor_list* out) {
+    return guard([&] {
+      for (const auto& [name, tensor] : module_of<T>(s).state_dict())
+        if (host().list_push(out, name.c_str(), to_handle(tensor)) != HEARTH_OK)
+          throw std::runtime_error("host refused a state tensor");
+      return HEARTH_OK;
+    });
+  }
+  static int traceable(hearth_object* s) {
+    try {
+      return module_of<T>(s).traceable() ? 1 : 0;
+    } catch (...) {
+      return 0;
+    }
+  }
+  static hearth_status save_script(hearth_object* s, hearth_bytes* out) {
+    return guard([&] {
+      std::ostringstream os;
+      if (!module_of<T>(s).save_script(os)) return HEARTH_UNSUPPORTED;
+      return append_bytes(out, os.str());
+    });
+  }
   static const hearth_model_functions* table() {
     static const hearth_model_functions t = {sizeof(hearth_model_functions), &forward, &parameters, &train,
-                                             &to_device, &save_state, &load_state};
+                                             &to_device, &save_state, &load_state, &state, &traceable,
+                                             &save_script};
     return &t;
   }
 };

@@ -88,6 +88,24 @@ class Model : public torch::nn::Module {
  public:
   static constexpr hearth_category category = HEARTH_CATEGORY_MODEL;
   virtual TensorList forward(const TensorList& inputs) = 0;
+  /// Every parameter and buffer under its PyTorch state_dict name, sharing storage with the model
+  /// (exports read them; a run started from saved weights copies into them). The default walks the
+  /// registered submodules, parameters and buffers, which is what PyTorch names too.
+  virtual std::vector<std::pair<std::string, Tensor>> state_dict() {
+    std::vector<std::pair<std::string, Tensor>> out;
+    for (const auto& item : named_parameters(/*recurse=*/true)) out.emplace_back(item.key(), item.value());
+    for (const auto& item : named_buffers(/*recurse=*/true)) out.emplace_back(item.key(), item.value());
+    return out;
+  }
+  /// False when forward branches or loops on tensor values: a trace records one path only, so the
+  /// host refuses to export it as a trace.
+  virtual bool traceable() const { return true; }
+  /// A model that is TorchScript already writes itself to `out` and returns true: it is exported
+  /// as it is rather than traced.
+  virtual bool save_script(std::ostream& out) {
+    (void)out;
+    return false;
+  }
 };
 
 /// An optimizer over the parameters it is bound to.
