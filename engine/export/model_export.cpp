@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -261,9 +262,41 @@ json kept_entries(const fs::path& out, const ExportSource& source, const std::ve
   return kept;
 }
 
-json file_entry(ExportFormat format, const fs::path& staged) {
+/// Seconds since `start`, for the manifest: what each format cost.
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+json file_entry(ExportFormat format, const fs::path& staged, std::chrono::steady_clock::time_point start) {
   return {{"format", format_name(format)}, {"file", file_name(format)}, {"bytes", fs::file_size(staged)},
-          {"sha256", sha256_file(staged)}};
+          {"sha256", sha256_file(staged)}, {"seconds", seconds_since(start)}};
+}
+
+json safetensors_entry(const NamedTensors& state, const ExportSource& source, const json& sig, StagedFiles& staged) {
+  const auto start = std::chrono::steady_clock::now();
+  SafetensorsFile st;
+  st.tensors = safetensors_of(state);
+  st.metadata = {{"format", "pt"}, {"hearth_version", HEARTH_VERSION_STRING}, {"job", source.job},
+                 {"run_id", source.run_id}, {"checkpoint", source.checkpoint}, {"epoch", std::to_string(source.epoch)},
+                 {"classes", sig["classes"].dump()}};
+  fs::path temp = staged.reserve(file_name(ExportFormat::safetensors));
+  write_safetensors(temp, st);
+  return file_entry(ExportFormat::safetensors, temp, start);
+}
+
+/// The ONNX file made from the TorchScript one, with the trace batch as the exporter's example.
+json onnx_entry(const Samples& samples, const fs::path& script_file, StagedFiles& staged, StagedFiles& scratch) {
+  const auto start = std::chrono::steady_clock::now();
+  NamedTensors inputs;
+  for (size_t i = 0; i < samples.trace.size(); ++i) inputs.emplace_back(identifier_of(samples.names[i]), samples.trace[i]);
+  fs::path sample_file = scratch.write("onnx-sample.pt", state_dict_pt_bytes(inputs));
+  fs::path temp = staged.reserve(file_name(ExportFormat::onnx));
+  OnnxOutcome o = export_onnx(script_file, sample_file, temp);
+  json entry = file_entry(ExportFormat::onnx, temp, start);
+  entry["opset"] = kOnnxOpset;
+  entry["checked"] = "onnx.checker (onnx " + o.onnx_version + ", exported by PyTorch " + o.torch_version + ")";
+  if (o.max_difference) entry["max_difference"] = *o.max_difference;
+  return entry;
 }
 
 }  // namespace
@@ -278,42 +311,27 @@ json export_model(Session& session, const ExportSource& source, const std::vecto
   json files = kept_entries(out, source, formats);
   auto has = [&](ExportFormat f) { return std::find(formats.begin(), formats.end(), f) != formats.end(); };
   fs::path script_file;
+  using Clock = std::chrono::steady_clock;
   if (has(ExportFormat::torchscript) || has(ExportFormat::onnx)) {
+    const Clock::time_point start = Clock::now();
     ScriptExport e = torchscript_of(session, samples, sig);
     StagedFiles& into = has(ExportFormat::torchscript) ? staged : scratch;
     script_file = into.write(file_name(ExportFormat::torchscript), e.bytes);
     if (has(ExportFormat::torchscript)) {
-      json entry = file_entry(ExportFormat::torchscript, script_file);
+      json entry = file_entry(ExportFormat::torchscript, script_file, start);
       entry["how"] = e.traced ? "traced on a batch of " + std::to_string(samples.trace.at(0).size(0)) : "saved as it is (TorchScript already)";
       entry["max_difference"] = e.max_difference;
       files.push_back(entry);
     }
   }
   const NamedTensors state = model.state();
-  if (has(ExportFormat::state_dict))
-    files.push_back(file_entry(ExportFormat::state_dict, staged.write(file_name(ExportFormat::state_dict), state_dict_pt_bytes(state))));
-  if (has(ExportFormat::safetensors)) {
-    SafetensorsFile st;
-    st.tensors = safetensors_of(state);
-    st.metadata = {{"format", "pt"}, {"hearth_version", HEARTH_VERSION_STRING}, {"job", source.job},
-                   {"run_id", source.run_id}, {"checkpoint", source.checkpoint}, {"epoch", std::to_string(source.epoch)},
-                   {"classes", sig["classes"].dump()}};
-    fs::path temp = staged.reserve(file_name(ExportFormat::safetensors));
-    write_safetensors(temp, st);
-    files.push_back(file_entry(ExportFormat::safetensors, temp));
+  if (has(ExportFormat::state_dict)) {
+    const Clock::time_point start = Clock::now();
+    fs::path temp = staged.write(file_name(ExportFormat::state_dict), state_dict_pt_bytes(state));
+    files.push_back(file_entry(ExportFormat::state_dict, temp, start));
   }
-  if (has(ExportFormat::onnx)) {
-    NamedTensors inputs;
-    for (size_t i = 0; i < samples.trace.size(); ++i) inputs.emplace_back(identifier_of(samples.names[i]), samples.trace[i]);
-    fs::path sample_file = scratch.write("onnx-sample.pt", state_dict_pt_bytes(inputs));
-    fs::path temp = staged.reserve(file_name(ExportFormat::onnx));
-    OnnxOutcome o = export_onnx(script_file, sample_file, temp);
-    json entry = file_entry(ExportFormat::onnx, temp);
-    entry["opset"] = kOnnxOpset;
-    entry["checked"] = "onnx.checker (onnx " + o.onnx_version + ", exported by PyTorch " + o.torch_version + ")";
-    if (o.max_difference) entry["max_difference"] = *o.max_difference;
-    files.push_back(entry);
-  }
+  if (has(ExportFormat::safetensors)) files.push_back(safetensors_entry(state, source, sig, staged));
+  if (has(ExportFormat::onnx)) files.push_back(onnx_entry(samples, script_file, staged, scratch));
   staged.commit();
   json manifest = {{"hearth", HEARTH_VERSION_STRING}, {"created", utc_timestamp()}, {"run", source.run},
                    {"run_id", source.run_id}, {"job", source.job}, {"checkpoint", source.checkpoint},
