@@ -263,7 +263,7 @@ Job load_job(const fs::path& file, const std::vector<std::string>& sets, const P
   };
   job.dataset = required("dataset", HEARTH_CATEGORY_DATASET, dataset_host_schema());
   job.analyzers = loader.module_array(HEARTH_CATEGORY_ANALYZER, "analyzers", job.document.get("analyzers"), analyzer_host_schema());
-  job.model = required("model", HEARTH_CATEGORY_MODEL, {});
+  job.model = required("model", HEARTH_CATEGORY_MODEL, model_host_schema());
   job.optimizer = required("optimizer", HEARTH_CATEGORY_OPTIMIZER, {});
   job.losses = loader.module_array(HEARTH_CATEGORY_LOSS, "losses", job.document.get("losses"), loss_host_schema());
   if (job.losses.empty() && !job.document.get("losses"))

@@ -89,6 +89,7 @@ JobOptions resolve_job_options(const Job& job) {
   JobOptions o;
   o.general = general_of(job);
   o.data = data_of(job.dataset.host);
+  o.init = {value_of<std::string>(job.model.host, "model", "init"), value_of<bool>(job.model.host, "model", "strict")};
   o.train = train_of(job.train);
   o.distributed = distributed_of(job.distributed);
   std::vector<std::string> loss_names = unique_names(job.losses), metric_names = unique_names(job.metrics);

@@ -39,6 +39,12 @@ struct DataOptions {
 
 enum class MonitorMode { automatic, min, max };
 
+/// [model] init and strict: the weights a new run starts from.
+struct ModelInit {
+  std::string source;  ///< "" (none), a .pt or .safetensors path, or run:RUN[:best|last]
+  bool strict = true;
+};
+
 /// [train].
 struct TrainOptions {
   int64_t epochs = 10;
@@ -94,6 +100,7 @@ struct RenderTableOptions {
 struct JobOptions {
   GeneralOptions general;
   DataOptions data;
+  ModelInit init;
   TrainOptions train;
   DistributedOptions distributed;
   std::vector<LossOptions> losses;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "engine/core/error.hpp"
+#include "engine/export/initial_weights.hpp"
 #include "engine/jobs/crash_handler.hpp"
 #include "engine/jobs/model_graph.hpp"
 #include "engine/jobs/run_recorder.hpp"
@@ -220,6 +221,18 @@ const char* status_of(TrainOutcome outcome) {
   return "?";
 }
 
+/// [model] init: a new run's model takes the weights it names (every rank alike) and run.json
+/// records where they came from.
+void start_from_weights(Session& session, RunFolder& run, bool writer) {
+  const Job& job = session.job();
+  InitialWeights w = load_initial_weights(session.model(), job.options.init, job.file.string());
+  spdlog::info("model starts from {} ({} tensors, SHA-256 {})", w.file, w.loaded, w.sha256);
+  for (const std::string& n : w.not_loaded) spdlog::warn("[model] init, strict = false: {}", n);
+  if (!writer) return;
+  run.info()["init"] = w.json();
+  run.save_info();
+}
+
 /// The session's part of train(): everything up to the outcome, with `recorder` made once the
 /// columns are known.
 TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume,
@@ -229,6 +242,7 @@ TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optiona
   if (writer) options.analysis_dir = run.path() / "analysis";
   options.group = group;
   Session session(job, options);
+  if (!resume && !job.options.init.source.empty()) start_from_weights(session, run, writer);
   session.start_training();
   if (!resume && writer) save_model_graph(session, run.path());
   const MonitorPlan plan = plan_columns(job, session.modules(), !session.plan().indices(SplitName::valid).empty());

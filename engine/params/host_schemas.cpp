@@ -31,6 +31,15 @@ std::vector<ParamInfo> job_schema() {
           p("threads", HEARTH_PARAM_INT, "0", "LibTorch intra-op threads; 0 keeps LibTorch's choice", 0.0, 1024.0)};
 }
 
+std::vector<ParamInfo> model_host_schema() {
+  return {p("init", HEARTH_PARAM_STRING, "\"\"",
+            "Weights a new run starts from: a state_dict .pt saved by torch.save(model.state_dict()), a .safetensors file, "
+            "or run:RUN[:best|last] (another run's checkpoint, default best); paths relative to the job file. Resume ignores it"),
+          p("strict", HEARTH_PARAM_BOOL, "true",
+            "With init: every parameter and buffer must be in the file with its shape, and nothing else (false: load what "
+            "matches and list the rest)")};
+}
+
 std::vector<ParamInfo> dataset_host_schema() {
   return {p("batch_size", HEARTH_PARAM_INT, "64", "Samples per batch", 1.0),
           p("shuffle", HEARTH_PARAM_BOOL, "true", "Shuffle the train split each epoch (seeded)"),

@@ -15,6 +15,8 @@ std::vector<ParamInfo> train_schema();
 /// [distributed]: backend, rendezvous port, timeout, gradient bucket size.
 std::vector<ParamInfo> distributed_schema();
 std::vector<ParamInfo> dataset_host_schema();
+/// [model]: the weights a run starts from.
+std::vector<ParamInfo> model_host_schema();
 std::vector<ParamInfo> loss_host_schema();
 std::vector<ParamInfo> metric_host_schema();
 std::vector<ParamInfo> analyzer_host_schema();

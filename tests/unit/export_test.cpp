@@ -210,3 +210,89 @@ TEST_CASE("a model plugin older than ABI 1.4 exports its parameters and buffers 
                                                            "'norm.running_mean', 'norm.running_var', 'norm.weight']"));
   CHECK_THAT(py.output, ContainsSubstring("running_mean True"));  // trained statistics, not fresh zeros
 }
+
+namespace {
+
+const std::string kSmoke = std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/random-smoke.toml";
+
+/// random-smoke started from `init` with a learning rate of 0, so that its checkpoint holds the
+/// weights it started from; the run folder (under `runs`), or the failed command's output.
+CommandResult run_from(const std::string& init, const fs::path& runs, const TempDir& cache, const std::string& sets = "") {
+  return run_hearth("run " + kSmoke + " --runs-dir " + runs.string() + " --init " + init +
+                        " --set optimizer.lr=0 --set train.epochs=1" + sets,
+                    cache.path());
+}
+
+/// `hearth infer` of a run's last checkpoint on `inputs`, into `out`.
+void infer_last(const fs::path& run, const fs::path& inputs, const fs::path& out, const TempDir& cache) {
+  CommandResult r = run_hearth("infer " + run.string() + " --checkpoint last --input " + inputs.string() + " --out " + out.string(),
+                               cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+}
+
+bool same_outputs(const fs::path& a, const fs::path& b) {
+  CommandResult r = run_command(kCheck + "compare " + a.string() + " " + b.string() + " 1e-5 1e-4 2>&1");
+  INFO(r.output);
+  return r.exit_code == 0;
+}
+
+void save_python_state(const std::string& params, const fs::path& pt, const fs::path& inputs, const fs::path& outputs) {
+  CommandResult py = run_command(kCheck + "save-state mlp '" + params + "' 5 " + pt.string() + " " + inputs.string() + " " +
+                                 outputs.string() + " 2>&1");
+  INFO(py.output);
+  REQUIRE(py.exit_code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("a state_dict saved by PyTorch starts a run whose model gives PyTorch's outputs", "[export][init][python]") {
+  TempDir dir, cache;
+  save_python_state(R"({"in_features": 8, "hidden": [32], "out_features": 3})", dir / "sd.pt", dir / "in.npy", dir / "torch.npy");
+  CommandResult r = run_from((dir / "sd.pt").string(), dir / "runs", cache);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  fs::path run = single_run(dir / "runs");
+  nlohmann::json init = nlohmann::json::parse(read_text(run / "run.json"))["init"];
+  CHECK(init["file"] == (dir / "sd.pt").string());
+  CHECK(init["loaded"] == 4);
+  CHECK(init["sha256"].get<std::string>().size() == 64);
+  infer_last(run, dir / "in.npy", dir / "hearth.npy", cache);
+  CHECK(same_outputs(dir / "hearth.npy", dir / "torch.npy"));
+
+  // The same weights through safetensors, and through the run itself.
+  CommandResult ex = run_hearth("export " + run.string() + " --checkpoint last --format safetensors", cache.path());
+  REQUIRE(ex.exit_code == 0);
+  for (const std::string& source : {(run / "export-last" / "model.safetensors").string(), "run:" + run.string() + ":last"}) {
+    INFO(source);
+    TempDir more;
+    CommandResult again = run_from(source, more / "runs", cache);
+    INFO(again.output);
+    REQUIRE(again.exit_code == 0);
+    fs::path second = single_run(more / "runs");
+    infer_last(second, dir / "in.npy", more / "hearth.npy", cache);
+    CHECK(same_outputs(more / "hearth.npy", dir / "torch.npy"));
+  }
+}
+
+TEST_CASE("weights that do not fit the model are refused listing every bad name unless strict is false", "[export][init][python]") {
+  TempDir dir, cache;
+  save_python_state(R"({"in_features": 8, "hidden": [16, 16], "out_features": 3})", dir / "sd.pt", dir / "in.npy", dir / "torch.npy");
+  CommandResult strict = run_from((dir / "sd.pt").string(), dir / "runs", cache);
+  CHECK(strict.exit_code == 2);
+  CHECK_THAT(strict.output, ContainsSubstring("random-smoke.toml: [model] init " + (dir / "sd.pt").string() + " does not fit plugin "));
+  CHECK_THAT(strict.output, ContainsSubstring("in the file but not in the model:\n    linear1.weight\n    linear1.bias"));
+  CHECK_THAT(strict.output, ContainsSubstring("shape differs:\n    linear0.weight (file [16, 8], model [32, 8])\n    linear0.bias (file [16], model [32])\n    output.weight (file [3, 16], model [3, 32])"));
+  CHECK_THAT(strict.output, ContainsSubstring("strict = false"));
+
+  CommandResult loose = run_from((dir / "sd.pt").string(), dir / "loose", cache, " --set model.strict=false");
+  INFO(loose.output);
+  REQUIRE(loose.exit_code == 0);
+  nlohmann::json init = nlohmann::json::parse(read_text(single_run(dir / "loose") / "run.json"))["init"];
+  CHECK(init["loaded"] == 1);  // output.bias: 3 values either way
+  CHECK(init["not_loaded"].size() == 5);
+
+  CommandResult missing = run_from((dir / "nothing.pt").string(), dir / "none", cache);
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.output, ContainsSubstring("nothing.pt"));
+}

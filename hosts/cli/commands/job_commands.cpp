@@ -4,6 +4,8 @@
 #include <dlfcn.h>
 
 #include <memory>
+#include <sstream>
+#include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 
 #include "cli_context.hpp"
@@ -47,6 +49,15 @@ int call_jobs_library(const nlohmann::json& request) {
   auto main = reinterpret_cast<Main>(::dlsym(handle, "hearth_jobs_main"));
   if (main == nullptr) throw Error(lib.string() + " has no hearth_jobs_main; reinstall Hearth");
   return main(request.dump().c_str());
+}
+
+/// --init's value as the TOML string `--set model.init=` takes, its path made absolute (the job
+/// reads paths relative to the job file, the user typed one relative to the shell).
+std::string init_value(const std::string& init) {
+  std::string value = init.rfind("run:", 0) == 0 ? "run:" + fs::absolute(init.substr(4)).string() : fs::absolute(init).string();
+  std::ostringstream os;
+  os << toml::value<std::string>(value);
+  return os.str();
 }
 
 /// An absolute path, or empty for an option not given (the command's default then applies).
@@ -104,10 +115,13 @@ void setup_run_and_check(CLI::App& app, const std::string& cmdline, int& exit_co
   run.app->add_option("job", run.request->job, "Job script (TOML)")->required()->check(CLI::ExistingFile);
   run.app->add_option("--set", run.request->sets, kSetHelp);
   run.app->add_option("--runs-dir", run.request->runs_dir, kRunsDirHelp);
+  auto init = std::make_shared<std::string>();
+  run.app->add_option("--init", *init, "Start from weights: a state_dict .pt, a .safetensors file or run:RUN[:best|last] ([model] init)");
   run.add_nproc();
-  run.send(cmdline, exit_code, [](RunRequest& r) {
+  run.send(cmdline, exit_code, [init](RunRequest& r) {
     r.job = fs::absolute(r.job).string();
     r.runs_dir = absolute_or_empty(r.runs_dir);
+    if (!init->empty()) r.sets.push_back("model.init=" + init_value(*init));
   }, argv);
 
   JobCommand<CheckRequest> check(app, "Validate a job against every plugin's schema; run nothing");

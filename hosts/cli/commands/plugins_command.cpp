@@ -146,6 +146,8 @@ void print_markdown(const PluginRegistry& reg) {
   std::cout << "### Host keys inside module tables\n\nBeside `plugin` and the module's own keys:\n\n"
             << "#### `[dataset]`\n\n";
   markdown_params(dataset_host_schema());
+  std::cout << "#### `[model]`\n\n";
+  markdown_params(model_host_schema());
   std::cout << "#### `[[analyzers]]`\n\n";
   markdown_params(analyzer_host_schema());
   std::cout << "#### `[[renders]]`\n\n";
