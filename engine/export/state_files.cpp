@@ -2,7 +2,9 @@
 
 #include <ATen/ATen.h>
 #include <ATen/core/Dict.h>
-#include <torch/csrc/jit/serialization/pickle.h>
+#include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/export.h>
+#include <torch/csrc/jit/serialization/pickler.h>
 
 #include <cstring>
 
@@ -25,8 +27,23 @@ const std::vector<std::pair<c10::ScalarType, const char*>>& dtype_names() {
 std::string state_dict_pt_bytes(const NamedTensors& state) {
   c10::Dict<std::string, at::Tensor> dict;
   for (const auto& [name, tensor] : state) dict.insert(name, tensor.detach().cpu());
-  std::vector<char> bytes = torch::jit::pickle_save(dict);
-  return std::string(bytes.begin(), bytes.end());
+  // torch::jit::pickle_save tags the dict with its TorchScript type (a torch.jit._pickle global),
+  // which PyTorch 2.6's torch.load refuses by default (weights_only=True): write it untagged,
+  // as torch.save writes a plain dict.
+  std::vector<char> pickle;
+  torch::jit::Pickler pickler([&](const char* bytes, size_t n) { pickle.insert(pickle.end(), bytes, bytes + n); }, nullptr,
+                              nullptr, nullptr, nullptr, /*tag_aggregates=*/false);
+  pickler.protocol();
+  pickler.pushIValue(dict);
+  pickler.stop();
+  std::string out;
+  caffe2::serialize::PyTorchStreamWriter writer([&](const void* bytes, size_t n) {
+    out.append(static_cast<const char*>(bytes), n);
+    return n;
+  });
+  torch::jit::writeArchiveAndTensors("data", pickle.data(), pickle.size(), pickler.tensorData(), writer);
+  writer.writeEndOfFile();
+  return out;
 }
 
 std::vector<SafetensorsTensor> safetensors_of(const NamedTensors& state) {

@@ -16,7 +16,7 @@ namespace {
 
 const std::vector<std::string> kSections = {"job",       "dataset", "analyzers", "model",   "losses", "metrics",
                                             "optimizer", "scheduler", "train",   "renders", "export", "sweep", "distributed"};
-const std::vector<std::string> kLaterSections = {"export", "sweep"};
+const std::vector<std::string> kLaterSections = {"sweep"};
 
 std::string where(const std::string& file, const toml::source_region& r) {
   return r.begin.line ? file + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column) : file;
@@ -251,6 +251,7 @@ Job load_job(const fs::path& file, const std::vector<std::string>& sets, const P
   job.job = loader.host_table("job", table("job"), job_schema());
   job.train = loader.host_table("train", table("train"), train_schema());
   job.distributed = loader.host_table("distributed", table("distributed"), distributed_schema());
+  if (job.document.get("export")) job.export_step = loader.host_table("export", table("export"), export_schema());
   auto required = [&](const char* name, hearth_category cat, const std::vector<ParamInfo>& host) {
     const toml::node* n = job.document.get(name);
     if (!n) {
@@ -303,13 +304,14 @@ std::string Job::resolved_toml() const {
   append_table(os, "[job]", nullptr, &job);
   append_table(os, "[dataset]", &dataset, &dataset.host);
   for (const ModuleSpec& a : analyzers) append_table(os, "[[analyzers]]", &a, &a.host);
-  append_table(os, "[model]", &model, nullptr);
+  append_table(os, "[model]", &model, &model.host);
   for (const ModuleSpec& l : losses) append_table(os, "[[losses]]", &l, &l.host);
   for (const ModuleSpec& m : metrics) append_table(os, "[[metrics]]", &m, &m.host);
   append_table(os, "[optimizer]", &optimizer, nullptr);
   if (scheduler) append_table(os, "[scheduler]", &*scheduler, nullptr);
   append_table(os, "[train]", nullptr, &train);
   append_table(os, "[distributed]", nullptr, &distributed);
+  if (export_step) append_table(os, "[export]", nullptr, &*export_step);
   for (const ModuleSpec& r : renders) append_table(os, "[[renders]]", &r, &r.host);
   return os.str();
 }

@@ -36,6 +36,7 @@ struct Job {
   ParamValues job;       ///< [job]
   ParamValues train;     ///< [train]
   ParamValues distributed;  ///< [distributed]
+  std::optional<ParamValues> export_step;  ///< [export], when the job has one
   ModuleSpec dataset;
   std::vector<ModuleSpec> analyzers;
   ModuleSpec model;

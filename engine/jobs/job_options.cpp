@@ -92,6 +92,10 @@ JobOptions resolve_job_options(const Job& job) {
   o.init = {value_of<std::string>(job.model.host, "model", "init"), value_of<bool>(job.model.host, "model", "strict")};
   o.train = train_of(job.train);
   o.distributed = distributed_of(job.distributed);
+  if (job.export_step)
+    o.export_step = ExportStepOptions{value_of<std::vector<std::string>>(*job.export_step, "export", "formats"),
+                                      value_of<std::string>(*job.export_step, "export", "checkpoint"),
+                                      value_of<std::string>(*job.export_step, "export", "out")};
   std::vector<std::string> loss_names = unique_names(job.losses), metric_names = unique_names(job.metrics);
   for (size_t i = 0; i < job.losses.size(); ++i) {
     const ModuleSpec& l = job.losses[i];

@@ -45,6 +45,13 @@ struct ModelInit {
   bool strict = true;
 };
 
+/// [export]: what a run writes when its training ends.
+struct ExportStepOptions {
+  std::vector<std::string> formats;
+  std::string checkpoint = "best";
+  std::string out;  ///< relative to the run folder; "" = export-<checkpoint>
+};
+
 /// [train].
 struct TrainOptions {
   int64_t epochs = 10;
@@ -103,6 +110,7 @@ struct JobOptions {
   ModelInit init;
   TrainOptions train;
   DistributedOptions distributed;
+  std::optional<ExportStepOptions> export_step;
   std::vector<LossOptions> losses;
   std::vector<MetricOptions> metrics;
   std::vector<AnalyzerOptions> analyzers;

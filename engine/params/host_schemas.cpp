@@ -86,6 +86,15 @@ std::vector<ParamInfo> distributed_schema() {
             0.01, 1024.0)};
 }
 
+std::vector<ParamInfo> export_schema() {
+  return {p("formats", HEARTH_PARAM_STRING_LIST, "[\"torchscript\", \"state_dict\", \"safetensors\"]",
+            "Formats written when training ends (see docs/export.md); onnx needs python3-torch and python3-onnx", {}, {},
+            {"torchscript", "state_dict", "safetensors", "onnx", "all"}),
+          p("checkpoint", HEARTH_PARAM_STRING, "\"best\"", "The checkpoint exported", {}, {}, {"best", "last"}),
+          p("out", HEARTH_PARAM_STRING, "\"\"",
+            "Folder of the files and manifest.json, relative to the run folder (default export-<checkpoint>)")};
+}
+
 std::vector<ParamInfo> train_schema() {
   return {p("epochs", HEARTH_PARAM_INT, "10", "Epochs to train", 0.0),
           p("max_steps", HEARTH_PARAM_INT, "0", "Stop after this many optimizer steps; 0: no limit", 0.0),

@@ -14,6 +14,8 @@ std::vector<ParamInfo> job_schema();
 std::vector<ParamInfo> train_schema();
 /// [distributed]: backend, rendezvous port, timeout, gradient bucket size.
 std::vector<ParamInfo> distributed_schema();
+/// [export]: formats written after training, from which checkpoint, into which folder.
+std::vector<ParamInfo> export_schema();
 std::vector<ParamInfo> dataset_host_schema();
 /// [model]: the weights a run starts from.
 std::vector<ParamInfo> model_host_schema();

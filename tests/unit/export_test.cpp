@@ -296,3 +296,24 @@ TEST_CASE("weights that do not fit the model are refused listing every bad name 
   CHECK(missing.exit_code == 2);
   CHECK_THAT(missing.output, ContainsSubstring("nothing.pt"));
 }
+
+TEST_CASE("an [export] step exports the run when its training ends and bad formats fail at check time", "[export]") {
+  TempDir dir, cache;
+  fs::path job = dir / "exporting.toml";
+  std::ofstream(job) << read_text(kSmoke) << "\n[export]\nformats = [\"state_dict\", \"safetensors\"]\ncheckpoint = \"last\"\nout = \"weights\"\n";
+  CommandResult r = run_hearth("run " + job.string() + " --runs-dir " + (dir / "runs").string() + " --set train.epochs=1", cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  fs::path run = single_run(dir / "runs");
+  nlohmann::json manifest = nlohmann::json::parse(read_text(run / "weights" / "manifest.json"));
+  CHECK(manifest["checkpoint"] == "last");
+  CHECK(manifest["files"].size() == 2);
+  CHECK(fs::is_regular_file(run / "weights" / "model.safetensors"));
+  CHECK_THAT(read_text(run / "job.toml"), ContainsSubstring("[export]"));  // the resolved job keeps the step
+
+  std::ofstream(job) << read_text(kSmoke) << "\n[export]\nformats = [\"pickle\"]\n";
+  CommandResult bad = run_hearth("check " + job.string(), cache.path());
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.output, ContainsSubstring("exporting.toml:"));
+  CHECK_THAT(bad.output, ContainsSubstring("\"pickle\" is not one of \"torchscript\", \"state_dict\", \"safetensors\", \"onnx\", \"all\""));
+}

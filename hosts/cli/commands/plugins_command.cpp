@@ -143,6 +143,8 @@ void print_markdown(const PluginRegistry& reg) {
   markdown_params(train_schema());
   std::cout << "### `[distributed]`\n\nRead only when a launcher starts several ranks (see docs/distributed.md).\n\n";
   markdown_params(distributed_schema());
+  std::cout << "### `[export]`\n\nOptional: what a run exports when its training ends (see docs/export.md).\n\n";
+  markdown_params(export_schema());
   std::cout << "### Host keys inside module tables\n\nBeside `plugin` and the module's own keys:\n\n"
             << "#### `[dataset]`\n\n";
   markdown_params(dataset_host_schema());

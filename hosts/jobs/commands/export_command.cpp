@@ -9,24 +9,25 @@
 
 namespace hearth::jobs {
 
-int execute(const ExportRequest& request) {
-  const std::vector<ExportFormat> formats = parse_export_formats(request.formats);
-  RequestBase base = request.base;
+void export_run(const RequestBase& request_base, const std::string& run_folder, const std::string& checkpoint,
+                const std::vector<std::string>& format_names, const std::string& out_folder) {
+  const std::vector<ExportFormat> formats = parse_export_formats(format_names);
+  RequestBase base = request_base;
   base.device = "cpu";  // exports trace and check on the CPU, whatever the run trained on
   {
-    RunFolder run = RunFolder::open(request.run);
-    if (!fs::exists(run.checkpoint(request.checkpoint)))
-      throw UsageError("run " + run.path().string() + " has no '" + request.checkpoint +
+    RunFolder run = RunFolder::open(run_folder);
+    if (!fs::exists(run.checkpoint(checkpoint)))
+      throw UsageError("run " + run.path().string() + " has no '" + checkpoint +
                        "' checkpoint to export (no epoch finished); train it on with `hearth resume " +
-                       run.path().string() + "`" + (request.checkpoint == "best" ? " or try --checkpoint last" : ""));
+                       run.path().string() + "`" + (checkpoint == "best" ? " or try --checkpoint last" : ""));
   }
-  TrainedRun trained(base, request.run, request.checkpoint);
+  TrainedRun trained(base, run_folder, checkpoint);
   RunFolder& run = trained.run();
-  ExportSource source{run.path().string(), run.path().filename().string(), trained.session().job().name(),
-                      request.checkpoint, trained.state().epoch};
-  const fs::path out = !request.out.empty() ? fs::path(request.out) : run.path() / ("export-" + request.checkpoint);
+  ExportSource source{run.path().string(), run.path().filename().string(), trained.session().job().name(), checkpoint,
+                      trained.state().epoch};
+  const fs::path out = out_folder.empty() ? run.path() / ("export-" + checkpoint) : run.path() / out_folder;
   nlohmann::json manifest = export_model(trained.session(), source, formats, out);
-  std::cout << "exported " << request.checkpoint << " (epoch " << source.epoch << ") of " << run.path().string() << " to "
+  std::cout << "exported " << checkpoint << " (epoch " << source.epoch << ") of " << run.path().string() << " to "
             << out.string() << "\n";
   for (const auto& f : manifest["files"]) {
     std::printf("  %-12s %-22s %10llu bytes", f.value("format", "").c_str(), f.value("file", "").c_str(),
@@ -34,6 +35,10 @@ int execute(const ExportRequest& request) {
     if (f.contains("max_difference")) std::printf("  max difference %.3g", f["max_difference"].get<double>());
     std::printf("\n");
   }
+}
+
+int execute(const ExportRequest& request) {
+  export_run(request.base, request.run, request.checkpoint, request.formats, request.out);
   return 0;
 }
 

@@ -17,4 +17,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExportRequest, base, run, checkp
 
 int execute(const ExportRequest& request);
 
+/// Exports checkpoint `checkpoint` of the run in `run` in `formats` into `out` (empty:
+/// RUN/export-<checkpoint>; relative: inside the run folder) and prints what it wrote: the
+/// command and a job's [export] step share it.
+void export_run(const RequestBase& base, const std::string& run, const std::string& checkpoint,
+                const std::vector<std::string>& formats, const std::string& out);
+
 }  // namespace hearth::jobs

@@ -7,6 +7,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/run_condition.hpp"
+#include "hosts/jobs/export_step.hpp"
 #include "hosts/jobs/opened_job.hpp"
 #include "hosts/jobs/rank_setup.hpp"
 #include "hosts/jobs/run_history.hpp"
@@ -65,7 +66,9 @@ int execute(const ResumeRequest& request) {
                    request.base.command_line);
     if (joined.writer()) record_resume(run, opened.job, request.base.command_line, found, state ? request.checkpoint : "none");
     InterruptScope interrupts;
-    return report_outcome(train(opened.job, run, state, joined.group.get()), run, joined.writer());
+    const TrainOutcome outcome = train(opened.job, run, state, joined.group.get());
+    const int code = report_outcome(outcome, run, joined.writer());
+    return run_export_step(code, outcome, opened.job, request.base, run, joined.writer());
   });
 }
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "hosts/jobs/export_step.hpp"
 #include "hosts/jobs/opened_job.hpp"
 #include "hosts/jobs/rank_setup.hpp"
 #include "hosts/jobs/run_ownership.hpp"
@@ -24,7 +25,9 @@ int execute(const RunRequest& request) {
     joined.log();
     spdlog::info("run {} ({})", run.path().string(), request.base.command_line);
     InterruptScope interrupts;
-    return report_outcome(train(opened.job, run, std::nullopt, joined.group.get()), run, joined.writer());
+    const TrainOutcome outcome = train(opened.job, run, std::nullopt, joined.group.get());
+    const int code = report_outcome(outcome, run, joined.writer());
+    return run_export_step(code, outcome, opened.job, request.base, run, joined.writer());
   });
 }
 
