@@ -317,3 +317,31 @@ TEST_CASE("an [export] step exports the run when its training ends and bad forma
   CHECK_THAT(bad.output, ContainsSubstring("exporting.toml:"));
   CHECK_THAT(bad.output, ContainsSubstring("\"pickle\" is not one of \"torchscript\", \"state_dict\", \"safetensors\", \"onnx\", \"all\""));
 }
+
+TEST_CASE("a torchscript model plugin is exported as it is with its own state_dict names", "[export][python]") {
+  TempDir dir, cache;
+  const fs::path scripted = dir / "scripted.pt";
+  CommandResult py = run_command("/usr/bin/python3 -c 'import torch\n"
+                                 "m = torch.jit.script(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(8, 3)))\n"
+                                 "m.save(\"" + scripted.string() + "\")' 2>&1");
+  INFO(py.output);
+  REQUIRE(py.exit_code == 0);
+  fs::path job = dir / "scripted.toml";
+  std::string text = read_text(kSmoke);
+  const size_t model = text.find("[model]"), end = text.find("\n[", model + 1);
+  text.replace(model, end - model, "[model]\nplugin = \"torchscript\"\nfile = \"" + scripted.string() + "\"\n");
+  std::ofstream(job) << text;
+  CommandResult r = run_hearth("run " + job.string() + " --runs-dir " + (dir / "runs").string() + " --set train.epochs=1", cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  fs::path run = single_run(dir / "runs");
+  CommandResult ex = run_hearth("export " + run.string() + " --format torchscript,state_dict", cache.path());
+  INFO(ex.output);
+  REQUIRE(ex.exit_code == 0);
+  nlohmann::json manifest = nlohmann::json::parse(read_text(run / "export-best" / "manifest.json"));
+  CHECK(manifest["files"][0]["how"] == "saved as it is (TorchScript already)");
+  CHECK(manifest["files"][0]["max_difference"] == 0.0);
+  CommandResult names = run_command("/usr/bin/python3 -c 'import torch; print(sorted(torch.load(\"" +
+                                    (run / "export-best" / "state_dict.pt").string() + "\")))' 2>&1");
+  CHECK_THAT(names.output, ContainsSubstring("['1.bias', '1.weight']"));
+}
