@@ -291,7 +291,7 @@ json onnx_entry(const Samples& samples, const fs::path& script_file, StagedFiles
   for (size_t i = 0; i < samples.trace.size(); ++i) inputs.emplace_back(identifier_of(samples.names[i]), samples.trace[i]);
   fs::path sample_file = scratch.write("onnx-sample.pt", state_dict_pt_bytes(inputs));
   fs::path temp = staged.reserve(file_name(ExportFormat::onnx));
-  OnnxOutcome o = export_onnx(script_file, sample_file, temp);
+  OnnxOutcome o = export_onnx(script_file, sample_file, temp, kExportAtol, kExportRtol);
   json entry = file_entry(ExportFormat::onnx, temp, start);
   entry["opset"] = kOnnxOpset;
   entry["checked"] = "onnx.checker (onnx " + o.onnx_version + ", exported by PyTorch " + o.torch_version + ")";

@@ -42,8 +42,9 @@ std::string error_lines(const std::string& output) {
 }  // namespace
 
 OnnxOutcome export_onnx(const std::filesystem::path& torchscript, const std::filesystem::path& sample,
-                        const std::filesystem::path& out) {
-  PythonResult r = run_python(kOnnxExportScript, {torchscript.string(), out.string(), std::to_string(kOnnxOpset), sample.string()});
+                        const std::filesystem::path& out, double atol, double rtol) {
+  PythonResult r = run_python(kOnnxExportScript, {torchscript.string(), out.string(), std::to_string(kOnnxOpset), sample.string(),
+                                                  std::to_string(atol), std::to_string(rtol)});
   if (r.exit_code == 3) {
     const std::string missing = r.output.find("missing-module onnx") != std::string::npos ? "onnx" : "torch";
     throw Error("ONNX export needs PyTorch and ONNX for Debian's python3, and " + python_interpreter() +
@@ -57,7 +58,13 @@ OnnxOutcome export_onnx(const std::filesystem::path& torchscript, const std::fil
   OnnxOutcome outcome;
   outcome.onnx_version = report.value("onnx", "");
   outcome.torch_version = report.value("torch", "");
-  if (report.value("compared", false)) outcome.max_difference = report.value("max_difference", 0.0);
+  if (report.value("compared", false)) {
+    outcome.max_difference = report.value("max_difference", 0.0);
+    if (!report.value("agrees", false))
+      throw Error("the ONNX export of " + torchscript.string() + " gives outputs that differ from TorchScript's (largest difference " +
+                  std::to_string(*outcome.max_difference) + ", onnx's reference evaluator): an operator converts inexactly; "
+                  "use the TorchScript export, or report the operator to PyTorch");
+  }
   return outcome;
 }
 

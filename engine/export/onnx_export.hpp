@@ -23,7 +23,9 @@ struct OnnxOutcome {
 /// the sample inputs in `sample` (a .pt dict of input name to tensor) as the example. Throws Error
 /// saying which Debian packages to install when python3, torch or onnx is missing, and Python's
 /// own message when the conversion or the check fails.
+/// When onnx can run the model (its reference evaluator, onnx 1.13 and later), outputs that differ
+/// from TorchScript's by more than |d| <= atol + rtol * |torchscript| fail the export.
 OnnxOutcome export_onnx(const std::filesystem::path& torchscript, const std::filesystem::path& sample,
-                        const std::filesystem::path& out);
+                        const std::filesystem::path& out, double atol, double rtol);
 
 }  // namespace hearth

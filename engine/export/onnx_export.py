@@ -1,6 +1,6 @@
 # Converts a Hearth TorchScript export to ONNX and checks it. Run by `hearth export --format onnx`
 # with Debian's python3 (embedded in Hearth at build time; see engine/export/onnx_export.cpp).
-# Arguments: TORCHSCRIPT ONNX_OUT OPSET SAMPLE.pt   (SAMPLE: a dict of input name to tensor)
+# Arguments: TORCHSCRIPT ONNX_OUT OPSET SAMPLE.pt ATOL RTOL   (SAMPLE: a dict of input name to tensor)
 # Prints one JSON line; exit 3 names a missing package on stderr.
 import json
 import sys
@@ -13,6 +13,7 @@ except ImportError as e:
     sys.exit(3)
 
 src, dst, opset, sample_file = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+atol, rtol = float(sys.argv[5]), float(sys.argv[6])
 extra = {"hearth.json": ""}
 model = torch.jit.load(src, map_location="cpu", _extra_files=extra)
 model.eval()
@@ -39,5 +40,7 @@ else:
     got = ReferenceEvaluator(proto).run(None, {n: t.numpy() for n, t in zip(input_names, inputs)})
     diff = max(float((torch.from_numpy(g) - e).abs().max()) for g, e in zip(got, expected))
     result["compared"] = True
+    result["agrees"] = all(torch.allclose(torch.from_numpy(g).double(), e.double(), atol=atol, rtol=rtol)
+                           for g, e in zip(got, expected))
     result["max_difference"] = diff
 print(json.dumps(result))
