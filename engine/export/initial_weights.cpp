@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "engine/core/byte_text.hpp"
@@ -28,10 +29,7 @@ NamedTensors read_source(const std::string& source, std::string& file) {
       which = path.substr(colon + 1);
       path = path.substr(0, colon);
     }
-    RunFolder run = RunFolder::open(path);
-    file = run.checkpoint(which).string();
-    if (!fs::exists(file))
-      throw UsageError("run " + run.path().string() + " has no '" + which + "' checkpoint to start from (no epoch finished)");
+    file = RunFolder::open(path).existing_checkpoint(which, "to start from").string();
     return tensors_of_archive(load_checkpoint(file).model);  // load_checkpoint verifies its checksum
   }
   file = source;
@@ -48,14 +46,23 @@ nlohmann::json InitialWeights::json() const {
 InitialWeights load_initial_weights(ModelModule& model, const ModelInit& init, const std::string& where) {
   InitialWeights w;
   w.source = init.source;
-  const NamedTensors given = read_source(init.source, w.file);
+  NamedTensors given;
+  // The readers name the file; the user also needs to know which job setting asked for it.
+  const std::string asked = where + ": [model] init " + printable(init.source) + ": ";
+  try {
+    given = read_source(init.source, w.file);
+  } catch (const UsageError& e) {
+    throw UsageError(asked + e.what());
+  } catch (const Error& e) {
+    throw Error(asked + e.what());
+  }
   w.sha256 = sha256_file(w.file);
   std::map<std::string, at::Tensor> in_file(given.begin(), given.end());
   std::vector<std::string> missing, unexpected, mismatched;
   NamedTensors matched;
-  std::map<std::string, bool> in_model;
+  std::set<std::string> in_model;
   for (const auto& [name, t] : model.state()) {
-    in_model[name] = true;
+    in_model.insert(name);
     auto it = in_file.find(name);
     if (it == in_file.end()) missing.push_back(name);
     else if (!it->second.sizes().equals(t.sizes()))

@@ -112,11 +112,13 @@ class StagedFiles {
   std::vector<std::pair<fs::path, std::string>> files_;
 };
 
-c10::IValue first_tensors(const c10::IValue& v, std::vector<at::Tensor>& out) {
+/// The tensors of a TorchScript forward's result: a tensor, a tuple or a list of them.
+std::vector<at::Tensor> tensors_in(const c10::IValue& v) {
+  std::vector<at::Tensor> out;
   if (v.isTensor()) out.push_back(v.toTensor());
   else if (v.isTuple()) for (const auto& e : v.toTupleRef().elements()) out.push_back(e.toTensor());
   else if (v.isTensorList()) for (const at::Tensor& t : v.toTensorVector()) out.push_back(t);
-  return v;
+  return out;
 }
 
 /// The largest |exported - live| over the outputs; throws when any element is outside the
@@ -145,9 +147,7 @@ double compare(const std::vector<at::Tensor>& live, const std::vector<at::Tensor
 std::vector<at::Tensor> run_module(torch::jit::Module& m, const std::vector<at::Tensor>& inputs) {
   torch::NoGradGuard no_grad;
   std::vector<c10::IValue> args(inputs.begin(), inputs.end());
-  std::vector<at::Tensor> out;
-  first_tensors(m.forward(args), out);
-  return out;
+  return tensors_in(m.forward(args));
 }
 
 json shape_json(const at::Tensor& t) {
@@ -216,9 +216,10 @@ struct ScriptExport {
   bool traced = false;
 };
 
-ScriptExport torchscript_of(Session& session, const Samples& s, const json& sig) {
+/// `live_trace`: the model's outputs on the traced batch (the signature was read from them).
+ScriptExport torchscript_of(Session& session, const Samples& s, const std::vector<at::Tensor>& live_trace, const json& sig) {
   ModelModule& model = session.model();
-  const std::vector<at::Tensor> live_trace = session.predict(s.trace), live_check = session.predict(s.check);
+  const std::vector<at::Tensor> live_check = session.predict(s.check);
   ScriptExport e;
   torch::jit::Module module;
   if (std::optional<std::string> script = model.save_script()) {
@@ -306,7 +307,8 @@ json export_model(Session& session, const ExportSource& source, const std::vecto
   ModelModule& model = session.model();
   model.train(false);
   const Samples samples = samples_of(session);
-  const json sig = signature(samples, session.predict(samples.trace), session.data().class_names());
+  const std::vector<at::Tensor> live_trace = session.predict(samples.trace);
+  const json sig = signature(samples, live_trace, session.data().class_names());
   StagedFiles staged(out), scratch(out);
   json files = kept_entries(out, source, formats);
   auto has = [&](ExportFormat f) { return std::find(formats.begin(), formats.end(), f) != formats.end(); };
@@ -314,7 +316,7 @@ json export_model(Session& session, const ExportSource& source, const std::vecto
   using Clock = std::chrono::steady_clock;
   if (has(ExportFormat::torchscript) || has(ExportFormat::onnx)) {
     const Clock::time_point start = Clock::now();
-    ScriptExport e = torchscript_of(session, samples, sig);
+    ScriptExport e = torchscript_of(session, samples, live_trace, sig);
     StagedFiles& into = has(ExportFormat::torchscript) ? staged : scratch;
     script_file = into.write(file_name(ExportFormat::torchscript), e.bytes);
     if (has(ExportFormat::torchscript)) {

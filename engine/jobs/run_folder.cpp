@@ -94,6 +94,16 @@ RunFolder RunFolder::create(const fs::path& runs_root, const std::string& job_na
   return run;
 }
 
+fs::path RunFolder::existing_checkpoint(const std::string& which, const std::string& purpose) const {
+  fs::path file = checkpoint(which);
+  std::error_code ec;
+  if (!fs::exists(file, ec))
+    throw UsageError("run " + path_.string() + " has no '" + which + "' checkpoint " + purpose +
+                     " (no epoch finished yet); train it on with `hearth resume " + path_.string() + "`" +
+                     (which == "best" ? ", or use its last checkpoint" : ""));
+  return file;
+}
+
 RunFolder RunFolder::open(const fs::path& dir) {
   RunFolder run;
   run.path_ = fs::absolute(dir).lexically_normal();

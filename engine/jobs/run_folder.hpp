@@ -31,6 +31,9 @@ class RunFolder {
 
   const fs::path& path() const { return path_; }
   fs::path checkpoint(const std::string& which) const { return path_ / "checkpoints" / (which + ".pt"); }
+  /// checkpoint(which), which must exist: else UsageError "run RUN has no 'best' checkpoint
+  /// <purpose> (no epoch finished yet); train it on with `hearth resume RUN`...".
+  fs::path existing_checkpoint(const std::string& which, const std::string& purpose) const;
   nlohmann::json& info() { return info_; }
   /// Rewrites run.json atomically.
   void save_info() const;

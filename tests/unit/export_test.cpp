@@ -4,6 +4,7 @@
 // clearly and leave nothing behind.
 #include "unit/catch.hpp"
 #include <nlohmann/json.hpp>
+#include <toml++/toml.h>
 
 #include <unistd.h>
 
@@ -32,18 +33,12 @@ fs::path quick_run(const std::string& job, const std::string& sets, const TempDi
 
 /// The [model] table of a run's resolved job as JSON, for the equivalent torch.nn model.
 std::string model_params(const fs::path& run, const std::vector<std::string>& keys) {
-  std::string toml = read_text(run / "job.toml");
-  std::string table = toml.substr(toml.find("[model]"));
-  table = table.substr(0, table.find("\n[", 1));
-  nlohmann::json params = nlohmann::json::object();
-  std::istringstream in(table);
-  for (std::string line; std::getline(in, line);) {
-    auto eq = line.find(" = ");
-    if (eq == std::string::npos) continue;
-    std::string key = line.substr(0, eq), value = line.substr(eq + 3);
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
-    params[key] = nlohmann::json::parse(value);
-  }
+  const toml::table job = toml::parse_file((run / "job.toml").string());
+  std::ostringstream json;
+  json << toml::json_formatter(*job["model"].as_table());
+  nlohmann::json model = nlohmann::json::parse(json.str()), params = nlohmann::json::object();
+  for (const std::string& key : keys)
+    if (model.contains(key)) params[key] = model[key];
   return params.dump();
 }
 

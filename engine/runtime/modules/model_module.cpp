@@ -79,12 +79,7 @@ std::optional<std::string> ModelModule::save_script() {
   const hearth_model_functions& f = module_.tables->functions.model;
   if (f.save_script == nullptr) return std::nullopt;
   hearth_bytes bytes;
-  hearth_status status;
-  {
-    PluginCallScope scope(identity_, "save_script");
-    status = f.save_script(object_, &bytes);
-  }
-  if (!check_optional(status, "save_script")) return std::nullopt;
+  if (!check_optional(ask("save_script", f.save_script, object_, &bytes), "save_script")) return std::nullopt;
   return std::move(bytes.data);
 }
 

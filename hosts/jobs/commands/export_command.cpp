@@ -14,13 +14,7 @@ void export_run(const RequestBase& request_base, const std::string& run_folder, 
   const std::vector<ExportFormat> formats = parse_export_formats(format_names);
   RequestBase base = request_base;
   base.device = "cpu";  // exports trace and check on the CPU, whatever the run trained on
-  {
-    RunFolder run = RunFolder::open(run_folder);
-    if (!fs::exists(run.checkpoint(checkpoint)))
-      throw UsageError("run " + run.path().string() + " has no '" + checkpoint +
-                       "' checkpoint to export (no epoch finished); train it on with `hearth resume " +
-                       run.path().string() + "`" + (checkpoint == "best" ? " or try --checkpoint last" : ""));
-  }
+  RunFolder::open(run_folder).existing_checkpoint(checkpoint, "to export");
   TrainedRun trained(base, run_folder, checkpoint);
   RunFolder& run = trained.run();
   ExportSource source{run.path().string(), run.path().filename().string(), trained.session().job().name(), checkpoint,
