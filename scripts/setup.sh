@@ -12,8 +12,8 @@ packages=(
   libtorch-dev libopenblas0-openmp libboost-dev libtomlplusplus-dev libspdlog-dev
   libcairo2-dev libgraphviz-dev fonts-dejavu-core libxml2-dev catch2 libcli11-dev nlohmann-json3-dev
   libarchive-dev libsodium-dev zlib1g-dev libjpeg-dev dataset-fashion-mnist
-  libgloo-dev openmpi-bin iproute2
-  python3-torch python3-onnx
+  libgloo-dev openmpi-bin iproute2 parallel
+  python3-torch python3-onnx python3-optuna
 )
 
 missing=()

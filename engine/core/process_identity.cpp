@@ -20,8 +20,10 @@ std::string first_line(const char* file) {
   return line;
 }
 
-/// Field 22 (starttime) of /proc/PID/stat; 0 when the process does not exist. The command name
-/// (field 2) may hold spaces and parentheses, so fields are counted after its last ')'.
+/// Field 22 (starttime) of /proc/PID/stat; 0 when the process does not exist or has ended as a
+/// zombie (state Z or X: it runs no more, only nobody has collected its exit status yet, as when
+/// its parent was killed too and the reaper is slow). The command name (field 2) may hold spaces
+/// and parentheses, so fields are counted after its last ')'.
 int64_t start_ticks_of(int64_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -29,8 +31,10 @@ int64_t start_ticks_of(int64_t pid) {
   if (close == std::string::npos) return 0;
   std::istringstream rest(stat.substr(close + 1));
   std::string field;
-  for (int n = 3; n <= 22 && rest >> field; ++n)
+  for (int n = 3; n <= 22 && rest >> field; ++n) {
+    if (n == 3 && (field == "Z" || field == "X")) return 0;
     if (n == 22) return std::strtoll(field.c_str(), nullptr, 10);
+  }
   return 0;
 }
 

@@ -5,14 +5,22 @@
 #include <sstream>
 
 namespace hearth {
+namespace {
 
-std::string utc_timestamp() {
+std::string now_as(const char* format, bool utc) {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
-  gmtime_r(&t, &tm);
+  if (utc) gmtime_r(&t, &tm);
+  else localtime_r(&t, &tm);
   std::ostringstream os;
-  os << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+  os << std::put_time(&tm, format);
   return os.str();
 }
+
+}  // namespace
+
+std::string utc_timestamp() { return now_as("%Y-%m-%dT%H:%M:%SZ", true); }
+
+std::string folder_time_stamp() { return now_as("%Y%m%d-%H%M%S", false); }
 
 }  // namespace hearth

@@ -1,4 +1,5 @@
 #include "engine/jobs/job.hpp"
+#include "engine/jobs/job_overrides.hpp"
 
 #include <regex>
 #include <set>
@@ -16,9 +17,10 @@ namespace {
 
 const std::vector<std::string> kSections = {"job",       "dataset", "analyzers", "model",   "losses", "metrics",
                                             "optimizer", "scheduler", "train",   "renders", "export", "sweep", "distributed"};
-const std::vector<std::string> kLaterSections = {"sweep"};
-
+/// A value's position: file:line:col in the job, or for a value an override set, the override's
+/// own origin ("--set train.epochs=-3", "sweep.toml:12:20 (trial 3)").
 std::string where(const std::string& file, const toml::source_region& r) {
+  if (r.path && !r.path->empty() && *r.path != file) return *r.path;
   return r.begin.line ? file + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column) : file;
 }
 
@@ -150,7 +152,7 @@ size_t array_index(const std::string& text, const std::string& assignment, size_
   return index;
 }
 
-void apply_set(toml::table& doc, const std::string& assignment) {
+void apply_set(toml::table& doc, const std::string& assignment, const std::string& origin) {
   auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
     throw UsageError("--set '" + assignment + "' must look like section.key=value (e.g. train.epochs=3)");
@@ -173,15 +175,25 @@ void apply_set(toml::table& doc, const std::string& assignment) {
   }
   toml::table parsed;
   try {
-    parsed = toml::parse("v = " + text);
+    // Named by its origin, so that a bad value is blamed on the override, not on the job's line 1.
+    parsed = toml::parse("v = " + text, origin);
   } catch (const toml::parse_error&) {
-    parsed.insert("v", text);  // a bare word is a string: --set model.activation=tanh
+    std::ostringstream quoted;  // a bare word is a string: --set model.activation=tanh
+    quoted << toml::value<std::string>(text);
+    parsed = toml::parse("v = " + quoted.str(), origin);
   }
+  // Moved, not copied: toml++ copies no source regions.
+  toml::node_view<toml::node> value = parsed["v"];
+  auto place = [&](auto&& insert) {
+    value.visit([&](auto& v) { insert(std::move(v)); });
+  };
   if (auto* t = node->as_table()) {
-    t->insert_or_assign(parts.back(), *parsed.get("v"));  // a whole section too: --set "model={plugin='cnn'}"
+    // The key too carries the origin: an unknown key an override made is blamed on it.
+    const toml::key key(parts.back(), value.node()->source());
+    place([&](auto&& v) { t->insert_or_assign(key, std::move(v)); });  // a whole section too: --set "model={plugin='cnn'}"
   } else if (auto* a = node->as_array()) {
     const size_t index = array_index(parts.back(), assignment, a->size());
-    a->replace(a->begin() + static_cast<std::ptrdiff_t>(index), *parsed.get("v"));
+    place([&](auto&& v) { a->replace(a->begin() + static_cast<std::ptrdiff_t>(index), std::move(v)); });
   } else {
     throw UsageError("--set '" + assignment + "': its parent is not a table");
   }
@@ -221,6 +233,13 @@ void check_job_name(const Job& job, JobLoader& loader) {
 
 Job load_job(const fs::path& file, const std::vector<std::string>& sets, const PluginRegistry& registry,
              const fs::path& data_folder) {
+  std::vector<JobOverride> overrides;
+  for (const std::string& s : sets) overrides.push_back({s, "--set " + s});
+  return load_job_with(file, overrides, registry, data_folder);
+}
+
+Job load_job_with(const fs::path& file, const std::vector<JobOverride>& overrides, const PluginRegistry& registry,
+                  const fs::path& data_folder) {
   Job job;
   job.file = fs::absolute(file).lexically_normal();
   std::error_code ec;
@@ -230,15 +249,14 @@ Job load_job(const fs::path& file, const std::vector<std::string>& sets, const P
   } catch (const toml::parse_error& e) {
     throw UsageError(where(job.file.string(), e.source()) + ": not valid TOML: " + std::string(e.description()));
   }
-  for (const std::string& s : sets) apply_set(job.document, s);
+  for (const JobOverride& o : overrides) apply_set(job.document, o.assignment, o.origin);
 
   JobLoader loader(job.file, data_folder.empty() ? job.file.parent_path() : fs::absolute(data_folder), registry);
   for (auto&& [key, node] : job.document) {
     std::string k(key.str());
+    // [sweep] belongs to `hearth sweep` (engine/sweeps), which checks it; a job trains without it.
     if (std::find(kSections.begin(), kSections.end(), k) == kSections.end())
       loader.error(key.source(), "unknown section [" + k + "]" + did_you_mean(k, kSections));
-    else if (std::find(kLaterSections.begin(), kLaterSections.end(), k) != kLaterSections.end())
-      loader.error(key.source(), "the [" + k + "] section is not supported by this version of hearth yet; remove it");
   }
   auto table = [&](const char* name) -> const toml::table* {
     const toml::node* n = job.document.get(name);

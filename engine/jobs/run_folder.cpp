@@ -17,55 +17,10 @@
 
 #include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/folder_publish.hpp"
 #include "engine/core/run_info_check.hpp"
 
 namespace hearth {
-
-namespace {
-
-/// The run folder's name: the local time, to the second.
-std::string time_stamp() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  std::ostringstream stamp;
-  stamp << std::put_time(&tm, "%Y%m%d-%H%M%S");
-  return stamp.str();
-}
-
-const std::string kCreating = ".creating-";
-
-/// Hidden `.STAMP.creating-PID` folders whose process is gone (killed while making its run).
-void remove_unfinished_runs(const fs::path& base) {
-  std::error_code ec;
-  for (fs::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    const size_t at = name.rfind(kCreating);
-    if (name[0] != '.' || at == std::string::npos) continue;
-    const std::string pid = name.substr(at + kCreating.size());
-    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (::kill(static_cast<pid_t>(std::stoll(pid)), 0) == 0 || errno == EPERM) continue;
-    std::error_code rm;
-    fs::remove_all(it->path(), rm);
-  }
-}
-
-/// Moves the prepared folder to `base/STAMP` (or STAMP-N when taken) without ever replacing
-/// another run; returns where it went.
-fs::path publish(const fs::path& prepared, const fs::path& base, const std::string& stamp) {
-  for (int n = 0; n < 1000; ++n) {
-    const fs::path candidate = base / (stamp + (n ? "-" + std::to_string(n) : ""));
-    if (::renameat2(AT_FDCWD, prepared.c_str(), AT_FDCWD, candidate.c_str(), RENAME_NOREPLACE) == 0) {
-      sync_folder(base);
-      return candidate;
-    }
-    if (errno != EEXIST && errno != ENOTEMPTY)
-      throw Error("cannot create the run folder " + candidate.string() + ": " + std::strerror(errno));
-  }
-  throw Error("cannot find a free run folder name under " + base.string());
-}
-
-}  // namespace
 
 RunFolder RunFolder::create(const fs::path& runs_root, const std::string& job_name,
                             const std::function<void(RunFolder&)>& prepare) {
@@ -75,18 +30,31 @@ RunFolder RunFolder::create(const fs::path& runs_root, const std::string& job_na
   if (ec)
     throw Error("cannot create the runs folder " + base.string() + ": " + ec.message() +
                 "; set [job] runs or --runs-dir to a writable folder");
-  remove_unfinished_runs(base);
+  return make(base, folder_time_stamp(), true, prepare);
+}
+
+RunFolder RunFolder::create_exact(const fs::path& folder, const std::function<void(RunFolder&)>& prepare) {
+  const fs::path base = fs::absolute(folder).lexically_normal().parent_path();
+  std::error_code ec;
+  fs::create_directories(base, ec);
+  if (ec) throw Error("cannot create the folder " + printable(base.string()) + ": " + ec.message());
+  return make(base, folder.filename().string(), false, prepare);
+}
+
+RunFolder RunFolder::make(const fs::path& base, const std::string& name, bool numbered,
+                          const std::function<void(RunFolder&)>& prepare) {
+  remove_unfinished_folders(base);
   // Made hidden and moved into place once whole: a run folder, once seen, has its job and its
   // run.json, whenever the process was killed.
-  const std::string stamp = time_stamp();
   RunFolder run;
-  run.path_ = base / ("." + stamp + kCreating + std::to_string(::getpid()));
+  std::error_code ec;
+  run.path_ = preparing_folder(base, name);
   fs::remove_all(run.path_, ec);
   fs::create_directories(run.path_ / "checkpoints", ec);
   if (ec) throw Error("cannot create the run folder " + run.path_.string() + ": " + ec.message());
   try {
     prepare(run);
-    run.path_ = publish(run.path_, base, stamp);
+    run.path_ = publish_folder(run.path_, base, name, numbered);
   } catch (...) {
     fs::remove_all(run.path_, ec);
     throw;

@@ -26,6 +26,9 @@ class RunFolder {
   /// Error naming the folder when it cannot.
   static RunFolder create(const fs::path& runs_root, const std::string& job_name,
                           const std::function<void(RunFolder&)>& prepare);
+  /// Makes the run folder `folder` itself (a sweep's trial), prepared hidden beside it like
+  /// create's; throws UsageError when it exists already (another process made it).
+  static RunFolder create_exact(const fs::path& folder, const std::function<void(RunFolder&)>& prepare);
   /// Opens an existing run (for resume); throws UsageError when it is not one.
   static RunFolder open(const fs::path& dir);
 
@@ -39,6 +42,8 @@ class RunFolder {
   void save_info() const;
 
  private:
+  static RunFolder make(const fs::path& base, const std::string& name, bool numbered,
+                        const std::function<void(RunFolder&)>& prepare);
   fs::path path_;
   nlohmann::json info_ = nlohmann::json::object();
 };

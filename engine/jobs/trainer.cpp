@@ -12,6 +12,7 @@
 #include "engine/jobs/model_graph.hpp"
 #include "engine/jobs/run_recorder.hpp"
 #include "engine/plots/graph_picture.hpp"
+#include "engine/sweeps/median_rule.hpp"
 
 namespace hearth {
 namespace {
@@ -82,8 +83,9 @@ MonitorPlan plan_columns(const Job& job, const JobModules& m, bool has_valid) {
 class TrainLoop {
  public:
   /// `recorder` is null on ranks other than 0: they train and decide alike, but write nothing.
-  TrainLoop(Session& session, RunFolder& run, const MonitorPlan& plan, RunRecorder* recorder, CheckpointState& record)
-      : session_(session), run_(run), plan_(plan), recorder_(recorder), record_(record),
+  TrainLoop(Session& session, RunFolder& run, const MonitorPlan& plan, RunRecorder* recorder, CheckpointState& record,
+            const MedianRule* pruner)
+      : session_(session), run_(run), plan_(plan), recorder_(recorder), record_(record), pruner_(pruner),
         train_(session.options().train), progress_(train_.epochs, train_.log_every, recorder != nullptr) {}
 
   TrainOutcome run() {
@@ -130,9 +132,22 @@ class TrainLoop {
     if (session_.group()) timing.allreduce_wait_seconds = session_.take_sync_wait_seconds();
     if (recorder_) recorder_->epoch_done(epoch, session_.step(), session_.skipped_steps(), timing, best);
     optimizer.train(true);
+    if (pruned(epoch, row)) return TrainOutcome::pruned;
     // Alone, an interrupt during validation also ends the run here; a group stops only where all
     // ranks agreed to (in the step).
     return decide(trained.interrupted || (session_.group() == nullptr && interrupt_requested()));
+  }
+
+  /// A sweep's median rule, after the epoch's checkpoint: whether this trial stops here.
+  bool pruned(int64_t epoch, const std::map<std::string, double>& row) {
+    if (!pruner_ || epoch + 1 >= train_.epochs) return false;
+    auto it = row.find(plan_.monitor);
+    if (it == row.end()) return false;
+    const std::optional<std::string> why = pruner_->verdict(epoch + 1, it->second);
+    if (!why) return false;
+    spdlog::info("pruned: {}", *why);
+    run_.info()["pruned"] = *why;
+    return true;
   }
 
   /// The valid split's values into `row`, every validate_every epochs and after the last.
@@ -208,6 +223,7 @@ class TrainLoop {
   const MonitorPlan& plan_;
   RunRecorder* recorder_;
   CheckpointState& record_;
+  const MedianRule* pruner_;
   const TrainOptions& train_;
   Progress progress_;
 };
@@ -217,8 +233,26 @@ const char* status_of(TrainOutcome outcome) {
     case TrainOutcome::completed: return "completed";
     case TrainOutcome::stopped_early: return "stopped_early";
     case TrainOutcome::interrupted: return "interrupted";
+    case TrainOutcome::pruned: return "pruned";
   }
   return "?";
+}
+
+/// The median rule of the sweep whose trial this run is (run.json "sweep"), when it prunes. Only
+/// a run of one process: ranks would have to agree on what each read of the others' files.
+std::optional<MedianRule> sweep_pruner(RunFolder& run, const MonitorPlan& plan, RankGroup* group) {
+  const nlohmann::json& info = run.info();
+  if (!info.contains("sweep") || !info["sweep"].is_object()) return std::nullopt;
+  const fs::path dir = info["sweep"].value("dir", "");
+  SweepIndex index = read_sweep_index(dir);
+  if (!index.prune.enabled()) return std::nullopt;
+  if (group) {
+    spdlog::warn("sweep pruning is off for a trial trained on several processes");
+    return std::nullopt;
+  }
+  spdlog::info("sweep trial: the median rule may stop it after epoch {} once {} trials have completed", index.prune.warmup + 1,
+               index.prune.min_trials);
+  return MedianRule(std::move(index), run.path(), plan.monitor, plan.maximize);
 }
 
 /// [model] init: a new run's model takes the weights it names (every rank alike) and run.json
@@ -257,7 +291,8 @@ TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optiona
   // Checkpoints hold the evaluation-mode parameters (for schedule-free optimizers, the average x).
   session.optimizer().train(true);
   if (writer) recorder.emplace(run, plan, column_names(session.modules()), resume ? record.epoch : -1);
-  return TrainLoop(session, run, plan, recorder ? &*recorder : nullptr, record).run();
+  const std::optional<MedianRule> pruner = writer ? sweep_pruner(run, plan, group) : std::nullopt;
+  return TrainLoop(session, run, plan, recorder ? &*recorder : nullptr, record, pruner ? &*pruner : nullptr).run();
 }
 
 }  // namespace

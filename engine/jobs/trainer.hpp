@@ -11,7 +11,8 @@
 
 namespace hearth {
 
-enum class TrainOutcome { completed, stopped_early, interrupted };
+/// How training ended; `pruned`: a sweep's median rule stopped a trial that was clearly worse.
+enum class TrainOutcome { completed, stopped_early, interrupted, pruned };
 
 /// Trains `job` into `run`, continuing from `resume` when given. Throws on failure after marking
 /// the run failed in run.json; `last` then still holds the previous epoch. With a `group`, this

@@ -13,7 +13,9 @@
 namespace hearth {
 namespace {
 
+/// file:line:col, or for a value an override set (--set, a sweep's trial), the override's origin.
 std::string position(const ParamSource& source, const toml::source_region& region) {
+  if (region.path && !region.path->empty() && *region.path != source.file) return *region.path;
   std::string out = source.file;
   if (region.begin.line > 0) out += ":" + std::to_string(region.begin.line) + ":" + std::to_string(region.begin.column);
   return out;

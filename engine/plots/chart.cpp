@@ -36,6 +36,27 @@ std::vector<double> scale_ticks(AxisScale s, double lo, double hi) {
 
 using draw::set_colour;
 
+/// The error of point i of `s`, or 0.
+double error_at(const Series& s, size_t i) { return i < s.y_error.size() && std::isfinite(s.y_error[i]) ? s.y_error[i] : 0.0; }
+
+/// Whiskers from y - e to y + e, with caps.
+template <class Px, class Py>
+void draw_whiskers(cairo_t* cr, const Series& s, Px px, Py py) {
+  cairo_set_line_width(cr, 1.5);
+  for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+    const double e = error_at(s, i);
+    if (e <= 0 || !std::isfinite(s.y[i])) continue;
+    const double h = px(s.x[i]);
+    cairo_move_to(cr, h, py(s.y[i] - e));
+    cairo_line_to(cr, h, py(s.y[i] + e));
+    for (double end : {s.y[i] - e, s.y[i] + e}) {
+      cairo_move_to(cr, h - 4, py(end));
+      cairo_line_to(cr, h + 4, py(end));
+    }
+    cairo_stroke(cr);
+  }
+}
+
 }  // namespace
 
 void draw_panel(cairo_t* cr, double x, double y, double width, double height, const Panel& panel) {
@@ -48,8 +69,8 @@ void draw_panel(cairo_t* cr, double x, double y, double width, double height, co
       if (panel.scale == AxisScale::log && s.y[i] <= 0) continue;
       x_lo = std::min(x_lo, s.x[i]);
       x_hi = std::max(x_hi, s.x[i]);
-      y_lo = std::min(y_lo, s.y[i]);
-      y_hi = std::max(y_hi, s.y[i]);
+      y_lo = std::min(y_lo, s.y[i] - error_at(s, i));
+      y_hi = std::max(y_hi, s.y[i] + error_at(s, i));
     }
   bool empty = !std::isfinite(x_lo);
   if (empty) x_lo = 0, x_hi = 1, y_lo = 0, y_hi = 1;
@@ -70,7 +91,11 @@ void draw_panel(cairo_t* cr, double x, double y, double width, double height, co
     y_hi = yt.back();
   }
   std::vector<double> xt = nice_ticks(x_lo, x_hi, std::max(2, static_cast<int>(width / 90)));
-  if (!empty && x_hi - x_lo <= 20) {  // epochs: whole numbers only
+  if (!panel.x_labels.empty()) {
+    xt.clear();
+    for (size_t i = 0; i < panel.x_labels.size(); ++i) xt.push_back(static_cast<double>(i));
+    x_lo = std::min(x_lo, -0.5), x_hi = std::max(x_hi, static_cast<double>(panel.x_labels.size()) - 0.5);
+  } else if (!empty && x_hi - x_lo <= 20) {  // epochs: whole numbers only
     xt.erase(std::remove_if(xt.begin(), xt.end(), [](double v) { return v != std::floor(v); }), xt.end());
   }
   // A little room left and right, so the first and last points are not on the frame.
@@ -108,7 +133,8 @@ void draw_panel(cairo_t* cr, double x, double y, double width, double height, co
   set_font(cr, 11);
   cairo_set_line_width(cr, 1);
   for (double t : yt) draw::y_tick(cr, left, right, py(t), tick_label(t));
-  for (double t : xt) draw::x_tick(cr, top, bottom, px(t), tick_label(t));
+  for (double t : xt)
+    draw::x_tick(cr, top, bottom, px(t), panel.x_labels.empty() ? tick_label(t) : panel.x_labels[static_cast<size_t>(t)]);
   cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
   cairo_rectangle(cr, std::round(left) + 0.5, std::round(top) + 0.5, std::round(right - left), std::round(bottom - top));
   cairo_stroke(cr);
@@ -160,6 +186,7 @@ void draw_panel(cairo_t* cr, double x, double y, double width, double height, co
     }
     cairo_stroke(cr);
     cairo_set_dash(cr, nullptr, 0, 0);
+    draw_whiskers(cr, s, px, py);
     if (s.markers && s.x.size() <= 60)
       for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
         if (std::isfinite(s.y[i]) && (panel.scale != AxisScale::log || s.y[i] > 0)) {

@@ -27,6 +27,7 @@ struct Series {
   Colour colour{0, 0, 0};
   bool dashed = false;
   bool markers = true;
+  std::vector<double> y_error;  ///< when given, a whisker from y - e to y + e at each point
 };
 
 /// A vertical mark at x (for instance the best epoch), with a short label.
@@ -41,6 +42,8 @@ struct Panel {
   AxisScale scale = AxisScale::linear;
   std::vector<Series> series;
   std::vector<Mark> marks;
+  /// When given, x is categorical: the points sit at x = 0, 1, ... and these label the ticks.
+  std::vector<std::string> x_labels;
 };
 
 /// Draws `panel` in the rectangle (x, y, width, height) of `cr`.

@@ -17,6 +17,7 @@
 #include "hosts/jobs/commands/render_command.hpp"
 #include "hosts/jobs/commands/resume_command.hpp"
 #include "hosts/jobs/commands/run_command.hpp"
+#include "hosts/jobs/commands/sweep_command.hpp"
 #include "engine/core/error.hpp"
 
 namespace hearth::jobs {
@@ -38,7 +39,7 @@ const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> table = {
       entry<RunRequest>(),    entry<CheckRequest>(), entry<AnalyzeRequest>(), entry<ResumeRequest>(),
       entry<EvalRequest>(),   entry<InferRequest>(), entry<RenderRequest>(),  entry<GraphRequest>(),
-      entry<ExportRequest>()};
+      entry<ExportRequest>(), entry<SweepRequest>()};
   return table;
 }
 

@@ -107,11 +107,11 @@ TrainedRun::TrainedRun(const RequestBase& base, const std::string& run_folder, c
   session_->restore_model(state_);
 }
 
-RunFolder create_run(const OpenedJob& opened, const RequestBase& base, const std::string& runs_dir) {
+RunFolder create_run(const OpenedJob& opened, const RequestBase& base, const std::string& runs_dir, const TrialPlacement* trial) {
   const Job& job = opened.job;
   fs::path runs_root = runs_dir;
   if (runs_root.empty()) runs_root = opened.file.parent_path() / job.options.general.runs;
-  return RunFolder::create(runs_root, job.name(), [&](RunFolder& run) {
+  auto prepare = [&](RunFolder& run) {
     write_file_atomically(run.path() / "job.toml", job.resolved_toml());
     std::error_code ec;
     fs::copy_file(opened.file, run.path() / "job.source.toml", ec);
@@ -126,8 +126,10 @@ RunFolder create_run(const OpenedJob& opened, const RequestBase& base, const std
                   {"host", {{"hearth", host.hearth_version}, {"abi", std::to_string(host.abi_major) + "." + std::to_string(host.abi_minor)}, {"torch", host.torch_version}}},
                   {"device", resolve_device(job.options.general.device)},
                   {"plugins", plugin_list(job)}};
+    if (trial) run.info()["sweep"] = {{"dir", trial->sweep_dir.string()}, {"trial", trial->trial}};
     run.save_info();
-  });
+  };
+  return trial ? RunFolder::create_exact(trial->folder, prepare) : RunFolder::create(runs_root, job.name(), prepare);
 }
 
 }  // namespace hearth::jobs

@@ -70,8 +70,17 @@ class TrainedRun {
 /// Each module of the job with its table, plugin file and the file's SHA-256 (run.json "plugins").
 nlohmann::json plugin_list(const Job& job);
 
-/// A new run folder for `opened` under `runs_dir` (empty: [job] runs, next to the job file): the
-/// resolved job, the source job, and run.json.
-RunFolder create_run(const OpenedJob& opened, const RequestBase& base, const std::string& runs_dir);
+/// Where a sweep's trial trains: its own run folder in the sweep folder, and what run.json
+/// records of the sweep (the trainer's median rule reads the sweep from there).
+struct TrialPlacement {
+  fs::path folder;
+  fs::path sweep_dir;
+  int64_t trial = 0;
+};
+
+/// A new run folder for `opened` under `runs_dir` (empty: [job] runs, next to the job file), or
+/// for a trial at its place: the resolved job, the source job, and run.json.
+RunFolder create_run(const OpenedJob& opened, const RequestBase& base, const std::string& runs_dir,
+                     const TrialPlacement* trial = nullptr);
 
 }  // namespace hearth::jobs

@@ -66,6 +66,9 @@ int report_outcome(TrainOutcome outcome, const RunFolder& run, bool speaks) {
                 << run.path().string() << "`\n";
       return 128 + signal;
     }
+    case TrainOutcome::pruned:
+      if (speaks) std::cout << "trial pruned by its sweep's median rule: " << run.path().string() << "\n";
+      return 0;
     case TrainOutcome::stopped_early:
     case TrainOutcome::completed:
       if (!speaks) return 0;

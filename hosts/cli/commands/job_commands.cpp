@@ -21,6 +21,7 @@
 #include "hosts/jobs/commands/render_command.hpp"
 #include "hosts/jobs/commands/resume_command.hpp"
 #include "hosts/jobs/commands/run_command.hpp"
+#include "hosts/jobs/commands/sweep_command.hpp"
 
 namespace hearth::cli {
 namespace {
@@ -73,7 +74,7 @@ struct JobCommand {
 
   std::shared_ptr<int> nproc = std::make_shared<int>(1);
   std::shared_ptr<bool> no_bind = std::make_shared<bool>(false);
-  JobCommand(CLI::App& parent, const char* help) : app(parent.add_subcommand(Request::kName, help)) {}
+  JobCommand(CLI::App& parent, const char* help, const char* name = Request::kName) : app(parent.add_subcommand(name, help)) {}
 
   /// `--nproc N`: the command runs as N ranks of one data-parallel job on this machine.
   void add_nproc() {
@@ -87,7 +88,8 @@ struct JobCommand {
   void send(const std::string& cmdline, int& exit_code, std::function<void(Request&)> finish, char** argv = nullptr) {
     discovery->add_to(*app);
     app->callback([request = request, discovery = discovery, nproc = nproc, no_bind = no_bind, cmdline, &exit_code, finish,
-                   argv]() {
+                   argv, app = app]() {
+      if (!app->get_subcommands().empty()) return;  // `hearth sweep report`: the subcommand did the work
       if (*nproc > 1 && !started_as_rank()) {
         exit_code = launch_local_ranks(*nproc, argv, !*no_bind);
         return;
@@ -112,13 +114,21 @@ const char* kRunsDirHelp = "Folder of the runs (default: [job] runs, next to the
 
 void setup_run_and_check(CLI::App& app, const std::string& cmdline, int& exit_code, char** argv) {
   JobCommand<RunRequest> run(app, "Validate a job, then train it into a new run folder");
-  run.app->add_option("job", run.request->job, "Job script (TOML)")->required()->check(CLI::ExistingFile);
+  run.app->add_option("job", run.request->job, "Job script (TOML); with --trial, a sweep folder")->required()->check(CLI::ExistingPath);
+  run.app->add_option("--trial", run.request->trial,
+                      "Run trial N of the sweep folder given instead of a job, or auto: the trial of this array task "
+                      "(SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, PARALLEL_SEQ)");
   run.app->add_option("--set", run.request->sets, kSetHelp);
   run.app->add_option("--runs-dir", run.request->runs_dir, kRunsDirHelp);
   auto init = std::make_shared<std::string>();
   run.app->add_option("--init", *init, "Start from weights: a state_dict .pt, a .safetensors file or run:RUN[:best|last] ([model] init)");
   run.add_nproc();
   run.send(cmdline, exit_code, [init](RunRequest& r) {
+    std::error_code ec;
+    if (r.trial.empty() && fs::is_directory(r.job, ec))
+      throw UsageError(r.job + " is a folder: give a job file, or --trial N (or auto) with a sweep folder");
+    if (!r.trial.empty() && !fs::is_directory(r.job, ec))
+      throw UsageError("--trial takes a sweep folder (made by `hearth sweep` or `hearth sweep expand`), not " + r.job);
     r.job = fs::absolute(r.job).string();
     r.runs_dir = absolute_or_empty(r.runs_dir);
     if (!init->empty()) r.sets.push_back("model.init=" + init_value(*init));
@@ -169,6 +179,37 @@ void setup_render_and_graph(CLI::App& app, const std::string& cmdline, int& exit
   g.send(cmdline, exit_code, [](GraphRequest& q) {
     q.job = fs::absolute(q.job).string();
     q.out = absolute_or_empty(q.out);
+  });
+}
+
+void setup_sweep(CLI::App& app, const std::string& cmdline, int& exit_code) {
+  JobCommand<SweepRequest> sweep(app, "Run every trial of a sweep ([sweep] in a job, or a sweep file) on this machine, then report");
+  SweepRequest& s = *sweep.request;
+  sweep.app->add_option("sweep", s.sweep, "A job with a [sweep] table, or a sweep file whose [sweep] names its job")->check(CLI::ExistingFile);
+  sweep.app->add_option("--parallel,-p", s.parallel, "Trials at once (the CPUs are shared among them)")->check(CLI::Range(1, 256));
+  sweep.app->add_option("--runs-dir", s.runs_dir, "Runs folder: the sweep goes to <runs>/<job>/sweeps/<timestamp>/");
+  sweep.app->add_option("--out", s.out, "The sweep folder to make (instead of one under the runs folder)");
+  sweep.app->add_flag("!--no-bind", s.bind, "Let the trials run on any CPU (by default each gets its own share)");
+  setup_sweep_subcommands(*sweep.app, exit_code);
+  auto sweep_app = sweep.app;
+  sweep.send(cmdline, exit_code, [sweep_app](SweepRequest& r) {
+    if (r.sweep.empty()) throw UsageError("hearth sweep: give a job with a [sweep] table or a sweep file; see `hearth sweep --help`");
+    r.sweep = fs::absolute(r.sweep).string();
+    r.out = absolute_or_empty(r.out);
+    r.runs_dir = absolute_or_empty(r.runs_dir);
+  });
+
+  JobCommand<SweepRequest> expand(*sweep_app, "Write every trial of a sweep into a folder, for `hearth run --trial` as array tasks", "expand");
+  SweepRequest& e = *expand.request;
+  e.run = false;
+  expand.app->add_option("sweep", e.sweep, "A job with a [sweep] table, or a sweep file")->required()->check(CLI::ExistingFile);
+  expand.app->add_option("--out", e.out, "The sweep folder to make (default <runs>/<job>/sweeps/<timestamp>/)");
+  expand.app->add_option("--runs-dir", e.runs_dir, kRunsDirHelp);
+  expand.app->add_flag("--slurm", e.slurm, "Also write sweep.sbatch, a Slurm job array with a task per trial");
+  expand.send(cmdline, exit_code, [](SweepRequest& r) {
+    r.sweep = fs::absolute(r.sweep).string();
+    r.out = absolute_or_empty(r.out);
+    r.runs_dir = absolute_or_empty(r.runs_dir);
   });
 }
 
@@ -225,6 +266,7 @@ void setup_job_commands(CLI::App& app, int argc, char** argv, int& exit_code) {
   setup_analyze(app, cmdline, exit_code);
   setup_render_and_graph(app, cmdline, exit_code);
   setup_run_folder_commands(app, cmdline, exit_code, argv);
+  setup_sweep(app, cmdline, exit_code);
 }
 
 }  // namespace hearth::cli

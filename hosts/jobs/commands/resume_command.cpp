@@ -40,7 +40,7 @@ int execute(const ResumeRequest& request) {
   OpenedRun opened = open_run(request.base, request.run);
   RunFolder& run = opened.run;
   std::string status = run.info().value("status", "");
-  if (status == "completed" || status == "stopped_early") {
+  if (status == "completed" || status == "stopped_early" || status == "pruned") {
     std::cout << "run " << run.path().string() << " is already " << status << "; nothing to resume\n";
     return 0;
   }

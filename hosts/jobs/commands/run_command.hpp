@@ -2,6 +2,7 @@
 #pragma once
 
 #include "hosts/jobs/commands/request_base.hpp"
+#include "hosts/jobs/opened_job.hpp"
 
 namespace hearth::jobs {
 
@@ -11,9 +12,13 @@ struct RunRequest {
   std::string job;                ///< absolute path of the job file
   std::vector<std::string> sets;  ///< --set section.key=value
   std::string runs_dir;           ///< absolute; empty: [job] runs, next to the job
+  std::string trial;              ///< --trial N or auto: `job` is then a sweep folder
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RunRequest, base, job, sets, runs_dir)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RunRequest, base, job, sets, runs_dir, trial)
 
 int execute(const RunRequest& request);
+
+/// Trains the request's job into a new run folder: under its runs folder, or at `trial`'s place.
+int train_new_run(const RunRequest& request, const TrialPlacement* trial);
 
 }  // namespace hearth::jobs

@@ -1,0 +1,21 @@
+// Overrides of a job's values that remember where they came from: `--set` on the command line,
+// or a sweep file's line for one trial. A value an override set is blamed on that origin.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/jobs/job.hpp"
+
+namespace hearth {
+
+struct JobOverride {
+  std::string assignment;  ///< "section.key=value", as --set takes it
+  std::string origin;      ///< how errors name it: "--set train.epochs=-3", "sweep.toml:12:20 (trial 3)"
+};
+
+/// load_job with overrides that carry their origins; load_job's `sets` are "--set ..." ones.
+Job load_job_with(const fs::path& file, const std::vector<JobOverride>& overrides, const PluginRegistry& registry,
+                  const fs::path& data_folder = {});
+
+}  // namespace hearth
