@@ -191,6 +191,16 @@ TEST_CASE("a bad sweep is refused with its file, line and column", "[sweeps][val
     CHECK_THAT(r.output, ContainsSubstring("s.toml:5:20: [optimizer] optimizer 'sgd': unknown key 'lrr' (did you mean 'lr'?)"));
     CHECK_FALSE(fs::exists(dir / "out"));
   }
+  SECTION("hearth check checks a job's [sweep] too, every trial like the job") {
+    write(dir / "with-sweep.toml", small_job(2) + "\n[sweep]\n[sweep.parameters]\n\"optimizer.lr\" = [0.1, 0.05]\n");
+    const CommandResult good = run_hearth("check " + (dir / "with-sweep.toml").string(), cache.path());
+    CHECK(good.exit_code == 0);
+    CHECK_THAT(good.output, ContainsSubstring("OK: [sweep] of 2 trial(s)"));
+    write(dir / "bad-sweep.toml", small_job(2) + "\n[sweep]\n[sweep.parameters]\n\"dataset.batch_size\" = [0]\n");
+    const CommandResult bad = run_hearth("check " + (dir / "bad-sweep.toml").string(), cache.path());
+    CHECK(bad.exit_code == 2);
+    CHECK_THAT(bad.output, ContainsSubstring("bad-sweep.toml:46:25: [dataset]"));
+  }
   SECTION("a --set value is blamed on the --set, not on the job's first line") {
     const CommandResult r = run_hearth("check " + (dir / "job.toml").string() + " --set train.epochs=-3", cache.path());
     CHECK(r.exit_code == 2);
@@ -213,7 +223,7 @@ TEST_CASE("a damaged or hostile sweep index is refused naming the file", "[sweep
   CHECK_THROWS_WITH(read_sweep_index(dir / "nothing"), ContainsSubstring("is not a sweep folder"));
 }
 
-TEST_CASE("--trial auto takes the task number each scheduler gives", "[sweeps][trial]") {
+TEST_CASE("the task number each scheduler gives picks the trial of --trial auto", "[sweeps][trial]") {
   struct Var {
     const char* name;
     const char* value;

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "hosts/jobs/opened_job.hpp"
+#include "hosts/jobs/sweep_validation.hpp"
 
 namespace hearth::jobs {
 
@@ -13,6 +14,13 @@ int execute(const CheckRequest& request) {
             << job.model.entry->info.name << ", " << job.losses.size() << " loss(es), " << job.metrics.size()
             << " metric(s), optimizer " << job.optimizer.entry->info.name
             << (job.scheduler ? ", scheduler " + job.scheduler->entry->info.name : std::string()) << "\n";
+  if (job.document.get("sweep")) {
+    // The job's [sweep] is checked too, every trial like the job, as `hearth sweep` would.
+    const SweepSpec spec = load_sweep(opened.file);
+    const std::vector<Trial> trials = expand_sweep(spec);
+    validate_trials(spec, trials, opened);
+    std::cout << opened.file.string() << ": OK: [sweep] of " << trials.size() << " trial(s), each a valid job\n";
+  }
   return 0;
 }
 
