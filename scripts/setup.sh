@@ -3,7 +3,8 @@
 # into ./build (or $HEARTH_BUILD_DIR). Safe to run again: a second run only rebuilds what changed.
 # The same package names serve Debian 12 (LibTorch 1.13) and Debian 13 (LibTorch 2.6). python3-torch
 # and python3-onnx: `hearth export --format onnx` runs PyTorch's Python exporter, and the tests open
-# every export with Python's own tools.
+# every export with Python's own tools. parallel and python3-optuna: the tests run the sweep
+# recipes of docs/sweeps.md (GNU parallel, an Optuna study) for real.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -261,10 +261,15 @@ long double trial_count(const SweepSpec& spec) {
 }
 
 /// The job's own [job] seed and [train] monitor: the first repeat's seed and the default metric.
+/// Trials record the direction of their own monitor only, so another metric needs its mode.
 void read_job_defaults(const fs::path& job, const fs::path& sweep_file, SweepSpec& spec) {
   toml::table doc = job == sweep_file ? parse_file(job, "job") : parse_file(job, "job named by the sweep");
   if (auto seed = doc.at_path("job.seed").value<int64_t>()) spec.job_seed = *seed;
-  if (spec.metric.empty()) spec.metric = doc.at_path("train.monitor").value<std::string>().value_or("valid.loss");
+  const std::string monitor = doc.at_path("train.monitor").value<std::string>().value_or("valid.loss");
+  if (spec.metric.empty()) spec.metric = monitor;
+  if (spec.metric != monitor && spec.mode == "auto")
+    throw UsageError(printable(spec.file.string()) + ": [sweep] metric = \"" + printable(spec.metric) + "\" is not the job's [train] monitor (\"" +
+                     printable(monitor) + "\"), whose direction the trials record: set mode = \"min\" or \"max\"");
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ def run_sweep(hearth, path, out):
 
 def test_accuracy(hearth, run):
     out = subprocess.check_output([hearth, "eval", run, "--split", "test"], text=True, stderr=subprocess.STDOUT)
-    m = re.search(r"test\.accuracy\s*[=:]\s*([0-9.]+)", out)
+    m = re.search(r"test\.accuracy\s+([0-9.]+)", out)
     return float(m.group(1)) if m else float("nan")
 
 
@@ -72,6 +72,13 @@ def main():
         sweep_file(path, (rand, lr, prune), a.epochs)
         out = os.path.join(a.out, os.path.basename(path)[:-5])
         rows.append((name, out) + run_sweep(a.hearth, path, out))
+    t0 = time.monotonic()
+    example = os.path.join(a.out, "example")
+    subprocess.run([a.hearth, "run", JOB, "--runs-dir", example], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    example_minutes = (time.monotonic() - t0) / 60
+    (example_run,) = [os.path.join(r, d) for r, ds, _ in os.walk(example) for d in ds if os.path.exists(os.path.join(r, d, "run.json"))]
+    print("\nthe example job as it is (%s): %.1f minutes, test accuracy %.4f" % (os.path.basename(JOB), example_minutes,
+                                                                            test_accuracy(a.hearth, example_run)))
     print("\n| sweep | trials | pruned | wall minutes | trial minutes | best point | valid mean +- sd | best trial's test accuracy |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, out, minutes, report in rows:
@@ -79,8 +86,8 @@ def main():
         pruned = sum(1 for t in report["trials"] if t["status"] == "pruned")
         trial_minutes = sum(t["minutes"] for t in report["trials"])
         values = ", ".join("%s=%s" % kv for kv in point["values"].items() if kv[0] != "train.epochs")
-        sd = point["stddev"] if point["stddev"] is not None else float("nan")
-        print("| %s | %d | %d | %.1f | %.1f | %s | %.4f +- %.4f | %.4f |" % (
+        sd = " +- %.4f" % point["stddev"] if point["stddev"] is not None else ""
+        print("| %s | %d | %d | %.1f | %.1f | %s | %.4f%s | %.4f |" % (
             name, len(report["trials"]), pruned, minutes, trial_minutes, values, point["mean"], sd, test_accuracy(a.hearth, run)))
 
 

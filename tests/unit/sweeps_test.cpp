@@ -179,6 +179,8 @@ TEST_CASE("a bad sweep is refused with its file, line and column", "[sweeps][val
   CHECK_THAT(refused("[sweep]\njob = \"job.toml\"\n[sweep.parameters]\n\"a\" = { min = 1, max = 2, count = 1000 }\n"
                      "\"b\" = { min = 1, max = 2, count = 1000 }\n"),
              ContainsSubstring("more than 100000"));
+  CHECK_THAT(refused("[sweep]\njob = \"job.toml\"\nmetric = \"valid.loss\"\n[sweep.parameters]\n\"optimizer.lr\" = [0.1]\n"),
+             ContainsSubstring("is not the job's [train] monitor (\"valid.accuracy\"), whose direction the trials record: set mode"));
   CHECK_THAT(refused("[sweep]\njob = \"job.toml\"\n[model]\nplugin = \"mlp\"\n[sweep.parameters]\n\"optimizer.lr\" = [0.1]\n"),
              ContainsSubstring("holds [sweep] only"));
 
@@ -462,4 +464,33 @@ TEST_CASE("the Optuna recipe drives hearth run and reads each trial's result", "
   CHECK(info["best"]["value"].get<double>() == best["value"].get<double>());
   CHECK_THAT(info["command_line"].get<std::string>(), ContainsSubstring("--set optimizer.lr="));
   for (const char* t : {"trial-000", "trial-001", "trial-002"}) CHECK(fs::exists(dir / "study" / t));
+}
+
+TEST_CASE("GNU parallel --resume-failed runs trials its --timeout stopped again, from their last", "[sweeps][array]") {
+  TempDir dir, cache;
+  write(dir / "job.toml", small_job(3));
+  write(dir / "s.toml", "[sweep]\njob = \"job.toml\"\n[sweep.parameters]\n\"optimizer.lr\" = [0.1, 0.05]\n"
+                        "\"dataset.train_samples\" = [12000]\n\"dataset.batch_size\" = [8]\n");
+  const fs::path sweep = dir / "expanded";
+  REQUIRE(run_hearth("sweep expand " + (dir / "s.toml").string() + " --out " + sweep.string(), cache.path()).exit_code == 0);
+  const std::string parallel = "cd '" + dir.path().string() + "' && env -u HEARTH_PLUGIN_PATH HEARTH_CACHE_DIR='" +
+                               cache.path().string() + "' parallel --will-cite --joblog joblog -j 2 ";
+  // Twenty epochs of a second or so: long enough for --timeout to stop them part-way.
+  const std::string trials = " '" HEARTH_EXE "' run --trial {} '" + sweep.string() + "' --set train.epochs=20 ::: 0 1";
+  // Stopped part-way: SIGTERM, as a scheduler's time limit sends it; each trial writes `last`.
+  const CommandResult cut = run_command(parallel + "--timeout 3 --termseq TERM,20000,KILL,25" + trials);
+  INFO(cut.output);
+  CHECK(cut.exit_code != 0);
+  CHECK(trial_status(sweep, 0) == "interrupted");
+  CHECK(trial_status(sweep, 1) == "interrupted");
+  const CommandResult again = run_command(parallel + "--resume-failed" + trials);
+  INFO(again.output);
+  CHECK(again.exit_code == 0);
+  for (int t = 0; t < 2; ++t) {
+    CHECK(trial_status(sweep, t) == "completed");
+    char name[32];
+    std::snprintf(name, sizeof name, "trial-%03d", t);
+    CHECK(json_of(sweep / "trials" / name / "run.json")["resumes"].size() == 1);
+    CHECK(csv_rows(sweep / "trials" / name / "metrics.csv") == 20);
+  }
 }
