@@ -24,9 +24,15 @@ bool is_number(const std::string& text, double* out = nullptr) {
   }
 }
 
-std::string trial_label(const TrialResult& t) {
+std::vector<std::string> key_values(const SweepReport& r, size_t key);
+
+/// "trial 3 lr=0.01 hidden=[256]": the keys that vary, by their last part.
+std::string trial_label(const SweepReport& r, const TrialResult& t) {
   std::string out = "trial " + std::to_string(t.trial->trial);
-  for (const auto& [k, v] : t.trial->values) out += " " + k.substr(k.rfind('.') + 1) + "=" + v;
+  for (size_t i = 0; i < t.trial->values.size(); ++i) {
+    const auto& [k, v] = t.trial->values[i];
+    if (key_values(r, i).size() > 1) out += " " + k.substr(k.rfind('.') + 1) + "=" + v;
+  }
   return out;
 }
 
@@ -41,7 +47,7 @@ void params_picture(const SweepReport& r, const fs::path& file) {
   std::vector<RunParams> runs;
   for (const TrialResult* t : scored_trials(r)) {
     RunParams p;
-    p.label = trial_label(*t);
+    p.label = trial_label(r, *t);
     for (const auto& [k, v] : t->trial->values) {
       p.values.emplace_back(k, v);
       p.numeric.push_back(is_number(v));
@@ -63,7 +69,7 @@ void curves_picture(const SweepReport& r, const fs::path& file, size_t count) {
   std::vector<RunCurves> curves;
   for (const TrialResult* t : trials) {
     RunCurves c = *t->curves;
-    c.label = trial_label(*t);
+    c.label = trial_label(r, *t);
     curves.push_back(std::move(c));
   }
   write_metrics_plot(curves, file);
@@ -83,12 +89,13 @@ std::vector<std::string> key_values(const SweepReport& r, size_t key) {
 /// whiskers), so that a grid shows each key's effect with the rest held still.
 void key_picture(const SweepReport& r, size_t key, const fs::path& file) {
   const std::vector<std::string> values = key_values(r, key);
+  if (values.size() < 2) throw std::runtime_error("the sweep gives " + r.index->keys[key] + " one value only");
   std::map<std::string, Series> by_rest;
   for (const PointSummary& p : r.points) {
     if (!p.mean) continue;
     std::string rest;
     for (size_t i = 0; i < p.values.size(); ++i)
-      if (i != key) rest += (rest.empty() ? "" : " ") + p.values[i].first.substr(p.values[i].first.rfind('.') + 1) + "=" + p.values[i].second;
+      if (i != key && key_values(r, i).size() > 1) rest += (rest.empty() ? "" : " ") + p.values[i].first.substr(p.values[i].first.rfind('.') + 1) + "=" + p.values[i].second;
     Series& s = by_rest[rest];
     s.label = rest.empty() ? r.index->metric : rest;
     const auto at = std::find(values.begin(), values.end(), p.values[key].second) - values.begin();
