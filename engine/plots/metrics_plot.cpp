@@ -57,7 +57,7 @@ void add_curves(Panel& panel, const RunCurves& r, size_t run_index, size_t run_c
 
 void write_metrics_plot(const std::vector<RunCurves>& runs, const std::filesystem::path& out) {
   std::vector<Panel> panels;
-  Panel loss{"Loss", "epoch", "loss", AxisScale::sqrt, {}, {}};
+  Panel loss{"Loss", "epoch", "loss", AxisScale::sqrt, {}, {}, {}};
   std::vector<std::string> metric_names, loss_names;
   for (const RunCurves& r : runs)
     for (const std::string& c : r.columns) {
@@ -70,12 +70,12 @@ void write_metrics_plot(const std::vector<RunCurves>& runs, const std::filesyste
     for (const std::string& n : loss_names) add_curves(loss, runs[i], i, runs.size(), n, colour);
   panels.push_back(std::move(loss));
   for (const std::string& n : metric_names) {
-    Panel p{n, "epoch", n, AxisScale::linear, {}, {}};
+    Panel p{n, "epoch", n, AxisScale::linear, {}, {}, {}};
     size_t first_colour = 0;
     for (size_t i = 0; i < runs.size(); ++i) add_curves(p, runs[i], i, runs.size(), n, first_colour);
     panels.push_back(std::move(p));
   }
-  Panel lr{"Learning rate", "epoch", "learning rate", AxisScale::linear, {}, {}};
+  Panel lr{"Learning rate", "epoch", "learning rate", AxisScale::linear, {}, {}, {}};
   double lo = INFINITY, hi = 0;
   for (size_t i = 0; i < runs.size(); ++i) {
     auto it = runs[i].values.find("lr");
