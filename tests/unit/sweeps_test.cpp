@@ -494,3 +494,35 @@ TEST_CASE("GNU parallel --resume-failed runs trials its --timeout stopped again,
     CHECK(csv_rows(sweep / "trials" / name / "metrics.csv") == 20);
   }
 }
+
+TEST_CASE("a sweep expand killed before any step that writes leaves no sweep folder or a whole one", "[sweeps][kill]") {
+  TempDir dir, cache;
+  write(dir / "job.toml", small_job(2));
+  write(dir / "s.toml", "[sweep]\njob = \"job.toml\"\nrepeats = 2\n[sweep.parameters]\n\"optimizer.lr\" = [0.1, 0.05]\n");
+  const fs::path work = dir / "sweeps", out = work / "one", log = dir / "steps.log";
+  fs::create_directories(work);
+  auto kill_at = [&](size_t at, bool logged) {
+    return "HEARTH_KILL_DIR='" + work.string() + "' HEARTH_KILL_AT=" + std::to_string(at) +
+           (logged ? " HEARTH_KILL_LOG='" + log.string() + "'" : "") + " LD_PRELOAD='" HEARTH_KILL_STEP_LIB "'";
+  };
+  const std::string expand = "sweep expand " + (dir / "s.toml").string() + " --out " + out.string();
+  REQUIRE(run_hearth_with(kill_at(0, true), expand, cache.path()).exit_code == 0);
+  const size_t steps = csv_rows(log) + 1;
+  INFO(read_text(log));
+  REQUIRE(steps > 10);
+  for (size_t at = 1; at <= steps; ++at) {
+    fs::remove_all(out);
+    const CommandResult r = run_hearth_with(kill_at(at, false), expand, cache.path());
+    INFO("killed before step " << at << " of " << steps << ": " << r.output);
+    CHECK(r.exit_code == 137);
+    if (!fs::exists(out)) continue;
+    // Seen, so whole: its index reads, and every trial's job is there.
+    const SweepIndex index = read_sweep_index(out);
+    CHECK(index.trials.size() == 4);
+    for (const char* f : {"sweep.toml", "trials.csv", "jobs/trial-000.toml", "jobs/trial-003.toml"}) CHECK(fs::exists(out / f));
+  }
+  // What a killed expand left hidden is cleared by the next one.
+  fs::remove_all(out);
+  REQUIRE(run_hearth(expand, cache.path()).exit_code == 0);
+  for (const auto& e : fs::directory_iterator(work)) CHECK(e.path().filename().string()[0] != '.');
+}
