@@ -50,13 +50,6 @@ class SignalScope {
   std::array<struct sigaction, 3> previous_{};
 };
 
-std::string values_text(const IndexedTrial& t) {
-  std::string out;
-  for (const auto& [k, v] : t.values) out += (out.empty() ? "" : ", ") + k + "=" + v;
-  if (t.seed) out += ", seed " + std::to_string(*t.seed);
-  return printable(out);
-}
-
 struct Slot {
   pid_t pid = -1;
   const IndexedTrial* trial = nullptr;
@@ -127,7 +120,7 @@ class LocalSweep {
       const IndexedTrial* t = queue_.front();
       queue_.pop_front();
       slots_[s] = {start(*t, s), t, std::chrono::steady_clock::now()};
-      std::cout << "[" << ++started_ << "/" << total_ << "] trial " << t->trial << " (" << values_text(*t) << ") started" << std::endl;
+      std::cout << "[" << ++started_ << "/" << total_ << "] trial " << t->trial << " (" << printable(t->label()) << ") started" << std::endl;
     }
   }
 
@@ -179,12 +172,12 @@ class LocalSweep {
   }
 
   void finished(const Slot& s, int status) {
-    const bool maximize = sweep_direction(index_);
+    // This trial's own run.json tells the direction: no need to read every other trial's again.
     SweepIndex one = index_;
     one.trials = {*s.trial};
-    const TrialResult r = read_trial_results(one, maximize).front();
+    const TrialResult r = read_trial_results(one, sweep_direction(one)).front();
     const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - s.started).count() / 60;
-    std::cout << "[" << ++ended_ << "/" << total_ << "] trial " << s.trial->trial << " (" << values_text(*s.trial) << ") " << r.status;
+    std::cout << "[" << ++ended_ << "/" << total_ << "] trial " << s.trial->trial << " (" << printable(s.trial->label()) << ") " << r.status;
     if (r.best) std::cout << ": " << index_.metric << " " << *r.best << " @" << r.best_epoch.value_or(0);
     std::cout << " (" << static_cast<int>(minutes * 60) << " s)";
     if (!r.finished()) {

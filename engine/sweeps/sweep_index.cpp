@@ -54,6 +54,13 @@ std::string trial_folder_name(int64_t trial, size_t count) {
   return "trial-" + std::string(static_cast<size_t>(std::max(0, width - static_cast<int>(n.size()))), '0') + n;
 }
 
+std::string IndexedTrial::label() const {
+  std::string out;
+  for (const auto& [k, v] : values) out += (out.empty() ? "" : ", ") + k + "=" + v;
+  if (seed) out += ", seed " + std::to_string(*seed);
+  return out;
+}
+
 const IndexedTrial& SweepIndex::trial(int64_t n) const {
   for (const IndexedTrial& t : trials)
     if (t.trial == n) return t;

@@ -22,6 +22,9 @@ struct IndexedTrial {
   std::vector<std::pair<std::string, std::string>> values;  ///< key -> TOML text, in the sweep's key order
   std::vector<std::string> sets;                            ///< what `hearth run --set` takes
   std::string folder;                                       ///< its run folder, relative to the sweep folder
+
+  /// "optimizer.lr=0.01, model.hidden=[256], seed 8": how listings and reports name it.
+  std::string label() const;
 };
 
 struct SweepIndex {

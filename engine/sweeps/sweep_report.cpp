@@ -64,13 +64,6 @@ std::string command_of(const SweepIndex& index, const PointSummary& p) {
   return cmd;
 }
 
-std::string trial_label(const TrialResult& t) {
-  std::string out;
-  for (const auto& [k, v] : t.trial->values) out += (out.empty() ? "" : ", ") + k + "=" + v;
-  if (t.trial->seed) out += ", seed " + std::to_string(*t.trial->seed);
-  return out;
-}
-
 std::map<std::string, int> status_counts(const SweepReport& r) {
   std::map<std::string, int> counts;
   for (const TrialResult& t : r.trials) ++counts[t.status];
@@ -172,7 +165,7 @@ std::string report_text(const SweepReport& r) {
     if (!failed(t)) continue;
     if (!header) os << "\ntrials that did not finish:\n";
     header = true;
-    os << "  trial " << t.trial->trial << " (" << printable(trial_label(t)) << "): " << t.status
+    os << "  trial " << t.trial->trial << " (" << printable(t.trial->label()) << "): " << t.status
        << (t.detail.empty() ? "" : ": " + printable(t.detail)) << "\n";
   }
   return os.str();

@@ -386,6 +386,9 @@ TEST_CASE("array tasks: --trial auto under each scheduler's variable, and GNU pa
   CHECK(none.exit_code == 2);
   CHECK_THAT(none.output, ContainsSubstring("none of SLURM_ARRAY_TASK_ID"));
   CHECK(run_hearth("run --trial 9 " + sweep.string(), cache.path()).exit_code == 2);
+  const CommandResult elsewhere = run_hearth("run --trial 1 " + sweep.string() + " --runs-dir " + (dir / "x").string(), cache.path());
+  CHECK(elsewhere.exit_code == 2);
+  CHECK_THAT(elsewhere.output, ContainsSubstring("--runs-dir does not apply"));
 
   // GNU parallel runs what is left (trials 1 and 2) and skips what is done, two at a time.
   const CommandResult gnu = run_command("cd '" + dir.path().string() + "' && env -u HEARTH_PLUGIN_PATH HEARTH_CACHE_DIR='" +

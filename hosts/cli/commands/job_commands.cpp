@@ -129,6 +129,8 @@ void setup_run_and_check(CLI::App& app, const std::string& cmdline, int& exit_co
       throw UsageError(r.job + " is a folder: give a job file, or --trial N (or auto) with a sweep folder");
     if (!r.trial.empty() && !fs::is_directory(r.job, ec))
       throw UsageError("--trial takes a sweep folder (made by `hearth sweep` or `hearth sweep expand`), not " + r.job);
+    if (!r.trial.empty() && !r.runs_dir.empty())
+      throw UsageError("--trial runs into the trial's own folder in the sweep folder; --runs-dir does not apply");
     r.job = fs::absolute(r.job).string();
     r.runs_dir = absolute_or_empty(r.runs_dir);
     if (!init->empty()) r.sets.push_back("model.init=" + init_value(*init));
