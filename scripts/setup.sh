@@ -4,7 +4,8 @@
 # The same package names serve Debian 12 (LibTorch 1.13) and Debian 13 (LibTorch 2.6). python3-torch
 # and python3-onnx: `hearth export --format onnx` runs PyTorch's Python exporter, and the tests open
 # every export with Python's own tools. parallel and python3-optuna: the tests run the sweep
-# recipes of docs/sweeps.md (GNU parallel, an Optuna study) for real.
+# recipes of docs/sweeps.md (GNU parallel, an Optuna study) for real. libcpp-httplib-dev: the
+# studio's HTTP server; chromium, chromium-driver and python3-selenium: its real-browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,7 @@ packages=(
   libarchive-dev libsodium-dev zlib1g-dev libjpeg-dev dataset-fashion-mnist
   libgloo-dev openmpi-bin iproute2 parallel
   python3-torch python3-onnx python3-optuna
+  libcpp-httplib-dev chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -86,7 +86,9 @@ class TrainLoop {
   TrainLoop(Session& session, RunFolder& run, const MonitorPlan& plan, RunRecorder* recorder, CheckpointState& record,
             const MedianRule* pruner)
       : session_(session), run_(run), plan_(plan), recorder_(recorder), record_(record), pruner_(pruner),
-        train_(session.options().train), progress_(train_.epochs, train_.log_every, recorder != nullptr) {}
+        train_(session.options().train), progress_(train_.epochs, train_.log_every, recorder != nullptr) {
+    if (recorder_) progress_.log_batches_to(run_.path() / "batches.csv");
+  }
 
   TrainOutcome run() {
     for (int64_t epoch = record_.epoch; epoch < train_.epochs; ++epoch) {

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   hearth::cli::setup_pack_command(app);
   int exit_code = 0;
   hearth::cli::setup_job_commands(app, argc, argv, exit_code);
+  hearth::cli::setup_studio_command(app, exit_code);
 
   hearth::cli::Style err = hearth::cli::style_for(stderr);
   try {

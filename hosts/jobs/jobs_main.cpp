@@ -12,6 +12,7 @@
 #include "hosts/jobs/commands/check_command.hpp"
 #include "hosts/jobs/commands/eval_command.hpp"
 #include "hosts/jobs/commands/export_command.hpp"
+#include "hosts/jobs/commands/dataset_command.hpp"
 #include "hosts/jobs/commands/graph_command.hpp"
 #include "hosts/jobs/commands/infer_command.hpp"
 #include "hosts/jobs/commands/render_command.hpp"
@@ -38,7 +39,7 @@ std::pair<const std::string, Command> entry() {
 const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> table = {
       entry<RunRequest>(),    entry<CheckRequest>(), entry<AnalyzeRequest>(), entry<ResumeRequest>(),
-      entry<EvalRequest>(),   entry<InferRequest>(), entry<RenderRequest>(),  entry<GraphRequest>(),
+      entry<EvalRequest>(),   entry<InferRequest>(), entry<RenderRequest>(),  entry<GraphRequest>(), entry<DatasetRequest>(),
       entry<ExportRequest>(), entry<SweepRequest>()};
   return table;
 }

@@ -65,12 +65,13 @@ bool BackgroundHearth::wait(int seconds) const {
 
 int BackgroundHearth::exit_code() const { return std::stoi(read_text(code)); }
 
-BackgroundHearth start_hearth(const std::string& args, const fs::path& cache_dir, const fs::path& folder) {
+BackgroundHearth start_hearth(const std::string& args, const fs::path& cache_dir, const fs::path& folder, const fs::path& cwd) {
   BackgroundHearth h{folder / "out.txt", folder / "code.txt", folder / "pid.txt"};
   // A script, so that the pid is hearth's own (exec) and the exit code is still collected; the
   // outer redirection lets go of run_command's pipe, or run_command would wait for the whole run.
   const fs::path script = folder / "start.sh";
-  std::ofstream(script) << "echo $$ > '" << h.pid.string() << "'\nexec " << hearth_command(args, cache_dir) << "\n";
+  std::ofstream(script) << (cwd.empty() ? "" : "cd '" + cwd.string() + "' || exit 97\n") << "echo $$ > '" << h.pid.string()
+                         << "'\nexec " << hearth_command(args, cache_dir) << "\n";
   const CommandResult r = run_command("( sh '" + script.string() + "' > '" + h.out.string() + "' 2>&1; echo $? > '" +
                                       h.code.string() + "' ) > /dev/null 2>&1 &");
   REQUIRE(r.exit_code == 0);

@@ -52,8 +52,9 @@ struct BackgroundHearth {
 };
 
 /// `hearth <args>` isolated as run_hearth does, started in the background; returns at once. Its
-/// files go to `folder`.
-BackgroundHearth start_hearth(const std::string& args, const fs::path& cache_dir, const fs::path& folder);
+/// files go to `folder`; it runs in `cwd` when one is given.
+BackgroundHearth start_hearth(const std::string& args, const fs::path& cache_dir, const fs::path& folder,
+                              const fs::path& cwd = {});
 
 /// Folder of one of the test plugins (tests/plugins/<name>).
 fs::path test_plugin_dir(const std::string& name);

@@ -12,6 +12,8 @@ void setup_plot_command(CLI::App& app);
 void setup_pack_command(CLI::App& app);
 /// `hearth sweep resume` and `hearth sweep report`, under the `sweep` command; torch-free.
 void setup_sweep_subcommands(CLI::App& sweep, int& exit_code);
+/// `hearth studio`: serves the web studio until SIGINT or SIGTERM.
+void setup_studio_command(CLI::App& app, int& exit_code);
 /// run, check and resume; their exit code is written to `exit_code`.
 void setup_job_commands(CLI::App& app, int argc, char** argv, int& exit_code);
 

@@ -16,6 +16,7 @@
 #include "hosts/jobs/commands/check_command.hpp"
 #include "hosts/jobs/commands/eval_command.hpp"
 #include "hosts/jobs/commands/export_command.hpp"
+#include "hosts/jobs/commands/dataset_command.hpp"
 #include "hosts/jobs/commands/graph_command.hpp"
 #include "hosts/jobs/commands/infer_command.hpp"
 #include "hosts/jobs/commands/render_command.hpp"
@@ -182,6 +183,12 @@ void setup_render_and_graph(CLI::App& app, const std::string& cmdline, int& exit
     q.job = fs::absolute(q.job).string();
     q.out = absolute_or_empty(q.out);
   });
+
+  JobCommand<DatasetRequest> d(app, "What a job's dataset holds: split sizes, tensor names, shapes and dtypes, class names");
+  d.app->add_option("job", d.request->job, "Job script (TOML)")->required()->check(CLI::ExistingFile);
+  d.app->add_option("--set", d.request->sets, kSetHelp);
+  d.app->add_flag("--json", d.request->json, "One JSON object (what the studio reads)");
+  d.send(cmdline, exit_code, [](DatasetRequest& q) { q.job = fs::absolute(q.job).string(); });
 }
 
 void setup_sweep(CLI::App& app, const std::string& cmdline, int& exit_code) {

@@ -14,6 +14,7 @@
 #include "engine/core/error.hpp"
 #include "engine/core/run_condition.hpp"
 #include "engine/core/run_info_check.hpp"
+#include "engine/core/run_listing.hpp"
 #include "engine/core/run_lock.hpp"
 #include "terminal.hpp"
 
@@ -26,51 +27,6 @@ struct RunsOptions {
   bool json = false;
   bool force = false;
 };
-
-nlohmann::json read_info(const fs::path& run) {
-  const fs::path file = run / "run.json";
-  std::ifstream in(file);
-  if (!in) throw UsageError(printable(run.string()) + " is not a run folder (no run.json)");
-  nlohmann::json info;
-  try {
-    info = nlohmann::json::parse(in);
-  } catch (const std::exception& e) {
-    throw Error(printable(file.string()) + " is unreadable: " + e.what());
-  }
-  check_run_info(info, file);
-  return info;
-}
-
-/// One run of a listing: its run.json and real condition, or why it cannot be read (the others
-/// are still listed).
-struct ListedRun {
-  fs::path run;
-  nlohmann::json info;
-  std::string damage;
-  RunCondition condition;
-};
-
-ListedRun list_entry(const fs::path& run) {
-  try {
-    nlohmann::json info = read_info(run);
-    RunCondition condition = assess_run(run, info);
-    return {run, std::move(info), "", std::move(condition)};
-  } catch (const std::exception& e) {
-    return {run, nlohmann::json::object(), e.what(), {"damaged", e.what()}};
-  }
-}
-
-/// Seconds between two "YYYY-mm-ddTHH:MM:SSZ" stamps, or -1.
-long long seconds_between(const std::string& from, const std::string& to) {
-  auto parse = [](const std::string& s) -> long long {
-    std::tm tm{};
-    std::istringstream is(s);
-    is >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-    return is.fail() ? -1 : static_cast<long long>(timegm(&tm));
-  };
-  long long a = parse(from), b = parse(to);
-  return a < 0 || b < 0 ? -1 : b - a;
-}
 
 std::string duration_text(long long s) {
   if (s < 0) return "-";
@@ -87,23 +43,9 @@ std::string best_text(const nlohmann::json& info) {
   return os.str();
 }
 
-std::vector<fs::path> find_runs(const fs::path& root) {
-  std::vector<fs::path> runs;
-  std::error_code ec;
-  if (!fs::is_directory(root, ec)) throw UsageError("no runs folder at " + root.string() + "; pass --runs-dir");
-  // Hidden folders are runs being made (or whose making was killed): not runs yet.
-  auto hidden = [](const fs::path& p) { return p.filename().string().rfind('.', 0) == 0; };
-  for (auto& job : fs::directory_iterator(root))
-    if (job.is_directory() && !hidden(job.path()))
-      for (auto& run : fs::directory_iterator(job.path()))
-        if (!hidden(run.path()) && fs::exists(run.path() / "run.json")) runs.push_back(run.path());
-  std::sort(runs.begin(), runs.end());
-  return runs;
-}
-
 void list_runs(const RunsOptions& o) {
   std::vector<ListedRun> runs;
-  for (const fs::path& r : find_runs(o.runs_dir)) runs.push_back(list_entry(r));
+  for (const fs::path& r : find_runs(o.runs_dir)) runs.push_back(list_run(r));
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const ListedRun& r : runs) {
@@ -153,7 +95,7 @@ void list_runs(const RunsOptions& o) {
 
 void show_run(const RunsOptions& o) {
   fs::path run = o.run;
-  auto info = read_info(run);
+  auto info = read_run_info(run);
   if (o.json) {
     std::cout << info.dump(2) << '\n';
     return;
@@ -196,7 +138,7 @@ void show_run(const RunsOptions& o) {
 
 void remove_run(const RunsOptions& o) {
   fs::path run = o.run;
-  auto info = read_info(run);  // refuses anything that is not a run folder
+  auto info = read_run_info(run);  // refuses anything that is not a run folder
   if (std::optional<ProcessIdentity> holder = run_lock_holder(run))
     throw UsageError(printable(run.string()) + " is being trained by " + process_text(*holder) + "; stop it first");
   if (assess_run(run, info).status == "running" && !o.force)

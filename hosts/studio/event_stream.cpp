@@ -1,0 +1,247 @@
+#include "event_stream.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <toml++/toml.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "engine/core/byte_text.hpp"
+#include "engine/core/run_listing.hpp"
+#include "engine/params/host_schemas.hpp"
+#include "run_paths.hpp"
+
+namespace hearth::studio {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kQueueLimit = 2000;  // a page that stopped reading loses old events, not memory
+
+/// A file's size and modification time, or -1 when it is not there.
+long long stamp_of(const fs::path& file, bool with_time) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return -1;
+  return with_time ? static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec + st.st_size
+                   : static_cast<long long>(st.st_size);
+}
+
+/// The last complete line of a file that ends with a newline, read from its tail.
+std::string last_line(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  const std::streamoff size = in.tellg();
+  if (size <= 0) return {};
+  const std::streamoff from = std::max<std::streamoff>(0, size - 8192);
+  in.seekg(from);
+  std::string tail(static_cast<size_t>(size - from), '\0');
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  size_t end = tail.rfind('\n');
+  if (end == std::string::npos || end == 0) return {};
+  size_t start = tail.rfind('\n', end - 1);
+  return tail.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1));
+}
+
+std::vector<std::string> cells_of(const std::string& line) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t comma = line.find(',', start);
+    out.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) return out;
+    start = comma + 1;
+  }
+}
+
+nlohmann::json number_or_null(const std::string& text) {
+  try {
+    size_t used = 0;
+    double v = std::stod(text, &used);
+    return used == text.size() && std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+}  // namespace
+
+long long planned_epochs(const fs::path& run) {
+  try {
+    toml::table job = toml::parse_file((run / "job.toml").string());
+    if (std::optional<int64_t> e = job["train"]["epochs"].value<int64_t>()) return *e;
+  } catch (const std::exception&) {
+  }
+  for (const ParamInfo& p : train_schema())
+    if (p.key == "epochs" && p.default_toml) return std::atoll(p.default_toml->c_str());
+  return 0;
+}
+
+std::vector<std::string> Subscriber::take(std::chrono::milliseconds wait) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  ready_.wait_for(lock, wait, [this] { return closed_ || !queue_.empty(); });
+  std::vector<std::string> out(queue_.begin(), queue_.end());
+  queue_.clear();
+  return out;
+}
+
+bool Subscriber::closed() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return closed_;
+}
+
+void Subscriber::push(const std::string& event) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  queue_.push_back(event);
+  if (queue_.size() > kQueueLimit) {
+    queue_.pop_front();
+    ++dropped_;
+  }
+  ready_.notify_all();
+}
+
+void Subscriber::close() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  closed_ = true;
+  ready_.notify_all();
+}
+
+std::shared_ptr<Subscriber> EventHub::subscribe() {
+  auto s = std::make_shared<Subscriber>();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (closed_) s->close();
+  subscribers_.push_back(s);
+  return s;
+}
+
+void EventHub::publish(const std::string& name, const nlohmann::json& data) {
+  const std::string event = "event: " + name + "\ndata: " + data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = subscribers_.begin();
+  while (it != subscribers_.end()) {
+    if (std::shared_ptr<Subscriber> s = it->lock()) {
+      s->push(event);
+      ++it;
+    } else {
+      it = subscribers_.erase(it);
+    }
+  }
+}
+
+void EventHub::close() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  closed_ = true;
+  for (auto& w : subscribers_)
+    if (auto s = w.lock()) s->close();
+}
+
+size_t EventHub::subscribers() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  size_t n = 0;
+  for (auto& w : subscribers_) n += w.expired() ? 0 : 1;
+  return n;
+}
+
+nlohmann::json run_row(const fs::path& runs_dir, const fs::path& run) {
+  ListedRun r = list_run(run);
+  nlohmann::json row = {{"id", json_text(run_id_of(runs_dir, run))}, {"status", r.condition.status}};
+  if (!r.damage.empty()) {
+    row["error"] = json_text(r.damage);
+    return row;
+  }
+  const nlohmann::json& info = r.info;
+  if (!r.condition.detail.empty()) row["detail"] = json_text(r.condition.detail);
+  row["job"] = info.value("job", "");
+  row["epochs_done"] = info.value("epochs_done", 0);
+  row["step"] = info.value("step", 0);
+  row["created"] = info.value("created", "");
+  row["epochs"] = planned_epochs(run);
+  if (info.contains("best")) row["best"] = info["best"];
+  if (info.contains("finished")) row["finished"] = info["finished"];
+  if (info.contains("error") && info["error"].is_string()) row["error"] = json_text(info["error"].get<std::string>());
+  if (info.contains("process") && info["process"].is_object()) row["pid"] = info["process"].value("pid", 0);
+  if (info.contains("trial")) row["trial"] = info["trial"];
+  row["seconds"] = seconds_between(info.value("created", ""), info.value("finished", ""));
+  return row;
+}
+
+RunsWatcher::RunsWatcher(fs::path runs_dir, EventHub& hub, std::chrono::milliseconds interval)
+    : runs_dir_(std::move(runs_dir)), hub_(hub), interval_(interval), thread_([this] { loop(); }) {}
+
+RunsWatcher::~RunsWatcher() {
+  {
+    std::lock_guard<std::mutex> lock(wake_mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void RunsWatcher::loop() {
+  bool first = true;
+  while (!stop_) {
+    try {
+      look();
+    } catch (const std::exception& e) {
+      if (first) spdlog::warn("studio: cannot watch {}: {}", printable(runs_dir_.string()), e.what());
+    }
+    first = false;
+    std::unique_lock<std::mutex> lock(wake_mutex_);
+    wake_.wait_for(lock, interval_, [this] { return stop_.load(); });
+  }
+}
+
+void RunsWatcher::look() {
+  std::error_code ec;
+  if (!fs::is_directory(runs_dir_, ec)) return;  // no run yet: the folder appears with the first
+  std::map<std::string, Seen> now;
+  for (const fs::path& run : find_runs(runs_dir_)) {
+    const std::string id = run_id_of(runs_dir_, run);
+    auto it = seen_.find(id);
+    Seen seen = it == seen_.end() ? Seen{} : it->second;
+    look_at(run, seen, it == seen_.end());
+    now[id] = seen;
+  }
+  for (const auto& [id, seen] : seen_)
+    if (!now.count(id)) hub_.publish("run", {{"id", json_text(id)}, {"removed", true}});
+  seen_ = std::move(now);
+}
+
+void RunsWatcher::look_at(const fs::path& run, Seen& seen, bool is_new) {
+  const std::string id = json_text(run_id_of(runs_dir_, run));
+  const long long info_stamp = stamp_of(run / "run.json", true);
+  const bool running = seen.status == "running";
+  // A running run is assessed every time: a process that vanished changes nothing on disk.
+  if (is_new || info_stamp != seen.info_stamp || running) {
+    nlohmann::json row = run_row(runs_dir_, run);
+    const std::string status = row.value("status", "");
+    if (is_new || info_stamp != seen.info_stamp || status != seen.status) hub_.publish("run", row);
+    seen.status = status;
+    seen.info_stamp = info_stamp;
+  }
+  const long long metrics_size = stamp_of(run / "metrics.csv", false);
+  if (metrics_size != seen.metrics_size && metrics_size > 0 && !is_new) {
+    std::ifstream in(run / "metrics.csv");
+    std::string header;
+    std::getline(in, header);
+    std::vector<std::string> columns = cells_of(header), cells = cells_of(last_line(run / "metrics.csv"));
+    if (cells.size() == columns.size() && cells != columns) {
+      nlohmann::json values = nlohmann::json::object();
+      for (size_t i = 0; i < cells.size(); ++i) values[columns[i]] = number_or_null(cells[i]);
+      hub_.publish("epoch", {{"run", id}, {"values", values}});
+    }
+  }
+  seen.metrics_size = metrics_size;
+  const long long batches_size = stamp_of(run / "batches.csv", false);
+  if (batches_size != seen.batches_size && batches_size > 0 && !is_new) {
+    std::vector<std::string> c = cells_of(last_line(run / "batches.csv"));
+    if (c.size() == 6 && c[0] != "epoch")
+      hub_.publish("batch", {{"run", id}, {"epoch", number_or_null(c[0])}, {"batch", number_or_null(c[1])},
+                             {"batches", number_or_null(c[2])}, {"loss", number_or_null(c[3])},
+                             {"samples_per_s", number_or_null(c[4])}, {"seconds", number_or_null(c[5])}});
+  }
+  seen.batches_size = batches_size;
+}
+
+}  // namespace hearth::studio

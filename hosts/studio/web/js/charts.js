@@ -1,0 +1,54 @@
+// Line charts drawn by uPlot (vendored under /vendor/uplot). Data arrive already downsampled by
+// the server, so a chart holds at most a few thousand points whatever the run's length.
+import uPlot from '/vendor/uplot/uPlot.esm.js';
+
+const palette = ['#b3471d', '#1f6fb2', '#2a9d5b', '#8e44ad', '#c99a06', '#555b66', '#d35f8d', '#13a3a3'];
+
+/// A chart in `element` with one x series and the named y series; setData(x, ys) replaces its
+/// points, setSeries(names) rebuilds it with other series.
+export class LineChart {
+  constructor(element, title, xLabel) {
+    this.element = element;
+    this.title = title;
+    this.xLabel = xLabel;
+    this.names = null;
+    this.plot = null;
+  }
+
+  setSeries(names) {
+    if (this.plot && JSON.stringify(names) === JSON.stringify(this.names)) return;
+    if (this.plot) this.plot.destroy();
+    this.names = names;
+    const width = Math.max(300, this.element.clientWidth || 600);
+    this.plot = new uPlot({
+      title: this.title, width, height: 220,
+      scales: { x: { time: false } },
+      axes: [{ label: this.xLabel }, {}],
+      series: [{ label: this.xLabel }, ...names.map((n, i) => ({ label: n, stroke: palette[i % palette.length], width: 1.5, spanGaps: true }))],
+    }, [[], ...names.map(() => [])], this.element);
+  }
+
+  setData(x, ys) {
+    if (this.plot) this.plot.setData([x, ...ys]);
+  }
+
+  clear() {
+    if (this.plot) this.plot.destroy();
+    this.plot = null;
+    this.names = null;
+  }
+}
+
+/// The columns of a metrics.csv table grouped for the charts: losses, other metrics, the rate.
+export function epochSeries(table) {
+  const skip = new Set(['epoch', 'step', 'skipped_steps']);
+  const losses = [], metrics = [], rates = [];
+  for (const c of table.columns) {
+    if (skip.has(c)) continue;
+    if (c === 'lr') rates.push(c);
+    else if (c.endsWith('.loss')) losses.push(c);
+    else metrics.push(c);
+  }
+  const column = (name) => table.rows.map((r) => r[table.columns.indexOf(name)]);
+  return { x: column('epoch'), losses, metrics, rates, column };
+}
