@@ -64,6 +64,29 @@ const std::string* value_of(const RunParams& r, const std::string& key, bool* nu
 
 }  // namespace
 
+std::optional<RunParams> read_run_params(const fs::path& f) {
+  nlohmann::json info;
+  try {
+    std::ifstream in(f / "run.json");
+    info = nlohmann::json::parse(in);
+  } catch (const std::exception&) {
+    return std::nullopt;  // a damaged run is left out, as `hearth runs` lists it as unreadable
+  }
+  if (!info.is_object() || !info.contains("best") || !info["best"].is_object() || !fs::exists(f / "job.toml")) return std::nullopt;
+  RunParams r;
+  r.label = f.parent_path().filename().string() + "/" + f.filename().string();
+  r.monitor = info["best"].value("monitor", "");
+  r.best = info["best"].value("value", NAN);
+  if (!std::isfinite(r.best)) return std::nullopt;
+  try {
+    toml::table job = toml::parse_file((f / "job.toml").string());
+    flatten(job, "", r);
+  } catch (const std::exception& e) {
+    throw UsageError((f / "job.toml").string() + " is unreadable: " + e.what());
+  }
+  return r;
+}
+
 std::vector<RunParams> read_runs_params(const fs::path& runs_folder) {
   if (!fs::is_directory(runs_folder))
     throw UsageError(runs_folder.string() + " is not a folder; give a runs folder (for instance runs/)");
@@ -81,28 +104,8 @@ std::vector<RunParams> read_runs_params(const fs::path& runs_folder) {
   visit(runs_folder, visit, 2);
   std::sort(folders.begin(), folders.end());
   std::vector<RunParams> out;
-  for (const fs::path& f : folders) {
-    nlohmann::json info;
-    try {
-      std::ifstream in(f / "run.json");
-      info = nlohmann::json::parse(in);
-    } catch (const std::exception&) {
-      continue;  // a damaged run is left out, as `hearth runs` lists it as unreadable
-    }
-    if (!info.contains("best") || !fs::exists(f / "job.toml")) continue;
-    RunParams r;
-    r.label = f.parent_path().filename().string() + "/" + f.filename().string();
-    r.monitor = info["best"].value("monitor", "");
-    r.best = info["best"].value("value", NAN);
-    if (!std::isfinite(r.best)) continue;
-    try {
-      toml::table job = toml::parse_file((f / "job.toml").string());
-      flatten(job, "", r);
-    } catch (const std::exception& e) {
-      throw UsageError((f / "job.toml").string() + " is unreadable: " + e.what());
-    }
-    out.push_back(std::move(r));
-  }
+  for (const fs::path& f : folders)
+    if (std::optional<RunParams> r = read_run_params(f)) out.push_back(std::move(*r));
   return out;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,10 @@ struct RunParams {
   std::string monitor;
   double best = 0;
 };
+
+/// One run folder's parameters; nullopt when it has no best value yet or its run.json is damaged.
+/// Throws UsageError naming its job.toml when that cannot be read.
+std::optional<RunParams> read_run_params(const std::filesystem::path& run);
 
 /// Every run folder (holding run.json) up to two levels under `runs_folder` that has a best value;
 /// keys of its resolved job.toml flattened as "table.key" (arrays of tables as "losses.0.key").

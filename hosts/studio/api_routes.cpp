@@ -225,6 +225,7 @@ void add_api_routes(httplib::Server& server, StudioState& state) {
   post_route(server, "/api/runs/resume", [s](const httplib::Request&, const json& body) { return resume_run(*s, text_field(body, "run")); });
   post_route(server, "/api/runs/delete", [s](const httplib::Request&, const json& body) { return delete_run(*s, text_field(body, "run")); });
   add_dataset_routes(server, state);
+  add_run_view_routes(server, state);
 }
 
 }  // namespace hearth::studio

@@ -1,10 +1,12 @@
 #include "api_support.hpp"
 
+#include <sodium.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 #include "engine/core/atomic_file.hpp"
 #include "run_paths.hpp"
@@ -63,6 +65,19 @@ std::string query(const httplib::Request& req, const char* key) {
 std::vector<std::string> with_flags(std::vector<std::string> args, const StudioState& state) {
   args.insert(args.end(), state.options.child_flags.begin(), state.options.child_flags.end());
   return args;
+}
+
+std::string base64(const std::string& bytes) {
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+std::string file_bytes(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 TempJob::TempJob(StudioState& state, const json& body) : shown_(text_field(body, "path")) {

@@ -43,6 +43,12 @@ std::string query(const httplib::Request& req, const char* key);
 /// `args` followed by the discovery flags every child gets.
 std::vector<std::string> with_flags(std::vector<std::string> args, const StudioState& state);
 
+/// `bytes` in base64 (for pictures sent inline as data: URLs).
+std::string base64(const std::string& bytes);
+
+/// A whole file's bytes ("" when it cannot be read).
+std::string file_bytes(const std::filesystem::path& file);
+
 /// A job's text (body "toml") in a hidden file beside where body "path" would be saved, so that
 /// its relative paths resolve as they will; removed (with FILE.svg) when this goes out of scope.
 class TempJob {

@@ -2,8 +2,6 @@
 // plugin runs there, never in the studio): `hearth dataset --json` for Load, `hearth render` for
 // a page of samples drawn by their renderers, `hearth analyze` for the analyzers' reports.
 // Pictures come back inline (base64 PNG), so nothing is left on disk.
-#include <sodium.h>
-
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -21,19 +19,6 @@ using nlohmann::json;
 namespace {
 
 constexpr int64_t kMostSamples = 64;
-
-std::string base64(const std::string& bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // the terminating NUL
-  return out;
-}
-
-std::string file_bytes(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 /// The last line of `output` that is a JSON object (the command's answer; logs come before it).
 std::optional<json> answer_line(const std::string& output) {

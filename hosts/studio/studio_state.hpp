@@ -29,6 +29,9 @@ void add_api_routes(httplib::Server& server, StudioState& state);
 /// The Dataset tab's routes: /api/dataset/load, samples and analyze (dataset_routes.cpp).
 void add_dataset_routes(httplib::Server& server, StudioState& state);
 
+/// Views of finished work: /api/runs/params, /api/runs/predictions, /api/sweeps (run_views_routes.cpp).
+void add_run_view_routes(httplib::Server& server, StudioState& state);
+
 /// Answers with {"error": message} and `status`.
 void send_error(httplib::Response& res, int status, const std::string& message);
 

@@ -130,6 +130,7 @@ def main():
         driver.find_element(By.ID, "resume").click()
         wait_for(driver, "the run to complete", lambda d: ": completed" in text_of(d, "live-title"), seconds=300)
         wait_for(driver, "the epoch curves", lambda d: d.find_elements(By.CSS_SELECTOR, "#chart-metrics canvas"))
+        wait_for(driver, "the predictions contact sheet", lambda d: d.find_elements(By.ID, "predictions-sheet"))
 
         step("a second run, then the dashboard compares both")
         set_field(driver, "train-epochs", "1")
@@ -142,6 +143,7 @@ def main():
         for box in driver.find_elements(By.CSS_SELECTOR, "#runs tbody input[type=checkbox]"):
             box.click()
         wait_for(driver, "the overlay of both runs", lambda d: len(d.find_elements(By.CSS_SELECTOR, "#chart-overlay .u-legend .u-series")) == 3)
+        wait_for(driver, "the parameters plot", lambda d: d.find_elements(By.CSS_SELECTOR, "#params-plot img"))
         driver.find_element(By.CSS_SELECTOR, "#runs tbody a.run-name").click()
         wait_for(driver, "the run's files", lambda d: "metrics.csv" in text_of(d, "run-detail"))
         driver.execute_script("window.scrollTo(0, 0)")

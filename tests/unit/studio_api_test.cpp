@@ -458,6 +458,40 @@ TEST_CASE("studio shutdown: SIGTERM stops the runs it started cleanly, and a cra
   CHECK(fs::exists(work / "runs" / id / "checkpoints" / "last.pt"));
 }
 
+TEST_CASE("studio views: the parameters plot of chosen runs, a run's predictions, sweeps with their reports", "[studio]") {
+  TempDir cache, work;
+  const std::string runs = (work / "runs").string();
+  const std::string plugins = " --no-builtins --plugin-path '" + builtin_plugin_dir().string() + "'";
+  for (const char* lr : {"0.1", "0.05"}) {
+    CommandResult r = run_hearth("run " + kSmokeJob + " --runs-dir '" + runs + "' --set train.epochs=2 --set optimizer.lr=" + lr + plugins, cache.path());
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+  }
+  std::ofstream(work / "sweep.toml") << "[sweep]\njob = \"" << kSmokeJob << "\"\n[sweep.parameters]\n\"train.epochs\" = [1]\n"
+                                      << "\"optimizer.lr\" = [0.1, 0.02]\n";
+  CommandResult sweep = run_hearth("sweep '" + (work / "sweep.toml").string() + "' --runs-dir '" + runs + "'" + plugins, cache.path());
+  INFO(sweep.output);
+  REQUIRE(sweep.exit_code == 0);
+  Studio s(cache, work.path());
+  std::vector<std::string> ids;
+  for (const json& r : json(s.get("/api/runs")["runs"])) ids.push_back(r["id"]);
+  REQUIRE(ids.size() == 2);  // the sweep's trials are not runs of the listing
+  json plot = s.post("/api/runs/params", {{"runs", ids}});
+  CHECK(plot["svg"].get<std::string>().find("<svg") != std::string::npos);
+  CHECK_THAT(s.post("/api/runs/params", {{"runs", {ids[0]}}}, 400)["error"].get<std::string>(), ContainsSubstring("two"));
+  CHECK(s.post("/api/runs/params", {{"runs", {"../x"}}}, 400).contains("error"));
+  CHECK(s.post("/api/runs/params", {{"runs", "all"}}, 400).contains("error"));
+  json sheet = s.post("/api/runs/predictions", {{"run", ids[0]}});
+  INFO(sheet.dump().substr(0, 1000));
+  CHECK(sheet["ok"] == true);
+  CHECK(sheet["png"].get<std::string>().rfind("iVBORw0KGgo", 0) == 0);
+  json sweeps = s.get("/api/sweeps");
+  REQUIRE(sweeps["sweeps"].size() == 1);
+  CHECK(sweeps["sweeps"][0]["id"].get<std::string>().rfind("random-smoke/sweeps/", 0) == 0);
+  CHECK(sweeps["sweeps"][0]["report"]["points"].size() == 2);
+  CHECK(sweeps["sweeps"][0]["report"]["points"][0]["rank"] == 1);
+}
+
 TEST_CASE("studio curves: batch logs of resumed runs count each batch once, and 100000 points become at most the asked", "[studio]") {
   TempDir dir;
   {

@@ -30,12 +30,47 @@ export class Dashboard {
     this.overlay = new LineChart(document.getElementById('chart-overlay'), 'Selected runs', 'epoch');
     document.getElementById('overlay-column').addEventListener('change', () => this.drawOverlay());
     setInterval(() => this.renderDurations(), 1000);
+    setInterval(() => this.loadSweeps().catch(() => {}), 10000);  // trials run two levels deeper than runs
   }
 
   async load() {
     const { runs } = await getJSON('/api/runs');
     this.rows = new Map(runs.map((r) => [r.id, r]));
     this.render();
+    await this.loadSweeps();
+  }
+
+  /// Sweeps as groups: each with its points ranked by the sweep's metric (`hearth sweep report`).
+  async loadSweeps() {
+    const { sweeps } = await getJSON('/api/sweeps');
+    const box = document.getElementById('sweeps');
+    if (!sweeps.length) return;
+    box.replaceChildren(...sweeps.map((s) => {
+      const group = document.createElement('details');
+      group.className = 'sweep';
+      group.open = true;
+      const title = document.createElement('summary');
+      const table = document.createElement('table');
+      if (s.error) {
+        title.textContent = `${s.id}: ${s.error}`;
+        group.append(title);
+        return group;
+      }
+      const r = s.report;
+      title.textContent = `${s.id}: ${r.points.length} points, ${r.trials.length} trials, ${r.metric} (${r.mode})`;
+      const keys = r.points.length ? Object.keys(r.points[0].values) : [];
+      const head = document.createElement('tr');
+      for (const h of ['rank', ...keys, `mean ${r.metric}`, 'trials', 'status']) head.append(cell(h));
+      table.append(head);
+      for (const p of r.points) {
+        const tr = document.createElement('tr');
+        for (const v of [p.rank ?? '-', ...keys.map((k) => p.values[k]), p.mean === null ? '-' : Number(p.mean).toPrecision(5), p.trials.length, p.status])
+          tr.append(cell(String(v)));
+        table.append(tr);
+      }
+      group.append(title, table);
+      return group;
+    }));
   }
 
   onRun(row) {
@@ -107,6 +142,25 @@ export class Dashboard {
   async select(id, on) {
     if (on) { this.selected.add(id); await this.fetchCurves(id); } else this.selected.delete(id);
     this.drawOverlay();
+    this.drawParams();
+  }
+
+  /// Parallel coordinates of what differs between the selected runs, against their best value
+  /// (the picture `hearth plot --params` draws).
+  async drawParams() {
+    const box = document.getElementById('params-plot');
+    const runs = [...this.selected].sort();
+    if (runs.length < 2) { box.replaceChildren(Object.assign(document.createElement('p'), { className: 'muted', textContent: 'Select two or more finished runs that differ.' })); return; }
+    try {
+      const { svg } = await postJSON('/api/runs/params', { runs });
+      const img = document.createElement('img');
+      img.alt = 'parameters of the selected runs';
+      img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+      img.style.maxWidth = '100%';
+      box.replaceChildren(img);
+    } catch (e) {
+      box.replaceChildren(Object.assign(document.createElement('p'), { className: 'muted', textContent: e.message }));
+    }
   }
 
   async fetchCurves(id) {

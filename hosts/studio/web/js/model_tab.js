@@ -281,6 +281,7 @@ export class ModelTab {
   /// Shows `followed`'s run live: {pid} until its run folder appears, then {pid, run}.
   follow(followed) {
     this.followed = followed;
+    document.getElementById('predictions').replaceChildren();
     for (const c of Object.values(this.charts)) c.clear();
     document.getElementById('live').hidden = false;
     document.getElementById('live-output').hidden = true;
@@ -316,6 +317,18 @@ export class ModelTab {
     document.getElementById('stop').disabled = !running;
     document.getElementById('resume').disabled = running || row.status === 'completed';
     this.curvesSoon();
+    if (['completed', 'stopped_early'].includes(row.status) && this.shownPredictions !== row.id) this.showPredictions(row.id);
+  }
+
+  /// After training: the predictions contact sheet of the run's best checkpoint (`hearth render --run`).
+  async showPredictions(run) {
+    this.shownPredictions = run;
+    const box = document.getElementById('predictions');
+    try {
+      const r = await postJSON('/api/runs/predictions', { run });
+      box.replaceChildren(r.ok ? element('img', { id: 'predictions-sheet', alt: `predictions of ${run}`, src: `data:image/png;base64,${r.png}` })
+                               : element('pre', { class: 'output', text: r.output }));
+    } catch (e) { box.replaceChildren(element('p', { text: e.message })); }
   }
 
   onProgress(event) {
