@@ -33,9 +33,9 @@ SMOKE = os.path.join(ROOT, "assets", "jobs", "random-smoke.toml")
 class Studio:
     """A `hearth studio` in `work`, its URL read from what it prints."""
 
-    def __init__(self, hearth, work):
+    def __init__(self, hearth, work, *extra):
         self.out = open(os.path.join(work, "studio.out"), "w+")
-        self.proc = subprocess.Popen([hearth, "studio", "--port", "0"], cwd=work, stdout=self.out, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([hearth, "studio", "--port", "0", *extra], cwd=work, stdout=self.out, stderr=subprocess.STDOUT)
         for _ in range(500):
             self.out.seek(0)
             m = re.search(r"http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]+)", self.out.read())
@@ -140,16 +140,7 @@ def dashboard(args, work):
     from selenium.webdriver.common.by import By
 
     runs, long_run = fifty_runs(args, work)
-    studio = Studio.__new__(Studio)
-    studio.out = open(os.path.join(work, "studio50.out"), "w+")
-    studio.proc = subprocess.Popen([args.hearth, "studio", "--port", "0", "--runs-dir", runs], cwd=work, stdout=studio.out, stderr=subprocess.STDOUT)
-    for _ in range(500):
-        studio.out.seek(0)
-        m = re.search(r"http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]+)", studio.out.read())
-        if m:
-            studio.base, studio.token = f"http://127.0.0.1:{m.group(1)}", m.group(2)
-            break
-        time.sleep(0.02)
+    studio = Studio(args.hearth, work, "--runs-dir", runs)
     t = []
     for _ in range(5):
         t0 = time.monotonic()

@@ -2,17 +2,8 @@
 // Load (split sizes, tensors, classes), samples page by page drawn by their renderers (another
 // renderer per tensor is a [[renders]] table of the job), and the analyzers' reports.
 import { postJSON } from './api.js';
+import { element } from './dom.js';
 import { shownValue } from './job_model.js';
-
-function element(tag, attributes = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attributes)) {
-    if (k === 'text') e.textContent = v;
-    else if (v !== undefined && v !== null) e.setAttribute(k, v);
-  }
-  for (const c of children) e.append(c);
-  return e;
-}
 
 function png(data, alt) {
   return element('img', { src: `data:image/png;base64,${data}`, alt });

@@ -1,21 +1,12 @@
 // The Model tab: schema forms for every part of a job, the TOML it makes, live checking with
 // `hearth check`'s own messages, the model graph, and Train / Stop / Resume with live curves.
 import { getJSON, postJSON } from './api.js';
+import { element } from './dom.js';
 import { LineChart, epochSeries } from './charts.js';
 import { CATEGORY, LISTS, TABLES, emptyJob, jobToml, plausible, shownValue, tomlValue } from './job_model.js';
 
 const HOST_SCHEMA = { job: 'job', train: 'train', dataset: 'dataset', model: 'model', losses: 'losses', metrics: 'metrics', renders: 'renders' };
 const TITLES = { job: 'Job', dataset: 'Dataset', model: 'Model', losses: 'Losses', metrics: 'Metrics', optimizer: 'Optimizer', scheduler: 'Scheduler', train: 'Train' };
-
-function element(tag, attributes = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attributes)) {
-    if (k === 'text') e.textContent = v;
-    else if (v !== undefined && v !== null) e.setAttribute(k, v);
-  }
-  for (const c of children) e.append(c);
-  return e;
-}
 
 function debounce(fn, ms) {
   let timer = null;
