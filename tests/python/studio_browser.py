@@ -72,6 +72,10 @@ def main():
         for key, value in (("train_samples", "20000"), ("valid_samples", "256"), ("input_shape", "[8]"), ("classes", "3"),
                            ("batch_size", "16")):
             set_field(driver, f"dataset-{key}", value)
+        set_field(driver, "dataset-classes", "-3")
+        wait_for(driver, "the dataset's check beside its form", lambda d: "classes" in text_of(d, "dataset-check") and "studio-job.toml:" in text_of(d, "dataset-check"))
+        set_field(driver, "dataset-classes", "3")
+        wait_for(driver, "the dataset's check to pass", lambda d: "the job is valid" in text_of(d, "dataset-check"))
         driver.find_element(By.ID, "dataset-load").click()
         wait_for(driver, "the split sizes", lambda d: "20000" in text_of(d, "dataset-splits"))
         wait_for(driver, "the tensors", lambda d: "[8]" in text_of(d, "dataset-tensors"))

@@ -30,9 +30,7 @@ export class ModelTab {
     this.checks = 0;
     this.refreshSoon = () => {
       this.checks += 1;
-      const status = document.getElementById('check-status');
-      status.className = 'check pending';
-      status.textContent = 'checking…';
+      this.showCheck('check pending', () => ['checking…']);
       refreshLater();
     };
     this.graphSoon = debounce(() => this.drawGraph(), 800);
@@ -203,21 +201,30 @@ export class ModelTab {
     const toml = this.toml();
     const asked = this.checks;
     document.getElementById('job-toml').textContent = toml;
-    const status = document.getElementById('check-status');
+    let className = 'check';
+    let content;
     try {
       const result = await postJSON('/api/job/check', { path: this.path, toml });
       if (asked !== this.checks) return;  // a later change is being checked
-      status.className = result.ok ? 'check ok' : 'check';
-      status.replaceChildren(result.ok ? 'hearth check: the job is valid' : 'hearth check:');
-      if (!result.ok) {
-        const list = element('ul', { id: 'problems' });
+      if (result.ok) {
+        className = 'check ok';
+        content = () => ['hearth check: the job is valid'];
+      } else {
         const lines = result.output.split('\n').filter((l) => l.trim() !== '');
-        for (const line of lines) list.append(element('li', { text: line }));
-        status.append(list);
+        content = () => ['hearth check:', element('ul', { class: 'problems' }, ...lines.map((line) => element('li', { text: line })))];
       }
     } catch (e) {
-      status.className = 'check';
-      status.replaceChildren(element('ul', {}, element('li', { text: e.message })));
+      content = () => [element('ul', {}, element('li', { text: e.message }))];
+    }
+    this.showCheck(className, content);
+  }
+
+  /// The check's verdict, on the Model tab and beside the dataset's form.
+  showCheck(className, content) {
+    for (const id of ['check-status', 'dataset-check']) {
+      const status = document.getElementById(id);
+      status.className = className;
+      status.replaceChildren(...content());
     }
   }
 
