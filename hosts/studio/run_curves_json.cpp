@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
 
 namespace hearth::studio {
@@ -31,38 +32,75 @@ bool parse_number(const std::string& text, double& value) {
 
 }  // namespace
 
-BatchPoints read_batch_points(const fs::path& file) {
-  std::ifstream in(file);
-  BatchPoints out;
-  std::string line;
-  if (!std::getline(in, line)) return out;
-  // (epoch, batch) → (loss, samples/s, seconds, batches); ordered, so training order.
-  std::map<std::pair<long long, long long>, std::array<double, 4>> rows;
-  std::pair<long long, long long> last{0, 0};
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells = split_commas(line);
-    double v[6];
-    if (cells.size() != 6) continue;  // the line being written, or damage
-    bool ok = true;
-    for (size_t i = 0; i < 6 && ok; ++i) ok = parse_number(cells[i], v[i]);
-    if (!ok || v[0] < 1 || v[1] < 1 || v[2] < v[1]) continue;
-    std::pair<long long, long long> key{static_cast<long long>(v[0]), static_cast<long long>(v[1])};
-    rows[key] = {v[3], v[4], v[5], v[2]};
-    last = key;
+void BatchLog::update(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  if (!in) return;
+  const auto size = static_cast<uint64_t>(in.tellg());
+  if (size < offset_) *this = BatchLog();  // rewritten, not appended to: read it again
+  in.seekg(static_cast<std::streamoff>(offset_));
+  std::string added(static_cast<size_t>(size - offset_), '\0');
+  in.read(added.data(), static_cast<std::streamsize>(added.size()));
+  added.resize(static_cast<size_t>(in.gcount()));
+  const size_t end = added.rfind('\n');
+  if (end == std::string::npos) return;  // no whole line yet
+  offset_ += end + 1;
+  size_t start = 0;
+  if (!header_) {
+    start = added.find('\n') + 1;
+    header_ = true;
   }
-  for (const auto& [key, r] : rows) {
+  while (start <= end) {
+    const size_t stop = added.find('\n', start);
+    add_line(added.substr(start, stop - start));
+    start = stop + 1;
+  }
+}
+
+void BatchLog::add_line(const std::string& line) {
+  std::vector<std::string> cells = split_commas(line);
+  double v[6];
+  if (cells.size() != 6) return;  // damage
+  for (size_t i = 0; i < 6; ++i)
+    if (!parse_number(cells[i], v[i])) return;
+  if (v[0] < 1 || v[1] < 1 || v[2] < v[1]) return;
+  std::pair<long long, long long> key{static_cast<long long>(v[0]), static_cast<long long>(v[1])};
+  rows_[key] = {v[3], v[4], v[5], v[2]};
+  last_ = key;
+}
+
+BatchPoints BatchLog::points() const {
+  BatchPoints out;
+  out.position.reserve(rows_.size());
+  out.loss.reserve(rows_.size());
+  for (const auto& [key, r] : rows_) {
     out.position.push_back(static_cast<double>(key.first - 1) + static_cast<double>(key.second) / r[3]);
     out.loss.push_back(r[0]);
   }
-  if (!rows.empty()) {
-    const auto& r = rows[last];
-    out.epoch = last.first;
-    out.batch = last.second;
+  if (!rows_.empty()) {
+    const auto& r = rows_.at(last_);
+    out.epoch = last_.first;
+    out.batch = last_.second;
     out.batches = static_cast<long long>(r[3]);
     out.samples_per_s = r[1];
-    out.seconds_per_batch = r[2] / static_cast<double>(last.second);
+    out.seconds_per_batch = r[2] / static_cast<double>(last_.second);
   }
   return out;
+}
+
+BatchPoints read_batch_points(const fs::path& file) {
+  BatchLog log;
+  log.update(file);
+  return log.points();
+}
+
+BatchPoints followed_batch_points(const fs::path& file) {
+  static std::mutex mutex;
+  static std::map<std::string, BatchLog> logs;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (logs.size() >= 64 && !logs.count(file.string())) logs.clear();  // a bound, not a policy: they are read again
+  BatchLog& log = logs[file.string()];
+  log.update(file);
+  return log.points();
 }
 
 std::vector<double> smoothed(const std::vector<double>& values, double keep) {
@@ -132,7 +170,7 @@ nlohmann::json read_epoch_table(const fs::path& file) {
 }
 
 nlohmann::json run_curves_json(const fs::path& run, long long epochs_planned, size_t max_points) {
-  BatchPoints batches = read_batch_points(run / "batches.csv");
+  BatchPoints batches = followed_batch_points(run / "batches.csv");
   nlohmann::json out = {{"epochs", read_epoch_table(run / "metrics.csv")}, {"batches", downsample(batches, max_points)}};
   out["samples_per_s"] = batches.samples_per_s;
   out["position"] = {{"epoch", batches.epoch}, {"batch", batches.batch}, {"batches", batches.batches}};

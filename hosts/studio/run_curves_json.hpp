@@ -6,7 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -23,8 +26,27 @@ struct BatchPoints {
   long long epoch = 0, batch = 0, batches = 0;  ///< where the last row is
 };
 
-/// Reads a batches.csv; a damaged line is skipped (the file is a log being written).
+/// A batches.csv read as it grows: each update reads only the lines added since the last one
+/// (all of it again when the file shrank), so following a run of 100,000 batches stays cheap.
+/// A damaged line is skipped, a line still being written waits for its newline.
+class BatchLog {
+ public:
+  void update(const std::filesystem::path& file);
+  BatchPoints points() const;
+
+ private:
+  void add_line(const std::string& line);
+  uint64_t offset_ = 0;
+  bool header_ = false;
+  std::map<std::pair<long long, long long>, std::array<double, 4>> rows_;  ///< (epoch, batch) -> loss, samples/s, seconds, batches
+  std::pair<long long, long long> last_{0, 0};
+};
+
+/// A whole batches.csv, read once.
 BatchPoints read_batch_points(const std::filesystem::path& file);
+
+/// The same through a BatchLog kept per file (up to 64), for runs the page follows.
+BatchPoints followed_batch_points(const std::filesystem::path& file);
 
 /// At most `max_points` points: the mean of each of `max_points` equal runs of batches, with the
 /// smallest and largest loss of each kept beside it so that spikes stay visible.

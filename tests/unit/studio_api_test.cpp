@@ -511,6 +511,25 @@ TEST_CASE("studio curves: batch logs of resumed runs count each batch once, and 
   CHECK(p.epoch == 2);
   CHECK(p.batch == 2);
 
+  // Followed as it grows: a log read in pieces, a line cut in two among them, gives what a whole read gives.
+  {
+    studio::BatchLog log;
+    std::ofstream grow(dir / "growing.csv");
+    grow << "epoch,batch,batches,loss,samples_per_s,seconds\n1,1,4,0.5,10,0.1\n1,2,4,0.";
+    grow.flush();
+    log.update(dir / "growing.csv");
+    CHECK(log.points().loss.size() == 1);
+    grow << "25,10,0.2\n1,3,4,0.125,10,0.3\n";
+    grow.flush();
+    log.update(dir / "growing.csv");
+    REQUIRE(log.points().loss.size() == 3);
+    CHECK(log.points().loss[1] == Approx(0.25));
+    CHECK(log.points().loss == studio::read_batch_points(dir / "growing.csv").loss);
+  }
+  CHECK(studio::followed_batch_points(dir / "growing.csv").loss.size() == 3);
+  std::ofstream(dir / "growing.csv", std::ios::trunc) << "epoch,batch,batches,loss,samples_per_s,seconds\n1,1,2,7,10,0.1\n";
+  CHECK(studio::followed_batch_points(dir / "growing.csv").loss == std::vector<double>{7});  // rewritten: read again
+
   studio::BatchPoints many;
   for (int i = 0; i < 100000; ++i) {
     many.position.push_back(i / 1000.0);
