@@ -185,6 +185,17 @@ TEST_CASE("studio access: the token, its cookie, and the Host and Origin checks"
   CHECK(s.get("/api/session")["work_dir"] == work.path().string());
 }
 
+TEST_CASE("studio usage: other machines only with --allow-remote, jobs only from inside the folder", "[studio]") {
+  TempDir cache, work, elsewhere;
+  CommandResult remote = run_hearth("studio --bind 0.0.0.0", cache.path());
+  CHECK(remote.exit_code == 2);
+  CHECK_THAT(remote.output, ContainsSubstring("add --allow-remote"));
+  std::ofstream(elsewhere / "job.toml") << "[job]\n";
+  CommandResult outside = run_command("cd '" + work.path().string() + "' && '" HEARTH_EXE "' studio '" + (elsewhere / "job.toml").string() + "' 2>&1");
+  CHECK(outside.exit_code == 2);
+  CHECK_THAT(outside.output, ContainsSubstring("is outside this folder"));
+}
+
 TEST_CASE("studio requests: bad JSON, wrong types, huge bodies and unknown routes get 4xx", "[studio]") {
   TempDir cache, work;
   Studio s(cache, work.path());
