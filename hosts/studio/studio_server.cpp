@@ -44,6 +44,20 @@ httplib::Server::HandlerResponse guard(const AccessPolicy& policy, const httplib
   return httplib::Server::HandlerResponse::Handled;
 }
 
+/// cpp-httplib compresses text and JSON answers with Brotli when a browser accepts it, at Brotli's
+/// slowest quality: 0.3 s for uPlot's 145 kB, measured (docs/benchmarks.md "Studio"). gzip does it
+/// in milliseconds, so the studio offers gzip alone. httplib has no setting for this; the request
+/// it hands the pre-routing handler is its own (non-const) object, so rewriting one header there
+/// is safe.
+void gzip_only(const httplib::Request& req) {
+  auto& headers = const_cast<httplib::Request&>(req).headers;
+  auto it = headers.find("Accept-Encoding");
+  if (it == headers.end()) return;
+  const bool gzip = it->second.find("gzip") != std::string::npos;
+  headers.erase("Accept-Encoding");
+  if (gzip) headers.emplace("Accept-Encoding", "gzip");
+}
+
 void serve_page(const httplib::Request& req, httplib::Response& res) {
   std::string path = req.path == "/" ? "index.html" : req.path.substr(1);
   const EmbeddedFile* file = find_web_file(path);
@@ -83,7 +97,11 @@ sigset_t block_stop_signals() {
 void configure(httplib::Server& server, StudioState& state, const AccessPolicy& policy) {
   server.new_task_queue = [] { return new httplib::ThreadPool(32); };
   server.set_payload_max_length(kBodyLimit);
-  server.set_pre_routing_handler([policy](const httplib::Request& req, httplib::Response& res) { return guard(policy, req, res); });
+  server.set_tcp_nodelay(true);  // else small writes wait on delayed ACKs: uPlot took 0.8 s to arrive
+  server.set_pre_routing_handler([policy](const httplib::Request& req, httplib::Response& res) {
+    gzip_only(req);
+    return guard(policy, req, res);
+  });
   server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "unknown error";
     try {
