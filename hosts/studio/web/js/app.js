@@ -11,12 +11,14 @@ function showTab(name) {
 
 async function start() {
   for (const b of document.querySelectorAll('nav .tab')) b.addEventListener('click', () => showTab(b.dataset.tab));
+  // The runs are listed while the forms are being made: neither waits for the other.
+  const dashboard = new Dashboard();
+  const runsListed = dashboard.load();
   const [session, catalogue] = await Promise.all([getJSON('/api/session'), getJSON('/api/modules')]);
   document.title = `Hearth Studio: ${session.work_dir}`;
   const model = new ModelTab(session, catalogue);
-  const dashboard = new Dashboard();
   new DatasetTab(model, catalogue);
-  await Promise.all([model.open(session.job.toml), dashboard.load()]);
+  await Promise.all([model.open(session.job.toml), runsListed]);
   const connection = document.getElementById('connection');
   listen({
     run: (row) => { dashboard.onRun(row); model.onRun(row); },
