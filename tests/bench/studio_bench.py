@@ -101,24 +101,40 @@ def train_once(hearth, runs, subsample, epochs):
     return statistics.mean(last.values())
 
 
+def cpu_seconds(pid):
+    """User and system CPU seconds of a live process so far (/proc/PID/stat)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds():
+    import resource
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def throughput(args, work):
     runs = os.path.join(work, "runs")
     os.makedirs(runs, exist_ok=True)
-    without, with_studio, rates = [], [], []
+    without, with_studio, rates, shares = [], [], [], []
     for r in range(args.rounds):
         without.append(train_once(args.hearth, runs, args.subsample, args.epochs))
         studio = Studio(args.hearth, work)
         client = PageLikeClient(studio)
         client.start()
         t0 = time.monotonic()
+        studio_cpu, train_cpu = cpu_seconds(studio.proc.pid), children_cpu_seconds()
         with_studio.append(train_once(args.hearth, runs, args.subsample, args.epochs))
         elapsed = time.monotonic() - t0
+        shares.append((cpu_seconds(studio.proc.pid) - studio_cpu) / (children_cpu_seconds() - train_cpu))
         client.stop_flag = True
         rates.append({k: v / elapsed for k, v in client.counts.items()} | {"curve fetches": client.fetches / elapsed})
         studio.stop()
         print(f"round {r + 1}: without {without[-1]:.0f} samples/s, with the studio {with_studio[-1]:.0f} samples/s", flush=True)
     a, b = statistics.median(without), statistics.median(with_studio)
     print(f"throughput: without {a:.0f}, with {b:.0f} samples/s (median of {args.rounds}); the studio costs {100 * (a - b) / a:+.1f}%")
+    # Less noisy than samples/s on a shared machine: the CPU the studio itself used, against the training's.
+    print(f"the studio's own CPU time: {100 * statistics.median(shares):.2f}% of the training's (median of {args.rounds})")
     for k in sorted(rates[0]):
         print(f"stream: {statistics.median(r.get(k, 0) for r in rates):.2f} {k} per second")
 
