@@ -356,6 +356,21 @@ TEST_CASE("studio jobs: modules with their schemas, a job into forms, and hearth
   CHECK(cells["cells"][0]["position"] == 4);
   CHECK(cells["cells"].back()["position"] == 6);
   CHECK(cells["cells"][0]["png"].get<std::string>().rfind("iVBORw0KGgo", 0) == 0);  // PNG's signature in base64
+  // Another renderer for the input tensor is a [[renders]] table of the job: its pictures change.
+  json other = page;
+  other["toml"] = read_text(kSmokeJob) + "\n[[renders]]\nplugin = \"labels\"\ntensor = \"" + facts["tensors"][0]["name"].get<std::string>() + "\"\n";
+  json relabelled = s.post("/api/dataset/samples", other);
+  REQUIRE(relabelled["ok"] == true);
+  REQUIRE(relabelled["cells"].size() == 6);
+  auto picture_of = [&](const json& answer, const std::string& column) {
+    for (const json& c : answer["cells"])
+      if (c["position"] == 4 && c["column"] == column) return c["png"].get<std::string>();
+    return std::string();
+  };
+  const std::string input = facts["tensors"][0]["name"], target = facts["tensors"][1]["name"];
+  CHECK_FALSE(picture_of(cells, input).empty());
+  CHECK(picture_of(relabelled, input) != picture_of(cells, input));
+  CHECK(picture_of(relabelled, target) == picture_of(cells, target));
   page["from"] = 126;
   json past = s.post("/api/dataset/samples", page);
   CHECK(past["ok"] == false);
