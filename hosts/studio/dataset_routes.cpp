@@ -3,7 +3,6 @@
 // a page of samples drawn by their renderers, `hearth analyze` for the analyzers' reports.
 // Pictures come back inline (base64 PNG), so nothing is left on disk.
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "api_support.hpp"
@@ -73,12 +72,14 @@ json samples(StudioState& state, const json& body) {
       state.options.work_dir, kCommandLimit);
   if (out.exit_code != 0) return failed(job, out);
   // The render step names each picture POSITION-COLUMN.png, and the sheet contact-sheet.png.
-  const std::regex cell("([0-9]+)-(.+)\\.png");
   json cells = json::array();
   for (const ListedFile& f : files_inside(pictures.path(), 1)) {
-    std::smatch m;
-    if (!std::regex_match(f.path, m, cell)) continue;
-    cells.push_back({{"position", std::stoll(m[1])}, {"column", json_text(m[2].str())},
+    const size_t dash = f.path.find('-');
+    const bool numbered = dash > 0 && dash != std::string::npos &&
+                          f.path.find_first_not_of("0123456789") == dash;
+    if (!numbered || f.path.size() < dash + 6 || f.path.compare(f.path.size() - 4, 4, ".png") != 0) continue;
+    cells.push_back({{"position", std::stoll(f.path.substr(0, dash))},
+                     {"column", json_text(f.path.substr(dash + 1, f.path.size() - dash - 5))},
                      {"png", base64(file_bytes(pictures.path() / f.path))}});
   }
   std::sort(cells.begin(), cells.end(), [](const json& a, const json& b) {
