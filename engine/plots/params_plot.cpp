@@ -109,19 +109,26 @@ std::vector<RunParams> read_runs_params(const fs::path& runs_folder) {
   return out;
 }
 
-void write_params_plot(const std::vector<RunParams>& all, const fs::path& out) {
-  // The most common monitor decides which runs are comparable.
+namespace {
+
+/// The runs that share the most common monitor (the comparable ones); throws UsageError when
+/// fewer than two do.
+std::vector<const RunParams*> comparable_runs(const std::vector<RunParams>& all, std::string& monitor) {
   std::map<std::string, int> monitors;
   for (const RunParams& r : all) ++monitors[r.monitor];
   if (monitors.empty()) throw UsageError("no finished run with a best value found; train some runs first");
-  std::string monitor = std::max_element(monitors.begin(), monitors.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
+  monitor = std::max_element(monitors.begin(), monitors.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
   std::vector<const RunParams*> runs;
   for (const RunParams& r : all)
     if (r.monitor == monitor) runs.push_back(&r);
   if (runs.size() < 2)
     throw UsageError("only " + std::to_string(runs.size()) + " run with a best " + monitor +
                      " found; the parameters plot compares two or more runs");
+  return runs;
+}
 
+/// An axis per key whose value differs between `runs` (the job's name aside).
+std::vector<Axis> differing_axes(const std::vector<const RunParams*>& runs) {
   std::set<std::string> keys;
   for (const RunParams* r : runs)
     for (const auto& [k, v] : r->values) keys.insert(k);
@@ -151,85 +158,106 @@ void write_params_plot(const std::vector<RunParams>& all, const fs::path& out) {
   }
   if (axes.empty())
     throw UsageError("the " + std::to_string(runs.size()) + " runs have the same hyper-parameters; nothing to compare");
-  double best_lo = INFINITY, best_hi = -INFINITY;
-  for (const RunParams* r : runs) best_lo = std::min(best_lo, r->best), best_hi = std::max(best_hi, r->best);
+  return axes;
+}
 
-  const double top = 80, bottom_margin = 70, plot_h = 420, left = 130;
+/// Where things go in the picture: the axes left to right, places 0..1 bottom to top.
+struct ParamsLayout {
+  double top = 80, plot_h = 420, left = 130, axis_gap = 0;
+  double best_lo = INFINITY, best_hi = -INFINITY;
+  double x(size_t axis) const { return left + axis_gap * static_cast<double>(axis); }
+  double y(double place) const { return top + (1 - place) * plot_h; }
+  double metric_place(double v) const { return best_hi > best_lo ? (v - best_lo) / (best_hi - best_lo) : 0.5; }
+};
+
+/// One line per run, coloured by its best value; the worst first, so that the best lie on top.
+void draw_run_lines(cairo_t* cr, const std::vector<const RunParams*>& runs, const std::vector<Axis>& axes, const ParamsLayout& l) {
+  std::vector<const RunParams*> order = runs;
+  std::sort(order.begin(), order.end(), [&](auto* a, auto* b) { return l.metric_place(a->best) < l.metric_place(b->best); });
+  for (const RunParams* r : order) {
+    Colour c = viridis(l.metric_place(r->best));
+    cairo_set_source_rgba(cr, c[0], c[1], c[2], 0.85);
+    cairo_set_line_width(cr, 2);
+    for (size_t i = 0; i < axes.size(); ++i) {
+      const std::string* v = value_of(*r, axes[i].key);
+      double y = l.y(axes[i].place(v ? *v : "(unset)"));
+      if (i == 0) cairo_move_to(cr, l.x(i), y);
+      else cairo_line_to(cr, l.x(i), y);
+    }
+    cairo_line_to(cr, l.x(axes.size()), l.y(l.metric_place(r->best)));
+    cairo_stroke(cr);
+  }
+}
+
+/// The axes with their names and ticks; the metric's axis last, with a colour bar beside it.
+void draw_axes(cairo_t* cr, const std::vector<Axis>& axes, const std::string& monitor, const ParamsLayout& l) {
+  set_font(cr, 11);
+  for (size_t i = 0; i <= axes.size(); ++i) {
+    double x = l.x(i);
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    cairo_set_line_width(cr, 1.5);
+    cairo_move_to(cr, x, l.top);
+    cairo_line_to(cr, x, l.top + l.plot_h);
+    cairo_stroke(cr);
+    set_font(cr, 12, true);
+    draw::text(cr, i < axes.size() ? axes[i].key : "best " + monitor, x, l.top + l.plot_h + 24, 0.5);
+    set_font(cr, 11);
+    auto tick = [&](double place, const std::string& text) {
+      double y = l.y(place);
+      cairo_move_to(cr, x - 4, y);
+      cairo_line_to(cr, x, y);
+      cairo_stroke(cr);
+      cairo_set_source_rgba(cr, 1, 1, 1, 0.8);
+      double tw = text_width(cr, text);
+      cairo_rectangle(cr, x - 7 - tw, y - 9, tw + 2, 13);
+      cairo_fill(cr);
+      cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+      draw::text(cr, text, x - 6, y + 4, 1);
+    };
+    if (i == axes.size()) {
+      for (double t : nice_ticks(l.best_lo, l.best_hi, 5)) tick(l.metric_place(t), tick_label(t));
+    } else if (!axes[i].numeric) {
+      for (const std::string& c : axes[i].categories) tick(axes[i].place(c), c.size() > 22 ? c.substr(0, 21) + "…" : c);
+    } else if (axes[i].log) {
+      for (double e = std::ceil(std::log10(axes[i].lo)); e <= std::floor(std::log10(axes[i].hi)); ++e)
+        tick(axes[i].place(tick_label(std::pow(10.0, e))), tick_label(std::pow(10.0, e)));
+      tick(0, tick_label(axes[i].lo));
+      tick(1, tick_label(axes[i].hi));
+    } else {
+      for (double t : nice_ticks(axes[i].lo, axes[i].hi, 5))
+        if (t >= axes[i].lo && t <= axes[i].hi) tick(axes[i].place(tick_label(t)), tick_label(t));
+    }
+  }
+  double bx = l.x(axes.size()) + 30;
+  for (int k = 0; k < 100; ++k) {
+    Colour c = viridis(k / 99.0);
+    cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+    cairo_rectangle(cr, bx, l.y(k / 99.0) - l.plot_h / 99.0, 14, l.plot_h / 99.0 + 1);
+    cairo_fill(cr);
+  }
+}
+
+}  // namespace
+
+void write_params_plot(const std::vector<RunParams>& all, const fs::path& out) {
+  std::string monitor;
+  const std::vector<const RunParams*> runs = comparable_runs(all, monitor);
+  const std::vector<Axis> axes = differing_axes(runs);
+  ParamsLayout l;
+  for (const RunParams* r : runs) l.best_lo = std::min(l.best_lo, r->best), l.best_hi = std::max(l.best_hi, r->best);
+  const double bottom_margin = 70;
   // Wide enough for the title; the axes spread over the width.
-  const int width = std::max(860, static_cast<int>(left + 190 * static_cast<double>(axes.size()) + 90));
-  const double axis_gap = (width - left - 90) / static_cast<double>(axes.size());
-  const int height = static_cast<int>(top + plot_h + bottom_margin);
+  const int width = std::max(860, static_cast<int>(l.left + 190 * static_cast<double>(axes.size()) + 90));
+  l.axis_gap = (width - l.left - 90) / static_cast<double>(axes.size());
+  const int height = static_cast<int>(l.top + l.plot_h + bottom_margin);
   write_picture(out, width, height, [&](cairo_t* cr, int w, int) {
-    auto ax_x = [&](size_t i) { return left + axis_gap * static_cast<double>(i); };
-    auto y_of = [&](double place) { return top + (1 - place) * plot_h; };
-    auto metric_place = [&](double v) { return best_hi > best_lo ? (v - best_lo) / (best_hi - best_lo) : 0.5; };
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     set_font(cr, 17, true);
     draw::text(cr, "Hyper-parameters of " + std::to_string(runs.size()) + " runs against the best " + monitor, w / 2.0, 30, 0.5);
     set_font(cr, 12);
     draw::text(cr, "one line per run, coloured by its best " + monitor + "; only the keys that differ are drawn", w / 2.0, 50, 0.5);
-    // Runs: worst first, so that the best lines are drawn on top.
-    std::vector<const RunParams*> order = runs;
-    std::sort(order.begin(), order.end(), [&](auto* a, auto* b) { return metric_place(a->best) < metric_place(b->best); });
-    for (const RunParams* r : order) {
-      Colour c = viridis(metric_place(r->best));
-      cairo_set_source_rgba(cr, c[0], c[1], c[2], 0.85);
-      cairo_set_line_width(cr, 2);
-      for (size_t i = 0; i < axes.size(); ++i) {
-        const std::string* v = value_of(*r, axes[i].key);
-        double y = y_of(axes[i].place(v ? *v : "(unset)"));
-        if (i == 0) cairo_move_to(cr, ax_x(i), y);
-        else cairo_line_to(cr, ax_x(i), y);
-      }
-      cairo_line_to(cr, ax_x(axes.size()), y_of(metric_place(r->best)));
-      cairo_stroke(cr);
-    }
-    // Axes with their ticks; the metric axis last.
-    set_font(cr, 11);
-    for (size_t i = 0; i <= axes.size(); ++i) {
-      double x = ax_x(i);
-      cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-      cairo_set_line_width(cr, 1.5);
-      cairo_move_to(cr, x, top);
-      cairo_line_to(cr, x, top + plot_h);
-      cairo_stroke(cr);
-      set_font(cr, 12, true);
-      draw::text(cr, i < axes.size() ? axes[i].key : "best " + monitor, x, top + plot_h + 24, 0.5);
-      set_font(cr, 11);
-      auto tick = [&](double place, const std::string& text) {
-        double y = y_of(place);
-        cairo_move_to(cr, x - 4, y);
-        cairo_line_to(cr, x, y);
-        cairo_stroke(cr);
-        cairo_set_source_rgba(cr, 1, 1, 1, 0.8);
-        double tw = text_width(cr, text);
-        cairo_rectangle(cr, x - 7 - tw, y - 9, tw + 2, 13);
-        cairo_fill(cr);
-        cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-        draw::text(cr, text, x - 6, y + 4, 1);
-      };
-      if (i == axes.size()) {
-        for (double t : nice_ticks(best_lo, best_hi, 5)) tick(metric_place(t), tick_label(t));
-      } else if (!axes[i].numeric) {
-        for (const std::string& c : axes[i].categories) tick(axes[i].place(c), c.size() > 22 ? c.substr(0, 21) + "…" : c);
-      } else if (axes[i].log) {
-        for (double e = std::ceil(std::log10(axes[i].lo)); e <= std::floor(std::log10(axes[i].hi)); ++e)
-          tick(axes[i].place(tick_label(std::pow(10.0, e))), tick_label(std::pow(10.0, e)));
-        tick(0, tick_label(axes[i].lo));
-        tick(1, tick_label(axes[i].hi));
-      } else {
-        for (double t : nice_ticks(axes[i].lo, axes[i].hi, 5))
-          if (t >= axes[i].lo && t <= axes[i].hi) tick(axes[i].place(tick_label(t)), tick_label(t));
-      }
-    }
-    // Colour bar beside the metric axis.
-    double bx = ax_x(axes.size()) + 30;
-    for (int k = 0; k < 100; ++k) {
-      Colour c = viridis(k / 99.0);
-      cairo_set_source_rgb(cr, c[0], c[1], c[2]);
-      cairo_rectangle(cr, bx, y_of(k / 99.0) - plot_h / 99.0, 14, plot_h / 99.0 + 1);
-      cairo_fill(cr);
-    }
+    draw_run_lines(cr, runs, axes, l);
+    draw_axes(cr, axes, monitor, l);
   });
 }
 

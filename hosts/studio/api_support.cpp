@@ -84,7 +84,7 @@ TempJob::TempJob(StudioState& state, const json& body) : shown_(text_field(body,
   const fs::path target = job_path_inside(state.options.work_dir, shown_);
   path_ = target.parent_path() / (".studio-" + std::to_string(::getpid()) + "-" + std::to_string(state.temp_counter++) + "-" +
                                   target.filename().string());
-  write_file_atomically(path_, text_field(body, "toml"), "the job to check");
+  write_file_atomically(path_, text_field(body, "toml"), "a temporary copy of the job");
 }
 
 TempJob::~TempJob() {

@@ -11,6 +11,7 @@
 #include "engine/core/byte_text.hpp"
 #include "engine/core/run_listing.hpp"
 #include "engine/params/host_schemas.hpp"
+#include "run_curves_json.hpp"
 #include "run_paths.hpp"
 
 namespace hearth::studio {
@@ -42,17 +43,6 @@ std::string last_line(const fs::path& file) {
   if (end == std::string::npos || end == 0) return {};
   size_t start = tail.rfind('\n', end - 1);
   return tail.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1));
-}
-
-std::vector<std::string> cells_of(const std::string& line) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    size_t comma = line.find(',', start);
-    out.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (comma == std::string::npos) return out;
-    start = comma + 1;
-  }
 }
 
 nlohmann::json number_or_null(const std::string& text) {
@@ -225,7 +215,7 @@ void RunsWatcher::look_at(const fs::path& run, Seen& seen, bool is_new) {
     std::ifstream in(run / "metrics.csv");
     std::string header;
     std::getline(in, header);
-    std::vector<std::string> columns = cells_of(header), cells = cells_of(last_line(run / "metrics.csv"));
+    std::vector<std::string> columns = csv_cells(header), cells = csv_cells(last_line(run / "metrics.csv"));
     if (cells.size() == columns.size() && cells != columns) {
       nlohmann::json values = nlohmann::json::object();
       for (size_t i = 0; i < cells.size(); ++i) values[columns[i]] = number_or_null(cells[i]);
@@ -235,7 +225,7 @@ void RunsWatcher::look_at(const fs::path& run, Seen& seen, bool is_new) {
   seen.metrics_size = metrics_size;
   const long long batches_size = stamp_of(run / "batches.csv", false);
   if (batches_size != seen.batches_size && batches_size > 0 && !is_new) {
-    std::vector<std::string> c = cells_of(last_line(run / "batches.csv"));
+    std::vector<std::string> c = csv_cells(last_line(run / "batches.csv"));
     if (c.size() == 6 && c[0] != "epoch")
       hub_.publish("batch", {{"run", id}, {"epoch", number_or_null(c[0])}, {"batch", number_or_null(c[1])},
                              {"batches", number_or_null(c[2])}, {"loss", number_or_null(c[3])},

@@ -15,14 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::string> split_commas(const std::string& line) {
-  std::vector<std::string> out;
-  std::istringstream in(line);
-  for (std::string cell; std::getline(in, cell, ',');) out.push_back(cell);
-  if (!line.empty() && line.back() == ',') out.emplace_back();
-  return out;
-}
-
 bool parse_number(const std::string& text, double& value) {
   if (text.empty()) return false;
   char* end = nullptr;
@@ -31,6 +23,14 @@ bool parse_number(const std::string& text, double& value) {
 }
 
 }  // namespace
+
+std::vector<std::string> csv_cells(const std::string& line) {
+  std::vector<std::string> out;
+  std::istringstream in(line);
+  for (std::string cell; std::getline(in, cell, ',');) out.push_back(cell);
+  if (!line.empty() && line.back() == ',') out.emplace_back();
+  return out;
+}
 
 void BatchLog::update(const fs::path& file) {
   std::ifstream in(file, std::ios::binary | std::ios::ate);
@@ -57,7 +57,7 @@ void BatchLog::update(const fs::path& file) {
 }
 
 void BatchLog::add_line(const std::string& line) {
-  std::vector<std::string> cells = split_commas(line);
+  std::vector<std::string> cells = csv_cells(line);
   double v[6];
   if (cells.size() != 6) return;  // damage
   for (size_t i = 0; i < 6; ++i)
@@ -155,9 +155,9 @@ nlohmann::json read_epoch_table(const fs::path& file) {
   nlohmann::json columns = nlohmann::json::array(), rows = nlohmann::json::array();
   std::string line;
   if (!std::getline(in, line)) return {{"columns", columns}, {"rows", rows}};
-  for (const std::string& c : split_commas(line)) columns.push_back(c);
+  for (const std::string& c : csv_cells(line)) columns.push_back(c);
   while (std::getline(in, line)) {
-    std::vector<std::string> cells = split_commas(line);
+    std::vector<std::string> cells = csv_cells(line);
     if (cells.size() != columns.size()) continue;
     nlohmann::json row = nlohmann::json::array();
     for (const std::string& c : cells) {

@@ -16,6 +16,9 @@
 
 namespace hearth::studio {
 
+/// The cells of one CSV line of a run's files (they hold numbers and names without commas).
+std::vector<std::string> csv_cells(const std::string& line);
+
 /// One point per batch, in training order, with resumed batches counted once (the last row of
 /// each epoch and batch wins).
 struct BatchPoints {

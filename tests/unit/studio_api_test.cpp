@@ -334,8 +334,12 @@ TEST_CASE("studio jobs: modules with their schemas, a job into forms, and hearth
   json graph = s.post("/api/job/graph", {{"path", "smoke.toml"}, {"toml", read_text(kSmokeJob)}});
   CHECK(graph["ok"] == true);
   CHECK(graph["svg"].get<std::string>().find("<svg") != std::string::npos);
+  for (auto& e : fs::directory_iterator(work.path())) CHECK(e.path().filename().string().rfind(".studio-", 0) != 0);
+}
 
-  // The Dataset tab: Load, a page of samples drawn by their renderers, the analyzers' reports.
+TEST_CASE("studio dataset: Load, pages of samples drawn by their renderers, and the analyzers' reports", "[studio]") {
+  TempDir cache, work;
+  Studio s(cache, work.path());
   const json job = {{"path", "smoke.toml"}, {"toml", read_text(kSmokeJob)}};
   json facts = s.post("/api/dataset/load", job);
   INFO(facts.dump());
