@@ -22,6 +22,12 @@ struct InstallLayout {
 
 InstallLayout install_layout();
 
+/// Makes every repeatable option of APP and its subcommands take one value per occurrence
+/// (`--plugin-path A --plugin-path B`; commas where the option splits them), so that a repeatable
+/// option before a positional argument can never swallow it. Call once, after every command is
+/// added.
+void one_value_per_occurrence(CLI::App& app);
+
 /// Options that pick which plugins are seen; added to the commands that discover.
 struct DiscoveryFlags {
   std::vector<std::string> plugin_paths;

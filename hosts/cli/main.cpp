@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli_context.hpp"
 #include "commands/commands.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/host_facts.hpp"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   hearth::cli::setup_job_commands(app, argc, argv, exit_code);
   hearth::cli::setup_studio_command(app, exit_code);
+  hearth::cli::one_value_per_occurrence(app);
 
   hearth::cli::Style err = hearth::cli::style_for(stderr);
   try {

@@ -154,3 +154,23 @@ TEST_CASE("hearth new scaffolds a renamed project for each category", "[cli][new
   CHECK(widget.exit_code == 2);
   CHECK_THAT(widget.output, ContainsSubstring("use one of dataset, analyzer"));
 }
+
+TEST_CASE("a repeatable option takes one value per occurrence, so it never swallows the job", "[cli]") {
+  TempDir cache;
+  const std::string job = std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/random-smoke.toml";
+  const std::string plugins = builtin_plugin_dir().string();
+  // Before this, CLI11 read the job as a second plugin folder and said the job was missing.
+  CommandResult before = run_hearth("check --plugin-path " + plugins + " " + job, cache.path());
+  CHECK(before.exit_code == 0);
+  CHECK_THAT(before.output, ContainsSubstring("OK: dataset random"));
+
+  CommandResult sets = run_hearth("check --set train.epochs=-1 --plugin-path " + plugins + " " + job, cache.path());
+  CHECK(sets.exit_code == 2);
+  CHECK_THAT(sets.output, ContainsSubstring("epochs"));
+
+  // Two values after one flag: the second takes the job's place, a usage error that names it, not
+  // a silent second setting.
+  CommandResult two = run_hearth("check --set train.epochs=2 train.epochs=3 " + job, cache.path());
+  CHECK(two.exit_code == 2);
+  CHECK_THAT(two.output, ContainsSubstring("job: File does not exist: train.epochs=3"));
+}

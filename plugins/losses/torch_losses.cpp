@@ -1,4 +1,4 @@
-// binary_cross_entropy, nll, mae and smooth_l1.
+// binary_cross_entropy, nll, mae and smooth_l1: LibTorch's loss functions, with targets shaped and typed to match.
 #include <hearth/plugin.hpp>
 
 namespace {

@@ -1,4 +1,4 @@
-// precision, recall, f_score, top_k, mae and rmse.
+// precision, recall, f_score and top_k for classes; mae and rmse for regression.
 #include <hearth/plugin.hpp>
 
 namespace {
