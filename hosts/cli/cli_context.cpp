@@ -18,7 +18,7 @@ void one_value_per_occurrence(CLI::App& app) {
   // CLI11 lets an option bound to a vector take every following word, positional arguments too
   // (`hearth run --plugin-path DIR job.toml` lost job.toml): one value per occurrence instead.
   for (CLI::Option* option : app.get_options())
-    if (option->nonpositional() && option->get_allow_extra_args()) option->allow_extra_args(false);
+    if (option->nonpositional()) option->allow_extra_args(false);
   const std::function<bool(CLI::App*)> every = [](CLI::App*) { return true; };
   for (CLI::App* command : app.get_subcommands(every)) one_value_per_occurrence(*command);
 }

@@ -31,21 +31,25 @@ static const char* env(const char* name) {
   return v && *v ? v : NULL;
 }
 
-/* An absolute form of `path` (relative paths taken from the working folder); no link resolved:
- * the folder under test is given as the tests name it. */
-static void absolute(const char* path, char* out, size_t size) {
-  if (path[0] == '/') {
-    snprintf(out, size, "%s", path);
-    return;
-  }
+/* `path` from the working folder (an absolute one as it is); no link resolved: the folder under
+ * test is given as the tests name it. */
+static const char* absolute(const char* path, char* out, size_t size) {
+  if (path[0] == '/') return path;
   char cwd[PATH_MAX];
   if (!getcwd(cwd, sizeof cwd)) cwd[0] = 0;
   snprintf(out, size, "%s/%s", cwd, path);
+  return out;
 }
 
+/* Whether absolute `abs` lies under HEARTH_KILL_DIR (and matches HEARTH_KILL_MATCH). A path
+ * outside is judged without any call a sanitizer intercepts: ASan makes its log_path folder
+ * through mkdir while it starts, when its interceptors (snprintf, strncmp) cannot run yet. */
 static int watched(const char* abs) {
   const char* dir = env("HEARTH_KILL_DIR");
-  if (!dir || strncmp(abs, dir, strlen(dir)) != 0) return 0;
+  if (!dir) return 0;
+  const char* p = abs;
+  while (*dir && *dir == *p) ++dir, ++p;
+  if (*dir) return 0;
   const char* match = env("HEARTH_KILL_MATCH");
   if (!match) return 1;
   char list[1024];
@@ -55,21 +59,10 @@ static int watched(const char* abs) {
   return 0;
 }
 
-/* Whether absolute `path` may lie under HEARTH_KILL_DIR, judged without a call a sanitizer
- * intercepts: ASan makes its log_path folder through mkdir while it starts, when its interceptors
- * (snprintf, strncmp) cannot run yet. */
-static int maybe_watched(const char* path) {
-  const char* dir = env("HEARTH_KILL_DIR");
-  if (!dir) return 0;
-  if (path[0] != '/') return 1;
-  while (*dir && *dir == *path) ++dir, ++path;
-  return *dir == 0;
-}
-
 static void step(const char* op, const char* path) {
-  if (!path || !maybe_watched(path)) return;
-  char abs[PATH_MAX + 256];
-  absolute(path, abs, sizeof abs);
+  if (!path) return;
+  char buffer[PATH_MAX + 256];
+  const char* abs = absolute(path, buffer, sizeof buffer);
   if (!watched(abs)) return;
   const long n = atomic_fetch_add(&steps, 1) + 1;
   const char* log = env("HEARTH_KILL_LOG");
