@@ -29,4 +29,6 @@ find_package(Threads REQUIRED)
 pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET GLOBAL cairo)
 find_package(ZLIB REQUIRED)
 find_package(LibArchive REQUIRED)
-find_package(JPEG REQUIRED)
+# Image decoding of the image datasets: libjpeg-turbo (scaled decoding) and libspng (straight alpha).
+pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET GLOBAL libturbojpeg)
+pkg_check_modules(SPNG REQUIRED IMPORTED_TARGET GLOBAL spng)

@@ -6,6 +6,8 @@
 # every export with Python's own tools. parallel and python3-optuna: the tests run the sweep
 # recipes of docs/sweeps.md (GNU parallel, an Optuna study) for real. libcpp-httplib-dev: the
 # studio's HTTP server; chromium, chromium-driver and python3-selenium: its real-browser tests.
+# libturbojpeg0-dev and libspng-dev: the image datasets' decoders; python3-torchvision: the tests
+# compare [[transforms]] with torchvision's, and tests/bench measures against its ImageFolder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,10 +15,10 @@ packages=(
   g++ make cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-openmp libboost-dev libtomlplusplus-dev libspdlog-dev
   libcairo2-dev libgraphviz-dev fonts-dejavu-core libxml2-dev catch2 libcli11-dev nlohmann-json3-dev
-  libarchive-dev libsodium-dev zlib1g-dev libjpeg-dev dataset-fashion-mnist
+  libarchive-dev libsodium-dev zlib1g-dev libjpeg-dev libturbojpeg0-dev libspng-dev dataset-fashion-mnist
   libgloo-dev openmpi-bin iproute2 parallel
   python3-torch python3-onnx python3-optuna
-  libcpp-httplib-dev chromium chromium-driver python3-selenium
+  libcpp-httplib-dev chromium chromium-driver python3-selenium python3-torchvision
 )
 
 missing=()

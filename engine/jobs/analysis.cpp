@@ -9,7 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/core/error.hpp"
-#include "engine/jobs/data_loader.hpp"
+#include "engine/data/batch_loader.hpp"
+#include "engine/data/split_plan.hpp"
 #include "engine/jobs/job_modules.hpp"
 #include "engine/jobs/run_folder.hpp"
 #include "engine/params/host_schemas.hpp"

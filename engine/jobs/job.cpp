@@ -8,6 +8,7 @@
 #include "engine/core/byte_text.hpp"
 #include "engine/core/category.hpp"
 #include "engine/core/error.hpp"
+#include "engine/data/transform_steps.hpp"
 #include "engine/params/host_schemas.hpp"
 #include "engine/params/param_resolver.hpp"
 #include "engine/params/suggest.hpp"
@@ -16,7 +17,8 @@ namespace hearth {
 namespace {
 
 const std::vector<std::string> kSections = {"job",       "dataset", "analyzers", "model",   "losses", "metrics",
-                                            "optimizer", "scheduler", "train",   "renders", "export", "sweep", "distributed"};
+                                            "optimizer", "scheduler", "train",   "renders", "export", "sweep", "distributed",
+                                            "transforms"};
 /// A value's position: file:line:col in the job, or for a value an override set, the override's
 /// own origin ("--set train.epochs=-3", "sweep.toml:12:20 (trial 3)").
 std::string where(const std::string& file, const toml::source_region& r) {
@@ -116,6 +118,47 @@ class JobLoader {
     }
     for (size_t i = 0; i < a->size(); ++i)
       if (auto m = module(cat, name + "[" + std::to_string(i) + "]", a->get(i), host_schema)) out.push_back(*m);
+    return out;
+  }
+
+  /// [[transforms]]: each table's `op` one of the known ones, its keys validated against that op.
+  std::vector<TransformSpec> transform_array(const toml::node* node) {
+    std::vector<TransformSpec> out;
+    if (!node) return out;
+    const toml::array* a = node->as_array();
+    if (!a) {
+      error(node->source(), "'transforms' must be an array of tables: write [[transforms]]");
+      return out;
+    }
+    const std::vector<std::string>& ops = transform_op_names();
+    for (size_t i = 0; i < a->size(); ++i) {
+      const std::string name = "transforms[" + std::to_string(i) + "]";
+      const toml::table* t = a->get(i)->as_table();
+      const toml::node* op = t ? t->get("op") : nullptr;
+      if (!t || !op || !op->is_string()) {
+        error(a->get(i)->source(), "[[transforms]] needs op = \"<one of " + [&] {
+          std::string all;
+          for (const auto& o : ops) all += (all.empty() ? "" : ", ") + o;
+          return all;
+        }() + ">\"");
+        continue;
+      }
+      const std::string which = op->as_string()->get();
+      if (std::find(ops.begin(), ops.end(), which) == ops.end()) {
+        error(op->source(), "[[transforms]] op = \"" + printable(which) + "\" is not a transform" + did_you_mean(which, ops));
+        continue;
+      }
+      ModuleInfo m;
+      m.name = which;
+      m.params = transform_schema(which);
+      try {
+        ParamSource source{file_, name, {"op"}};
+        source.host_table = true;
+        out.push_back({which, name, resolve_params(m, t, source)});
+      } catch (const UsageError& e) {
+        errors_.push_back(e.what());
+      }
+    }
     return out;
   }
 
@@ -289,6 +332,7 @@ Job load_job_with(const fs::path& file, const std::vector<JobOverride>& override
     loader.errors_.push_back(job.file.string() + ": the job has no [[losses]] table; add one per model output");
   job.metrics = loader.module_array(HEARTH_CATEGORY_METRIC, "metrics", job.document.get("metrics"), metric_host_schema());
   job.renders = loader.module_array(HEARTH_CATEGORY_RENDERER, "renders", job.document.get("renders"), render_host_schema());
+  job.transforms = loader.transform_array(job.document.get("transforms"));
   if (const toml::node* s = job.document.get("scheduler")) job.scheduler = loader.module(HEARTH_CATEGORY_SCHEDULER, "scheduler", s, {});
   std::vector<std::string> analyzer_names = unique_names(job.analyzers);
   for (const auto& ref : loader.analyzer_refs_)
@@ -331,6 +375,11 @@ std::string Job::resolved_toml() const {
   append_table(os, "[distributed]", nullptr, &distributed);
   if (export_step) append_table(os, "[export]", nullptr, &*export_step);
   for (const ModuleSpec& r : renders) append_table(os, "[[renders]]", &r, &r.host);
+  for (const TransformSpec& t : transforms) {
+    os << "[[transforms]]\nop = \"" << t.op << "\"\n";
+    for (const auto& [k, v] : t.params.all()) os << k << " = " << to_toml_text(v) << "\n";
+    os << "\n";
+  }
   return os.str();
 }
 

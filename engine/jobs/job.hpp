@@ -19,6 +19,13 @@ namespace hearth {
 namespace fs = std::filesystem;
 
 /// One module table of a job: which module, with which validated parameters.
+/// One [[transforms]] table: its op and its validated keys.
+struct TransformSpec {
+  std::string op;
+  std::string table;  ///< "transforms[2]"
+  ParamValues params;
+};
+
 struct ModuleSpec {
   const ModuleEntry* entry = nullptr;
   ParamValues params;  ///< the plugin's own keys
@@ -43,6 +50,7 @@ struct Job {
   std::vector<ModuleSpec> losses;
   std::vector<ModuleSpec> metrics;
   std::vector<ModuleSpec> renders;
+  std::vector<TransformSpec> transforms;  ///< [[transforms]], in order
   ModuleSpec optimizer;
   std::optional<ModuleSpec> scheduler;
   JobOptions options;  ///< resolved once by load_job

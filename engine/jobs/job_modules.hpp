@@ -10,7 +10,8 @@
 #include <vector>
 
 #include "engine/jobs/analysis.hpp"
-#include "engine/jobs/data_loader.hpp"
+#include "engine/data/batch_loader.hpp"
+#include "engine/data/split_plan.hpp"
 #include "engine/jobs/job.hpp"
 #include "engine/runtime/modules/dataset_module.hpp"
 #include "engine/runtime/modules/loss_module.hpp"

@@ -1,5 +1,8 @@
 #include "engine/jobs/job_options.hpp"
 
+#include <algorithm>
+#include <tuple>
+
 #include "engine/core/error.hpp"
 #include "engine/jobs/job.hpp"
 
@@ -40,9 +43,53 @@ DataOptions data_of(const ParamValues& host) {
   d.valid_fraction = value_of<double>(host, "dataset", "valid_fraction");
   d.subsample = value_of<double>(host, "dataset", "subsample");
   d.workers = static_cast<int>(value_of<int64_t>(host, "dataset", "workers"));
+  d.skip_bad_samples = value_of<std::string>(host, "dataset", "bad_samples") == "skip";
   d.augmentation.flip = value_of<bool>(host, "dataset", "augment_flip");
   d.augmentation.shift = value_of<int64_t>(host, "dataset", "augment_shift");
   return d;
+}
+
+/// A [low, high] pair of a transform: exactly two numbers, low <= high.
+std::pair<double, double> bounds(const TransformSpec& t, const std::string& key, const std::string& file) {
+  const auto& v = value_of<std::vector<double>>(t.params, t.table, key);
+  if (v.size() != 2 || v[0] > v[1] || (key == "ratio" && v[0] <= 0))
+    throw UsageError(file + ": [" + t.table + "] " + t.op + " " + key + " needs two numbers, low then high" +
+                     (key == "ratio" ? ", above 0" : ""));
+  return {v[0], v[1]};
+}
+
+TransformStep step_of(const TransformSpec& t, const std::string& file) {
+  using Op = TransformStep::Op;
+  const std::vector<std::string>& names = transform_op_names();
+  TransformStep s;
+  s.op = static_cast<Op>(std::find(names.begin(), names.end(), t.op) - names.begin());
+  s.tensor = value_of<std::string>(t.params, t.table, "tensor");
+  if (t.params.find("size")) s.size = value_of<int64_t>(t.params, t.table, "size");
+  if (s.op == Op::random_resized_crop) {
+    std::tie(s.scale_min, s.scale_max) = bounds(t, "scale", file);
+    std::tie(s.ratio_min, s.ratio_max) = bounds(t, "ratio", file);
+  }
+  if (s.op == Op::horizontal_flip) s.p = value_of<double>(t.params, t.table, "p");
+  if (s.op == Op::random_crop) {
+    s.padding = value_of<int64_t>(t.params, t.table, "padding");
+    const std::string& mode = value_of<std::string>(t.params, t.table, "padding_mode");
+    s.padding_mode = mode == "edge" ? TransformStep::Padding::edge
+                     : mode == "reflect" ? TransformStep::Padding::reflect
+                                         : TransformStep::Padding::constant;
+  }
+  if (s.op == Op::color_jitter) {
+    s.brightness = value_of<double>(t.params, t.table, "brightness");
+    s.contrast = value_of<double>(t.params, t.table, "contrast");
+    s.saturation = value_of<double>(t.params, t.table, "saturation");
+  }
+  if (s.op == Op::normalize) {
+    s.mean = value_of<std::vector<double>>(t.params, t.table, "mean");
+    s.std = value_of<std::vector<double>>(t.params, t.table, "std");
+    if (s.mean.empty() || s.mean.size() != s.std.size() ||
+        std::any_of(s.std.begin(), s.std.end(), [](double d) { return d <= 0; }))
+      throw UsageError(file + ": [" + t.table + "] normalize needs as many means as deviations, one per channel, each deviation above 0");
+  }
+  return s;
 }
 
 TrainOptions train_of(const ParamValues& t) {
@@ -89,6 +136,7 @@ JobOptions resolve_job_options(const Job& job) {
   JobOptions o;
   o.general = general_of(job);
   o.data = data_of(job.dataset.host);
+  for (const TransformSpec& t : job.transforms) o.data.transforms.push_back(step_of(t, job.file.string()));
   o.init = {value_of<std::string>(job.model.host, "model", "init"), value_of<bool>(job.model.host, "model", "strict")};
   o.train = train_of(job.train);
   o.distributed = distributed_of(job.distributed);

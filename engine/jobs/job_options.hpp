@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/jobs/split_name.hpp"
+#include "engine/data/split_name.hpp"
+#include "engine/data/transform_steps.hpp"
 
 namespace hearth {
 
@@ -34,7 +35,9 @@ struct DataOptions {
   double valid_fraction = 0;  ///< > 0: this seeded share of train becomes valid
   double subsample = 1;       ///< share of each split kept
   int workers = 2;            ///< sample-fetching threads when the dataset has no batch fetch
+  bool skip_bad_samples = false;  ///< bad_samples = "skip": leave a sample that fails out, counted
   Augmentation augmentation;
+  std::vector<TransformStep> transforms;  ///< [[transforms]] of train samples, in order
 };
 
 enum class MonitorMode { automatic, min, max };

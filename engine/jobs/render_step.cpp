@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "engine/core/error.hpp"
-#include "engine/jobs/data_loader.hpp"
+#include "engine/data/batch_loader.hpp"
 #include "engine/jobs/job_modules.hpp"
 #include "engine/jobs/renderer_choice.hpp"
 #include "engine/params/param_resolver.hpp"

@@ -58,7 +58,8 @@ Session::Session(const Job& job, const SessionOptions& options)
     : job_(job),
       device_name_(resolve_device(job.options.general.device, options.group ? options.group->world().local_rank : 0)),
       device_(device_name_),
-      group_(options.group) {
+      group_(options.group),
+      train_batch_(options.train_batch) {
   int threads = job.options.general.threads;
   // Ranks on one machine share its cores, as torchrun's OMP_NUM_THREADS does.
   if (threads == 0 && group_ && group_->world().local_size > 1)
@@ -118,12 +119,16 @@ BatchLoader& Session::loader(SplitName s) {
   if (!slot) {
     const DataOptions& d = options().data;
     bool shuffle = s == SplitName::train && d.shuffle;
-    slot = std::make_unique<BatchLoader>(data(), plan().source(s), split(s), d.batch_size, shuffle,
-                                         options().general.seed, d.workers);
-    // Training is sharded over the group; valid and test are scored whole on every rank, so the
-    // numbers are the split's, never a shard's.
+    const int64_t batch = s == SplitName::train && train_batch_ > 0 ? train_batch_ : d.batch_size;
+    slot = std::make_unique<BatchLoader>(data(), plan().source(s), split(s), batch, shuffle, options().general.seed,
+                                         d.workers);
+    // Each rank trains on its part of every global batch; valid and test are scored whole on
+    // every rank, so the numbers are the split's, never a shard's.
     if (group_ && s == SplitName::train) slot->shard(group_->rank(), group_->size());
     slot->deliver_to(device_);
+    slot->skip_bad_samples(d.skip_bad_samples);
+    if (!d.transforms.empty())
+      slot->transform_with(s == SplitName::train ? d.transforms : evaluation_steps(d.transforms), options().general.seed);
   }
   return *slot;
 }
@@ -201,6 +206,15 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
   progress.start_epoch(epoch, batches.batch_count(), skip);
   model().train(true);
   while (auto batch = batches.next()) {
+    if (batch->size == 0) {
+      // Every sample of it was bad and left out (bad_samples = "skip"). Alone, the batch is
+      // passed over; in a group every rank must take part in each step's collectives.
+      if (group_)
+        throw Error("every sample of train batch " + std::to_string(done + 1) + " of epoch " + std::to_string(epoch + 1) +
+                    " on rank " + std::to_string(group_->rank()) + " was bad; fix or remove them (see the log)");
+      ++done;
+      continue;
+    }
     note_training_position(epoch + 1, done + 1, step_);
     if (group_) group_->set_activity("training", epoch + 1, done + 1);
     std::vector<at::Tensor> inputs = on_device(batch->inputs, device_name_), targets = on_device(batch->targets, device_name_);
@@ -280,6 +294,7 @@ std::map<std::string, double> Session::evaluate(SplitName s) {
   EpochTally tally(modules_.losses.size());
   batches.start_epoch(0);
   while (auto batch = batches.next()) {
+    if (batch->size == 0) continue;  // every sample of it was bad and left out
     std::vector<at::Tensor> inputs = on_device(batch->inputs, device_name_), targets = on_device(batch->targets, device_name_);
     std::vector<at::Tensor> outputs = forward_of(inputs);
     BatchLoss loss = losses_of(outputs, targets, false);

@@ -16,7 +16,8 @@
 #include "engine/distributed/gradient_buckets.hpp"
 #include "engine/distributed/rank_group.hpp"
 #include "engine/jobs/checkpoint.hpp"
-#include "engine/jobs/data_loader.hpp"
+#include "engine/data/batch_loader.hpp"
+#include "engine/data/split_plan.hpp"
 #include "engine/jobs/job.hpp"
 #include "engine/jobs/job_modules.hpp"
 #include "engine/jobs/progress.hpp"
@@ -46,6 +47,9 @@ struct SessionOptions {
   /// The group this process trains with (not owned); null: one process. Training then sees this
   /// rank's shard of each epoch and averages gradients over the group.
   RankGroup* group = nullptr;
+  /// This rank's train batch; 0: the job's batch_size. A run resumed on another number of ranks
+  /// sets it so that the global batch (ranks x batch) stays the one it started with.
+  int64_t train_batch = 0;
 };
 
 /// One pass of training over a split, as far as it went.
@@ -106,6 +110,9 @@ class Session {
   /// The model's outputs for one batch of inputs (moved to the device), in eval mode.
   std::vector<at::Tensor> predict(const std::vector<at::Tensor>& inputs);
 
+  /// Samples of split `s` left out as bad (bad_samples = "skip") in its latest pass.
+  int64_t bad_samples(SplitName s) { return loaders_.count(s) ? loaders_[s]->bad_samples() : 0; }
+
   int64_t step() const { return step_; }
   int64_t skipped_steps() const { return skipped_steps_; }
   bool step_limit_reached() const;
@@ -155,6 +162,7 @@ class Session {
   std::unique_ptr<SchedulerModule> scheduler_;
   std::vector<at::Tensor> parameters_;
   RankGroup* group_ = nullptr;
+  int64_t train_batch_ = 0;
   std::unique_ptr<GradientBuckets> buckets_;
   int64_t step_ = 0;
   int64_t skipped_steps_ = 0;

@@ -57,6 +57,7 @@ MonitorPlan plan_columns(const Job& job, const JobModules& m, bool has_valid) {
   add_split_columns("train");
   if (has_valid) add_split_columns("valid");
   columns.push_back("skipped_steps");
+  if (job.options.data.skip_bad_samples) columns.push_back("bad_samples");
   const TrainOptions& t = job.options.train;
   plan.monitor = t.monitor;
   if (!has_valid && plan.monitor.rfind("valid.", 0) == 0) {
@@ -66,7 +67,8 @@ MonitorPlan plan_columns(const Job& job, const JobModules& m, bool has_valid) {
   }
   if (std::find(columns.begin(), columns.end(), plan.monitor) == columns.end() || plan.monitor == "epoch" || plan.monitor == "step") {
     std::string list;
-    for (size_t i = 3; i + 1 < columns.size(); ++i) list += (list.empty() ? "" : ", ") + columns[i];
+    for (size_t i = 3; i < columns.size(); ++i)
+      if (columns[i] != "skipped_steps" && columns[i] != "bad_samples") list += (list.empty() ? "" : ", ") + columns[i];
     throw UsageError(job.file.string() + ": [train] monitor = \"" + plan.monitor + "\" is not a value of this job; use one of " + list);
   }
   plan.maximize = t.mode == MonitorMode::max;
@@ -116,6 +118,11 @@ class TrainLoop {
     row["step"] = static_cast<double>(session_.step());
     row["lr"] = lr;
     row["skipped_steps"] = static_cast<double>(session_.skipped_steps());
+    if (session_.options().data.skip_bad_samples) {
+      const int64_t bad = session_.bad_samples(SplitName::train) + session_.bad_samples(SplitName::valid);
+      row["bad_samples"] = static_cast<double>(bad);
+      if (bad > 0) spdlog::warn("epoch {}: {} bad sample(s) left out (bad_samples = \"skip\"; each is named above)", epoch + 1, bad);
+    }
     const bool improved = judge(epoch, row);
     if (SchedulerModule* scheduler = session_.scheduler(); scheduler && scheduler->interval() == HEARTH_STEP_EPOCH) {
       auto it = row.find(plan_.monitor);
@@ -272,11 +279,12 @@ void start_from_weights(Session& session, RunFolder& run, bool writer) {
 /// The session's part of train(): everything up to the outcome, with `recorder` made once the
 /// columns are known.
 TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume,
-                              RankGroup* group, std::optional<RunRecorder>& recorder) {
+                              RankGroup* group, int64_t train_batch, std::optional<RunRecorder>& recorder) {
   const bool writer = group == nullptr || group->rank() == 0;
   SessionOptions options;
   if (writer) options.analysis_dir = run.path() / "analysis";
   options.group = group;
+  options.train_batch = train_batch;
   Session session(job, options);
   if (!resume && !job.options.init.source.empty()) start_from_weights(session, run, writer);
   session.start_training();
@@ -299,13 +307,14 @@ TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optiona
 
 }  // namespace
 
-TrainOutcome train(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume, RankGroup* group) {
+TrainOutcome train(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume, RankGroup* group,
+                   int64_t train_batch) {
   std::optional<RunRecorder> recorder;
   TrainOutcome outcome;
   // run.json's final status is written after the session (its loader threads, its group's
   // traffic) is gone, so that whoever watches run.json sees a run that has really ended.
   try {
-    outcome = train_in_session(job, run, resume, group, recorder);
+    outcome = train_in_session(job, run, resume, group, train_batch, recorder);
   } catch (const std::exception& e) {
     // Also before the first epoch (a plugin that cannot be made, a bad dataset): the run says so.
     if (recorder) recorder->finish("failed", e.what());

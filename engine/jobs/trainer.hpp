@@ -16,8 +16,10 @@ enum class TrainOutcome { completed, stopped_early, interrupted, pruned };
 
 /// Trains `job` into `run`, continuing from `resume` when given. Throws on failure after marking
 /// the run failed in run.json; `last` then still holds the previous epoch. With a `group`, this
-/// process is one rank of a data-parallel run: only rank 0 writes into `run`.
+/// process is one rank of a data-parallel run: only rank 0 writes into `run`. `train_batch`, when
+/// not 0, is this rank's train batch instead of the job's (a run resumed on another world size
+/// keeps its global batch).
 TrainOutcome train(const Job& job, RunFolder& run, const std::optional<CheckpointState>& resume,
-                   RankGroup* group = nullptr);
+                   RankGroup* group = nullptr, int64_t train_batch = 0);
 
 }  // namespace hearth

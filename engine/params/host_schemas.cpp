@@ -47,10 +47,43 @@ std::vector<ParamInfo> dataset_host_schema() {
             "When > 0, this share of the train split becomes the valid split (seeded); else the dataset's own", 0.0, 0.9),
           p("subsample", HEARTH_PARAM_FLOAT, "1.0", "Share of each split to use", 0.0, 1.0),
           p("workers", HEARTH_PARAM_INT, "2", "Threads fetching samples when the dataset has no batch fetch", 0.0, 64.0),
+          p("bad_samples", HEARTH_PARAM_STRING, "\"stop\"",
+            "A sample that cannot be read or decoded: stop the job naming it (stop), or leave it out of its batch, count it "
+            "per epoch in metrics.csv (bad_samples) and name it in the log (skip)",
+            {}, {}, {"stop", "skip"}),
           p("augment_flip", HEARTH_PARAM_BOOL, "false",
             "Train batches only: mirror each image input left-right with probability 1/2 (seeded)"),
           p("augment_shift", HEARTH_PARAM_INT, "0",
             "Train batches only: move each image input by up to this many pixels (edges replicated; seeded)", 0.0, 64.0)};
+}
+
+std::vector<ParamInfo> transform_schema(const std::string& op) {
+  std::vector<ParamInfo> s = {
+      p("tensor", HEARTH_PARAM_STRING, "\"\"", "The input tensor it transforms (a dataset tensor's name); empty: every [C, H, W] input")};
+  auto add = [&](std::vector<ParamInfo> more) { s.insert(s.end(), more.begin(), more.end()); };
+  if (op == "resize")
+    add({p("size", HEARTH_PARAM_INT, std::nullopt, "The shorter side becomes size pixels; the longer keeps the aspect ratio", 1.0)});
+  if (op == "center_crop")
+    add({p("size", HEARTH_PARAM_INT, std::nullopt, "The central size x size square (zeros around a smaller image)", 1.0)});
+  if (op == "random_resized_crop")
+    add({p("size", HEARTH_PARAM_INT, std::nullopt, "Side of the square the crop is resized to", 1.0),
+         p("scale", HEARTH_PARAM_FLOAT_LIST, "[0.08, 1.0]", "Lower and upper bound of the crop's share of the image's area", 0.0, 1.0),
+         p("ratio", HEARTH_PARAM_FLOAT_LIST, "[0.75, 1.3333333333333333]", "Lower and upper bound of the crop's aspect ratio (w / h)",
+           0.0)});
+  if (op == "horizontal_flip") add({p("p", HEARTH_PARAM_FLOAT, "0.5", "Probability of mirroring left-right", 0.0, 1.0)});
+  if (op == "random_crop")
+    add({p("size", HEARTH_PARAM_INT, "0", "Side of the square cut at a random place; 0: the image's own size", 0.0),
+         p("padding", HEARTH_PARAM_INT, "0", "Pixels added on every side before the cut (a shift of up to that much)", 0.0),
+         p("padding_mode", HEARTH_PARAM_STRING, "\"constant\"", "What fills the padding: zeros, the edge pixels or a mirror", {}, {},
+           {"constant", "edge", "reflect"})});
+  if (op == "color_jitter")
+    add({p("brightness", HEARTH_PARAM_FLOAT, "0.0", "Brightness factor drawn from [max(0, 1 - x), 1 + x]", 0.0),
+         p("contrast", HEARTH_PARAM_FLOAT, "0.0", "Contrast factor drawn from [max(0, 1 - x), 1 + x]", 0.0),
+         p("saturation", HEARTH_PARAM_FLOAT, "0.0", "Saturation factor drawn from [max(0, 1 - x), 1 + x]", 0.0)});
+  if (op == "normalize")
+    add({p("mean", HEARTH_PARAM_FLOAT_LIST, std::nullopt, "Per channel, subtracted from the image in [0, 1]"),
+         p("std", HEARTH_PARAM_FLOAT_LIST, std::nullopt, "Per channel, what the difference is divided by", 0.0)});
+  return s;
 }
 
 std::vector<ParamInfo> loss_host_schema() {

@@ -17,6 +17,8 @@ std::vector<ParamInfo> distributed_schema();
 /// [export]: formats written after training, from which checkpoint, into which folder.
 std::vector<ParamInfo> export_schema();
 std::vector<ParamInfo> dataset_host_schema();
+/// The keys of a [[transforms]] table whose `op` is `op` (one of transform_op_names()), `op` aside.
+std::vector<ParamInfo> transform_schema(const std::string& op);
 /// [model]: the weights a run starts from.
 std::vector<ParamInfo> model_host_schema();
 std::vector<ParamInfo> loss_host_schema();

@@ -46,7 +46,7 @@ json take_crash_records(const fs::path& run) {
 }  // namespace
 
 void record_resume(RunFolder& run, const Job& job, const std::string& command_line, const RunCondition& found,
-                   const std::string& checkpoint) {
+                   const std::string& checkpoint, int world_size) {
   json& info = run.info();
   const json plugins = plugin_list(job);
   warn_changed_plugins(info.value("plugins", json::array()), plugins);
@@ -54,6 +54,7 @@ void record_resume(RunFolder& run, const Job& job, const std::string& command_li
                 {"command_line", json_text(command_line)},
                 {"found", found.status},
                 {"checkpoint", checkpoint},
+                {"world_size", world_size},
                 {"plugins", plugins}};
   if (!found.detail.empty()) entry["detail"] = json_text(found.detail);
   json crashes = take_crash_records(run.path());

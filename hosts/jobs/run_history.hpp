@@ -14,9 +14,10 @@
 namespace hearth::jobs {
 
 /// Appends the resume to run.json's "resumes" and removes the crash record files it took in.
-/// `found` is the run's condition before this process claimed it.
+/// `found` is the run's condition before this process claimed it; `world_size` the number of
+/// processes it resumes on (it may differ from the one it started with).
 void record_resume(RunFolder& run, const Job& job, const std::string& command_line, const RunCondition& found,
-                   const std::string& checkpoint);
+                   const std::string& checkpoint, int world_size);
 
 /// When `last` (loaded: `last_state`) says it is the best state and `best` disagrees (a kill
 /// between the two writes), copies `last` over `best` and sets run.json's best from it.

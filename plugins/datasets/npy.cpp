@@ -1,66 +1,31 @@
-// `npy`: NumPy arrays, as two .npy files or one .npz archive (read with libarchive).
+// `npy`: NumPy arrays, as two .npy files (memory-mapped: they may be larger than RAM) or one .npz
+// archive (read whole with libarchive, as NumPy reads one).
 #include <archive.h>
 #include <archive_entry.h>
 #include <hearth/plugin.hpp>
 
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <regex>
-#include <sstream>
+#include <memory>
+
+#include "mapped_file.hpp"
+#include "npy_format.hpp"
 
 namespace {
 
-/// The array of an .npy image (format 1.0-3.0) as a tensor viewing `bytes`, which must outlive
-/// it; `what` names it in errors.
-torch::Tensor view_npy(const std::string& bytes, const std::string& what) {
-  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throw std::invalid_argument(what + " is not a .npy array");
-  int major = static_cast<unsigned char>(bytes[6]);
-  size_t header_len, offset;
-  if (major == 1) {
-    header_len = static_cast<unsigned char>(bytes[8]) | static_cast<unsigned char>(bytes[9]) << 8;
-    offset = 10;
-  } else {
-    if (bytes.size() < 12) throw std::invalid_argument(what + " is truncated");
-    header_len = 0;
-    for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
-    offset = 12;
-  }
-  if (bytes.size() < offset + header_len) throw std::invalid_argument(what + " is truncated (header)");
-  std::string header = bytes.substr(offset, header_len);
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([<>|=])([a-z])([0-9]+)'")))
-    throw std::invalid_argument(what + ": unsupported dtype in header " + header);
-  std::string order = m[1], kind = m[2];
-  int width = std::stoi(m[3]);
-  if (order == ">") throw std::invalid_argument(what + ": big-endian arrays are not supported; save with dtype '<...'");
-  if (header.find("'fortran_order': True") != std::string::npos)
-    throw std::invalid_argument(what + ": Fortran-ordered arrays are not supported; save np.ascontiguousarray(a)");
-  std::map<std::string, torch::ScalarType> types = {{"f4", torch::kFloat32}, {"f8", torch::kFloat64}, {"i8", torch::kInt64},
-                                                     {"i4", torch::kInt32},   {"i2", torch::kInt16},   {"u1", torch::kUInt8},
-                                                     {"i1", torch::kInt8},    {"b1", torch::kBool}};
-  auto type = types.find(kind + std::to_string(width));
-  if (type == types.end()) throw std::invalid_argument(what + ": dtype " + kind + std::to_string(width) + " is not supported");
-  std::vector<int64_t> shape;
-  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)"))) throw std::invalid_argument(what + ": no shape in header");
-  std::string dims = m[1];
-  static const std::regex number("[0-9]+");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) shape.push_back(std::stoll(it->str()));
-  int64_t count = 1;
-  for (int64_t d : shape) count *= d;
-  size_t data = offset + header_len;
-  if (bytes.size() < data + static_cast<size_t>(count * width))
-    throw std::invalid_argument(what + " is truncated: " + std::to_string(bytes.size() - data) + " of " +
-                                std::to_string(count * width) + " data bytes");
-  return torch::from_blob(const_cast<char*>(bytes.data() + data), shape, type->second);
-}
+using hearth_datasets::MappedFile;
+using hearth_datasets::NpyLayout;
+using hearth_datasets::read_npy_layout;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::invalid_argument("cannot open " + path + "; check the dataset's file names");
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
+/// The .npy file `path` as a read-only tensor over its mapping: nothing is read until a sample is.
+torch::Tensor map_npy(const std::string& path, const std::string& what) {
+  std::shared_ptr<const MappedFile> file = MappedFile::open(path, what);
+  file->expect_random_reads();
+  const NpyLayout layout = read_npy_layout(file->data(), file->size(), path);
+  void* data = const_cast<uint8_t*>(file->data() + layout.data_offset);
+  // Never written: samples leave as copies (get() clones, get_batch() gathers).
+  return torch::from_blob(data, layout.shape, [file](void*) {}, torch::TensorOptions().dtype(layout.type));
 }
 
 /// Every member of an .npz (a zip of .npy files), by name without ".npy".
@@ -104,20 +69,25 @@ std::string read_npz_member(const std::string& file, const std::string& member, 
   return std::move(found->second);
 }
 
-/// Inputs or targets (from an .npy file, or from `member` of an .npz when it is not empty), one
-/// copy per machine however many ranks train: float64 inputs become float32, int32 targets int64.
-torch::Tensor load_array(const std::string& file, const std::string& member, bool inputs) {
-  const std::string key = std::string(inputs ? "inputs " : "targets ") + std::filesystem::absolute(file).string() +
-                          (member.empty() ? "" : ":" + member);
+/// Member `member` of an .npz, one copy per machine however many ranks train. An .npz is a zip
+/// whose members may be compressed, so it is read whole, as NumPy reads one (its `mmap_mode` is
+/// ignored for .npz too): larger-than-memory arrays belong in .npy files.
+torch::Tensor load_npz_array(const std::string& file, const std::string& member, bool inputs) {
+  const std::string key = std::string(inputs ? "inputs " : "targets ") + std::filesystem::absolute(file).string() + ":" + member;
   return hearth::shared_tensor(key, [&](const hearth::SharedAlloc& alloc) {
-    const std::string bytes =
-        member.empty() ? read_file(file) : read_npz_member(file, member, inputs ? "input_key" : "target_key");
-    const torch::Tensor view = view_npy(bytes, member.empty() ? file : file + ":" + member);
-    torch::ScalarType type = view.scalar_type();
-    if (inputs && type == torch::kFloat64) type = torch::kFloat32;
-    if (!inputs && type == torch::kInt32) type = torch::kInt64;
-    return alloc(view.sizes(), type).copy_(view);
+    const std::string bytes = read_npz_member(file, member, inputs ? "input_key" : "target_key");
+    const std::string what = file + ":" + member;
+    const NpyLayout layout = read_npy_layout(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), what);
+    const torch::Tensor view = torch::from_blob(const_cast<char*>(bytes.data() + layout.data_offset), layout.shape, layout.type);
+    return alloc(view.sizes(), view.scalar_type()).copy_(view);
   });
+}
+
+/// What a sample's tensor becomes on its way out: float64 inputs float32, int32 targets int64.
+torch::ScalarType served_type(torch::ScalarType stored, bool inputs) {
+  if (inputs && stored == torch::kFloat64) return torch::kFloat32;
+  if (!inputs && stored == torch::kInt32) return torch::kInt64;
+  return stored;
 }
 
 class NpyDataset : public hearth::Dataset {
@@ -131,34 +101,40 @@ class NpyDataset : public hearth::Dataset {
   explicit NpyDataset(const hearth::Params& p) {
     const std::string file = p.get<std::string>("file");
     if (file.size() > 4 && file.compare(file.size() - 4, 4, ".npz") == 0) {
-      inputs_ = load_array(file, p.get<std::string>("input_key"), true);
-      targets_ = load_array(file, p.get<std::string>("target_key"), false);
+      inputs_ = load_npz_array(file, p.get<std::string>("input_key"), true);
+      targets_ = load_npz_array(file, p.get<std::string>("target_key"), false);
     } else {
       if (p.get<std::string>("targets").empty()) throw std::invalid_argument("with an .npy `file`, set `targets` to the targets' .npy");
-      inputs_ = load_array(file, "", true);
-      targets_ = load_array(p.get<std::string>("targets"), "", false);
+      inputs_ = map_npy(file, "the inputs");
+      targets_ = map_npy(p.get<std::string>("targets"), "the targets");
     }
     if (inputs_.dim() == 0 || targets_.dim() == 0 || inputs_.size(0) != targets_.size(0))
       throw std::invalid_argument("inputs and targets must have the same first dimension (one row per sample)");
+    input_type_ = served_type(inputs_.scalar_type(), true);
+    target_type_ = served_type(targets_.scalar_type(), false);
   }
   int64_t size(hearth::Split split) override { return split == hearth::Split::train ? inputs_.size(0) : 0; }
   hearth::TensorList get(hearth::Split split, int64_t i) override {
     if (split != hearth::Split::train || i < 0 || i >= inputs_.size(0)) throw std::out_of_range("no such sample");
-    return {inputs_[i], targets_[i]};
+    // Copies: a view would let the mapping's read-only pages escape the dataset.
+    return {inputs_[i].to(input_type_, false, /*copy=*/true), targets_[i].to(target_type_, false, /*copy=*/true)};
   }
   std::optional<hearth::TensorList> get_batch(hearth::Split, const std::vector<int64_t>& ids) override {
     torch::Tensor idx = torch::tensor(ids, torch::kInt64);
-    return hearth::TensorList{inputs_.index_select(0, idx), targets_.index_select(0, idx)};
+    return hearth::TensorList{inputs_.index_select(0, idx).to(input_type_), targets_.index_select(0, idx).to(target_type_)};
   }
   std::vector<hearth::TensorSpec> tensors() const override { return {{"input", HEARTH_ROLE_INPUT}, {"target", HEARTH_ROLE_TARGET}}; }
 
  private:
-  torch::Tensor inputs_, targets_;
+  torch::Tensor inputs_, targets_;  ///< as stored: over the files' mappings, or an .npz's copy
+  torch::ScalarType input_type_ = torch::kFloat32, target_type_ = torch::kInt64;
 };
 
 }  // namespace
 
 HEARTH_REGISTER(NpyDataset, "npy", "NumPy arrays from .npy files or an .npz archive",
                 "Row i of the inputs and of the targets form sample i. float64 inputs become float32, int32\n"
-                "targets int64. Little-endian, C-ordered arrays of float, int, uint8 and bool.")
+                "targets int64. Little-endian, C-ordered arrays of float, int, uint8 and bool. .npy files are\n"
+                "memory-mapped (they may be larger than RAM; ranks on one machine share the pages); an .npz\n"
+                "is read whole.")
 HEARTH_PACK("builtin", HEARTH_BUILTIN_VERSION)

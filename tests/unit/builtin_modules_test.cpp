@@ -5,6 +5,9 @@
 #include <torch/torch.h>
 
 #include <fstream>
+#include <numeric>
+
+#include <sys/stat.h>
 
 #include "engine/params/param_resolver.hpp"
 #include "engine/runtime/modules/dataset_module.hpp"
@@ -108,6 +111,107 @@ TEST_CASE("npy reads arrays and refuses truncated ones", "[builtins][datasets]")
   CHECK_THROWS_WITH(make<DatasetModule>(HEARTH_CATEGORY_DATASET, "npy",
                                         "file = '" + (dir / "short.npy").string() + "'\ntargets = '" + (dir / "y.npy").string() + "'"),
                     ContainsSubstring("is truncated"));
+}
+
+namespace {
+
+/// Whether this process maps `file` (a line of /proc/self/maps names it).
+bool mapped_here(const fs::path& file) {
+  return read_text("/proc/self/maps").find(fs::canonical(file).string()) != std::string::npos;
+}
+
+void write_bytes(const fs::path& p, const void* data, size_t bytes) {
+  std::ofstream(p, std::ios::binary).write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes));
+}
+
+}  // namespace
+
+TEST_CASE("npy maps its files instead of reading them, and converts each batch as it leaves", "[builtins][datasets]") {
+  TempDir dir;
+  double x[6] = {1.5, 2, 3, 4, 5, 6.25};
+  int32_t y[3] = {7, 8, 9};
+  write_npy(dir / "x.npy", "<f8", "(3, 2)", x, sizeof x);
+  write_npy(dir / "y.npy", "<i4", "(3,)", y, sizeof y);
+  {
+    auto d = make<DatasetModule>(HEARTH_CATEGORY_DATASET, "npy",
+                                 "file = '" + (dir / "x.npy").string() + "'\ntargets = '" + (dir / "y.npy").string() + "'");
+    CHECK(mapped_here(dir / "x.npy"));
+    CHECK(mapped_here(dir / "y.npy"));
+    auto batch = d->get_batch(HEARTH_SPLIT_TRAIN, {2, 0});
+    REQUIRE(batch.has_value());
+    CHECK((*batch)[0].scalar_type() == at::kFloat);
+    CHECK(torch::equal((*batch)[0], torch::tensor({{5.0f, 6.25f}, {1.5f, 2.0f}})));
+    CHECK((*batch)[1].scalar_type() == at::kLong);
+    CHECK(torch::equal((*batch)[1], torch::tensor({9, 7}, torch::kLong)));
+    auto one = d->get(HEARTH_SPLIT_TRAIN, 1);
+    CHECK(one[0].scalar_type() == at::kFloat);
+    one[0].add_(1);  // a sample is the caller's copy: writing to it must not touch the read-only mapping
+    CHECK(d->get(HEARTH_SPLIT_TRAIN, 1)[0][0].item<float>() == 3.0f);
+  }
+  CHECK_FALSE(mapped_here(dir / "x.npy"));  // the mapping goes with the dataset
+
+  SECTION("a shape whose byte count wraps around is refused, not believed") {
+    write_npy(dir / "huge.npy", "<f8", "(461168601842738790, 64)", x, sizeof x);
+    CHECK_THROWS_WITH(make<DatasetModule>(HEARTH_CATEGORY_DATASET, "npy",
+                                          "file = '" + (dir / "huge.npy").string() + "'\ntargets = '" + (dir / "y.npy").string() + "'"),
+                      ContainsSubstring("claims more bytes than any file holds"));
+  }
+  SECTION("a FIFO is refused at once instead of blocking") {
+    REQUIRE(::mkfifo((dir / "fifo.npy").c_str(), 0600) == 0);
+    CHECK_THROWS_WITH(make<DatasetModule>(HEARTH_CATEGORY_DATASET, "npy",
+                                          "file = '" + (dir / "fifo.npy").string() + "'\ntargets = '" + (dir / "y.npy").string() + "'"),
+                      ContainsSubstring("is not a regular file"));
+  }
+}
+
+TEST_CASE("tokens serves windows of a mapped token file with next-token targets", "[builtins][datasets]") {
+  TempDir dir;
+  std::vector<uint16_t> train(21);
+  std::iota(train.begin(), train.end(), uint16_t{100});
+  write_bytes(dir / "train.bin", train.data(), train.size() * 2);
+  std::vector<uint32_t> wide = {70000, 1, 2, 3, 4, 5};
+  write_bytes(dir / "val.bin", wide.data(), wide.size() * 4);
+  const std::string files = "file = '" + (dir / "train.bin").string() + "'\n";
+
+  auto d = make<DatasetModule>(HEARTH_CATEGORY_DATASET, "tokens", files + "block_size = 4");
+  CHECK(mapped_here(dir / "train.bin"));
+  CHECK(d->size(HEARTH_SPLIT_TRAIN) == 5);  // windows start every 4 tokens and need 5
+  CHECK(d->size(HEARTH_SPLIT_VALID) == 0);
+  auto batch = d->get_batch(HEARTH_SPLIT_TRAIN, {2, 0});
+  REQUIRE(batch.has_value());
+  CHECK(torch::equal((*batch)[0], torch::tensor({{108, 109, 110, 111}, {100, 101, 102, 103}}, torch::kLong)));
+  CHECK(torch::equal((*batch)[1], torch::tensor({{109, 110, 111, 112}, {101, 102, 103, 104}}, torch::kLong)));
+  auto one = d->get(HEARTH_SPLIT_TRAIN, 4);
+  CHECK(torch::equal(one[1], torch::tensor({117, 118, 119, 120}, torch::kLong)));
+
+  auto every = make<DatasetModule>(HEARTH_CATEGORY_DATASET, "tokens", files + "block_size = 4\nstride = 1");
+  CHECK(every->size(HEARTH_SPLIT_TRAIN) == 17);
+  CHECK(torch::equal(every->get(HEARTH_SPLIT_TRAIN, 16)[0], torch::tensor({116, 117, 118, 119}, torch::kLong)));
+
+  auto wide32 = make<DatasetModule>(HEARTH_CATEGORY_DATASET, "tokens",
+                                    "file = '" + (dir / "val.bin").string() + "'\ndtype = 'uint32'\nblock_size = 2");
+  CHECK(wide32->size(HEARTH_SPLIT_TRAIN) == 2);
+  CHECK(torch::equal(wide32->get(HEARTH_SPLIT_TRAIN, 0)[0], torch::tensor({70000, 1}, torch::kLong)));
+
+  SECTION("a token outside vocab_size is named with its position") {
+    auto small = make<DatasetModule>(HEARTH_CATEGORY_DATASET, "tokens", files + "block_size = 4\nvocab_size = 110");
+    CHECK_NOTHROW(small->get(HEARTH_SPLIT_TRAIN, 1));
+    CHECK_THROWS_WITH(small->get(HEARTH_SPLIT_TRAIN, 2),
+                      ContainsSubstring("train.bin: token 10 is 110, outside vocab_size 110"));
+  }
+  SECTION("files of the wrong size, too short a stream and a FIFO are clear errors") {
+    write_bytes(dir / "odd.bin", "abc", 3);
+    CHECK_THROWS_WITH(make<DatasetModule>(HEARTH_CATEGORY_DATASET, "tokens", "file = '" + (dir / "odd.bin").string() + "'"),
+                      ContainsSubstring("not a whole number of 16-bit tokens; check `dtype`"));
+    CHECK_THROWS_WITH(make<DatasetModule>(HEARTH_CATEGORY_DATASET, "tokens", files + "block_size = 30"),
+                      ContainsSubstring("holds 21 tokens, fewer than block_size + 1 = 31"));
+    CHECK_THROWS_WITH(make<DatasetModule>(HEARTH_CATEGORY_DATASET, "tokens",
+                                          files + "block_size = 4\nvalid_file = '" + (dir / "odd.bin").string() + "'"),
+                      ContainsSubstring("valid tokens"));
+    REQUIRE(::mkfifo((dir / "fifo.bin").c_str(), 0600) == 0);
+    CHECK_THROWS_WITH(make<DatasetModule>(HEARTH_CATEGORY_DATASET, "tokens", "file = '" + (dir / "fifo.bin").string() + "'"),
+                      ContainsSubstring("is not a regular file"));
+  }
 }
 
 TEST_CASE("image_folder reads one class per sub-folder and resizes", "[builtins][datasets]") {

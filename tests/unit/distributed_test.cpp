@@ -295,9 +295,10 @@ TEST_CASE("a rank killed mid-epoch stops the others with its name, and resume fi
   CHECK_THAT(info["error"].get<std::string>(), ContainsSubstring("rank 1 (") && ContainsSubstring("stopped answering"));
   CHECK(info["epochs_done"] == 1);
 
-  CommandResult alone = run_hearth("resume " + run.string(), cache.path());
-  CHECK(alone.exit_code == 2);
-  CHECK_THAT(alone.output, ContainsSubstring("trained on 2 process(es) and resumes on 1"));
+  // A world size that cannot split the global batch (2 x 16) is refused before anything runs.
+  CommandResult three = run_hearth("resume " + run.string() + " --nproc 3", cache.path());
+  CHECK(three.exit_code == 2);
+  CHECK_THAT(three.output, ContainsSubstring("global batch of 32 (2 x batch_size 16) that does not split over 3 processes"));
 
   CommandResult resumed = run_hearth("resume " + run.string() + " --nproc 2", cache.path());
   INFO(resumed.output);
@@ -307,6 +308,61 @@ TEST_CASE("a rank killed mid-epoch stops the others with its name, and resume fi
   CheckpointState a = load_checkpoint(ref / "checkpoints/last.pt"), b = load_checkpoint(run / "checkpoints/last.pt");
   CHECK(a.model == b.model);  // bitwise the same weights (optimizer archives hold addresses, as in jobs_test)
   CHECK((a.step == b.step && a.epoch == 3));
+}
+
+namespace {
+
+/// A run of `job` started in the background on `nproc` processes (1: no launcher) and stopped by
+/// SIGTERM inside its second epoch; returns the run folder.
+fs::path stopped_in_epoch_two(const std::string& job, int nproc, const TempDir& runs, const fs::path& cache) {
+  const BackgroundHearth h = start_hearth(job + (nproc > 1 ? " --nproc " + std::to_string(nproc) : "") + " --runs-dir " +
+                                              (runs / "runs").string(), cache, runs.path());
+  const fs::path run = wait_for_epochs(runs / "runs", 1, h, 120);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));  // into epoch 2
+  REQUIRE(::kill(static_cast<pid_t>(std::stol(read_text(h.pid))), SIGTERM) == 0);
+  REQUIRE(h.wait(60));
+  INFO(read_text(h.out));
+  REQUIRE(nlohmann::json::parse(read_text(run / "run.json"))["status"] == "interrupted");
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("a run stopped mid-epoch resumes on another number of processes with the same global batch", "[distributed][resume]") {
+  // No dropout: its masks are drawn per rank, so only without it do 2 x 16 and 1 x 32 see alike.
+  const std::string job = "run " + kJob + " --set dataset.train_samples=4000 --set dataset.batch_size=16 --set train.epochs=3"
+                          " --set model.dropout=0 --set distributed.timeout_seconds=20";
+  TempDir reference, two_to_one, one_to_two, work, cache;
+  REQUIRE(run_hearth(job + " --nproc 2 --runs-dir " + reference.path().string(), cache.path()).exit_code == 0);
+  const fs::path ref = single_run(reference.path());
+  const at::Tensor want = outputs_of(ref, work / "reference.npy", cache.path());
+  const int64_t want_step = load_checkpoint(ref / "checkpoints/last.pt").step;
+
+  SECTION("2 ranks x 16, resumed on 1 process x 32") {
+    const fs::path run = stopped_in_epoch_two(job, 2, two_to_one, cache.path());
+    const CheckpointState at_stop = load_checkpoint(run / "checkpoints/last.pt");
+    CommandResult resumed = run_hearth("resume " + run.string(), cache.path());
+    INFO(resumed.output);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK_THAT(resumed.output, ContainsSubstring("resumes on 1: each takes 32 samples of every global batch of 32"));
+    auto info = nlohmann::json::parse(read_text(run / "run.json"));
+    CHECK(info["resumes"].back()["world_size"] == 1);
+    CHECK(info["distributed"]["world_size"] == 2);  // where it started
+    CHECK((at_stop.epoch == 1 && at_stop.batch_in_epoch > 0));  // stopped inside epoch 2: a mid-epoch resume
+    CHECK(load_checkpoint(run / "checkpoints/last.pt").step == want_step);  // the same steps, the same samples each
+    // The same samples per step; only the sums' float order differs.
+    CHECK(at::allclose(outputs_of(run, work / "two_to_one.npy", cache.path()), want, 1e-4, 1e-5));
+  }
+  SECTION("1 process x 32, resumed on 2 ranks x 16") {
+    const fs::path run = stopped_in_epoch_two(job + " --set dataset.batch_size=32", 1, one_to_two, cache.path());
+    const CheckpointState at_stop = load_checkpoint(run / "checkpoints/last.pt");
+    CHECK((at_stop.epoch == 1 && at_stop.batch_in_epoch > 0));
+    CommandResult resumed = run_hearth("resume " + run.string() + " --nproc 2", cache.path());
+    INFO(resumed.output);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(load_checkpoint(run / "checkpoints/last.pt").step == want_step);
+    CHECK(at::allclose(outputs_of(run, work / "one_to_two.npy", cache.path()), want, 1e-4, 1e-5));
+  }
 }
 
 TEST_CASE("a port in use, an unreachable master and ranks with different jobs are clear errors", "[distributed][faults]") {

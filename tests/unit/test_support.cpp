@@ -105,7 +105,7 @@ size_t builtin_library_count() {
 
 const std::vector<std::pair<std::string, std::string>>& builtin_modules() {
   static const std::vector<std::pair<std::string, std::string>> all = {
-      {"dataset", "csv"},       {"dataset", "idx"},        {"dataset", "image_folder"}, {"dataset", "npy"},
+      {"dataset", "csv"},       {"dataset", "idx"},        {"dataset", "image_folder"}, {"dataset", "npy"}, {"dataset", "shards"}, {"dataset", "tokens"},
       {"dataset", "random"},    {"analyzer", "class_count"}, {"analyzer", "multiclass"}, {"analyzer", "multilabel"}, {"analyzer", "values_distribution"}, {"loss", "binary_cross_entropy"}, {"loss", "cross_entropy"},
       {"loss", "mae"},          {"loss", "mse"},           {"loss", "nll"},             {"loss", "smooth_l1"},
       {"metric", "accuracy"},   {"metric", "f_score"},     {"metric", "mae"},           {"metric", "precision"},

@@ -1,4 +1,4 @@
-// `hearth run`, `check`, `analyze`, `render`, `graph`, `resume`, `eval`, `infer`, `export`: parsed here into
+// `hearth run`, `check`, `analyze`, `render`, `graph`, `dataset`, `shard`, `resume`, `eval`, `infer`, `export`: parsed here into
 // the command's request (hosts/jobs/commands/*_command.hpp, which owns its defaults), carried out
 // by libhearth_jobs.so, which is opened only now so that the other commands never load LibTorch.
 #include <dlfcn.h>
@@ -22,6 +22,7 @@
 #include "hosts/jobs/commands/render_command.hpp"
 #include "hosts/jobs/commands/resume_command.hpp"
 #include "hosts/jobs/commands/run_command.hpp"
+#include "hosts/jobs/commands/shard_command.hpp"
 #include "hosts/jobs/commands/sweep_command.hpp"
 
 namespace hearth::cli {
@@ -189,6 +190,16 @@ void setup_render_and_graph(CLI::App& app, const std::string& cmdline, int& exit
   d.app->add_option("--set", d.request->sets, kSetHelp);
   d.app->add_flag("--json", d.request->json, "One JSON object (what the studio reads)");
   d.send(cmdline, exit_code, [](DatasetRequest& q) { q.job = fs::absolute(q.job).string(); });
+
+  JobCommand<ShardRequest> sh(app, "Write a job's dataset into WebDataset-style tar shards with a manifest, split by split");
+  sh.app->add_option("job", sh.request->job, "Job script (TOML): its [dataset]")->required()->check(CLI::ExistingFile);
+  sh.app->add_option("--out", sh.request->out, "Folder to make for the shards and manifest.json (must not exist)")->required();
+  sh.app->add_option("--shard-size", sh.request->shard_size, "Close a shard once it holds this much (default 256MB; kB, MB, GB, KiB, MiB, GiB)");
+  sh.app->add_option("--set", sh.request->sets, kSetHelp);
+  sh.send(cmdline, exit_code, [](ShardRequest& q) {
+    q.job = fs::absolute(q.job).string();
+    q.out = fs::absolute(q.out).string();
+  });
 }
 
 void setup_sweep(CLI::App& app, const std::string& cmdline, int& exit_code) {

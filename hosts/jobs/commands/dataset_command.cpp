@@ -3,9 +3,10 @@
 #include <iostream>
 
 #include "engine/core/byte_text.hpp"
-#include "engine/jobs/data_loader.hpp"
+#include "engine/data/batch_loader.hpp"
+#include "engine/data/split_plan.hpp"
 #include "engine/jobs/session.hpp"
-#include "engine/jobs/split_name.hpp"
+#include "engine/data/split_name.hpp"
 #include "hosts/jobs/opened_job.hpp"
 
 namespace hearth::jobs {

@@ -17,14 +17,24 @@
 namespace hearth::jobs {
 namespace {
 
-/// A run continues on as many ranks as it started with: its shards, and so its numbers, depend on it.
-void check_world_size(RunFolder& run, const World& world) {
+/// This rank's train batch for a run resumed on `world`: the global batch (the job's batch times
+/// the world size the run started with) stays what it was, so every step still takes the same
+/// samples of the epoch's order. 0 when the world size is the one the run started with.
+int64_t train_batch_on(RunFolder& run, const Job& job, const World& world) {
   const nlohmann::json& info = run.info();
-  int64_t was = info.contains("distributed") ? info["distributed"].value("world_size", int64_t{1}) : 1;
-  if (was != world.size)
-    throw UsageError("run " + run.path().string() + " trained on " + std::to_string(was) + " process(es) and resumes on " +
-                     std::to_string(world.size) + ": each rank's share of every epoch depends on the count; resume with " +
-                     (was > 1 ? "--nproc " + std::to_string(was) + " (or the same launcher and size)" : "one process"));
+  const nlohmann::json none = nlohmann::json::object();
+  const nlohmann::json& distributed = info.contains("distributed") && info["distributed"].is_object() ? info["distributed"] : none;
+  const int64_t started = distributed.value("world_size", int64_t{1});
+  if (started == world.size) return 0;
+  const int64_t global = job.options.data.batch_size * started;
+  if (started < 1 || global % world.size != 0)
+    throw UsageError("run " + run.path().string() + " trained with a global batch of " + std::to_string(global) + " (" +
+                     std::to_string(started) + " x batch_size " + std::to_string(job.options.data.batch_size) +
+                     ") that does not split over " + std::to_string(world.size) +
+                     " processes; resume on a number of processes that divides " + std::to_string(global));
+  spdlog::info("the run started on {} process(es) and resumes on {}: each takes {} samples of every global batch of {}",
+               started, world.size, global / world.size, global);
+  return global / world.size;
 }
 
 /// Whether the run has written a checkpoint at all (a damaged one counts: it is refused by name
@@ -57,16 +67,17 @@ int execute(const ResumeRequest& request) {
   }
   // Every rank of the group refuses alike, so none is left waiting for the others.
   JoinedWorld joined = join_world(opened.job);
-  check_world_size(run, joined.world);
+  const int64_t train_batch = train_batch_on(run, opened.job, joined.world);
   RunLog log(log_file(run, joined.world));
   return log.recording_errors([&] {
     joined.log();
     if (state)
       spdlog::info("resume {} from its {} checkpoint, epoch {} ({})", run.path().string(), request.checkpoint, state->epoch,
                    request.base.command_line);
-    if (joined.writer()) record_resume(run, opened.job, request.base.command_line, found, state ? request.checkpoint : "none");
+    if (joined.writer())
+      record_resume(run, opened.job, request.base.command_line, found, state ? request.checkpoint : "none", joined.world.size);
     InterruptScope interrupts;
-    const TrainOutcome outcome = train(opened.job, run, state, joined.group.get());
+    const TrainOutcome outcome = train(opened.job, run, state, joined.group.get(), train_batch);
     const int code = report_outcome(outcome, run, joined.writer());
     return run_export_step(code, outcome, opened.job, request.base, run, joined.writer());
   });

@@ -1,4 +1,4 @@
-#include "engine/jobs/split_name.hpp"
+#include "engine/data/split_name.hpp"
 
 #include "engine/core/error.hpp"
 

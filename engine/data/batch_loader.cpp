@@ -1,0 +1,167 @@
+#include "engine/data/batch_loader.hpp"
+
+#include <ATen/ATen.h>
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "engine/core/error.hpp"
+#include "engine/data/image_transforms.hpp"
+
+namespace hearth {
+
+BatchLoader::BatchLoader(const DatasetModule& data, hearth_split source, std::vector<int64_t> indices,
+                         int64_t batch_size, bool shuffle, uint64_t seed, int workers)
+    : data_(data), source_(source), order_(std::move(indices), batch_size, shuffle, seed), pool_(data, source, workers) {
+  for (size_t i = 0; i < data.tensor_roles().size(); ++i) {
+    if (data.tensor_roles()[i] == HEARTH_ROLE_INPUT) input_slots_.push_back(i);
+    if (data.tensor_roles()[i] == HEARTH_ROLE_TARGET) target_slots_.push_back(i);
+  }
+  if (input_slots_.empty())
+    throw PluginError(data.module().label() + ": the dataset declares no tensor with the input role");
+  prefetcher_ = std::make_unique<BatchPrefetcher>([this](int64_t i) { return make(i); });
+}
+
+void BatchLoader::shard(int rank, int world) { order_.set_rank(rank, world); }
+
+void BatchLoader::deliver_to(c10::Device device) { device_ = device; }
+
+void BatchLoader::start_epoch(int64_t epoch, int64_t skip) {
+  prefetcher_->drop();  // a batch of the previous epoch still under way
+  order_.start(epoch);
+  epoch_ = epoch;
+  cursor_ = skip;
+  wait_seconds_ = 0;
+  bad_samples_ = 0;
+  prefetch();
+}
+
+void BatchLoader::transform_with(std::vector<TransformStep> steps, uint64_t seed) {
+  for (const TransformStep& s : steps) {
+    if (s.tensor.empty()) continue;
+    bool found = false;
+    std::string inputs;
+    for (size_t i : input_slots_) {
+      found = found || data_.tensor_names()[i] == s.tensor;
+      inputs += (inputs.empty() ? "" : ", ") + data_.tensor_names()[i];
+    }
+    if (!found)
+      throw UsageError("[[transforms]] " + transform_op_names()[static_cast<size_t>(s.op)] + " names tensor '" + s.tensor +
+                       "', which is not an input of the dataset (its inputs: " + inputs + ")");
+  }
+  steps_ = std::move(steps);
+  transform_seed_ = seed;
+  if (!steps_.empty()) pool_.finish_with([this](int64_t id, std::vector<at::Tensor>& sample) { transform(id, sample); });
+}
+
+void BatchLoader::transform(int64_t id, std::vector<at::Tensor>& sample) const {
+  SampleRandom random(transform_seed_, epoch_, id);
+  for (size_t i : input_slots_) {
+    if (i >= sample.size()) return;  // counted as a bad sample when stacked
+    const std::string& name = data_.tensor_names()[i];
+    std::vector<TransformStep> mine;
+    for (const TransformStep& s : steps_)
+      if (s.tensor.empty() ? sample[i].dim() == 3 : s.tensor == name) mine.push_back(s);
+    if (!mine.empty()) sample[i] = transform_image(sample[i], mine, random, "sample " + std::to_string(id) + "'s tensor '" + name + "'");
+  }
+}
+
+std::vector<at::Tensor> BatchLoader::columns_of(std::vector<int64_t>& ids) {
+  if (!steps_.empty()) return skip_bad_ ? keep_good_samples(ids) : stack_samples(pool_.fetch(ids));
+  if (!skip_bad_) {
+    if (auto whole = data_.get_batch(source_, ids)) {
+      batch_fetch_ = true;
+      return std::move(*whole);
+    }
+    return stack_samples(pool_.fetch(ids));
+  }
+  try {
+    if (auto whole = data_.get_batch(source_, ids)) {
+      batch_fetch_ = true;
+      return std::move(*whole);
+    }
+  } catch (const std::exception&) {
+    // Some sample of the batch is bad: sample by sample, to find which.
+  }
+  return keep_good_samples(ids);
+}
+
+std::vector<at::Tensor> BatchLoader::keep_good_samples(std::vector<int64_t>& ids) {
+  std::vector<std::string> failures;
+  std::vector<std::vector<at::Tensor>> samples = pool_.fetch(ids, &failures);
+  std::vector<std::vector<at::Tensor>> good;
+  std::vector<int64_t> kept;
+  static const char* const kSplit[] = {"train", "valid", "test"};
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (failures[i].empty()) {
+      good.push_back(std::move(samples[i]));
+      kept.push_back(ids[i]);
+      continue;
+    }
+    ++bad_samples_;
+    spdlog::warn("bad_samples = \"skip\": left out sample {} of the dataset's {} split: {}", ids[i], kSplit[source_], failures[i]);
+  }
+  ids = std::move(kept);
+  return good.empty() ? std::vector<at::Tensor>{} : stack_samples(good);
+}
+
+std::vector<at::Tensor> BatchLoader::stack_samples(const std::vector<std::vector<at::Tensor>>& samples) const {
+  std::vector<at::Tensor> columns;
+  for (size_t c = 0; c < data_.tensor_names().size(); ++c) {
+    std::vector<at::Tensor> column;
+    for (const auto& s : samples) {
+      if (c >= s.size())
+        throw PluginError(data_.module().label() + ": a sample has " + std::to_string(s.size()) + " tensors but the dataset declares " +
+                          std::to_string(data_.tensor_names().size()));
+      column.push_back(s[c]);
+    }
+    try {
+      columns.push_back(at::stack(column));
+    } catch (const c10::Error& e) {
+      throw PluginError(data_.module().label() + ": samples of tensor '" + data_.tensor_names()[c] +
+                        "' differ in shape and cannot be batched: " + e.what_without_backtrace());
+    }
+  }
+  return columns;
+}
+
+Batch BatchLoader::make(int64_t batch_index) {
+  std::vector<int64_t> ids = order_.batch(batch_index);
+  std::vector<at::Tensor> columns = columns_of(ids);
+  if (ids.empty()) return Batch{};  // every sample of it was bad, and left out
+  if (columns.size() != data_.tensor_names().size())
+    throw PluginError(data_.module().label() + ": a batch has " + std::to_string(columns.size()) +
+                      " tensors but the dataset declares " + std::to_string(data_.tensor_names().size()));
+  Batch b;
+  const bool to_device = !device_.is_cpu();
+  auto deliver = [&](const at::Tensor& t) { return to_device ? t.pin_memory().to(device_, /*non_blocking=*/true) : t; };
+  for (size_t i : input_slots_) b.inputs.push_back(deliver(columns[i]));
+  for (size_t i : target_slots_) b.targets.push_back(deliver(columns[i]));
+  b.size = static_cast<int64_t>(ids.size());
+  b.columns = std::move(columns);
+  return b;
+}
+
+void BatchLoader::prefetch() {
+  if (cursor_ >= batch_count() || make_here()) return;
+  prefetcher_->request(cursor_);
+}
+
+std::optional<Batch> BatchLoader::next() {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto waited = [&] { wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  if (!prefetcher_->in_flight()) {
+    if (!make_here() || cursor_ >= batch_count()) return std::nullopt;
+    Batch b = make(cursor_++);
+    waited();
+    return b;
+  }
+  Batch b = prefetcher_->take();
+  waited();
+  ++cursor_;
+  prefetch();
+  return b;
+}
+
+}  // namespace hearth

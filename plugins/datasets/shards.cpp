@@ -1,0 +1,270 @@
+// `shards`: WebDataset-style POSIX tar shards (members KEY.EXT, a sample's members next to each
+// other), read with random access through an index of each shard's headers, so that the epoch's
+// seeded order, exact resume and every rank's slice work as for any other dataset.
+#include <hearth/plugin.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+
+#include "image_decode.hpp"
+#include "npy_format.hpp"
+#include "shard_index.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using hearth_datasets::Shard;
+using hearth_datasets::TarMember;
+
+/// Every name a brace pattern stands for: `{000..099}` (numbers, as wide as the first) and
+/// `{a,b}` (alternatives), as many as the pattern holds, in order.
+std::vector<std::string> expand_braces(const std::string& pattern) {
+  const size_t open = pattern.find('{');
+  if (open == std::string::npos) return {pattern};
+  const size_t close = pattern.find('}', open);
+  if (close == std::string::npos) throw std::invalid_argument("shard pattern '" + pattern + "' has a '{' without its '}'");
+  const std::string inside = pattern.substr(open + 1, close - open - 1), head = pattern.substr(0, open);
+  std::vector<std::string> choices;
+  const size_t dots = inside.find("..");
+  if (dots != std::string::npos) {
+    const std::string a = inside.substr(0, dots), b = inside.substr(dots + 2);
+    auto digits = [](const std::string& s) { return !s.empty() && s.size() < 12 && s.find_first_not_of("0123456789") == std::string::npos; };
+    if (!digits(a) || !digits(b) || std::stoll(a) > std::stoll(b) || std::stoll(b) - std::stoll(a) >= 1000000)
+      throw std::invalid_argument("shard pattern '" + pattern + "': {" + inside + "} is not a range of numbers like {000000..000099}");
+    for (int64_t i = std::stoll(a); i <= std::stoll(b); ++i) {
+      std::string n = std::to_string(i);
+      choices.push_back(std::string(a.size() > n.size() ? a.size() - n.size() : 0, '0') + n);
+    }
+  } else {
+    for (size_t at = 0;;) {
+      const size_t comma = inside.find(',', at);
+      choices.push_back(inside.substr(at, comma - at));
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
+  }
+  std::vector<std::string> out;
+  const std::vector<std::string> tails = expand_braces(pattern.substr(close + 1));
+  for (const std::string& c : choices)
+    for (const std::string& tail : tails) out.push_back(head + c + tail);
+  return out;
+}
+
+/// A member name a shard may hold: relative, no `..`, no control bytes. Names are keys, never
+/// paths written to disk, but one that would be refused by any sane extractor means a hostile or
+/// broken shard.
+void check_member_name(const std::string& name, const std::string& shard) {
+  std::string why;
+  if (name.empty()) why = "is empty";
+  else if (name[0] == '/') why = "is absolute";
+  else if (("/" + name + "/").find("/../") != std::string::npos) why = "climbs out with '..'";
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f) why = "holds a control character";
+  if (why.empty()) return;
+  std::string shown;
+  for (unsigned char c : name.substr(0, 120)) {
+    if (c < 0x20 || c == 0x7f || c == '\\') {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      shown += hex;
+    } else {
+      shown += static_cast<char>(c);
+    }
+  }
+  throw std::invalid_argument("shard " + shard + ": member name '" + shown + "' " + why +
+                              "; rebuild the shard (hearth shard, or tar from a clean folder)");
+}
+
+/// One sample: which shard, and which of its members by extension.
+struct SampleRef {
+  uint32_t shard;
+  std::string key;
+  std::vector<std::pair<std::string, uint32_t>> members;  ///< extension, member index
+};
+
+/// WebDataset's split of a member name: key up to the first dot of the last path component.
+std::pair<std::string, std::string> key_and_extension(const std::string& name) {
+  const size_t slash = name.rfind('/');
+  const size_t dot = name.find('.', slash == std::string::npos ? 0 : slash + 1);
+  if (dot == std::string::npos) return {name, ""};
+  return {name.substr(0, dot), name.substr(dot + 1)};
+}
+
+class ShardsDataset : public hearth::Dataset {
+ public:
+  static hearth::Schema own_schema() {
+    return {hearth::Param::string("folder").folder().doc("Folder of the shards (and of manifest.json when hearth shard made them)"),
+            hearth::Param::strings("train").doc("Train shards, relative to folder: names or brace patterns (train-{000000..000099}.tar)"),
+            hearth::Param::strings("valid", {}).doc("Valid shards, as train; none: no valid split (or [dataset] valid_fraction)"),
+            hearth::Param::strings("test", {}).doc("Test shards, as train"),
+            hearth::Param::strings("inputs", {}).doc(
+                "Member extension of each input tensor, alternatives split by ';' (\"jpg;png\"); empty: manifest.json's, "
+                "else [\"jpg;jpeg;png\"]"),
+            hearth::Param::strings("targets", {}).doc("Member extension of each target tensor; empty: manifest.json's, else [\"cls\"]")};
+  }
+  static hearth::Schema schema() {
+    hearth::Schema s = own_schema();
+    for (hearth::Param& q : hearth_datasets::pixel_params()) s.push_back(q);
+    return s;
+  }
+
+  explicit ShardsDataset(const hearth::Params& p) : pixels_(p) {
+    const fs::path folder = p.get<std::string>("folder");
+    read_manifest(folder);
+    std::vector<std::string> inputs = p.get<std::vector<std::string>>("inputs"), targets = p.get<std::vector<std::string>>("targets");
+    const bool described = !manifest_inputs_.empty() || !manifest_targets_.empty();
+    if (inputs.empty()) inputs = described ? manifest_inputs_ : std::vector<std::string>{"jpg;jpeg;png"};
+    if (targets.empty()) targets = described ? manifest_targets_ : std::vector<std::string>{"cls"};
+    for (const auto& e : inputs) wanted_.push_back({e, HEARTH_ROLE_INPUT});
+    for (const auto& e : targets) wanted_.push_back({e, HEARTH_ROLE_TARGET});
+    const char* keys[3] = {"train", "valid", "test"};
+    for (int s = 0; s < 3; ++s)
+      for (const std::string& pattern : p.get<std::vector<std::string>>(keys[s]))
+        for (const std::string& name : expand_braces(pattern)) add_shard(folder / name, s);
+    if (samples_[0].empty()) throw std::invalid_argument("the train shards hold no samples; check `train`");
+  }
+
+  int64_t size(hearth::Split split) override { return static_cast<int64_t>(samples_[static_cast<int>(split)].size()); }
+
+  hearth::TensorList get(hearth::Split split, int64_t i) override {
+    const auto& list = samples_[static_cast<int>(split)];
+    if (i < 0 || i >= static_cast<int64_t>(list.size())) throw std::out_of_range("no such sample");
+    const SampleRef& s = list[static_cast<size_t>(i)];
+    const Shard& shard = *shards_[s.shard];
+    hearth::TensorList out;
+    for (const auto& [alternatives, role] : wanted_) {
+      (void)role;
+      const auto* member = find_member(s, alternatives);
+      if (member == nullptr) {
+        std::string has;
+        for (const auto& [ext, _] : s.members) has += (has.empty() ? "" : ", ") + ext;
+        throw std::invalid_argument("shard " + shard.path() + ": sample '" + s.key + "' has no member of extension " +
+                                    alternatives + " (it has " + has + "); every sample needs one");
+      }
+      out.push_back(decode(shard, member->second, member->first, s.key));
+    }
+    return out;
+  }
+
+  std::vector<hearth::TensorSpec> tensors() const override {
+    std::vector<hearth::TensorSpec> specs;
+    for (const auto& [alternatives, role] : wanted_) {
+      const std::string first = alternatives.substr(0, alternatives.find(';'));
+      specs.push_back({tensor_names_.count(first) ? tensor_names_.at(first) : first, role});
+    }
+    return specs;
+  }
+  std::vector<std::string> classes() const override { return classes_; }
+
+ private:
+  void read_manifest(const fs::path& folder) {
+    std::ifstream in(folder / "manifest.json");
+    if (!in) return;
+    nlohmann::json m = nlohmann::json::parse(in, nullptr, false);
+    if (!m.is_object()) throw std::invalid_argument((folder / "manifest.json").string() + " is not a JSON object; remake it with hearth shard");
+    if (m.contains("classes") && m["classes"].is_array())
+      for (const auto& c : m["classes"]) classes_.push_back(c.is_string() ? c.get<std::string>() : c.dump());
+    if (m.contains("tensors") && m["tensors"].is_array())
+      for (const auto& t : m["tensors"]) {
+        if (!t.is_object() || !t.contains("extension") || !t["extension"].is_string()) continue;
+        const std::string ext = t["extension"], name = t.value("name", ext);
+        tensor_names_[ext] = name;
+        (t.value("role", "input") == "target" ? manifest_targets_ : manifest_inputs_).push_back(ext);
+      }
+  }
+
+  void add_shard(const fs::path& path, int split) {
+    shards_.push_back(std::make_unique<Shard>(path.string()));
+    const Shard& shard = *shards_.back();
+    const uint32_t index = static_cast<uint32_t>(shards_.size() - 1);
+    auto& list = samples_[split];
+    for (size_t m = 0; m < shard.members().size(); ++m) {
+      const TarMember& member = shard.members()[m];
+      check_member_name(member.name, shard.path());
+      if (!member.regular()) {
+        if (member.type == '5') continue;  // a folder: GNU tar records them; no data
+        throw std::invalid_argument("shard " + shard.path() + ": member '" + member.name + "' is a link or a device (type '" +
+                                    std::string(1, member.type) + "'), not data; rebuild the shard from plain files");
+      }
+      auto [key, ext] = key_and_extension(member.name);
+      // A sample's members are next to each other: a key seen before but not just now starts anew.
+      if (list.empty() || list.back().shard != index || list.back().key != key) list.push_back({index, key, {}});
+      list.back().members.emplace_back(ext, static_cast<uint32_t>(m));
+    }
+  }
+
+  static const std::pair<std::string, uint32_t>* find_member(const SampleRef& s, const std::string& alternatives) {
+    for (size_t at = 0;;) {
+      const size_t semi = alternatives.find(';', at);
+      const std::string ext = alternatives.substr(at, semi - at);
+      for (const auto& m : s.members)
+        if (m.first == ext) return &m;
+      if (semi == std::string::npos) return nullptr;
+      at = semi + 1;
+    }
+  }
+
+  torch::Tensor decode(const Shard& shard, uint32_t member, const std::string& ext, const std::string& key) const {
+    const std::string bytes = shard.read(member);
+    const std::string what = "member '" + shard.members()[member].name + "' of shard " + shard.path();
+    const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+    const std::string last = ext.substr(ext.rfind('.') + 1);
+    if (last == "jpg" || last == "jpeg" || last == "png") {
+      return hearth_datasets::image_sample(data, bytes.size(), pixels_, what, last == "png" ? 'p' : 'j');
+    }
+    if (last == "npy") return hearth_datasets::npy_tensor(data, bytes.size(), what);
+    if (last == "cls" || last == "txt") return class_of(bytes, last == "txt", what);
+    if (last == "json") return numbers_of(bytes, what);
+    throw std::invalid_argument(what + " (sample '" + key + "'): Hearth cannot decode '." + ext +
+                                "' members; use jpg, png, npy, cls, txt or json");
+  }
+
+  /// A .cls member (an integer) or a .txt one (a class name of manifest.json's `classes`).
+  torch::Tensor class_of(const std::string& text, bool by_name, const std::string& what) const {
+    std::string t = text;
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.erase(0, 1);
+    if (by_name) {
+      for (size_t i = 0; i < classes_.size(); ++i)
+        if (classes_[i] == t) return torch::tensor(static_cast<int64_t>(i), torch::kInt64);
+      throw std::invalid_argument(what + " names class '" + t.substr(0, 80) + "', which manifest.json's classes do not hold");
+    }
+    if (t.empty() || t.size() > 18 || t.find_first_not_of("0123456789") != std::string::npos)
+      throw std::invalid_argument(what + " holds '" + t.substr(0, 80) + "', not a class number");
+    return torch::tensor(static_cast<int64_t>(std::stoll(t)), torch::kInt64);
+  }
+
+  static torch::Tensor numbers_of(const std::string& text, const std::string& what) {
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    std::vector<float> values;
+    if (j.is_number()) return torch::tensor(j.get<float>());
+    if (j.is_array())
+      for (const auto& v : j) {
+        if (!v.is_number()) break;
+        values.push_back(v.get<float>());
+      }
+    if (!j.is_array() || values.size() != j.size())
+      throw std::invalid_argument(what + " is not a number or a list of numbers");
+    return torch::tensor(values);
+  }
+
+  hearth_datasets::PixelOptions pixels_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::vector<SampleRef> samples_[3];
+  std::vector<std::pair<std::string, hearth_role>> wanted_;
+  std::vector<std::string> classes_, manifest_inputs_, manifest_targets_;
+  std::map<std::string, std::string> tensor_names_;
+};
+
+}  // namespace
+
+HEARTH_REGISTER(ShardsDataset, "shards", "WebDataset-style tar shards (KEY.jpg, KEY.cls, KEY.npy, ...)",
+                "Members KEY.EXT grouped by key; each tensor is the member of one extension (jpg/jpeg/png images\n"
+                "as float [C, H, W] in [0, 1], npy arrays as stored, cls class numbers, txt class names, json\n"
+                "numbers). Each shard is indexed once (its headers only) and the index cached; samples are\n"
+                "read at random on the host's worker threads. See docs/data.md.")
+HEARTH_PACK("builtin", HEARTH_BUILTIN_VERSION)
