@@ -314,11 +314,11 @@ namespace {
 
 /// A run of `job` started in the background on `nproc` processes (1: no launcher) and stopped by
 /// SIGTERM inside its second epoch; returns the run folder.
-fs::path stopped_in_epoch_two(const std::string& job, int nproc, const TempDir& runs, const fs::path& cache) {
+fs::path stopped_in_epoch_two(const std::string& job, int nproc, const TempDir& runs, const fs::path& cache, int after_ms) {
   const BackgroundHearth h = start_hearth(job + (nproc > 1 ? " --nproc " + std::to_string(nproc) : "") + " --runs-dir " +
                                               (runs / "runs").string(), cache, runs.path());
   const fs::path run = wait_for_epochs(runs / "runs", 1, h, 120);
-  std::this_thread::sleep_for(std::chrono::milliseconds(250));  // into epoch 2
+  std::this_thread::sleep_for(std::chrono::milliseconds(after_ms));  // into epoch 2
   REQUIRE(::kill(static_cast<pid_t>(std::stol(read_text(h.pid))), SIGTERM) == 0);
   REQUIRE(h.wait(60));
   INFO(read_text(h.out));
@@ -330,8 +330,12 @@ fs::path stopped_in_epoch_two(const std::string& job, int nproc, const TempDir& 
 
 TEST_CASE("a run stopped mid-epoch resumes on another number of processes with the same global batch", "[distributed][resume]") {
   // No dropout: its masks are drawn per rank, so only without it do 2 x 16 and 1 x 32 see alike.
-  const std::string job = "run " + kJob + " --set dataset.train_samples=4000 --set dataset.batch_size=16 --set train.epochs=3"
-                          " --set model.dropout=0 --set distributed.timeout_seconds=20";
+  // Epochs of half a second (1 process) to two (2 ranks), so that the SIGTERM lands inside
+  // epoch 2; a small step without momentum, so that the float summation order changes the
+  // weights by ~1e-6 only (another sample order changes them by ~0.1).
+  const std::string job = "run " + kJob + " --set dataset.train_samples=16000 --set dataset.batch_size=16 --set train.epochs=3"
+                          " --set 'model.hidden=[256]' --set model.dropout=0 --set optimizer.lr=0.02 --set optimizer.momentum=0"
+                          " --set distributed.timeout_seconds=20";
   TempDir reference, two_to_one, one_to_two, work, cache;
   REQUIRE(run_hearth(job + " --nproc 2 --runs-dir " + reference.path().string(), cache.path()).exit_code == 0);
   const fs::path ref = single_run(reference.path());
@@ -339,7 +343,7 @@ TEST_CASE("a run stopped mid-epoch resumes on another number of processes with t
   const int64_t want_step = load_checkpoint(ref / "checkpoints/last.pt").step;
 
   SECTION("2 ranks x 16, resumed on 1 process x 32") {
-    const fs::path run = stopped_in_epoch_two(job, 2, two_to_one, cache.path());
+    const fs::path run = stopped_in_epoch_two(job, 2, two_to_one, cache.path(), 400);
     const CheckpointState at_stop = load_checkpoint(run / "checkpoints/last.pt");
     CommandResult resumed = run_hearth("resume " + run.string(), cache.path());
     INFO(resumed.output);
@@ -354,7 +358,7 @@ TEST_CASE("a run stopped mid-epoch resumes on another number of processes with t
     CHECK(at::allclose(outputs_of(run, work / "two_to_one.npy", cache.path()), want, 1e-4, 1e-5));
   }
   SECTION("1 process x 32, resumed on 2 ranks x 16") {
-    const fs::path run = stopped_in_epoch_two(job + " --set dataset.batch_size=32", 1, one_to_two, cache.path());
+    const fs::path run = stopped_in_epoch_two(job + " --set dataset.batch_size=32", 1, one_to_two, cache.path(), 120);
     const CheckpointState at_stop = load_checkpoint(run / "checkpoints/last.pt");
     CHECK((at_stop.epoch == 1 && at_stop.batch_in_epoch > 0));
     CommandResult resumed = run_hearth("resume " + run.string() + " --nproc 2", cache.path());
