@@ -11,8 +11,8 @@
 
 namespace hearth {
 
-BatchLoader::BatchLoader(const DatasetModule& data, hearth_split source, std::vector<int64_t> indices,
-                         int64_t batch_size, bool shuffle, uint64_t seed, int workers)
+BatchLoader::BatchLoader(const DatasetModule& data, hearth_split source, IndexSet indices, int64_t batch_size,
+                         bool shuffle, uint64_t seed, int workers)
     : data_(data), source_(source), order_(std::move(indices), batch_size, shuffle, seed), pool_(data, source, workers) {
   for (size_t i = 0; i < data.tensor_roles().size(); ++i) {
     if (data.tensor_roles()[i] == HEARTH_ROLE_INPUT) input_slots_.push_back(i);

@@ -24,8 +24,8 @@ namespace hearth {
 class BatchLoader {
  public:
   /// `batch_size` is per rank; `workers` threads fetch samples when the dataset has no batch fetch.
-  BatchLoader(const DatasetModule& data, hearth_split source, std::vector<int64_t> indices, int64_t batch_size,
-              bool shuffle, uint64_t seed, int workers);
+  BatchLoader(const DatasetModule& data, hearth_split source, IndexSet indices, int64_t batch_size, bool shuffle,
+              uint64_t seed, int workers);
 
   /// Starts an epoch: the order is a function of (seed, epoch) alone, so a resumed run sees the
   /// same batches. `skip` batches are passed over (resuming mid-epoch).
@@ -55,8 +55,8 @@ class BatchLoader {
   int64_t sample_count() const { return order_.sample_count(); }
   /// Seconds next() spent waiting for data since the epoch started.
   double wait_seconds() const { return wait_seconds_; }
-  /// The epoch's order of samples (every rank's), as one process visits it.
-  const std::vector<int64_t>& epoch_order() const { return order_.order(); }
+  /// The epoch's order of samples (every rank's), as one process visits it (a list: small splits).
+  std::vector<int64_t> epoch_order() const { return order_.order(); }
 
  private:
   /// Batch `batch_index` of the epoch: fetched, stacked and delivered.

@@ -15,11 +15,10 @@ void seeded_shuffle(std::vector<int64_t>& v, uint64_t seed) {
   for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng() % i]);
 }
 
-EpochOrder::EpochOrder(std::vector<int64_t> indices, int64_t batch, bool shuffle, uint64_t seed)
+EpochOrder::EpochOrder(IndexSet indices, int64_t batch, bool shuffle, uint64_t seed)
     : indices_(std::move(indices)), shuffle_(shuffle), seed_(seed) {
   // A batch larger than the split is the whole split (and batch arithmetic cannot overflow).
-  batch_ = std::clamp<int64_t>(batch, 1, std::max<int64_t>(1, static_cast<int64_t>(indices_.size())));
-  order_ = indices_;
+  batch_ = std::clamp<int64_t>(batch, 1, std::max<int64_t>(1, indices_.size()));
 }
 
 void EpochOrder::set_rank(int rank, int world) {
@@ -30,12 +29,30 @@ void EpochOrder::set_rank(int rank, int world) {
 }
 
 void EpochOrder::start(int64_t epoch) {
-  order_ = indices_;
-  if (shuffle_) seeded_shuffle(order_, seed_ * 1000003ULL + static_cast<uint64_t>(epoch));
+  if (!shuffle_) return;
+  const uint64_t key = seed_ * 1000003ULL + static_cast<uint64_t>(epoch);
+  if (indices_.size() <= kListShuffleLimit) {
+    shuffled_ = indices_.to_vector();
+    seeded_shuffle(shuffled_, key);
+  } else {
+    permutation_.emplace(indices_.size(), key);
+  }
+}
+
+int64_t EpochOrder::at(int64_t position) const {
+  if (!shuffle_) return indices_[position];
+  if (permutation_) return indices_[(*permutation_)(position)];
+  return shuffled_[static_cast<size_t>(position)];
+}
+
+std::vector<int64_t> EpochOrder::order() const {
+  std::vector<int64_t> out(static_cast<size_t>(indices_.size()));
+  for (int64_t i = 0; i < indices_.size(); ++i) out[static_cast<size_t>(i)] = at(i);
+  return out;
 }
 
 int64_t EpochOrder::used_samples() const {
-  const int64_t n = static_cast<int64_t>(indices_.size());
+  const int64_t n = indices_.size();
   return n - n % world_;
 }
 
@@ -57,7 +74,10 @@ std::pair<int64_t, int64_t> EpochOrder::positions(int64_t b) const {
 std::vector<int64_t> EpochOrder::batch(int64_t b) const {
   if (b < 0 || b >= batch_count()) throw Error("internal error: batch " + std::to_string(b) + " of " + std::to_string(batch_count()));
   const auto [first, last] = positions(b);
-  return {order_.begin() + first, order_.begin() + last};
+  std::vector<int64_t> ids;
+  ids.reserve(static_cast<size_t>(last - first));
+  for (int64_t p = first; p < last; ++p) ids.push_back(at(p));
+  return ids;
 }
 
 }  // namespace hearth

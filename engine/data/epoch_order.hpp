@@ -4,8 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
+
+#include "engine/data/index_set.hpp"
+#include "engine/data/keyed_permutation.hpp"
 
 namespace hearth {
 
@@ -17,10 +21,14 @@ void seeded_shuffle(std::vector<int64_t>& v, uint64_t seed);
 /// it, so the ranks' batches put side by side are the batch one process with batch G would see.
 /// The last n mod world samples of each epoch are left out with several ranks, so that every rank
 /// has the same number of samples in every batch (as DistributedSampler's drop_last does).
+/// Splits of up to kListShuffleLimit samples are shuffled as a list (Fisher-Yates, 8 bytes a
+/// sample); larger ones by a KeyedPermutation, which needs no memory per sample.
 class EpochOrder {
  public:
+  static constexpr int64_t kListShuffleLimit = int64_t{1} << 24;
+
   /// `indices` are the split's samples in their stored order; `batch` is per rank.
-  EpochOrder(std::vector<int64_t> indices, int64_t batch, bool shuffle, uint64_t seed);
+  EpochOrder(IndexSet indices, int64_t batch, bool shuffle, uint64_t seed);
 
   /// This process is rank `rank` of `world` from the next epoch on. Throws Error when not
   /// 0 <= rank < world.
@@ -34,16 +42,20 @@ class EpochOrder {
   int64_t sample_count() const;
   /// The samples of this rank's part of global batch `b` of the current epoch.
   std::vector<int64_t> batch(int64_t b) const;
-  /// The whole epoch's order (every rank's samples), as one process would visit it.
-  const std::vector<int64_t>& order() const { return order_; }
+  /// The sample at position `position` of the current epoch's order.
+  int64_t at(int64_t position) const;
+  /// The whole epoch's order (every rank's samples), as one process would visit it (a list: for
+  /// small splits and tests).
+  std::vector<int64_t> order() const;
 
  private:
   /// Positions [first, second) of the epoch's order that this rank takes for global batch `b`.
   std::pair<int64_t, int64_t> positions(int64_t b) const;
   int64_t used_samples() const;
 
-  std::vector<int64_t> indices_;
-  std::vector<int64_t> order_;
+  IndexSet indices_;
+  std::vector<int64_t> shuffled_;              ///< the epoch's order, for a split shuffled as a list
+  std::optional<KeyedPermutation> permutation_;  ///< positions to indices_, for a larger one
   int64_t batch_;
   bool shuffle_;
   uint64_t seed_;

@@ -52,7 +52,7 @@ AnalyzerWeights run_analysis(const Job& job, const std::vector<ModuleSpec>& anal
     std::vector<size_t> wanting;
     for (size_t i = 0; i < modules.size(); ++i)
       if (sees(splits[i], s)) wanting.push_back(i);
-    std::vector<int64_t> ids = plan.indices(s);
+    std::vector<int64_t> ids = plan.indices(s).to_vector();
     if (wanting.empty() || ids.empty()) continue;
     std::sort(ids.begin(), ids.end());
     BatchLoader loader(data, plan.source(s), ids, 256, false, job.options.general.seed, job.options.data.workers);

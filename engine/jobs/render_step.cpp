@@ -227,10 +227,10 @@ std::vector<fs::path> render_samples(Session& session, const PluginRegistry& reg
   const std::string split_text = split_label(o.split);
   Gallery g;
   g.positions = parse_index_list(o.indices);
-  const std::vector<int64_t>& ids = session.split(o.split);
+  const IndexSet& ids = session.split(o.split);
   if (*std::max_element(g.positions.begin(), g.positions.end()) >= static_cast<int64_t>(ids.size()))
     throw UsageError("--index " + o.indices + " goes past the " + split_text + " split, which has " + std::to_string(ids.size()) + " samples");
-  for (int64_t p : g.positions) g.samples.push_back(data.get(session.plan().source(o.split), ids[static_cast<size_t>(p)]));
+  for (int64_t p : g.positions) g.samples.push_back(data.get(session.plan().source(o.split), ids[p]));
   g.names = data.tensor_names();
   g.classes = data.class_names();
   for (size_t s = 0; s < g.names.size() && g.target_slot < 0; ++s)

@@ -105,8 +105,8 @@ ModelModule& Session::model() {
   return *modules_.model;
 }
 
-const std::vector<int64_t>& Session::split(SplitName s, const std::string& hint) const {
-  const std::vector<int64_t>& ids = plan().indices(s);
+const IndexSet& Session::split(SplitName s, const std::string& hint) const {
+  const IndexSet& ids = plan().indices(s);
   if (ids.empty()) {
     std::string advice = !hint.empty() ? hint : s == SplitName::valid ? " (set [dataset] valid_fraction, or use --split test)" : "";
     throw UsageError("the dataset of job " + job_.name() + " has no " + split_label(s) + " split" + advice);

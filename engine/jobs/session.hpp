@@ -84,7 +84,7 @@ class Session {
 
   /// The samples of split `s`; throws UsageError saying how to get one when it is empty (`hint`
   /// replaces the default advice).
-  const std::vector<int64_t>& split(SplitName s, const std::string& hint = {}) const;
+  const IndexSet& split(SplitName s, const std::string& hint = {}) const;
   /// The split's loader, made on first use: the train split shuffles (seeded, per epoch) when the
   /// job says so; the others keep their order.
   BatchLoader& loader(SplitName s);

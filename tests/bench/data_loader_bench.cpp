@@ -71,9 +71,8 @@ int main(int argc, char** argv) {
     hearth::ModuleRef ref = hearth::load_module(file, HEARTH_CATEGORY_DATASET, name);
     toml::table table = toml::parse(argv[2]);
     hearth::DatasetModule data(ref, hearth::resolve_params(*ref.info, &table, hearth::ParamSource{"<bench>", name, {}}));
-    std::vector<int64_t> all(static_cast<size_t>(data.size(HEARTH_SPLIT_TRAIN)));
-    std::iota(all.begin(), all.end(), 0);
-    hearth::BatchLoader loader(data, HEARTH_SPLIT_TRAIN, all, batch, /*shuffle=*/true, 1, /*workers=*/1);
+    hearth::BatchLoader loader(data, HEARTH_SPLIT_TRAIN, hearth::IndexSet::range(data.size(HEARTH_SPLIT_TRAIN)), batch,
+                               /*shuffle=*/true, 1, /*workers=*/1);
     loader.start_epoch(0);
     int64_t samples = 0, batches = 0;
     double checksum = 0;

@@ -10,6 +10,7 @@
 
 #include "engine/data/batch_loader.hpp"
 #include "engine/data/epoch_order.hpp"
+#include "engine/data/keyed_permutation.hpp"
 #include "engine/params/param_resolver.hpp"
 #include "engine/runtime/modules/dataset_module.hpp"
 #include "unit/test_support.hpp"
@@ -145,4 +146,36 @@ TEST_CASE("the loader gives the same samples in the same order for 1, 2 and 4 th
 
   // Skipping 2 global batches (a resume) on one rank gives the rest of the two-rank epoch.
   CHECK(keys_of(1, 0, 1, 8, 2) == std::vector<int64_t>(reference.begin() + 16, reference.end()));
+}
+
+TEST_CASE("a split too large to shuffle as a list is shuffled by a keyed bijection, with no memory per sample", "[data][order]") {
+  for (int64_t n : {1, 2, 3, 17, 1000, 4097}) {
+    KeyedPermutation p(n, 99);
+    std::vector<int64_t> seen;
+    for (int64_t i = 0; i < n; ++i) seen.push_back(p(i));
+    std::vector<int64_t> sorted = seen;
+    std::sort(sorted.begin(), sorted.end());
+    CHECK(sorted == iota(n));  // every element exactly once
+    if (n >= 17) {
+      CHECK(seen != iota(n));
+      KeyedPermutation q(n, 100);
+      CHECK(q(0) * 1000 + q(1) != p(0) * 1000 + p(1));  // another key, another order
+    }
+  }
+  // A split of 2^24 + 5 windows (a token file of 32 MB at stride 1): the order is a bijection,
+  // the same for 1 and 2 ranks, and costs nothing per sample.
+  const int64_t n = EpochOrder::kListShuffleLimit + 5;
+  EpochOrder one(IndexSet::range(n), 64, true, 3), two_a(IndexSet::range(n), 32, true, 3), two_b(IndexSet::range(n), 32, true, 3);
+  two_a.set_rank(0, 2);
+  two_b.set_rank(1, 2);
+  for (EpochOrder* o : {&one, &two_a, &two_b}) o->start(1);
+  for (int64_t b : {int64_t{0}, int64_t{1000}, one.batch_count() - 2}) {
+    std::vector<int64_t> joined = two_a.batch(b), second = two_b.batch(b);
+    joined.insert(joined.end(), second.begin(), second.end());
+    CHECK(joined == one.batch(b));
+  }
+  std::vector<int64_t> first = one.batch(0);
+  std::sort(first.begin(), first.end());
+  CHECK(std::adjacent_find(first.begin(), first.end()) == first.end());
+  CHECK(first != iota(64));
 }

@@ -21,7 +21,7 @@ nlohmann::json describe(Session& session) {
   nlohmann::json splits = nlohmann::json::object();
   std::optional<std::pair<hearth_split, int64_t>> first;
   for (SplitName s : {SplitName::train, SplitName::valid, SplitName::test}) {
-    const std::vector<int64_t>& indices = plan.indices(s);
+    const IndexSet& indices = plan.indices(s);
     splits[split_label(s)] = indices.size();
     if (!first && !indices.empty()) first = {plan.source(s), indices.front()};
   }

@@ -77,7 +77,7 @@ std::vector<TensorMember> plan_members(DatasetModule& data, const std::vector<at
 /// Writes split `s` into shards; returns its manifest entry.
 nlohmann::json write_split(Session& session, SplitName s, std::vector<TensorMember>& members, const fs::path& folder,
                            int64_t shard_bytes) {
-  const std::vector<int64_t>& indices = session.plan().indices(s);
+  const IndexSet& indices = session.plan().indices(s);
   const std::string label = split_label(s);
   BatchLoader loader(session.data(), session.plan().source(s), indices, 256, /*shuffle=*/false, 0, session.options().data.workers);
   ShardWriter writer(folder, label, shard_bytes);
