@@ -52,6 +52,9 @@ at::Tensor torchvision_of(const at::Tensor& image, const std::string& call, cons
   return read_tensor_file(out);
 }
 
+/// `pattern` with its "{}" replaced by `value`.
+std::string fmt(std::string pattern, const std::string& value) { return pattern.replace(pattern.find("{}"), 2, value); }
+
 double max_difference(const at::Tensor& a, const at::Tensor& b) {
   REQUIRE(a.sizes() == b.sizes());
   return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
@@ -72,6 +75,12 @@ TEST_CASE("resize, center crop, flip and normalize equal torchvision's on the sa
   CHECK(max_difference(ours({step(Op::resize, 97)}) * 255,
                        torchvision_of(img, "F.resize(img, 97, antialias=True)", dir)) <= 1.0);
   CHECK(ours({step(Op::resize, 24)}).sizes() == torch::IntArrayRef({3, 24, 32}));
+  // Bytes are resized as Pillow resizes them (what ImageFolder's transforms see).
+  const std::string pil = "torch.from_numpy(__import__('numpy').array(F.resize(F.to_pil_image(img), {}))).permute(2, 0, 1)";
+  const double vs_pil_down = max_difference(ours({step(Op::resize, 24)}) * 255, torchvision_of(img, fmt(pil, "24"), dir));
+  const double vs_pil_up = max_difference(ours({step(Op::resize, 97)}) * 255, torchvision_of(img, fmt(pil, "97"), dir));
+  CHECK(vs_pil_down < 1e-3);
+  CHECK(vs_pil_up < 1e-3);
   CHECK(max_difference(ours({step(Op::center_crop, 40)}) * 255, torchvision_of(img, "F.center_crop(img, 40)", dir)) < 1e-3);
   CHECK(max_difference(ours({step(Op::center_crop, 70)}) * 255, torchvision_of(img, "F.center_crop(img, 70)", dir)) < 1e-3);
   TransformStep flip = step(Op::horizontal_flip);
