@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -41,7 +42,7 @@ struct ShardStamp {
 
 namespace shard_cache {
 
-constexpr char kMagic[] = "HEARTH-SHARD-INDEX-1\n";
+constexpr char kMagic[] = "HEARTH-SHARD-INDEX-2\n";
 
 template <typename T>
 void put(std::string& out, T v) {
@@ -55,7 +56,7 @@ inline void put_text(std::string& out, const std::string& s) {
 /// Reads what put() wrote; false when the bytes run out or a length is not believable.
 class Reader {
  public:
-  explicit Reader(const std::string& bytes) : bytes_(bytes) {}
+  Reader(const std::string& bytes, size_t from) : bytes_(bytes), at_(from) {}
   template <typename T>
   bool get(T& v) {
     if (at_ + sizeof v > bytes_.size()) return false;
@@ -76,6 +77,77 @@ class Reader {
   size_t at_ = 0;
 };
 
+}  // namespace shard_cache
+
+/// What a dataset keeps of one member: 32 bytes, whatever its name (an index of a million
+/// samples then costs tens of megabytes, not hundreds).
+struct CompactMember {
+  uint64_t header_offset = 0;
+  uint64_t size = 0;
+  uint64_t name_hash = 0;  ///< of its whole name; checked against its header when it is read
+  uint32_t data_delta = 0;  ///< data offset - header offset: 512, or more after pax or GNU long-name headers
+  uint16_t extension = 0;   ///< index into the shards' table of extensions
+  bool short_name = false;  ///< the whole name is in the ustar header (so the check can be made)
+};
+
+/// The extensions of every member of a dataset's shards, each stored once.
+class ExtensionTable {
+ public:
+  uint16_t id(const std::string& ext) {
+    for (size_t i = 0; i < names_.size(); ++i)
+      if (names_[i] == ext) return static_cast<uint16_t>(i);
+    if (names_.size() >= 65535) throw std::invalid_argument("shards hold more than 65,535 member extensions; rebuild them");
+    names_.push_back(ext);
+    return static_cast<uint16_t>(names_.size() - 1);
+  }
+  const std::string& name(uint16_t id) const { return names_[id]; }
+  uint16_t size() const { return static_cast<uint16_t>(names_.size()); }
+
+ private:
+  std::vector<std::string> names_;
+};
+
+inline uint64_t name_hash(const std::string& name) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a: enough to tell a rewritten shard's names apart
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+/// WebDataset's split of a member name: key up to the first dot of the last path component.
+inline std::pair<std::string, std::string> key_and_extension(const std::string& name) {
+  const size_t slash = name.rfind('/');
+  const size_t dot = name.find('.', slash == std::string::npos ? 0 : slash + 1);
+  if (dot == std::string::npos) return {name, ""};
+  return {name.substr(0, dot), name.substr(dot + 1)};
+}
+
+/// A member name a shard may hold: relative, no `..`, no control bytes. Names are keys, never
+/// paths written to disk, but one that any sane extractor would refuse means a hostile or
+/// broken shard.
+inline void check_member_name(const std::string& name, const std::string& shard) {
+  std::string why;
+  if (name.empty()) why = "is empty";
+  else if (name[0] == '/') why = "is absolute";
+  else if (("/" + name + "/").find("/../") != std::string::npos) why = "climbs out with '..'";
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f) why = "holds a control character";
+  if (why.empty()) return;
+  std::string shown;
+  for (unsigned char c : name.substr(0, 120)) {
+    if (c < 0x20 || c == 0x7f || c == '\\') {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      shown += hex;
+    } else {
+      shown += static_cast<char>(c);
+    }
+  }
+  throw std::invalid_argument("shard " + shard + ": member name '" + shown + "' " + why +
+                              "; rebuild the shard (hearth shard, or tar from a clean folder)");
+}
+
+namespace shard_cache {
+
 inline std::filesystem::path file_for(const ShardStamp& s) {
   const std::string name = std::filesystem::path(s.path).filename().string();
   std::string safe;
@@ -83,42 +155,60 @@ inline std::filesystem::path file_for(const ShardStamp& s) {
   return hearth_cache_folder() / "shard-index" / (safe + "-" + std::to_string(std::hash<std::string>{}(s.path)) + ".idx");
 }
 
-inline bool load(const ShardStamp& stamp, std::vector<TarMember>& members) {
+/// A shard's index as the cache keeps it: its extensions by name (local ids), its members and
+/// its samples, exactly as the dataset holds them (no member names: their hashes).
+struct CachedIndex {
+  std::vector<std::string> extensions;
+  std::vector<CompactMember> members;
+  std::vector<std::pair<uint32_t, uint16_t>> samples;
+};
+
+inline bool load(const ShardStamp& stamp, CachedIndex& index) {
   std::ifstream in(file_for(stamp), std::ios::binary);
   if (!in) return false;
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.compare(0, sizeof kMagic - 1, kMagic) != 0) return false;
-  const std::string body = bytes.substr(sizeof kMagic - 1);
-  Reader r(body);
-  ShardStamp cached;
-  uint64_t count = 0;
-  if (!r.get_text(cached.path) || !r.get(cached.size) || !r.get(cached.mtime_sec) || !r.get(cached.mtime_nsec) ||
-      !(cached == stamp) || !r.get(count) || count > body.size())
+  in.seekg(0, std::ios::end);
+  std::string bytes(static_cast<size_t>(std::max<std::streamoff>(0, in.tellg())), '\0');
+  in.seekg(0);
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())) || bytes.compare(0, sizeof kMagic - 1, kMagic) != 0)
     return false;
-  std::vector<TarMember> out(count);
-  for (TarMember& m : out)
-    if (!r.get_text(m.name) || !r.get(m.header_offset) || !r.get(m.data_offset) || !r.get(m.size) || !r.get(m.type) ||
-        m.data_offset + (m.regular() ? m.size : 0) > stamp.size)
-      return false;
-  members = std::move(out);
+  Reader r(bytes, sizeof kMagic - 1);
+  ShardStamp cached;
+  uint64_t n_ext = 0, n_members = 0, n_samples = 0;
+  if (!r.get_text(cached.path) || !r.get(cached.size) || !r.get(cached.mtime_sec) || !r.get(cached.mtime_nsec) ||
+      !(cached == stamp) || !r.get(n_ext) || n_ext > 65535)
+    return false;
+  CachedIndex out;
+  out.extensions.resize(n_ext);
+  for (std::string& e : out.extensions)
+    if (!r.get_text(e)) return false;
+  if (!r.get(n_members) || n_members > bytes.size() / sizeof(CompactMember)) return false;
+  out.members.resize(n_members);
+  for (CompactMember& m : out.members)
+    if (!r.get(m) || m.extension >= n_ext || m.header_offset + m.data_delta + m.size > stamp.size) return false;
+  if (!r.get(n_samples) || n_samples > n_members) return false;
+  out.samples.resize(n_samples);
+  for (auto& [first, count] : out.samples)
+    if (!r.get(first) || !r.get(count) || static_cast<uint64_t>(first) + count > n_members) return false;
+  index = std::move(out);
   return true;
 }
 
 /// Writes the index through a temporary file and a rename, so that ranks indexing the same
 /// shard at once never read half a file; a cache that cannot be written costs only time.
-inline void save(const ShardStamp& stamp, const std::vector<TarMember>& members) {
+inline void save(const ShardStamp& stamp, const CachedIndex& index) {
   std::string out = kMagic;
   put_text(out, stamp.path);
   put(out, stamp.size);
   put(out, stamp.mtime_sec);
   put(out, stamp.mtime_nsec);
-  put<uint64_t>(out, members.size());
-  for (const TarMember& m : members) {
-    put_text(out, m.name);
-    put(out, m.header_offset);
-    put(out, m.data_offset);
-    put(out, m.size);
-    put(out, m.type);
+  put<uint64_t>(out, index.extensions.size());
+  for (const std::string& e : index.extensions) put_text(out, e);
+  put<uint64_t>(out, index.members.size());
+  for (const CompactMember& m : index.members) put(out, m);
+  put<uint64_t>(out, index.samples.size());
+  for (const auto& [first, count] : index.samples) {
+    put(out, first);
+    put(out, count);
   }
   const std::filesystem::path file = file_for(stamp);
   std::error_code ec;
@@ -134,42 +224,102 @@ inline void save(const ShardStamp& stamp, const std::vector<TarMember>& members)
 
 }  // namespace shard_cache
 
-/// One shard, open for reading its members from any thread (pread).
+/// One shard, open for reading its members from any thread (pread), its members kept compact and
+/// grouped into samples (a sample's members are next to each other; a key seen before but not
+/// just now starts a new sample, as WebDataset reads it).
 class Shard {
  public:
   /// Opens `path` (a regular file: a FIFO or device is refused) and indexes it, or takes its
-  /// index from the cache when the shard's size and modification time still match.
-  explicit Shard(const std::string& path) {
+  /// index from the cache when the shard's size and modification time still match. Member names
+  /// that are hostile and members that are links or devices are refused here, naming the shard.
+  Shard(const std::string& path, ExtensionTable& extensions) {
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd_ < 0)
       throw std::invalid_argument("cannot open shard " + path + ": " + std::strerror(errno) + "; check the dataset's shard names");
-    struct stat st {};
-    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    try {
+      struct stat st {};
+      if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) throw std::invalid_argument("shard " + path + " is not a regular file");
+      stamp_ = {std::filesystem::absolute(path).lexically_normal().string(), static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec,
+                st.st_mtim.tv_nsec};
+      shard_cache::CachedIndex index;
+      if (!shard_cache::load(stamp_, index)) {
+        ExtensionTable local;
+        uint64_t last_key = 0;
+        for_each_tar_member(fd_, stamp_.size, "shard " + path, [&](const TarMember& t) { add(t, local, last_key, index); });
+        for (uint16_t e = 0; e < local.size(); ++e) index.extensions.push_back(local.name(e));
+        shard_cache::save(stamp_, index);
+      }
+      // The cache's extension ids are this shard's own: renumbered into the dataset's table.
+      std::vector<uint16_t> ids;
+      for (const std::string& e : index.extensions) ids.push_back(extensions.id(e));
+      for (CompactMember& m : index.members) m.extension = ids[m.extension];
+      members_ = std::move(index.members);
+      samples_ = std::move(index.samples);
+    } catch (...) {
       ::close(fd_);
-      throw std::invalid_argument("shard " + path + " is not a regular file");
-    }
-    stamp_ = {std::filesystem::absolute(path).lexically_normal().string(), static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec,
-              st.st_mtim.tv_nsec};
-    if (!shard_cache::load(stamp_, members_)) {
-      members_ = list_tar_members(fd_, stamp_.size, "shard " + path);
-      shard_cache::save(stamp_, members_);
+      throw;
     }
   }
-  ~Shard() {
-    if (fd_ >= 0) ::close(fd_);
-  }
+  ~Shard() { ::close(fd_); }
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
   const std::string& path() const { return stamp_.path; }
-  const std::vector<TarMember>& members() const { return members_; }
-  /// The bytes of member `i`; throws when the shard changed under its index.
-  std::string read(size_t i) const { return read_tar_member(fd_, members_[i], "shard " + stamp_.path); }
+  const std::vector<CompactMember>& members() const { return members_; }
+  /// Each sample as its first member and member count.
+  const std::vector<std::pair<uint32_t, uint16_t>>& samples() const { return samples_; }
+
+  /// The bytes of member `i`, after checking that its header is still there and still names it:
+  /// a shard rewritten after its index was made is refused, not read as garbage.
+  std::string read(size_t i) const {
+    const CompactMember& m = members_[i];
+    unsigned char h[512];
+    tar_detail::read_exact(fd_, h, 512, m.header_offset, "shard " + stamp_.path);
+    if (!tar_detail::checksum_ok(h) || (m.short_name && name_hash(tar_detail::field(h, 0, 100)) != m.name_hash))
+      throw std::invalid_argument("shard " + stamp_.path + " changed after its index was made (a member is no longer where the "
+                                  "index says); the index is made again on the next start");
+    std::string data(m.size, '\0');
+    tar_detail::read_exact(fd_, data.data(), data.size(), m.header_offset + m.data_delta, "shard " + stamp_.path);
+    return data;
+  }
+  /// Member `i`'s name as its header gives it (for messages; a long name may come shortened).
+  std::string name(size_t i) const {
+    unsigned char h[512];
+    tar_detail::read_exact(fd_, h, 512, members_[i].header_offset, "shard " + stamp_.path);
+    const std::string prefix = std::memcmp(h + 257, "ustar", 5) == 0 ? tar_detail::field(h, 345, 155) : "";
+    return (prefix.empty() ? "" : prefix + "/") + tar_detail::field(h, 0, 100);
+  }
 
  private:
+  /// Member `t` into `index`, checked; `extensions` numbers this shard's own extensions.
+  void add(const TarMember& t, ExtensionTable& extensions, uint64_t& last_key, shard_cache::CachedIndex& index) const {
+    check_member_name(t.name, stamp_.path);
+    if (!t.regular()) {
+      if (t.type == '5') return;  // a folder: GNU tar records them; no data
+      throw std::invalid_argument("shard " + stamp_.path + ": member '" + t.name + "' is a link or a device (type '" +
+                                  std::string(1, t.type) + "'), not data; rebuild the shard from plain files");
+    }
+    const auto [key, ext] = key_and_extension(t.name);
+    CompactMember m;
+    m.header_offset = t.header_offset;
+    m.size = t.size;
+    m.name_hash = name_hash(t.name);
+    m.data_delta = static_cast<uint32_t>(t.data_offset - t.header_offset);
+    m.extension = extensions.id(ext);
+    m.short_name = t.name.size() <= 100 && t.name.find('/') == std::string::npos;
+    const uint64_t key_hash = name_hash(key);
+    auto& samples = index.samples;
+    if (samples.empty() || key_hash != last_key || samples.back().second == 65535)
+      samples.emplace_back(static_cast<uint32_t>(index.members.size()), 0);
+    ++samples.back().second;
+    last_key = key_hash;
+    index.members.push_back(m);
+  }
+
   int fd_ = -1;
   ShardStamp stamp_;
-  std::vector<TarMember> members_;
+  std::vector<CompactMember> members_;
+  std::vector<std::pair<uint32_t, uint16_t>> samples_;
 };
 
 }  // namespace hearth_datasets

@@ -4,6 +4,7 @@
 #include <hearth/plugin.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -18,7 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using hearth_datasets::Shard;
-using hearth_datasets::TarMember;
+using hearth_datasets::CompactMember;
 
 /// Every name a brace pattern stands for: `{000..099}` (numbers, as wide as the first) and
 /// `{a,b}` (alternatives), as many as the pattern holds, in order.
@@ -54,46 +55,6 @@ std::vector<std::string> expand_braces(const std::string& pattern) {
   return out;
 }
 
-/// A member name a shard may hold: relative, no `..`, no control bytes. Names are keys, never
-/// paths written to disk, but one that would be refused by any sane extractor means a hostile or
-/// broken shard.
-void check_member_name(const std::string& name, const std::string& shard) {
-  std::string why;
-  if (name.empty()) why = "is empty";
-  else if (name[0] == '/') why = "is absolute";
-  else if (("/" + name + "/").find("/../") != std::string::npos) why = "climbs out with '..'";
-  for (unsigned char c : name)
-    if (c < 0x20 || c == 0x7f) why = "holds a control character";
-  if (why.empty()) return;
-  std::string shown;
-  for (unsigned char c : name.substr(0, 120)) {
-    if (c < 0x20 || c == 0x7f || c == '\\') {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\x%02x", c);
-      shown += hex;
-    } else {
-      shown += static_cast<char>(c);
-    }
-  }
-  throw std::invalid_argument("shard " + shard + ": member name '" + shown + "' " + why +
-                              "; rebuild the shard (hearth shard, or tar from a clean folder)");
-}
-
-/// One sample: which shard, and which of its members by extension.
-struct SampleRef {
-  uint32_t shard;
-  std::string key;
-  std::vector<std::pair<std::string, uint32_t>> members;  ///< extension, member index
-};
-
-/// WebDataset's split of a member name: key up to the first dot of the last path component.
-std::pair<std::string, std::string> key_and_extension(const std::string& name) {
-  const size_t slash = name.rfind('/');
-  const size_t dot = name.find('.', slash == std::string::npos ? 0 : slash + 1);
-  if (dot == std::string::npos) return {name, ""};
-  return {name.substr(0, dot), name.substr(dot + 1)};
-}
-
 class ShardsDataset : public hearth::Dataset {
  public:
   static hearth::Schema own_schema() {
@@ -125,27 +86,34 @@ class ShardsDataset : public hearth::Dataset {
     for (int s = 0; s < 3; ++s)
       for (const std::string& pattern : p.get<std::vector<std::string>>(keys[s]))
         for (const std::string& name : expand_braces(pattern)) add_shard(folder / name, s);
-    if (samples_[0].empty()) throw std::invalid_argument("the train shards hold no samples; check `train`");
+    if (size(hearth::Split::train) == 0) throw std::invalid_argument("the train shards hold no samples; check `train`");
   }
 
-  int64_t size(hearth::Split split) override { return static_cast<int64_t>(samples_[static_cast<int>(split)].size()); }
+  int64_t size(hearth::Split split) override {
+    const std::vector<Span>& spans = splits_[static_cast<int>(split)];
+    return spans.empty() ? 0 : spans.back().end;
+  }
 
   hearth::TensorList get(hearth::Split split, int64_t i) override {
-    const auto& list = samples_[static_cast<int>(split)];
-    if (i < 0 || i >= static_cast<int64_t>(list.size())) throw std::out_of_range("no such sample");
-    const SampleRef& s = list[static_cast<size_t>(i)];
-    const Shard& shard = *shards_[s.shard];
+    const std::vector<Span>& spans = splits_[static_cast<int>(split)];
+    if (i < 0 || spans.empty() || i >= spans.back().end) throw std::out_of_range("no such sample");
+    // The shard holding sample i: a binary search over the split's shards, not a list of samples.
+    const Span& span = *std::upper_bound(spans.begin(), spans.end(), i, [](int64_t v, const Span& s) { return v < s.end; });
+    const Shard& shard = *shards_[span.shard];
+    const auto [first, count] = shard.samples()[static_cast<size_t>(i - (span.end - static_cast<int64_t>(shard.samples().size())))];
     hearth::TensorList out;
     for (const auto& [alternatives, role] : wanted_) {
       (void)role;
-      const auto* member = find_member(s, alternatives);
-      if (member == nullptr) {
+      const int64_t member = find_member(shard, first, count, alternatives);
+      if (member < 0) {
         std::string has;
-        for (const auto& [ext, _] : s.members) has += (has.empty() ? "" : ", ") + ext;
-        throw std::invalid_argument("shard " + shard.path() + ": sample '" + s.key + "' has no member of extension " +
-                                    alternatives + " (it has " + has + "); every sample needs one");
+        for (uint32_t m = first; m < first + count; ++m)
+          has += (has.empty() ? "" : ", ") + extensions_.name(shard.members()[m].extension);
+        const std::string key = hearth_datasets::key_and_extension(shard.name(first)).first;
+        throw std::invalid_argument("shard " + shard.path() + ": sample '" + key + "' has no member of extension " + alternatives +
+                                    " (it has " + has + "); every sample needs one");
       }
-      out.push_back(decode(shard, member->second, member->first, s.key));
+      out.push_back(decode(shard, static_cast<uint32_t>(member)));
     }
     return out;
   }
@@ -178,39 +146,29 @@ class ShardsDataset : public hearth::Dataset {
   }
 
   void add_shard(const fs::path& path, int split) {
-    shards_.push_back(std::make_unique<Shard>(path.string()));
-    const Shard& shard = *shards_.back();
-    const uint32_t index = static_cast<uint32_t>(shards_.size() - 1);
-    auto& list = samples_[split];
-    for (size_t m = 0; m < shard.members().size(); ++m) {
-      const TarMember& member = shard.members()[m];
-      check_member_name(member.name, shard.path());
-      if (!member.regular()) {
-        if (member.type == '5') continue;  // a folder: GNU tar records them; no data
-        throw std::invalid_argument("shard " + shard.path() + ": member '" + member.name + "' is a link or a device (type '" +
-                                    std::string(1, member.type) + "'), not data; rebuild the shard from plain files");
-      }
-      auto [key, ext] = key_and_extension(member.name);
-      // A sample's members are next to each other: a key seen before but not just now starts anew.
-      if (list.empty() || list.back().shard != index || list.back().key != key) list.push_back({index, key, {}});
-      list.back().members.emplace_back(ext, static_cast<uint32_t>(m));
-    }
+    shards_.push_back(std::make_unique<Shard>(path.string(), extensions_));
+    std::vector<Span>& spans = splits_[split];
+    const int64_t before = spans.empty() ? 0 : spans.back().end;
+    spans.push_back({shards_.size() - 1, before + static_cast<int64_t>(shards_.back()->samples().size())});
   }
 
-  static const std::pair<std::string, uint32_t>* find_member(const SampleRef& s, const std::string& alternatives) {
+  /// The first member among [first, first + count) whose extension is one of `alternatives`
+  /// (";"-separated, tried in order), or -1.
+  int64_t find_member(const Shard& shard, uint32_t first, uint16_t count, const std::string& alternatives) const {
     for (size_t at = 0;;) {
       const size_t semi = alternatives.find(';', at);
       const std::string ext = alternatives.substr(at, semi - at);
-      for (const auto& m : s.members)
-        if (m.first == ext) return &m;
-      if (semi == std::string::npos) return nullptr;
+      for (uint32_t m = first; m < first + count; ++m)
+        if (extensions_.name(shard.members()[m].extension) == ext) return m;
+      if (semi == std::string::npos) return -1;
       at = semi + 1;
     }
   }
 
-  torch::Tensor decode(const Shard& shard, uint32_t member, const std::string& ext, const std::string& key) const {
+  torch::Tensor decode(const Shard& shard, uint32_t member) const {
     const std::string bytes = shard.read(member);
-    const std::string what = "member '" + shard.members()[member].name + "' of shard " + shard.path();
+    const std::string& ext = extensions_.name(shard.members()[member].extension);
+    const std::string what = "member '" + shard.name(member) + "' of shard " + shard.path();
     const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
     const std::string last = ext.substr(ext.rfind('.') + 1);
     if (last == "jpg" || last == "jpeg" || last == "png") {
@@ -219,7 +177,7 @@ class ShardsDataset : public hearth::Dataset {
     if (last == "npy") return hearth_datasets::npy_tensor(data, bytes.size(), what);
     if (last == "cls" || last == "txt") return class_of(bytes, last == "txt", what);
     if (last == "json") return numbers_of(bytes, what);
-    throw std::invalid_argument(what + " (sample '" + key + "'): Hearth cannot decode '." + ext +
+    throw std::invalid_argument(what + ": Hearth cannot decode '." + ext +
                                 "' members; use jpg, png, npy, cls, txt or json");
   }
 
@@ -253,8 +211,14 @@ class ShardsDataset : public hearth::Dataset {
   }
 
   hearth_datasets::PixelOptions pixels_;
+  hearth_datasets::ExtensionTable extensions_;
   std::vector<std::unique_ptr<Shard>> shards_;
-  std::vector<SampleRef> samples_[3];
+  /// Per split, its shards in order with the sample count up to and including each.
+  struct Span {
+    size_t shard;
+    int64_t end;
+  };
+  std::vector<Span> splits_[3];
   std::vector<std::pair<std::string, hearth_role>> wanted_;
   std::vector<std::string> classes_, manifest_inputs_, manifest_targets_;
   std::map<std::string, std::string> tensor_names_;

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -107,20 +108,20 @@ inline void read_exact(int fd, void* buf, size_t n, uint64_t offset, const std::
 
 }  // namespace tar_detail
 
-/// Every member of the tar open as `fd` (`size` bytes long; `what` names it in errors), in order.
+/// Each member of the tar open as `fd` (`size` bytes long; `what` names it in errors), in order,
+/// handed to `take` as it is read (so that an index of a large shard need not hold every name).
 /// A header whose checksum is wrong, a member that runs past the end and a size that is not a
 /// number are errors naming the byte where they are: a truncated or damaged shard is never read
 /// as garbage.
-inline std::vector<TarMember> list_tar_members(int fd, uint64_t size, const std::string& what) {
+inline void for_each_tar_member(int fd, uint64_t size, const std::string& what, const std::function<void(const TarMember&)>& take) {
   using namespace tar_detail;
-  std::vector<TarMember> members;
   unsigned char h[512];
   uint64_t at = 0;
   std::string long_name;
   int64_t pax_size = -1;
   while (at + 512 <= size) {
     read_exact(fd, h, 512, at, what);
-    if (std::all_of(h, h + 512, [](unsigned char c) { return c == 0; })) return members;  // the end blocks
+    if (std::all_of(h, h + 512, [](unsigned char c) { return c == 0; })) return;  // the end blocks
     const std::string where = what + " (header at byte " + std::to_string(at) + ")";
     if (!checksum_ok(h)) throw std::invalid_argument(where + " is not a tar header (bad checksum): the shard is damaged or not a tar");
     int64_t member_size = number(reinterpret_cast<const char*>(h) + 124, 12);
@@ -156,12 +157,19 @@ inline std::vector<TarMember> list_tar_members(int fd, uint64_t size, const std:
     if (data + stored > size)
       throw std::invalid_argument(what + " is truncated: member '" + m.name + "' needs " + std::to_string(stored) +
                                   " bytes from byte " + std::to_string(data) + " but the file ends at " + std::to_string(size));
-    members.push_back(std::move(m));
+    take(m);
     at = data + (stored + 511) / 512 * 512;
   }
   if (at != size && at + 512 > size && size % 512 != 0)
     throw std::invalid_argument(what + " is truncated: it ends inside a header at byte " + std::to_string(at));
-  return members;  // no end blocks: GNU tar and Python accept that too
+  // No end blocks: GNU tar and Python accept that too.
+}
+
+/// Every member of the tar open as `fd`, in order (for_each_tar_member into a list).
+inline std::vector<TarMember> list_tar_members(int fd, uint64_t size, const std::string& what) {
+  std::vector<TarMember> members;
+  for_each_tar_member(fd, size, what, [&](const TarMember& m) { members.push_back(m); });
+  return members;
 }
 
 /// Reads member `m` of the tar open as `fd`, first checking that its header is still there and
