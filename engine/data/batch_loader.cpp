@@ -5,11 +5,21 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <map>
 
 #include "engine/core/error.hpp"
 #include "engine/data/image_transforms.hpp"
 
 namespace hearth {
+namespace {
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+}  // namespace
 
 BatchLoader::BatchLoader(const DatasetModule& data, hearth_split source, IndexSet indices, int64_t batch_size,
                          bool shuffle, uint64_t seed, int workers)
@@ -68,28 +78,26 @@ void BatchLoader::transform(int64_t id, std::vector<at::Tensor>& sample) const {
 }
 
 std::vector<at::Tensor> BatchLoader::columns_of(std::vector<int64_t>& ids) {
-  if (!steps_.empty()) return skip_bad_ ? keep_good_samples(ids) : stack_samples(pool_.fetch(ids));
-  if (!skip_bad_) {
-    if (auto whole = data_.get_batch(source_, ids)) {
-      batch_fetch_ = true;
-      return std::move(*whole);
+  if (steps_.empty()) {
+    try {
+      if (auto whole = data_.get_batch(source_, ids)) {
+        batch_fetch_ = true;
+        return std::move(*whole);
+      }
+    } catch (const std::exception&) {
+      if (!skip_bad_) throw;
+      // Some sample of the batch is bad: sample by sample, to find which.
     }
-    return stack_samples(pool_.fetch(ids));
   }
-  try {
-    if (auto whole = data_.get_batch(source_, ids)) {
-      batch_fetch_ = true;
-      return std::move(*whole);
-    }
-  } catch (const std::exception&) {
-    // Some sample of the batch is bad: sample by sample, to find which.
-  }
-  return keep_good_samples(ids);
+  return gather(ids);
 }
 
-std::vector<at::Tensor> BatchLoader::keep_good_samples(std::vector<int64_t>& ids) {
+std::vector<at::Tensor> BatchLoader::gather(std::vector<int64_t>& ids) {
   std::vector<std::string> failures;
-  std::vector<std::vector<at::Tensor>> samples = pool_.fetch(ids, &failures);
+  // Stopping, a sample's failure is rethrown as the dataset raised it.
+  std::vector<std::vector<at::Tensor>> samples = skip_bad_ ? pool_.fetch(ids, &failures) : pool_.fetch(ids);
+  failures.resize(ids.size());
+  mark_odd_shapes(ids, samples, failures);
   std::vector<std::vector<at::Tensor>> good;
   std::vector<int64_t> kept;
   static const char* const kSplit[] = {"train", "valid", "test"};
@@ -99,6 +107,7 @@ std::vector<at::Tensor> BatchLoader::keep_good_samples(std::vector<int64_t>& ids
       kept.push_back(ids[i]);
       continue;
     }
+    if (!skip_bad_) throw PluginError(failures[i]);
     ++bad_samples_;
     spdlog::warn("bad_samples = \"skip\": left out sample {} of the dataset's {} split: {}", ids[i], kSplit[source_], failures[i]);
   }
@@ -106,22 +115,35 @@ std::vector<at::Tensor> BatchLoader::keep_good_samples(std::vector<int64_t>& ids
   return good.empty() ? std::vector<at::Tensor>{} : stack_samples(good);
 }
 
+void BatchLoader::mark_odd_shapes(const std::vector<int64_t>& ids, const std::vector<std::vector<at::Tensor>>& samples,
+                                  std::vector<std::string>& failures) const {
+  const size_t tensors = data_.tensor_names().size();
+  for (size_t i = 0; i < samples.size(); ++i)
+    if (failures[i].empty() && samples[i].size() != tensors)
+      failures[i] = data_.module().label() + ": sample " + std::to_string(ids[i]) + " has " + std::to_string(samples[i].size()) +
+                    " tensors but the dataset declares " + std::to_string(tensors);
+  for (size_t c = 0; c < tensors; ++c) {
+    // The shape most of the batch has; the others are the odd ones, named with both shapes.
+    std::map<std::vector<int64_t>, size_t> counts;
+    for (size_t i = 0; i < samples.size(); ++i)
+      if (failures[i].empty()) ++counts[samples[i][c].sizes().vec()];
+    if (counts.size() <= 1) continue;
+    const auto common = std::max_element(counts.begin(), counts.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+    for (size_t i = 0; i < samples.size(); ++i)
+      if (failures[i].empty() && samples[i][c].sizes().vec() != common->first)
+        failures[i] = data_.module().label() + ": sample " + std::to_string(ids[i]) + "'s tensor '" + data_.tensor_names()[c] +
+                      "' is " + shape_text(samples[i][c].sizes().vec()) + " where the rest of its batch is " +
+                      shape_text(common->first) + "; give every sample one shape (for images: the dataset's size, or "
+                      "[[transforms]] resize and center_crop)";
+  }
+}
+
 std::vector<at::Tensor> BatchLoader::stack_samples(const std::vector<std::vector<at::Tensor>>& samples) const {
   std::vector<at::Tensor> columns;
   for (size_t c = 0; c < data_.tensor_names().size(); ++c) {
     std::vector<at::Tensor> column;
-    for (const auto& s : samples) {
-      if (c >= s.size())
-        throw PluginError(data_.module().label() + ": a sample has " + std::to_string(s.size()) + " tensors but the dataset declares " +
-                          std::to_string(data_.tensor_names().size()));
-      column.push_back(s[c]);
-    }
-    try {
-      columns.push_back(at::stack(column));
-    } catch (const c10::Error& e) {
-      throw PluginError(data_.module().label() + ": samples of tensor '" + data_.tensor_names()[c] +
-                        "' differ in shape and cannot be batched: " + e.what_without_backtrace());
-    }
+    for (const auto& s : samples) column.push_back(s[c]);
+    columns.push_back(at::stack(column));  // one shape: mark_odd_shapes saw to it
   }
   return columns;
 }

@@ -64,8 +64,13 @@ class BatchLoader {
   /// The dataset's tensors for samples `ids`, each with the batch dimension first. Skipping bad
   /// samples, those that failed are taken out of `ids` (and no columns come when none is left).
   std::vector<at::Tensor> columns_of(std::vector<int64_t>& ids);
-  /// The samples that did not fail, stacked; the failed ones are logged, counted and taken out of `ids`.
-  std::vector<at::Tensor> keep_good_samples(std::vector<int64_t>& ids);
+  /// Samples `ids` fetched by the pool and stacked. A sample that fails, or whose tensors do not
+  /// have the shapes most of its batch has, stops the epoch naming it, or (skipping) is left out
+  /// of `ids`, logged and counted.
+  std::vector<at::Tensor> gather(std::vector<int64_t>& ids);
+  /// Sets the failure of every sample whose tensor count or shapes differ from its batch's.
+  void mark_odd_shapes(const std::vector<int64_t>& ids, const std::vector<std::vector<at::Tensor>>& samples,
+                       std::vector<std::string>& failures) const;
   std::vector<at::Tensor> stack_samples(const std::vector<std::vector<at::Tensor>>& samples) const;
   /// Whether next() makes batches in the calling thread: an in-memory batch bound for the CPU.
   bool make_here() const { return batch_fetch_ && device_.is_cpu(); }

@@ -31,9 +31,9 @@ std::unique_ptr<DatasetModule> shards_dataset(const std::string& toml) {
   return std::make_unique<DatasetModule>(ref, resolve_params(*ref.info, &t, ParamSource{"<test>", "shards", {}}));
 }
 
-/// A 4x4 PNG of grey level `level`.
-void write_png(const fs::path& file, int level) {
-  cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 4, 4);
+/// A `side` x `side` PNG of grey level `level`.
+void write_png(const fs::path& file, int level, int side = 4) {
+  cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, side, side);
   cairo_t* cr = cairo_create(s);
   cairo_set_source_rgb(cr, level / 255.0, level / 255.0, level / 255.0);
   cairo_paint(cr);
@@ -308,4 +308,24 @@ TEST_CASE("a shard damaged while a run trains stops it naming the shard, and not
   INFO(resumed.output);
   CHECK(resumed.exit_code == 0);
   CHECK(nlohmann::json::parse(read_text(run / "run.json"))["status"] == "completed");
+}
+
+TEST_CASE("a sample whose shape differs from its batch's is named, and with skip left out", "[shards][bad-data]") {
+  TempDir work, cache;
+  write_samples(work / "samples", 24);
+  write_png(work / "samples" / "s005.png", 50, 6);  // one image of 6 x 6 among 4 x 4 ones
+  fs::create_directories(work / "shards");
+  REQUIRE(run_command("cd '" + (work / "samples").string() + "' && ls | sort | tar cf '" + (work / "shards/train.tar").string() +
+                      "' -T -").exit_code == 0);
+  std::ofstream(work / "job.toml") << job_text(work / "shards", "train.tar", "train.tar");
+  CommandResult stop = run_hearth("run " + (work / "job.toml").string() + " --runs-dir " + (work / "stop").string(), cache.path());
+  CHECK(stop.exit_code == 1);
+  CHECK_THAT(stop.output, ContainsSubstring("sample 5's tensor 'jpg' is [3, 6, 6] where the rest of its batch is [3, 4, 4]"));
+  CommandResult skip = run_hearth("run " + (work / "job.toml").string() + " --set dataset.bad_samples=skip --runs-dir " +
+                                      (work / "skip").string(),
+                                  cache.path());
+  INFO(skip.output);
+  REQUIRE(skip.exit_code == 0);
+  // Left out of train and of valid (the same shard) in every epoch.
+  CHECK(last_metrics_row(single_run(work / "skip") / "metrics.csv").at("bad_samples") == 2);
 }
