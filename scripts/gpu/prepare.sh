@@ -19,10 +19,12 @@ runtime=(
   libglib2.0-0 libffi8 libpcre2-8-0
   libarchive13 libnettle8 libacl1 liblz4-1 libzstd1 libxml2 libicu72
   libsodium23 libtomlplusplus3
+  libturbojpeg0 libspng0
   fonts-dejavu-core
 )
 # catch2 (2.13, header-only) is used only where the image has no Catch2 3 CMake package.
-dev=(libcairo2-dev libgraphviz-dev libarchive-dev libsodium-dev libtomlplusplus-dev libxml2-dev libgloo-dev catch2)
+dev=(libcairo2-dev libgraphviz-dev libarchive-dev libsodium-dev libtomlplusplus-dev libxml2-dev libgloo-dev catch2
+  libturbojpeg0-dev libspng-dev)
 data=(dataset-fashion-mnist)
 
 rm -rf .gpu/debs

@@ -285,7 +285,7 @@ TEST_CASE("a shard damaged while a run trains stops it naming the shard, and not
                       "' -T -").exit_code == 0);
   fs::copy_file(work / "original.tar", shard);
   std::ofstream(work / "job.toml") << job_text(work / "shards", "train.tar", "train.tar");
-  const BackgroundHearth h = start_hearth("run " + (work / "job.toml").string() + " --set train.epochs=200 --runs-dir " +
+  const BackgroundHearth h = start_hearth("run " + (work / "job.toml").string() + " --set train.epochs=80 --runs-dir " +
                                               (work / "runs").string(),
                                           cache.path(), work.path());
   const fs::path run = wait_for_epochs(work / "runs", 1, h, 60);
