@@ -60,6 +60,14 @@ void BatchLoader::transform_with(std::vector<TransformStep> steps, uint64_t seed
       throw UsageError("[[transforms]] " + transform_op_names()[static_cast<size_t>(s.op)] + " names tensor '" + s.tensor +
                        "', which is not an input of the dataset (its inputs: " + inputs + ")");
   }
+  // Each input's steps, chosen once: with every unnamed step (an image) and with its named ones only.
+  slot_steps_.assign(input_slots_.size(), {});
+  for (size_t k = 0; k < input_slots_.size(); ++k)
+    for (const TransformStep& s : steps) {
+      const bool named = s.tensor == data_.tensor_names()[input_slots_[k]];
+      if (s.tensor.empty() || named) slot_steps_[k][0].push_back(s);
+      if (named) slot_steps_[k][1].push_back(s);
+    }
   steps_ = std::move(steps);
   transform_seed_ = seed;
   if (!steps_.empty()) pool_.finish_with([this](int64_t id, std::vector<at::Tensor>& sample) { transform(id, sample); });
@@ -67,13 +75,12 @@ void BatchLoader::transform_with(std::vector<TransformStep> steps, uint64_t seed
 
 void BatchLoader::transform(int64_t id, std::vector<at::Tensor>& sample) const {
   SampleRandom random(transform_seed_, epoch_, id);
-  for (size_t i : input_slots_) {
+  for (size_t k = 0; k < input_slots_.size(); ++k) {
+    const size_t i = input_slots_[k];
     if (i >= sample.size()) return;  // counted as a bad sample when stacked
-    const std::string& name = data_.tensor_names()[i];
-    std::vector<TransformStep> mine;
-    for (const TransformStep& s : steps_)
-      if (s.tensor.empty() ? sample[i].dim() == 3 : s.tensor == name) mine.push_back(s);
-    if (!mine.empty()) sample[i] = transform_image(sample[i], mine, random, "sample " + std::to_string(id) + "'s tensor '" + name + "'");
+    const std::vector<TransformStep>& mine = slot_steps_[k][sample[i].dim() == 3 ? 0 : 1];
+    if (!mine.empty())
+      sample[i] = transform_image(sample[i], mine, random, "sample " + std::to_string(id) + "'s tensor '" + data_.tensor_names()[i] + "'");
   }
 }
 
@@ -123,11 +130,19 @@ void BatchLoader::mark_odd_shapes(const std::vector<int64_t>& ids, const std::ve
       failures[i] = data_.module().label() + ": sample " + std::to_string(ids[i]) + " has " + std::to_string(samples[i].size()) +
                     " tensors but the dataset declares " + std::to_string(tensors);
   for (size_t c = 0; c < tensors; ++c) {
+    // The usual batch: one shape, seen without building anything.
+    const at::Tensor* first = nullptr;
+    bool alike = true;
+    for (size_t i = 0; i < samples.size() && alike; ++i)
+      if (failures[i].empty()) {
+        if (first == nullptr) first = &samples[i][c];
+        else alike = samples[i][c].sizes() == first->sizes();
+      }
+    if (alike) continue;
     // The shape most of the batch has; the others are the odd ones, named with both shapes.
     std::map<std::vector<int64_t>, size_t> counts;
     for (size_t i = 0; i < samples.size(); ++i)
       if (failures[i].empty()) ++counts[samples[i][c].sizes().vec()];
-    if (counts.size() <= 1) continue;
     const auto common = std::max_element(counts.begin(), counts.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
     for (size_t i = 0; i < samples.size(); ++i)
       if (failures[i].empty() && samples[i][c].sizes().vec() != common->first)

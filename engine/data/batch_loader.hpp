@@ -7,6 +7,7 @@
 #include <ATen/Tensor.h>
 #include <c10/core/Device.h>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -91,6 +92,8 @@ class BatchLoader {
   double wait_seconds_ = 0;
   bool skip_bad_ = false;
   std::vector<TransformStep> steps_;
+  /// Per input slot: [0] the steps for a [C, H, W] tensor, [1] the named steps for any other.
+  std::vector<std::array<std::vector<TransformStep>, 2>> slot_steps_;
   uint64_t transform_seed_ = 0;
   std::atomic<int64_t> epoch_{0};
   std::atomic<int64_t> bad_samples_{0};  ///< counted on the prefetch thread, read by the trainer

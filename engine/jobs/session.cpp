@@ -191,6 +191,13 @@ bool Session::step_limit_reached() const {
   return options().train.max_steps > 0 && step_ >= options().train.max_steps;
 }
 
+void Session::pass_over_empty_batch(int64_t epoch, int64_t done) const {
+  // Alone, the batch is passed over; in a group every rank must take part in each step's collectives.
+  if (group_)
+    throw Error("every sample of train batch " + std::to_string(done + 1) + " of epoch " + std::to_string(epoch + 1) + " on rank " +
+                std::to_string(group_->rank()) + " was bad; fix or remove them (see the log)");
+}
+
 TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progress) {
   const TrainOptions& t = options().train;
   const Augmentation& augmentation = options().data.augmentation;
@@ -207,11 +214,7 @@ TrainedEpoch Session::train_epoch(int64_t epoch, int64_t skip, Progress& progres
   model().train(true);
   while (auto batch = batches.next()) {
     if (batch->size == 0) {
-      // Every sample of it was bad and left out (bad_samples = "skip"). Alone, the batch is
-      // passed over; in a group every rank must take part in each step's collectives.
-      if (group_)
-        throw Error("every sample of train batch " + std::to_string(done + 1) + " of epoch " + std::to_string(epoch + 1) +
-                    " on rank " + std::to_string(group_->rank()) + " was bad; fix or remove them (see the log)");
+      pass_over_empty_batch(epoch, done);
       ++done;
       continue;
     }

@@ -127,6 +127,9 @@ class Session {
 
  private:
   void open_modules(const SessionOptions& options);
+  /// A train batch all of whose samples were bad and left out (bad_samples = "skip"): passed over
+  /// alone, an error naming it in a group.
+  void pass_over_empty_batch(int64_t epoch, int64_t done) const;
   /// The model on one batch; a failure is shown the inputs it was given and their dataset.
   std::vector<at::Tensor> forward_of(const std::vector<at::Tensor>& inputs);
   /// The job's losses on one batch. A loss that fails is shown what it was given and by whom

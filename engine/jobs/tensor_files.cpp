@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "engine/core/error.hpp"
+#include "engine/data/npy_bytes.hpp"
 
 namespace hearth {
 namespace {
@@ -153,16 +154,7 @@ void write_tensor_file(const std::filesystem::path& file, const at::Tensor& tens
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   if (!out) throw Error("cannot write " + file.string());
   if (ext == ".npy") {
-    std::string shape = "(";
-    for (int64_t d : t.sizes()) shape += std::to_string(d) + ", ";
-    shape += ")";
-    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
-    header.append(64 - (10 + header.size() + 1) % 64, ' ');
-    header += '\n';
-    out << "\x93NUMPY" << '\x01' << '\x00';
-    out.put(static_cast<char>(header.size() & 0xff)).put(static_cast<char>(header.size() >> 8));
-    out << header;
-    out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.numel() * 4));
+    out << npy_bytes(t, file.string());
   } else {
     at::Tensor rows = t.dim() == 0 ? t.reshape({1, 1}) : t.reshape({t.size(0), -1});
     auto acc = rows.accessor<float, 2>();

@@ -241,6 +241,7 @@ class Shard {
       if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) throw std::invalid_argument("shard " + path + " is not a regular file");
       stamp_ = {std::filesystem::absolute(path).lexically_normal().string(), static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec,
                 st.st_mtim.tv_nsec};
+      label_ = "shard " + stamp_.path;
       shard_cache::CachedIndex index;
       if (!shard_cache::load(stamp_, index)) {
         ExtensionTable local;
@@ -271,27 +272,34 @@ class Shard {
 
   /// The bytes of member `i`, after checking that its header is still there and still names it:
   /// a shard rewritten after its index was made is refused, not read as garbage.
-  std::string read(size_t i) const {
+  /// With `name`, the member's name as its header gives it (for messages; a long name may come
+  /// shortened), from the header this read checks anyway.
+  std::string read(size_t i, std::string* name = nullptr) const {
     const CompactMember& m = members_[i];
     unsigned char h[512];
-    tar_detail::read_exact(fd_, h, 512, m.header_offset, "shard " + stamp_.path);
+    tar_detail::read_exact(fd_, h, 512, m.header_offset, label_);
     if (!tar_detail::checksum_ok(h) || (m.short_name && name_hash(tar_detail::field(h, 0, 100)) != m.name_hash))
-      throw std::invalid_argument("shard " + stamp_.path + " changed after its index was made (a member is no longer where the "
+      throw std::invalid_argument(label_ + " changed after its index was made (a member is no longer where the "
                                   "index says); the index is made again on the next start");
+    if (name != nullptr) *name = header_name(h);
     std::string data(m.size, '\0');
-    tar_detail::read_exact(fd_, data.data(), data.size(), m.header_offset + m.data_delta, "shard " + stamp_.path);
+    tar_detail::read_exact(fd_, data.data(), data.size(), m.header_offset + m.data_delta, label_);
     return data;
   }
-  /// Member `i`'s name as its header gives it (for messages; a long name may come shortened).
+  /// Member `i`'s name as its header gives it (for messages).
   std::string name(size_t i) const {
     unsigned char h[512];
-    tar_detail::read_exact(fd_, h, 512, members_[i].header_offset, "shard " + stamp_.path);
-    const std::string prefix = std::memcmp(h + 257, "ustar", 5) == 0 ? tar_detail::field(h, 345, 155) : "";
-    return (prefix.empty() ? "" : prefix + "/") + tar_detail::field(h, 0, 100);
+    tar_detail::read_exact(fd_, h, 512, members_[i].header_offset, label_);
+    return header_name(h);
   }
 
  private:
   /// Member `t` into `index`, checked; `extensions` numbers this shard's own extensions.
+  static std::string header_name(const unsigned char* h) {
+    const std::string prefix = std::memcmp(h + 257, "ustar", 5) == 0 ? tar_detail::field(h, 345, 155) : "";
+    return (prefix.empty() ? "" : prefix + "/") + tar_detail::field(h, 0, 100);
+  }
+
   void add(const TarMember& t, ExtensionTable& extensions, uint64_t& last_key, shard_cache::CachedIndex& index) const {
     check_member_name(t.name, stamp_.path);
     if (!t.regular()) {
@@ -318,6 +326,7 @@ class Shard {
 
   int fd_ = -1;
   ShardStamp stamp_;
+  std::string label_;  ///< "shard PATH", for every read's messages
   std::vector<CompactMember> members_;
   std::vector<std::pair<uint32_t, uint16_t>> samples_;
 };

@@ -166,9 +166,10 @@ class ShardsDataset : public hearth::Dataset {
   }
 
   torch::Tensor decode(const Shard& shard, uint32_t member) const {
-    const std::string bytes = shard.read(member);
+    std::string name;
+    const std::string bytes = shard.read(member, &name);
     const std::string& ext = extensions_.name(shard.members()[member].extension);
-    const std::string what = "member '" + shard.name(member) + "' of shard " + shard.path();
+    const std::string what = "member '" + name + "' of shard " + shard.path();
     const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
     const std::string last = ext.substr(ext.rfind('.') + 1);
     if (last == "jpg" || last == "jpeg" || last == "png") {
