@@ -43,7 +43,7 @@ make_root() {
 }
 
 # The package array of setup.sh: when it changes, the root's package lists are refreshed.
-package_stamp() { sed -n '/^packages=(/,/^)/p' scripts/setup.sh | sha256sum | cut -d' ' -f1; }
+package_stamp() { sed -n '/packages=(/,/^)/p; /packages+=(/,/^)/p' scripts/setup.sh | sha256sum | cut -d' ' -f1; }
 
 # Runs "$@" inside the root, in a private mount namespace.
 in_root() {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Sets everything up, shows what Hearth can find, then trains an MLP on Fashion-MNIST (a few
-# minutes on two cores) into runs/fashion-mnist-mlp/<timestamp>/.
+# Sets up what Hearth runs (no test tools: scripts/test.sh adds them), shows what Hearth can
+# find, then trains an MLP on Fashion-MNIST (a minute on two cores) into
+# assets/jobs/runs/fashion-mnist-mlp/<timestamp>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+./scripts/setup.sh --demo
 build=${HEARTH_BUILD_DIR:-build}
 echo
 echo "== hearth --version"

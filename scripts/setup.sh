@@ -1,24 +1,41 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Hearth needs (only those missing), then configures and builds it
 # into ./build (or $HEARTH_BUILD_DIR). Safe to run again: a second run only rebuilds what changed.
-# The same package names serve Debian 12 (LibTorch 1.13) and Debian 13 (LibTorch 2.6). python3-torch
-# and python3-onnx: `hearth export --format onnx` runs PyTorch's Python exporter, and the tests open
-# every export with Python's own tools. parallel and python3-optuna: the tests run the sweep
-# recipes of docs/sweeps.md (GNU parallel, an Optuna study) for real. libcpp-httplib-dev: the
-# studio's HTTP server; chromium, chromium-driver and python3-selenium: its real-browser tests.
-# libturbojpeg0-dev and libspng-dev: the image datasets' decoders; python3-torchvision: the tests
-# compare [[transforms]] with torchvision's, and tests/bench measures against its ImageFolder.
+#   ./scripts/setup.sh          everything: the programs, the tests and the packages they use
+#   ./scripts/setup.sh --demo   only what Hearth runs (scripts/demo.sh): the CMake target
+#                               hearth_programs and the packages it needs, no test tools
+#   ./scripts/setup.sh --packages   every package, and no build (CI prepares a root with it)
+# The same package names serve Debian 12 (LibTorch 1.13) and Debian 13 (LibTorch 2.6).
+# Packages for the tests only: python3-torch and python3-onnx open every export with Python's own
+# tools (and `hearth export --format onnx` runs PyTorch's Python exporter); parallel and
+# python3-optuna run the sweep recipes of docs/sweeps.md for real; chromium, chromium-driver and
+# python3-selenium drive the studio's real-browser tests; python3-torchvision compares
+# [[transforms]] with torchvision's; openmpi-bin and iproute2 start ranks by mpirun and in network
+# namespaces. libcpp-httplib-dev is the studio's HTTP server; libturbojpeg0-dev and libspng-dev
+# the image datasets' decoders.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+demo=false
+do_build=true
+case "${1:-}" in
+  --demo) demo=true ;;
+  --packages) do_build=false ;;
+  "") ;;
+  *) echo "usage: $0 [--demo | --packages]" >&2; exit 2 ;;
+esac
 
 packages=(
   g++ make cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-openmp libboost-dev libtomlplusplus-dev libspdlog-dev
   libcairo2-dev libgraphviz-dev fonts-dejavu-core libxml2-dev catch2 libcli11-dev nlohmann-json3-dev
   libarchive-dev libsodium-dev zlib1g-dev libjpeg-dev libturbojpeg0-dev libspng-dev dataset-fashion-mnist
-  libgloo-dev openmpi-bin iproute2 parallel
+  libgloo-dev libcpp-httplib-dev
+)
+$demo || packages+=(
+  openmpi-bin iproute2 parallel
   python3-torch python3-onnx python3-optuna
-  libcpp-httplib-dev chromium chromium-driver python3-selenium python3-torchvision
+  chromium chromium-driver python3-selenium python3-torchvision
 )
 
 missing=()
@@ -36,7 +53,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+$do_build || exit 0
 build=${HEARTH_BUILD_DIR:-build}
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
-cmake --build "$build" -j "$jobs"
+if $demo; then
+  cmake --build "$build" -j "$jobs" --target hearth_programs
+else
+  cmake --build "$build" -j "$jobs"
+fi

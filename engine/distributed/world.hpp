@@ -1,6 +1,6 @@
 // Which processes train one job together, as the launcher that started this one describes them:
 // `hearth run --nproc N`, torchrun, Open MPI's mpirun, or Slurm's srun. Read from the
-// environment only; joining the group is process_group.hpp's work.
+// environment only; joining the group is rank_group.hpp's work.
 #pragma once
 
 #include <functional>

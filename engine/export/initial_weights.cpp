@@ -12,8 +12,8 @@
 #include "engine/export/pytorch_pickle.hpp"
 #include "engine/export/safetensors.hpp"
 #include "engine/export/state_files.hpp"
-#include "engine/jobs/checkpoint.hpp"
-#include "engine/jobs/run_folder.hpp"
+#include "engine/runs/checkpoint.hpp"
+#include "engine/runs/run_folder.hpp"
 
 namespace hearth {
 namespace {
@@ -29,7 +29,7 @@ NamedTensors read_source(const std::string& source, std::string& file) {
       which = path.substr(colon + 1);
       path = path.substr(0, colon);
     }
-    file = RunFolder::open(path).existing_checkpoint(which, "to start from").string();
+    file = RunFolder::open(path).existing_checkpoint(checkpoint_name(which, "[model] init"), "to start from").string();
     return tensors_of_archive(load_checkpoint(file).model);  // load_checkpoint verifies its checksum
   }
   file = source;
@@ -39,8 +39,8 @@ NamedTensors read_source(const std::string& source, std::string& file) {
 
 }  // namespace
 
-nlohmann::json InitialWeights::json() const {
-  return {{"source", source}, {"file", file}, {"sha256", sha256}, {"loaded", loaded}, {"not_loaded", not_loaded}};
+InitRecord InitialWeights::record() const {
+  return {source, file, sha256, static_cast<int64_t>(loaded), not_loaded};
 }
 
 InitialWeights load_initial_weights(ModelModule& model, const ModelInit& init, const std::string& where) {

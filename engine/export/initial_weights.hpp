@@ -2,12 +2,11 @@
 // state_dict `.pt` from Python, a safetensors file, or another Hearth run's checkpoint.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
 #include "engine/jobs/job_options.hpp"
+#include "engine/runs/run_record.hpp"
 #include "engine/runtime/modules/model_module.hpp"
 
 namespace hearth {
@@ -19,7 +18,7 @@ struct InitialWeights {
   std::string sha256;                   ///< of that file
   size_t loaded = 0;                    ///< tensors copied into the model
   std::vector<std::string> not_loaded;  ///< strict = false: what did not match, one line each
-  nlohmann::json json() const;
+  InitRecord record() const;
 };
 
 /// Reads `init.source` (paths relative to the current folder, the job's) and copies each tensor

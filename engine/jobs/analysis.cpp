@@ -12,12 +12,13 @@
 #include "engine/data/batch_loader.hpp"
 #include "engine/data/split_plan.hpp"
 #include "engine/jobs/job_modules.hpp"
-#include "engine/jobs/run_folder.hpp"
+#include "engine/runs/run_folder.hpp"
 #include "engine/params/host_schemas.hpp"
 #include "engine/params/param_resolver.hpp"
 #include "engine/plots/picture_file.hpp"
 #include "engine/runtime/library_loader.hpp"
 #include "engine/runtime/modules/analyzer_module.hpp"
+#include "engine/core/atomic_file.hpp"
 
 namespace hearth {
 namespace {

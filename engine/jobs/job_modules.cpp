@@ -61,15 +61,6 @@ void make_model_modules(JobModules& m, const Job& job, const AnalyzerWeights& we
   m.model->to_device(device);
 }
 
-JobModules make_job_modules(const Job& job, const std::string& device, const AnalyzeStep& analyze) {
-  JobModules m;
-  m.data = make_dataset(job);
-  AnalyzerWeights weights;
-  if (analyze && (needs_analyzer_values(job) || !job.analyzers.empty())) weights = analyze(*m.data);
-  make_model_modules(m, job, weights, device);
-  return m;
-}
-
 BatchLoss compute_losses(const std::vector<LossSlot>& losses, const std::vector<at::Tensor>& outputs,
                          const std::vector<at::Tensor>& targets) {
   BatchLoss r;

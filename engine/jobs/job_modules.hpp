@@ -51,9 +51,6 @@ std::vector<at::Tensor> on_device(const std::vector<at::Tensor>& tensors, const 
 /// The loaded library module a job table names (libraries stay loaded; loading twice is cheap).
 ModuleRef module_ref(const ModuleSpec& spec);
 
-/// Runs the job's analyzers once the dataset exists (see analysis.hpp); returns their class weights.
-using AnalyzeStep = std::function<AnalyzerWeights(const DatasetModule&)>;
-
 /// Whether any module of `job` takes a value from an analyzer (`weights = "analyzer:multiclass"`).
 bool needs_analyzer_values(const Job& job);
 
@@ -66,11 +63,6 @@ SplitPlan make_split_plan(const Job& job, const DatasetModule& data);
 /// Adds the model (moved to `device`), loss and metric slots of `job` to `m`, whose dataset exists;
 /// `weights` fill `key = "analyzer:NAME"` references.
 void make_model_modules(JobModules& m, const Job& job, const AnalyzerWeights& weights, const std::string& device);
-
-/// Creates the dataset, model, losses and metrics of `job` and moves the model to `device`. When
-/// `analyze` is given and the job has analyzers, it runs between the dataset and the other
-/// modules; a job whose modules take values from analyzers is refused without it.
-JobModules make_job_modules(const Job& job, const std::string& device, const AnalyzeStep& analyze = {});
 
 /// The summed, weighted loss of one batch and each loss's own value.
 struct BatchLoss {

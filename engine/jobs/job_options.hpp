@@ -9,6 +9,7 @@
 
 #include "engine/data/split_name.hpp"
 #include "engine/data/transform_steps.hpp"
+#include "engine/distributed/group_options.hpp"
 
 namespace hearth {
 
@@ -73,12 +74,6 @@ struct TrainOptions {
 };
 
 /// [distributed]: how the processes of one job talk when a launcher starts several.
-struct DistributedOptions {
-  std::string backend = "auto";  ///< auto (NCCL on CUDA, Gloo on CPU), gloo or nccl
-  int port = 29500;              ///< rendezvous port when the launcher gives no MASTER_PORT
-  int64_t timeout_seconds = 120; ///< a rank silent this long ends the job with an error
-  double bucket_mb = 25;         ///< gradients all-reduced together, as PyTorch DDP's bucket_cap_mb
-};
 
 /// One [[losses]] table's wiring: which model output and target it reads, its weight in the sum.
 struct LossOptions {

@@ -14,31 +14,7 @@ namespace hearth {
 Progress::Progress(int64_t epochs, int64_t log_every, bool live)
     : tty_(live && ::isatty(STDERR_FILENO) != 0), epochs_(epochs), log_every_(log_every) {}
 
-void Progress::log_batches_to(const std::filesystem::path& file) {
-  batch_log_name_ = printable(file.string());
-  const bool fresh = !std::filesystem::exists(file);
-  batch_log_.reset(std::fopen(file.c_str(), "a"));
-  if (!batch_log_) {
-    spdlog::warn("cannot write {}: {}; the studio shows no batch curve for this run", batch_log_name_, std::strerror(errno));
-    return;
-  }
-  if (fresh) std::fputs("epoch,batch,batches,loss,samples_per_s,seconds\n", batch_log_.get());
-  last_flush_ = std::chrono::steady_clock::now();
-}
-
-void Progress::log_batch(double elapsed, double rate) {
-  std::FILE* f = batch_log_.get();
-  std::fprintf(f, "%lld,%lld,%lld,%.9g,%.6g,%.6g\n", static_cast<long long>(epoch_ + 1), static_cast<long long>(done_),
-               static_cast<long long>(batches_), loss_, rate, elapsed);
-  // Flushed twice a second and at the epoch's end, so that a reader sees batches while they train.
-  auto now = std::chrono::steady_clock::now();
-  const bool flush = done_ >= batches_ || std::chrono::duration<double>(now - last_flush_).count() >= 0.5;
-  if (flush) last_flush_ = now;
-  if (std::ferror(f) != 0 || (flush && std::fflush(f) != 0)) {
-    spdlog::warn("cannot write {}: {}; no more batches are logged there", batch_log_name_, std::strerror(errno));
-    batch_log_.reset();
-  }
-}
+void Progress::log_batches_to(const std::filesystem::path& file) { batch_log_.emplace(file); }
 
 void Progress::start_epoch(int64_t epoch, int64_t batches, int64_t done) {
   epoch_ = epoch;
@@ -54,7 +30,7 @@ void Progress::batch(int64_t samples, double loss) {
   loss_ = loss;
   if (batch_log_) {
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    log_batch(elapsed, elapsed > 0 ? static_cast<double>(samples_) / elapsed : 0);
+    batch_log_->row({epoch_ + 1, done_, batches_, loss_, elapsed > 0 ? static_cast<double>(samples_) / elapsed : 0, elapsed});
   }
   draw(false);
 }

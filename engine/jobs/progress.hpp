@@ -7,7 +7,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+
+#include "engine/runs/batch_log.hpp"
 
 namespace hearth {
 
@@ -15,10 +18,7 @@ class Progress {
  public:
   /// `live`: may draw a live bar when stderr is a terminal (one process of a group draws it).
   Progress(int64_t epochs, int64_t log_every, bool live = true);
-  /// Appends a row per batch to `file` from now on ("epoch,batch,batches,loss,samples_per_s,seconds";
-  /// epoch and batch count from 1, seconds since the epoch started). A resumed run appends the
-  /// batches it trains again: a reader keeps the last row of each (epoch, batch). The log never
-  /// stops training: a write that fails is a warning and ends the log.
+  /// Appends a row per batch to `file` (batches.csv, batch_log.hpp) from now on.
   void log_batches_to(const std::filesystem::path& file);
   void start_epoch(int64_t epoch, int64_t batches, int64_t done = 0);
   void batch(int64_t samples, double loss);
@@ -26,13 +26,7 @@ class Progress {
 
  private:
   void draw(bool force);
-  void log_batch(double elapsed, double rate);
-  struct CloseFile {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
-  std::unique_ptr<std::FILE, CloseFile> batch_log_;
-  std::string batch_log_name_;
-  std::chrono::steady_clock::time_point last_flush_;
+  std::optional<BatchLogWriter> batch_log_;
   bool tty_;
   int64_t epochs_, log_every_, epoch_ = 0, batches_ = 0, done_ = 0, samples_ = 0, start_done_ = 0;
   double loss_ = 0;

@@ -1,21 +1,20 @@
 // A job opened for work: the device, seeds and threads set once; the dataset and its one split
-// plan; the model, loss and metric slots; a loader per split; and, for training, the optimizer
-// and scheduler. Every job command opens a session instead of assembling these its own way.
+// plan; the model, loss and metric slots; a loader per split; the parallel strategy; and, for
+// training, the optimizer, scheduler and step counters, with the state a checkpoint saves. Every
+// job command opens a session instead of assembling these its own way; training itself is
+// engine/training's (TrainStep, TrainLoop).
 #pragma once
 
 #include <ATen/Tensor.h>
 #include <c10/core/Device.h>
 
-#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "engine/distributed/gradient_buckets.hpp"
-#include "engine/distributed/rank_group.hpp"
-#include "engine/jobs/checkpoint.hpp"
+#include "engine/runs/checkpoint.hpp"
 #include "engine/data/batch_loader.hpp"
 #include "engine/data/split_plan.hpp"
 #include "engine/jobs/job.hpp"
@@ -23,6 +22,8 @@
 #include "engine/jobs/progress.hpp"
 #include "engine/runtime/modules/optimizer_module.hpp"
 #include "engine/runtime/modules/scheduler_module.hpp"
+#include "engine/training/interrupt.hpp"
+#include "engine/training/parallel_strategy.hpp"
 
 namespace hearth {
 
@@ -31,8 +32,11 @@ namespace hearth {
 /// GPU N (modulo the GPUs there) when the job says "auto" or "cuda".
 std::string resolve_device(const std::string& requested, int local_rank = 0);
 
-/// Set by a host's signal handler: a training epoch stops after its current batch.
-std::atomic<bool>& interrupt_requested();
+/// Optimizer steps taken and skipped (nan_policy = "skip"), as checkpoints keep them.
+struct StepCounters {
+  int64_t step = 0;
+  int64_t skipped = 0;
+};
 
 /// What a session opens besides the job's device, seed and threads.
 struct SessionOptions {
@@ -50,16 +54,6 @@ struct SessionOptions {
   /// This rank's train batch; 0: the job's batch_size. A run resumed on another number of ranks
   /// sets it so that the global batch (ranks x batch) stays the one it started with.
   int64_t train_batch = 0;
-};
-
-/// One pass of training over a split, as far as it went.
-struct TrainedEpoch {
-  std::map<std::string, double> row;  ///< "train.loss", "train.<metric>", ...
-  int64_t batches_done = 0;           ///< batches of the epoch behind us, skipped ones included
-  int64_t batch_count = 0;            ///< batches in the epoch
-  double data_wait_seconds = 0;       ///< time the step waited for data
-  bool interrupted = false;           ///< stopped by an interrupt (in a group: any rank's)
-  bool complete() const { return batches_done >= batch_count; }
 };
 
 class Session {
@@ -90,22 +84,22 @@ class Session {
   BatchLoader& loader(SplitName s);
 
   /// Makes the optimizer over the model's parameters and the scheduler; the first batch already
-  /// sees the schedule's first rate (warmup). In a group, every rank starts from rank 0's model.
+  /// sees the schedule's first rate (warmup). In a group, every rank starts from rank 0's model
+  /// and the gradient buckets are made.
   void start_training();
   /// In a group: the model (parameters and buffers, batch-norm statistics among them) becomes
   /// rank 0's, so every rank evaluates and decides alike. Alone: nothing.
-  void follow_rank0_model();
-  RankGroup* group() const { return group_; }
-  /// Seconds this rank waited on all-reduces (gradients, and each step's loss and flags) since
-  /// the last call; 0 alone.
-  double take_sync_wait_seconds();
+  void follow_rank0_model() { parallel_->follow_rank0(model()); }
+  /// How this process trains with the others (alone: the plain single-process step).
+  ParallelStrategy& parallel() { return *parallel_; }
   OptimizerModule& optimizer() { return *optimizer_; }
   SchedulerModule* scheduler() { return scheduler_.get(); }
+  /// The model's parameters the optimizer steps (made by start_training).
+  std::vector<at::Tensor>& parameters() { return parameters_; }
+  StepCounters& counters() { return counters_; }
 
-  /// Trains epoch `epoch` from batch `skip` on, until its end, the step limit or an interrupt.
-  /// Throws Error on a non-finite loss unless the job skips those steps.
-  TrainedEpoch train_epoch(int64_t epoch, int64_t skip, Progress& progress);
   /// Losses and metrics over the whole split in eval mode, without gradients ("<split>.loss", ...).
+  /// Each rank scores its own model: call follow_rank0_model() first where they must agree.
   std::map<std::string, double> evaluate(SplitName s);
   /// The model's outputs for one batch of inputs (moved to the device), in eval mode.
   std::vector<at::Tensor> predict(const std::vector<at::Tensor>& inputs);
@@ -113,8 +107,8 @@ class Session {
   /// Samples of split `s` left out as bad (bad_samples = "skip") in its latest pass.
   int64_t bad_samples(SplitName s) { return loaders_.count(s) ? loaders_[s]->bad_samples() : 0; }
 
-  int64_t step() const { return step_; }
-  int64_t skipped_steps() const { return skipped_steps_; }
+  int64_t step() const { return counters_.step; }
+  int64_t skipped_steps() const { return counters_.skipped; }
   bool step_limit_reached() const;
 
   /// The model, optimizer, scheduler, random generators and step counters; the caller adds its
@@ -127,35 +121,9 @@ class Session {
 
  private:
   void open_modules(const SessionOptions& options);
-  /// A train batch all of whose samples were bad and left out (bad_samples = "skip"): passed over
-  /// alone, an error naming it in a group.
-  void pass_over_empty_batch(int64_t epoch, int64_t done) const;
-  /// The model on one batch; a failure is shown the inputs it was given and their dataset.
-  std::vector<at::Tensor> forward_of(const std::vector<at::Tensor>& inputs);
-  /// The job's losses on one batch. A loss that fails is shown what it was given and by whom
-  /// (the model's output shapes, the dataset's target shapes); in training, a total that does
-  /// not require grad is blamed on the model (detached outputs) or the losses.
-  BatchLoss losses_of(const std::vector<at::Tensor>& outputs, const std::vector<at::Tensor>& targets, bool training);
-  /// A batch's loss as every rank must see it: in a group the mean over all ranks' samples, and
-  /// whether any rank's loss is not finite or any rank was interrupted (then all skip or stop
-  /// alike). Alone: the local values.
-  struct StepLoss {
-    double total;
-    int64_t samples;
-    bool finite;
-    bool stop;  ///< an interrupt was asked for (in a group: of any rank)
-  };
-  /// The all-reduce behind StepLoss, started before backward and finished after it.
-  struct LossSync {
-    double local_total;
-    int64_t local_samples;
-    at::Tensor sums;
-    std::unique_ptr<PendingCollective> work;  ///< null alone
-  };
-  LossSync start_loss_sync(double total, int64_t samples);
-  StepLoss finish_loss_sync(LossSync& sync);
 
   const Job& job_;
+  std::unique_ptr<ParallelStrategy> parallel_;
   std::string device_name_;
   c10::Device device_;
   JobModules modules_;
@@ -164,12 +132,8 @@ class Session {
   std::unique_ptr<OptimizerModule> optimizer_;
   std::unique_ptr<SchedulerModule> scheduler_;
   std::vector<at::Tensor> parameters_;
-  RankGroup* group_ = nullptr;
   int64_t train_batch_ = 0;
-  std::unique_ptr<GradientBuckets> buckets_;
-  int64_t step_ = 0;
-  int64_t skipped_steps_ = 0;
-  double loss_sync_seconds_ = 0;
+  StepCounters counters_;
 };
 
 }  // namespace hearth

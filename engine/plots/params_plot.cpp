@@ -14,6 +14,7 @@
 #include "engine/core/error.hpp"
 #include "engine/plots/chart.hpp"
 #include "engine/plots/picture_file.hpp"
+#include "engine/runs/run_record.hpp"
 
 namespace hearth {
 namespace fs = std::filesystem;
@@ -65,18 +66,17 @@ const std::string* value_of(const RunParams& r, const std::string& key, bool* nu
 }  // namespace
 
 std::optional<RunParams> read_run_params(const fs::path& f) {
-  nlohmann::json info;
+  RunRecord record;
   try {
-    std::ifstream in(f / "run.json");
-    info = nlohmann::json::parse(in);
+    record = read_run_record(f);
   } catch (const std::exception&) {
     return std::nullopt;  // a damaged run is left out, as `hearth runs` lists it as unreadable
   }
-  if (!info.is_object() || !info.contains("best") || !info["best"].is_object() || !fs::exists(f / "job.toml")) return std::nullopt;
+  if (!record.best || !fs::exists(f / "job.toml")) return std::nullopt;
   RunParams r;
   r.label = f.parent_path().filename().string() + "/" + f.filename().string();
-  r.monitor = info["best"].value("monitor", "");
-  r.best = info["best"].value("value", NAN);
+  r.monitor = record.best->monitor;
+  r.best = record.best->value;
   if (!std::isfinite(r.best)) return std::nullopt;
   try {
     toml::table job = toml::parse_file((f / "job.toml").string());

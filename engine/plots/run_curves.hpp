@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/runs/metrics_table.hpp"
+#include "engine/runs/run_record.hpp"
+
 namespace hearth {
 
 /// The per-epoch curves of one run.
@@ -22,11 +25,12 @@ struct RunCurves {
   std::optional<double> best_epoch;
 };
 
-/// Reads metrics.csv and run.json of `run`. Throws hearth::UsageError naming the file when `run`
-/// is not a run folder or metrics.csv is malformed (with its line).
+/// Reads metrics.csv and run.json of `run` (through engine/runs). Throws UsageError naming the
+/// file when `run` is not a run folder, has no finished epoch, or metrics.csv is malformed (with
+/// its line); Error naming run.json when that is damaged.
 RunCurves read_run_curves(const std::filesystem::path& run);
 
-/// Parses metrics.csv text; `file` only names it in errors.
-void parse_metrics_csv(const std::string& text, const std::string& file, RunCurves& out);
+/// The curves of a table already read, labelled `label`.
+RunCurves curves_of(const MetricsTable& table, const RunRecord& record, const std::filesystem::path& run);
 
 }  // namespace hearth

@@ -7,7 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/plots/run_curves.hpp"
+#include "engine/runs/metrics_table.hpp"
+#include "engine/runs/run_record.hpp"
 
 namespace hearth {
 namespace {
@@ -16,18 +17,13 @@ namespace {
 /// finished its training) and recorded that epoch.
 std::optional<double> completed_value(const fs::path& folder, const std::string& monitor, int64_t epoch) {
   try {
-    std::ifstream info_file(folder / "run.json");
-    if (!info_file) return std::nullopt;
-    const nlohmann::json info = nlohmann::json::parse(info_file);
-    const std::string status = info.value("status", "");
-    if (status != "completed" && status != "stopped_early") return std::nullopt;
-    std::ifstream csv(folder / "metrics.csv");
-    std::stringstream text;
-    text << csv.rdbuf();
-    RunCurves curves;
-    parse_metrics_csv(text.str(), (folder / "metrics.csv").string(), curves);
-    const auto& epochs = curves.values.at("epoch");
-    const auto& values = curves.values.at(monitor);
+    std::error_code ec;
+    if (!fs::exists(folder / "run.json", ec)) return std::nullopt;
+    const RunStatus status = read_run_record(folder).status;
+    if (status != RunStatus::completed && status != RunStatus::stopped_early) return std::nullopt;
+    const MetricsTable table = read_metrics_table(folder / "metrics.csv");
+    if (!table.index_of("epoch") || !table.index_of(monitor)) return std::nullopt;
+    const std::vector<double> epochs = table.column("epoch"), values = table.column(monitor);
     for (size_t i = 0; i < epochs.size(); ++i)
       if (static_cast<int64_t>(epochs[i]) == epoch && std::isfinite(values[i])) return values[i];
   } catch (const std::exception&) {

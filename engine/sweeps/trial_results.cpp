@@ -6,31 +6,22 @@
 #include <fstream>
 
 #include "engine/core/byte_text.hpp"
-#include "engine/core/run_condition.hpp"
-#include "engine/core/run_info_check.hpp"
+#include "engine/runs/run_condition.hpp"
 
 namespace hearth {
 namespace {
-
-nlohmann::json read_info(const fs::path& folder) {
-  const fs::path file = folder / "run.json";
-  std::ifstream in(file);
-  nlohmann::json info = nlohmann::json::parse(in);
-  check_run_info(info, file);
-  return info;
-}
 
 void read_one(const SweepIndex& index, bool maximize, TrialResult& r) {
   const fs::path folder = index.trial_folder(*r.trial);
   std::error_code ec;
   if (!fs::exists(folder / "run.json", ec)) return;  // pending
   try {
-    const nlohmann::json info = read_info(folder);
-    const RunCondition condition = assess_run(folder, info);
+    const RunRecord record = read_run_record(folder);
+    const RunCondition condition = assess_run(folder, record);
     r.status = condition.status;
     r.detail = condition.detail;
-    if (r.status == "failed") r.detail = info.value("error", "");
-    for (const nlohmann::json& t : info.value("timing", nlohmann::json::array())) r.minutes += t.value("seconds", 0.0) / 60.0;
+    if (r.status == "failed") r.detail = record.error;
+    r.minutes = record.trained_seconds() / 60.0;
     if (!fs::exists(folder / "metrics.csv", ec)) return;
     r.curves = read_run_curves(folder);
     r.epochs = static_cast<int64_t>(r.curves->values["epoch"].size());
@@ -65,9 +56,8 @@ bool sweep_direction(const SweepIndex& index) {
   if (index.mode == "min") return false;
   for (const IndexedTrial& t : index.trials) {
     try {
-      const nlohmann::json info = read_info(index.trial_folder(t));
-      const nlohmann::json& m = info.at("monitor");
-      if (m.at("name").get<std::string>() == index.metric) return m.at("mode").get<std::string>() == "max";
+      const RunRecord record = read_run_record(index.trial_folder(t));
+      if (record.monitor && record.monitor->name == index.metric) return record.monitor->maximize;
     } catch (const std::exception&) {
       continue;  // not run yet, or damaged: another trial may tell
     }

@@ -4,8 +4,8 @@
 #pragma once
 
 #include "engine/jobs/job.hpp"
-#include "engine/jobs/run_folder.hpp"
-#include "engine/jobs/trainer.hpp"
+#include "engine/runs/run_folder.hpp"
+#include "engine/training/trainer.hpp"
 #include "hosts/jobs/commands/request_base.hpp"
 
 namespace hearth::jobs {

@@ -5,9 +5,11 @@
 #include "engine/core/category.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/host_facts.hpp"
-#include "engine/core/run_lock.hpp"
+#include "engine/runs/run_lock.hpp"
 #include "engine/discovery/search_roots.hpp"
 #include "engine/core/sha256.hpp"
+#include "engine/core/atomic_file.hpp"
+#include "engine/core/utc_timestamp.hpp"
 
 namespace hearth::jobs {
 namespace {
@@ -26,21 +28,16 @@ DiscoveryOptions discovery_from(const RequestBase& base, const std::vector<std::
 
 }  // namespace
 
-json plugin_list(const Job& job) {
-  json out = json::array();
+std::vector<PluginRecord> plugin_list(const Job& job) {
+  std::vector<PluginRecord> out;
   std::vector<const ModuleSpec*> specs = {&job.dataset, &job.model, &job.optimizer};
   for (const auto& a : job.analyzers) specs.push_back(&a);
   for (const auto& l : job.losses) specs.push_back(&l);
   for (const auto& m : job.metrics) specs.push_back(&m);
   if (job.scheduler) specs.push_back(&*job.scheduler);
   for (const ModuleSpec* s : specs)
-    out.push_back({{"table", s->table},
-                   {"category", category_name(s->entry->info.category)},
-                   {"module", s->entry->info.name},
-                   {"pack", s->entry->pack},
-                   {"version", s->entry->pack_version},
-                   {"file", s->entry->file.string()},
-                   {"sha256", sha256_file(s->entry->file)}});
+    out.push_back({s->table, category_name(s->entry->info.category), s->entry->pack, s->entry->info.name,
+                   s->entry->pack_version, sha256_file(s->entry->file), s->entry->file.string()});
   return out;
 }
 
@@ -73,8 +70,8 @@ OpenedRun open_run(const RequestBase& base, const std::string& run_folder) {
   OpenedRun o;
   o.run = RunFolder::open(run_folder);
   std::vector<std::string> paths = base.plugin_paths;
-  if (paths.empty()) paths = o.run.info().value("plugin_paths", std::vector<std::string>{});
-  fs::path job_folder = o.run.info().value("job_folder", o.run.path().string());
+  if (paths.empty()) paths = o.run.record().plugin_paths;
+  const fs::path job_folder = o.run.record().job_folder.empty() ? o.run.path() : fs::path(o.run.record().job_folder);
   o.registry = std::make_unique<PluginRegistry>(PluginRegistry::discover(discovery_from(base, paths, job_folder)));
   // A checkpoint holds no device: a run trained on a GPU is scored or continued on the CPU, and
   // the reverse, by validating the new device like any other job value.
@@ -85,13 +82,13 @@ OpenedRun open_run(const RequestBase& base, const std::string& run_folder) {
   return o;
 }
 
-CheckpointState load_run_checkpoint(const RunFolder& run, const std::string& which) {
-  if (which != "best" && which != "last") throw UsageError("--checkpoint '" + which + "': use best or last");
+CheckpointState load_run_checkpoint(const RunFolder& run, CheckpointName which) {
   // A run no process holds may have lost its last copy to `best` (a kill between the two
   // writes); one being trained is left to its trainer, which writes `best` itself.
-  if (which == "best" && !run_lock_holder(run.path())) {
+  if (which == CheckpointName::best && !run_lock_holder(run.path())) {
     try {
-      repair_best(load_checkpoint(run.checkpoint("last")), run.checkpoint("last"), run.checkpoint("best"));
+      const fs::path last = run.checkpoint(CheckpointName::last);
+      repair_best(load_checkpoint(last), last, run.checkpoint(CheckpointName::best));
     } catch (const Error&) {
       // A damaged `last` cannot repair anything; `best` is loaded (or refused) as it is.
     }
@@ -99,7 +96,7 @@ CheckpointState load_run_checkpoint(const RunFolder& run, const std::string& whi
   return load_checkpoint(run.checkpoint(which));
 }
 
-TrainedRun::TrainedRun(const RequestBase& base, const std::string& run_folder, const std::string& which, bool with_data)
+TrainedRun::TrainedRun(const RequestBase& base, const std::string& run_folder, CheckpointName which, bool with_data)
     : opened_(open_run(base, run_folder)), state_(load_run_checkpoint(opened_.run, which)) {
   SessionOptions options;
   options.data = with_data;
@@ -116,18 +113,19 @@ RunFolder create_run(const OpenedJob& opened, const RequestBase& base, const std
     std::error_code ec;
     fs::copy_file(opened.file, run.path() / "job.source.toml", ec);
     const HostFacts& host = host_facts();
-    run.info() = {{"status", "created"},
-                  {"job", job.name()},
-                  {"job_file", opened.file.string()},
-                  {"job_folder", opened.file.parent_path().string()},
-                  {"plugin_paths", opened.plugin_paths},
-                  {"command_line", base.command_line},
-                  {"created", utc_timestamp()},
-                  {"host", {{"hearth", host.hearth_version}, {"abi", std::to_string(host.abi_major) + "." + std::to_string(host.abi_minor)}, {"torch", host.torch_version}}},
-                  {"device", resolve_device(job.options.general.device)},
-                  {"plugins", plugin_list(job)}};
-    if (trial) run.info()["sweep"] = {{"dir", trial->sweep_dir.string()}, {"trial", trial->trial}};
-    run.save_info();
+    RunRecord& record = run.record();
+    record.status = RunStatus::created;
+    record.job = job.name();
+    record.job_file = opened.file.string();
+    record.job_folder = opened.file.parent_path().string();
+    record.plugin_paths = opened.plugin_paths;
+    record.command_line = base.command_line;
+    record.created = utc_timestamp();
+    record.host = {host.hearth_version, std::to_string(host.abi_major) + "." + std::to_string(host.abi_minor), host.torch_version};
+    record.device = resolve_device(job.options.general.device);
+    record.plugins = plugin_list(job);
+    if (trial) record.sweep = SweepPlacementRecord{trial->sweep_dir.string(), trial->trial};
+    run.save_record();
   };
   return trial ? RunFolder::create_exact(trial->folder, prepare) : RunFolder::create(runs_root, job.name(), prepare);
 }

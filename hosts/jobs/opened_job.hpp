@@ -11,9 +11,9 @@
 
 #include "hosts/jobs/commands/request_base.hpp"
 #include "engine/discovery/plugin_registry.hpp"
-#include "engine/jobs/checkpoint.hpp"
+#include "engine/runs/checkpoint.hpp"
 #include "engine/jobs/job.hpp"
-#include "engine/jobs/run_folder.hpp"
+#include "engine/runs/run_folder.hpp"
 #include "engine/jobs/session.hpp"
 
 namespace hearth::jobs {
@@ -44,8 +44,8 @@ struct OpenedRun {
 /// replaces the job's [job] device.
 OpenedRun open_run(const RequestBase& base, const std::string& run_folder);
 
-/// The run's checkpoint `which` ("best" or "last"); any other name is refused, never a path.
-CheckpointState load_run_checkpoint(const RunFolder& run, const std::string& which);
+/// The run's checkpoint `which`; `best` is repaired first when a kill left it behind `last`.
+CheckpointState load_run_checkpoint(const RunFolder& run, CheckpointName which);
 
 /// A run's job opened as a session whose model holds the checkpoint `which` ("best" or "last"),
 /// in eval mode: what eval, infer and render --run work with (`with_data` false: the model alone,
@@ -53,7 +53,7 @@ CheckpointState load_run_checkpoint(const RunFolder& run, const std::string& whi
 /// the job it holds.
 class TrainedRun {
  public:
-  TrainedRun(const RequestBase& base, const std::string& run_folder, const std::string& which, bool with_data = true);
+  TrainedRun(const RequestBase& base, const std::string& run_folder, CheckpointName which, bool with_data = true);
   TrainedRun(const TrainedRun&) = delete;
   TrainedRun& operator=(const TrainedRun&) = delete;
 
@@ -68,7 +68,7 @@ class TrainedRun {
 };
 
 /// Each module of the job with its table, plugin file and the file's SHA-256 (run.json "plugins").
-nlohmann::json plugin_list(const Job& job);
+std::vector<PluginRecord> plugin_list(const Job& job);
 
 /// Where a sweep's trial trains: its own run folder in the sweep folder, and what run.json
 /// records of the sweep (the trainer's median rule reads the sweep from there).

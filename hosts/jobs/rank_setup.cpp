@@ -74,12 +74,11 @@ void share_run_folder(RankGroup& group, RunFolder& run) {
 
 void record_world(RunFolder& run, RankGroup& group) {
   const World& w = group.world();
-  nlohmann::json ranks = nlohmann::json::array();
-  for (int r = 0; r < w.size; ++r) ranks.push_back(group.describe(r));
-  run.info()["distributed"] = {{"launcher", w.source}, {"world_size", w.size}, {"backend", "gloo"},
-                               {"master", w.master_addr}, {"ranks", ranks}};
-  run.save_info();
-  spdlog::info("{} ranks: {}", w.size, ranks.dump());
+  DistributedRecord d{w.source, "gloo", w.master_addr, w.size, {}};
+  for (int r = 0; r < w.size; ++r) d.ranks.push_back(group.describe(r));
+  run.record().distributed = d;
+  run.save_record();
+  spdlog::info("{} ranks: {}", w.size, nlohmann::json(d.ranks).dump());
 }
 
 std::filesystem::path log_file(const RunFolder& run, const World& world) {

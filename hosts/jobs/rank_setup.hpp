@@ -9,7 +9,7 @@
 #include "engine/distributed/rank_group.hpp"
 #include "engine/runtime/shared_tensors.hpp"
 #include "engine/jobs/job.hpp"
-#include "engine/jobs/run_folder.hpp"
+#include "engine/runs/run_folder.hpp"
 
 namespace hearth::jobs {
 

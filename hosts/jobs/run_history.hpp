@@ -6,10 +6,10 @@
 
 #include <string>
 
-#include "engine/core/run_condition.hpp"
-#include "engine/jobs/checkpoint.hpp"
+#include "engine/runs/run_condition.hpp"
+#include "engine/runs/checkpoint.hpp"
 #include "engine/jobs/job.hpp"
-#include "engine/jobs/run_folder.hpp"
+#include "engine/runs/run_folder.hpp"
 
 namespace hearth::jobs {
 
@@ -25,6 +25,6 @@ void repair_best_checkpoint(RunFolder& run, const CheckpointState& last_state);
 
 /// The checkpoint `which` ("last" or "best") to resume from. When it cannot be used, the error
 /// says whether the other one is intact and how to resume from it.
-CheckpointState load_resume_checkpoint(const RunFolder& run, const std::string& which);
+CheckpointState load_resume_checkpoint(const RunFolder& run, CheckpointName which);
 
 }  // namespace hearth::jobs

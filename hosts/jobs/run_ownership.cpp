@@ -5,8 +5,8 @@ namespace hearth::jobs {
 RunOwnership::RunOwnership(RunFolder& run, const World& world) {
   if (world.rank == 0) {
     lock_.emplace(RunLock::acquire(run.path()));
-    run.info()["process"] = to_json(this_process());
-    run.save_info();
+    run.record().process = this_process();
+    run.save_record();
   }
   const std::string record = world.rank == 0 ? "crash.json" : "crash.rank-" + std::to_string(world.rank) + ".json";
   // Every rank of a run resumes together, as many as started it.

@@ -5,10 +5,10 @@
 
 #include <optional>
 
-#include "engine/core/run_lock.hpp"
+#include "engine/runs/run_lock.hpp"
 #include "engine/distributed/world.hpp"
 #include "engine/jobs/crash_handler.hpp"
-#include "engine/jobs/run_folder.hpp"
+#include "engine/runs/run_folder.hpp"
 
 namespace hearth::jobs {
 

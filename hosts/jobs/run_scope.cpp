@@ -9,6 +9,8 @@
 #include <cstring>
 #include <iostream>
 
+#include "engine/training/interrupt.hpp"
+
 namespace hearth::jobs {
 
 RunLog::RunLog(const std::filesystem::path& file) {

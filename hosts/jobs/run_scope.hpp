@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <string>
 
-#include "engine/jobs/run_folder.hpp"
-#include "engine/jobs/trainer.hpp"
+#include "engine/runs/run_folder.hpp"
+#include "engine/training/trainer.hpp"
 
 namespace hearth::jobs {
 

@@ -8,8 +8,8 @@
 #include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/host_facts.hpp"
-#include "engine/core/run_listing.hpp"
-#include "engine/core/run_lock.hpp"
+#include "engine/runs/run_listing.hpp"
+#include "engine/runs/run_lock.hpp"
 #include "engine/discovery/module_json.hpp"
 #include "engine/params/host_schemas.hpp"
 #include "job_form.hpp"
@@ -98,7 +98,7 @@ json run_detail(const StudioState& state, const std::string& id) {
   json files = json::array();
   for (const ListedFile& f : files_inside(run, 3)) files.push_back({{"path", json_text(f.path)}, {"size", f.size}});
   ListedRun listed = list_run(run);
-  return {{"row", run_row(state.options.runs_dir, run)}, {"info", listed.info}, {"files", files}};
+  return {{"row", run_row(state.options.runs_dir, run)}, {"info", listed.damage.empty() ? to_json(listed.record) : json::object()}, {"files", files}};
 }
 
 /// The process holding the run's lock, when it runs on this host.

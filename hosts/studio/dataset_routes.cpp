@@ -7,7 +7,7 @@
 
 #include "api_support.hpp"
 #include "engine/core/byte_text.hpp"
-#include "engine/core/run_listing.hpp"
+#include "engine/runs/run_listing.hpp"
 #include "run_paths.hpp"
 
 namespace hearth::studio {

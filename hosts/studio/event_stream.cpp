@@ -9,7 +9,9 @@
 #include <fstream>
 
 #include "engine/core/byte_text.hpp"
-#include "engine/core/run_listing.hpp"
+#include "engine/runs/batch_log.hpp"
+#include "engine/runs/metrics_table.hpp"
+#include "engine/runs/run_listing.hpp"
 #include "engine/params/host_schemas.hpp"
 #include "run_curves_json.hpp"
 #include "run_paths.hpp"
@@ -30,30 +32,7 @@ long long stamp_of(const fs::path& file, bool with_time) {
                    : static_cast<long long>(st.st_size);
 }
 
-/// The last complete line of a file that ends with a newline, read from its tail.
-std::string last_line(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary | std::ios::ate);
-  const std::streamoff size = in.tellg();
-  if (size <= 0) return {};
-  const std::streamoff from = std::max<std::streamoff>(0, size - 8192);
-  in.seekg(from);
-  std::string tail(static_cast<size_t>(size - from), '\0');
-  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-  size_t end = tail.rfind('\n');
-  if (end == std::string::npos || end == 0) return {};
-  size_t start = tail.rfind('\n', end - 1);
-  return tail.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1));
-}
-
-nlohmann::json number_or_null(const std::string& text) {
-  try {
-    size_t used = 0;
-    double v = std::stod(text, &used);
-    return used == text.size() && std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
-  } catch (const std::exception&) {
-    return nullptr;
-  }
-}
+nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
 }  // namespace
 
@@ -140,19 +119,19 @@ nlohmann::json run_row(const fs::path& runs_dir, const fs::path& run) {
     row["error"] = json_text(r.damage);
     return row;
   }
-  const nlohmann::json& info = r.info;
+  const RunRecord& record = r.record;
   if (!r.condition.detail.empty()) row["detail"] = json_text(r.condition.detail);
-  row["job"] = info.value("job", "");
-  row["epochs_done"] = info.value("epochs_done", 0);
-  row["step"] = info.value("step", 0);
-  row["created"] = info.value("created", "");
+  row["job"] = json_text(record.job);
+  row["epochs_done"] = record.epochs_done;
+  row["step"] = record.step;
+  row["created"] = json_text(record.created);
   row["epochs"] = planned_epochs(run);
-  if (info.contains("best")) row["best"] = info["best"];
-  if (info.contains("finished")) row["finished"] = info["finished"];
-  if (info.contains("error") && info["error"].is_string()) row["error"] = json_text(info["error"].get<std::string>());
-  if (info.contains("process") && info["process"].is_object()) row["pid"] = info["process"].value("pid", 0);
-  if (info.contains("trial")) row["trial"] = info["trial"];
-  row["seconds"] = seconds_between(info.value("created", ""), info.value("finished", ""));
+  if (record.best)
+    row["best"] = {{"monitor", json_text(record.best->monitor)}, {"value", record.best->value}, {"epoch", record.best->epoch}};
+  if (!record.finished.empty()) row["finished"] = json_text(record.finished);
+  if (!record.error.empty()) row["error"] = json_text(record.error);
+  if (record.process) row["pid"] = record.process->pid;
+  row["seconds"] = seconds_between(record.created, record.finished);
   return row;
 }
 
@@ -212,24 +191,20 @@ void RunsWatcher::look_at(const fs::path& run, Seen& seen, bool is_new) {
   }
   const long long metrics_size = stamp_of(run / "metrics.csv", false);
   if (metrics_size != seen.metrics_size && metrics_size > 0 && !is_new) {
-    std::ifstream in(run / "metrics.csv");
-    std::string header;
-    std::getline(in, header);
-    std::vector<std::string> columns = csv_cells(header), cells = csv_cells(last_line(run / "metrics.csv"));
-    if (cells.size() == columns.size() && cells != columns) {
+    const MetricsTable table = read_metrics_table(run / "metrics.csv", DamagedRows::skip);
+    if (!table.rows.empty()) {
       nlohmann::json values = nlohmann::json::object();
-      for (size_t i = 0; i < cells.size(); ++i) values[columns[i]] = number_or_null(cells[i]);
+      for (size_t i = 0; i < table.columns.size(); ++i) values[table.columns[i]] = finite_or_null(table.rows.back()[i]);
       hub_.publish("epoch", {{"run", id}, {"values", values}});
     }
   }
   seen.metrics_size = metrics_size;
   const long long batches_size = stamp_of(run / "batches.csv", false);
   if (batches_size != seen.batches_size && batches_size > 0 && !is_new) {
-    std::vector<std::string> c = csv_cells(last_line(run / "batches.csv"));
-    if (c.size() == 6 && c[0] != "epoch")
-      hub_.publish("batch", {{"run", id}, {"epoch", number_or_null(c[0])}, {"batch", number_or_null(c[1])},
-                             {"batches", number_or_null(c[2])}, {"loss", number_or_null(c[3])},
-                             {"samples_per_s", number_or_null(c[4])}, {"seconds", number_or_null(c[5])}});
+    if (const std::optional<BatchRow> b = read_last_batch_row(run / "batches.csv"))
+      hub_.publish("batch", {{"run", id}, {"epoch", b->epoch}, {"batch", b->batch}, {"batches", b->batches},
+                             {"loss", finite_or_null(b->loss)}, {"samples_per_s", finite_or_null(b->samples_per_s)},
+                             {"seconds", finite_or_null(b->seconds)}});
   }
   seen.batches_size = batches_size;
 }

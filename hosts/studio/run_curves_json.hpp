@@ -6,49 +6,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include <array>
 #include <cstddef>
-#include <cstdint>
-#include <map>
 #include <filesystem>
-#include <string>
 #include <vector>
+
+#include "engine/runs/batch_log.hpp"
 
 namespace hearth::studio {
 
-/// The cells of one CSV line of a run's files (they hold numbers and names without commas).
-std::vector<std::string> csv_cells(const std::string& line);
-
-/// One point per batch, in training order, with resumed batches counted once (the last row of
-/// each epoch and batch wins).
-struct BatchPoints {
-  std::vector<double> position;  ///< epochs as a real number: epoch - 1 + batch / batches
-  std::vector<double> loss;
-  double samples_per_s = 0;      ///< of the last row
-  double seconds_per_batch = 0;  ///< of the last row's epoch so far
-  long long epoch = 0, batch = 0, batches = 0;  ///< where the last row is
-};
-
-/// A batches.csv read as it grows: each update reads only the lines added since the last one
-/// (all of it again when the file shrank), so following a run of 100,000 batches stays cheap.
-/// A damaged line is skipped, a line still being written waits for its newline.
-class BatchLog {
- public:
-  void update(const std::filesystem::path& file);
-  BatchPoints points() const;
-
- private:
-  void add_line(const std::string& line);
-  uint64_t offset_ = 0;
-  bool header_ = false;
-  std::map<std::pair<long long, long long>, std::array<double, 4>> rows_;  ///< (epoch, batch) -> loss, samples/s, seconds, batches
-  std::pair<long long, long long> last_{0, 0};
-};
-
-/// A whole batches.csv, read once.
-BatchPoints read_batch_points(const std::filesystem::path& file);
-
-/// The same through a BatchLog kept per file (up to 64), for runs the page follows.
+/// batches.csv through a BatchLogReader kept per file (up to 64), for runs the page follows.
 BatchPoints followed_batch_points(const std::filesystem::path& file);
 
 /// At most `max_points` points: the mean of each of `max_points` equal runs of batches, with the
@@ -59,7 +25,8 @@ nlohmann::json downsample(const BatchPoints& points, size_t max_points);
 std::vector<double> smoothed(const std::vector<double>& values, double keep);
 
 /// {"columns": [...], "rows": [[...], ...]} of a metrics.csv ("epoch", "step", "lr", ...);
-/// empty when there is none. Non-numbers become null.
+/// empty when there is none. Empty cells and non-finite values become null; a damaged row (a
+/// line still being written) is left out.
 nlohmann::json read_epoch_table(const std::filesystem::path& file);
 
 /// Everything the page shows of one run's progress: {"epochs", "batches", "samples_per_s",

@@ -9,6 +9,7 @@
 #include "engine/jobs/analysis.hpp"
 #include "engine/jobs/job.hpp"
 #include "engine/jobs/job_modules.hpp"
+#include "engine/jobs/session.hpp"
 #include "unit/picture_check.hpp"
 #include "unit/test_support.hpp"
 
@@ -91,12 +92,12 @@ TEST_CASE("class weights of an analyzer reach the loss through the ABI", "[analy
     ~Cwd() { fs::current_path(saved); }
   } restore;
   fs::current_path(dir.path());
-  CHECK_THROWS_WITH(make_job_modules(job, "cpu"), ContainsSubstring("offers no class weights"));
-  AnalyzerWeights seen;
-  JobModules m = make_job_modules(job, "cpu", [&](const DatasetModule& data) {
-    seen = run_analysis(job, job.analyzers, data, AnalysisOptions{});
-    return seen;
-  });
+  JobModules bare;
+  bare.data = make_dataset(job);
+  CHECK_THROWS_WITH(make_model_modules(bare, job, {}, "cpu"), ContainsSubstring("offers no class weights"));
+  Session session(job);  // runs the analyzers first: the job's loss takes their class weights
+  JobModules& m = session.modules();
+  AnalyzerWeights seen = run_analysis(job, job.analyzers, *m.data, AnalysisOptions{});
   REQUIRE(seen.at("multiclass").size() == 3);
   CHECK(seen["multiclass"][0] == Approx(45.0 / 90));
   torch::Tensor logits = torch::tensor({{2.0f, 0.0f, 0.0f}, {0.0f, 1.0f, 0.0f}, {0.5f, 0.0f, 2.0f}, {0.0f, 0.0f, 1.0f}});

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "engine/core/loopback_port.hpp"
-#include "engine/jobs/checkpoint.hpp"
+#include "engine/runs/checkpoint.hpp"
 #include "unit/test_support.hpp"
 
 using namespace hearth;

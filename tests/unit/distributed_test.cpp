@@ -20,7 +20,7 @@
 #include "engine/core/cpu_affinity.hpp"
 #include "engine/core/error.hpp"
 #include "engine/distributed/world.hpp"
-#include "engine/jobs/checkpoint.hpp"
+#include "engine/runs/checkpoint.hpp"
 #include "engine/jobs/tensor_files.hpp"
 #include "engine/core/loopback_port.hpp"
 #include "unit/test_support.hpp"

@@ -7,9 +7,9 @@
 #include <fstream>
 #include <thread>
 
-#include "engine/jobs/checkpoint.hpp"
+#include "engine/runs/checkpoint.hpp"
 #include "engine/jobs/tensor_files.hpp"
-#include "engine/jobs/tensorboard_writer.hpp"
+#include "engine/runs/tensorboard_writer.hpp"
 #include "unit/test_support.hpp"
 
 using namespace hearth;

@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "engine/jobs/checkpoint.hpp"
+#include "engine/runs/checkpoint.hpp"
 #include "engine/packs/pack_installer.hpp"
 #include "unit/test_support.hpp"
 

@@ -42,15 +42,12 @@ TEST_CASE("nice ticks are round numbers that cover the range", "[plots]") {
 }
 
 TEST_CASE("a damaged metrics.csv is refused with its line", "[plots]") {
-  RunCurves r;
-  CHECK_THROWS_WITH(parse_metrics_csv("epoch,train.loss\n1,0.5\n2\n", "m.csv", r), ContainsSubstring("m.csv:3"));
-  RunCurves s;
-  CHECK_THROWS_WITH(parse_metrics_csv("epoch,train.loss\n1,abc\n", "m.csv", s), ContainsSubstring("'abc'"));
-  RunCurves ok;
-  parse_metrics_csv("epoch,valid.loss\n1,\n2,nan\n3,0.25\n", "m.csv", ok);
-  REQUIRE(ok.values["valid.loss"].size() == 3);
-  CHECK(std::isnan(ok.values["valid.loss"][0]));
-  CHECK(ok.values["valid.loss"][2] == 0.25);
+  CHECK_THROWS_WITH(parse_metrics_table("epoch,train.loss\n1,0.5\n2\n", "m.csv"), ContainsSubstring("m.csv:3"));
+  CHECK_THROWS_WITH(parse_metrics_table("epoch,train.loss\n1,abc\n", "m.csv"), ContainsSubstring("'abc'"));
+  const MetricsTable ok = parse_metrics_table("epoch,valid.loss\n1,\n2,nan\n3,0.25\n", "m.csv");
+  REQUIRE(ok.column("valid.loss").size() == 3);
+  CHECK(std::isnan(ok.column("valid.loss")[0]));
+  CHECK(ok.column("valid.loss")[2] == 0.25);
 }
 
 TEST_CASE("every run draws metrics.png and metrics.svg and hearth plot overlays runs", "[plots][jobs]") {

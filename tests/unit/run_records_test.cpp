@@ -11,9 +11,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "engine/jobs/checkpoint.hpp"
-#include "engine/jobs/run_folder.hpp"
+#include "engine/runs/checkpoint.hpp"
+#include "engine/runs/run_folder.hpp"
 #include "unit/test_support.hpp"
+#include "engine/core/atomic_file.hpp"
 
 using namespace hearth;
 using namespace hearth::test;

@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "engine/core/sha256.hpp"
-#include "engine/jobs/checkpoint.hpp"
+#include "engine/runs/checkpoint.hpp"
 #include "engine/params/param_resolver.hpp"
 #include "engine/runtime/library_loader.hpp"
 #include "engine/runtime/modules/dataset_module.hpp"

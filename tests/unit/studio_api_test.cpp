@@ -543,7 +543,7 @@ TEST_CASE("studio curves: batch logs of resumed runs count each batch once, and 
     csv << "2,1,4,9,100,0.1\n2,2,4,9,100,0.2\n";        // killed here: resumed from epoch 2, batch 0
     csv << "2,1,4,0.2,120,0.1\n2,2,4,0.1,120,0.2\n2,3,4";  // and still writing
   }
-  studio::BatchPoints p = studio::read_batch_points(dir / "batches.csv");
+  BatchPoints p = read_batch_points(dir / "batches.csv");
   REQUIRE(p.loss.size() == 6);
   CHECK(p.loss[4] == Approx(0.2));
   CHECK(p.loss[5] == Approx(0.1));
@@ -555,7 +555,7 @@ TEST_CASE("studio curves: batch logs of resumed runs count each batch once, and 
 
   // Followed as it grows: a log read in pieces, a line cut in two among them, gives what a whole read gives.
   {
-    studio::BatchLog log;
+    BatchLogReader log;
     std::ofstream grow(dir / "growing.csv");
     grow << "epoch,batch,batches,loss,samples_per_s,seconds\n1,1,4,0.5,10,0.1\n1,2,4,0.";
     grow.flush();
@@ -566,13 +566,13 @@ TEST_CASE("studio curves: batch logs of resumed runs count each batch once, and 
     log.update(dir / "growing.csv");
     REQUIRE(log.points().loss.size() == 3);
     CHECK(log.points().loss[1] == Approx(0.25));
-    CHECK(log.points().loss == studio::read_batch_points(dir / "growing.csv").loss);
+    CHECK(log.points().loss == read_batch_points(dir / "growing.csv").loss);
   }
   CHECK(studio::followed_batch_points(dir / "growing.csv").loss.size() == 3);
   std::ofstream(dir / "growing.csv", std::ios::trunc) << "epoch,batch,batches,loss,samples_per_s,seconds\n1,1,2,7,10,0.1\n";
   CHECK(studio::followed_batch_points(dir / "growing.csv").loss == std::vector<double>{7});  // rewritten: read again
 
-  studio::BatchPoints many;
+  BatchPoints many;
   for (int i = 0; i < 100000; ++i) {
     many.position.push_back(i / 1000.0);
     many.loss.push_back(i == 54321 ? 50.0 : 1.0);

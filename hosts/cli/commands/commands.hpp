@@ -14,7 +14,8 @@ void setup_pack_command(CLI::App& app);
 void setup_sweep_subcommands(CLI::App& sweep, int& exit_code);
 /// `hearth studio`: serves the web studio until SIGINT or SIGTERM.
 void setup_studio_command(CLI::App& app, int& exit_code);
-/// run, check and resume; their exit code is written to `exit_code`.
+/// The job commands (run, check, analyze, render, graph, dataset, shard, resume, eval, infer,
+/// export, sweep; one file each under requests/); their exit code is written to `exit_code`.
 void setup_job_commands(CLI::App& app, int argc, char** argv, int& exit_code);
 
 }  // namespace hearth::cli

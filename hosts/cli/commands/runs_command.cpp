@@ -1,6 +1,7 @@
 // `hearth runs [list|show RUN|rm RUN]`: the runs of a runs folder, from their run.json files.
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <ctime>
 #include <iomanip>
 #include <fstream>
@@ -12,10 +13,10 @@
 #include "commands/commands.hpp"
 #include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
-#include "engine/core/run_condition.hpp"
-#include "engine/core/run_info_check.hpp"
-#include "engine/core/run_listing.hpp"
-#include "engine/core/run_lock.hpp"
+#include "engine/runs/run_condition.hpp"
+#include "engine/runs/metrics_table.hpp"
+#include "engine/runs/run_listing.hpp"
+#include "engine/runs/run_lock.hpp"
 #include "terminal.hpp"
 
 namespace hearth::cli {
@@ -35,12 +36,17 @@ std::string duration_text(long long s) {
   return buf;
 }
 
-std::string best_text(const nlohmann::json& info) {
-  if (!info.contains("best")) return "-";
+std::string best_text(const RunRecord& record) {
+  if (!record.best) return "-";
   std::ostringstream os;
   os.precision(5);
-  os << info["best"].value("monitor", "") << "=" << info["best"].value("value", 0.0) << " @" << info["best"].value("epoch", 0);
+  os << printable(record.best->monitor) << "=" << record.best->value << " @" << record.best->epoch;
   return os.str();
+}
+
+nlohmann::json best_json(const RunRecord& record) {
+  if (!record.best) return nullptr;
+  return {{"monitor", json_text(record.best->monitor)}, {"value", record.best->value}, {"epoch", record.best->epoch}};
 }
 
 void list_runs(const RunsOptions& o) {
@@ -49,14 +55,13 @@ void list_runs(const RunsOptions& o) {
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const ListedRun& r : runs) {
-      const nlohmann::json& info = r.info;
+      const RunRecord& record = r.record;
       if (!r.damage.empty()) {
         out.push_back({{"run", json_text(r.run.string())}, {"status", "damaged"}, {"error", json_text(r.damage)}});
         continue;
       }
-      nlohmann::json row = {{"run", json_text(r.run.string())}, {"status", r.condition.status}, {"epochs", info.value("epochs_done", 0)},
-                     {"best", info.value("best", nlohmann::json())},
-                     {"seconds", seconds_between(info.value("created", ""), info.value("finished", ""))}};
+      nlohmann::json row = {{"run", json_text(r.run.string())}, {"status", r.condition.status}, {"epochs", record.epochs_done},
+                     {"best", best_json(record)}, {"seconds", seconds_between(record.created, record.finished)}};
       if (!r.condition.detail.empty()) row["detail"] = json_text(r.condition.detail);
       out.push_back(row);
     }
@@ -74,10 +79,10 @@ void list_runs(const RunsOptions& o) {
       damaged.push_back(name + ": " + r.damage);
       continue;
     }
-    const nlohmann::json& info = r.info;
+    const RunRecord& record = r.record;
     if (!r.condition.detail.empty()) notes.push_back({r.condition.status, name + ": " + r.condition.detail});
-    rows.push_back({name, r.condition.status, std::to_string(info.value("epochs_done", 0)), best_text(info),
-                    duration_text(seconds_between(info.value("created", ""), info.value("finished", "")))});
+    rows.push_back({name, r.condition.status, std::to_string(record.epochs_done), best_text(record),
+                    duration_text(seconds_between(record.created, record.finished))});
   }
   std::array<size_t, 5> w{};
   for (const auto& r : rows)
@@ -95,53 +100,51 @@ void list_runs(const RunsOptions& o) {
 
 void show_run(const RunsOptions& o) {
   fs::path run = o.run;
-  auto info = read_run_info(run);
+  const RunRecord record = read_run_record(run);
   if (o.json) {
-    std::cout << info.dump(2) << '\n';
+    std::cout << to_json(record).dump(2) << '\n';
     return;
   }
   auto field = [](const std::string& k, const std::string& v) { std::cout << "  " << pad(k, 10) << v << '\n'; };
   std::cout << run.string() << '\n';
-  field("Job", info.value("job", "") + " (" + info.value("job_file", "") + ")");
-  const RunCondition condition = assess_run(run, info);
+  field("Job", printable(record.job) + " (" + printable(record.job_file) + ")");
+  const RunCondition condition = assess_run(run, record);
   field("Status", condition.status);
   if (!condition.detail.empty()) field(condition.status == "running" ? "Where" : "Why", condition.detail);
-  if (info.contains("error")) field("Error", printable(info["error"].get<std::string>()));
-  for (const auto& r : info.value("resumes", nlohmann::json::array()))
-    if (r.is_object())
-      field("Resumed", printable(r.value("time", "?")) + " (found " + printable(r.value("found", "?")) + ", from " +
-                           printable(r.value("checkpoint", "last")) + ")");
-  field("Epochs", std::to_string(info.value("epochs_done", 0)) + ", " + std::to_string(info.value("step", 0)) + " steps");
-  field("Best", best_text(info));
-  field("Device", info.value("device", ""));
-  field("Created", info.value("created", ""));
-  field("Duration", duration_text(seconds_between(info.value("created", ""), info.value("finished", ""))));
-  field("Command", info.value("command_line", ""));
+  if (!record.error.empty()) field("Error", printable(record.error));
+  for (const ResumeRecord& r : record.resumes)
+    field("Resumed", printable(r.time.empty() ? "?" : r.time) + " (found " + printable(r.found.empty() ? "?" : r.found) +
+                         ", from " + printable(r.checkpoint.empty() ? "last" : r.checkpoint) + ")");
+  field("Epochs", std::to_string(record.epochs_done) + ", " + std::to_string(record.step) + " steps");
+  field("Best", best_text(record));
+  field("Device", printable(record.device));
+  field("Created", printable(record.created));
+  field("Duration", duration_text(seconds_between(record.created, record.finished)));
+  field("Command", printable(record.command_line));
   std::cout << "  Plugins\n";
-  const nlohmann::json plugins = info.value("plugins", nlohmann::json::array());
   size_t width = 23;
-  for (const auto& p : plugins) width = std::max(width, printable(p.value("pack", "") + ":" + p.value("module", "")).size());
-  for (const auto& p : plugins)
-    std::cout << "    " << pad(p.value("table", ""), 12) << pad(printable(p.value("pack", "") + ":" + p.value("module", "")), width + 1)
-              << p.value("version", "") << "  sha256 " << p.value("sha256", "").substr(0, 16) << "...\n";
-  std::ifstream csv(run / "metrics.csv");
-  std::string header, line, last;
-  std::getline(csv, header);
-  while (std::getline(csv, line))
-    if (!line.empty()) last = line;
-  if (!last.empty()) {
+  for (const PluginRecord& p : record.plugins) width = std::max(width, printable(p.pack + ":" + p.module).size());
+  for (const PluginRecord& p : record.plugins)
+    std::cout << "    " << pad(printable(p.table), 12) << pad(printable(p.pack + ":" + p.module), width + 1) << printable(p.version)
+              << "  sha256 " << printable(p.sha256.substr(0, 16)) << "...\n";
+  const MetricsTable table = read_metrics_table(run / "metrics.csv", DamagedRows::skip);
+  if (!table.rows.empty()) {
     std::cout << "  Last epoch\n";
-    std::istringstream h(header), v(last);
-    for (std::string k, x; std::getline(h, k, ',') && std::getline(v, x, ',');) std::cout << "    " << pad(k, 22) << x << '\n';
+    for (size_t i = 0; i < table.columns.size(); ++i) {
+      const double v = table.rows.back()[i];
+      char cell[32] = "";
+      if (!std::isnan(v)) std::snprintf(cell, sizeof cell, "%.9g", v);
+      std::cout << "    " << pad(printable(table.columns[i]), 22) << cell << '\n';
+    }
   }
 }
 
 void remove_run(const RunsOptions& o) {
   fs::path run = o.run;
-  auto info = read_run_info(run);  // refuses anything that is not a run folder
+  const RunRecord record = read_run_record(run);  // refuses anything that is not a run folder
   if (std::optional<ProcessIdentity> holder = run_lock_holder(run))
     throw UsageError(printable(run.string()) + " is being trained by " + process_text(*holder) + "; stop it first");
-  if (assess_run(run, info).status == "running" && !o.force)
+  if (assess_run(run, record).status == "running" && !o.force)
     throw UsageError(printable(run.string()) + " is marked running on another host; if no hearth process is training it, add --force");
   std::uintmax_t n = fs::remove_all(run);
   std::cout << "removed " << run.string() << " (" << n << " files and folders)\n";

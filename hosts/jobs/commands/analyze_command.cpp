@@ -6,6 +6,7 @@
 #include "hosts/jobs/run_scope.hpp"
 #include "engine/jobs/analysis.hpp"
 #include "engine/jobs/session.hpp"
+#include "engine/core/utc_timestamp.hpp"
 
 namespace hearth::jobs {
 namespace {
@@ -29,20 +30,17 @@ int execute(const AnalyzeRequest& request) {
   OpenedJob opened = open_job(request.base, request.job, request.sets);
   RunFolder run = create_run(opened, request.base, request.runs_dir);
   RunLog log(run.path() / "hearth.log");
-  run.info()["status"] = "analyzing";
-  run.save_info();
+  run.record().status = RunStatus::analyzing;
+  run.save_record();
   try {
     analyze(opened, request, run.path() / "analysis");
   } catch (const std::exception& e) {
-    run.info()["status"] = "failed";
-    run.info()["error"] = e.what();
-    run.info()["finished"] = utc_timestamp();
-    run.save_info();
+    record_failure(run, e.what());
     throw;
   }
-  run.info()["status"] = "analyzed";
-  run.info()["finished"] = utc_timestamp();
-  run.save_info();
+  run.record().status = RunStatus::analyzed;
+  run.record().finished = utc_timestamp();
+  run.save_record();
   std::cout << "analysis written: " << (run.path() / "analysis").string() << "\n";
   return 0;
 }

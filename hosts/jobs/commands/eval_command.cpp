@@ -5,12 +5,14 @@
 
 #include "hosts/jobs/opened_job.hpp"
 #include "engine/jobs/session.hpp"
+#include "engine/core/atomic_file.hpp"
+#include "engine/core/utc_timestamp.hpp"
 
 namespace hearth::jobs {
 
 int execute(const EvalRequest& request) {
   const SplitName split = parse_split(request.split, "--split");
-  TrainedRun trained(request.base, request.run, request.checkpoint);
+  TrainedRun trained(request.base, request.run, checkpoint_name(request.checkpoint));
   RunFolder& run = trained.run();
   Session& session = trained.session();
   const CheckpointState& state = trained.state();

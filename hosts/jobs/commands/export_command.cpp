@@ -14,8 +14,9 @@ void export_run(const RequestBase& request_base, const std::string& run_folder, 
   const std::vector<ExportFormat> formats = parse_export_formats(format_names);
   RequestBase base = request_base;
   base.device = "cpu";  // exports trace and check on the CPU, whatever the run trained on
-  RunFolder::open(run_folder).existing_checkpoint(checkpoint, "to export");
-  TrainedRun trained(base, run_folder, checkpoint);
+  const CheckpointName which = checkpoint_name(checkpoint);
+  RunFolder::open(run_folder).existing_checkpoint(which, "to export");
+  TrainedRun trained(base, run_folder, which);
   RunFolder& run = trained.run();
   ExportSource source{run.path().string(), run.path().filename().string(), trained.session().job().name(), checkpoint,
                       trained.state().epoch};

@@ -39,7 +39,7 @@ Outputs infer_split(Session& session, SplitName split) {
 
 int execute(const InferRequest& request) {
   const SplitName split = parse_split(request.split, "--split");
-  TrainedRun trained(request.base, request.run, request.checkpoint);
+  TrainedRun trained(request.base, request.run, checkpoint_name(request.checkpoint));
   RunFolder& run = trained.run();
   Session& session = trained.session();
   const CheckpointState& state = trained.state();

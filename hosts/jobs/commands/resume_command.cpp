@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "engine/core/error.hpp"
-#include "engine/core/run_condition.hpp"
+#include "engine/runs/run_condition.hpp"
 #include "hosts/jobs/export_step.hpp"
 #include "hosts/jobs/opened_job.hpp"
 #include "hosts/jobs/rank_setup.hpp"
@@ -21,10 +21,7 @@ namespace {
 /// the world size the run started with) stays what it was, so every step still takes the same
 /// samples of the epoch's order. 0 when the world size is the one the run started with.
 int64_t train_batch_on(RunFolder& run, const Job& job, const World& world) {
-  const nlohmann::json& info = run.info();
-  const nlohmann::json none = nlohmann::json::object();
-  const nlohmann::json& distributed = info.contains("distributed") && info["distributed"].is_object() ? info["distributed"] : none;
-  const int64_t started = distributed.value("world_size", int64_t{1});
+  const int64_t started = run.record().distributed ? run.record().distributed->world_size : 1;
   if (started == world.size) return 0;
   const int64_t global = job.options.data.batch_size * started;
   if (started < 1 || global % world.size != 0)
@@ -41,7 +38,8 @@ int64_t train_batch_on(RunFolder& run, const Job& job, const World& world) {
 /// when loaded, never silently replaced by a fresh start).
 bool has_checkpoint(const RunFolder& run) {
   std::error_code ec;
-  return fs::exists(fs::symlink_status(run.checkpoint("last"), ec)) || fs::exists(fs::symlink_status(run.checkpoint("best"), ec));
+  return fs::exists(fs::symlink_status(run.checkpoint(CheckpointName::last), ec)) ||
+         fs::exists(fs::symlink_status(run.checkpoint(CheckpointName::best), ec));
 }
 
 }  // namespace
@@ -49,21 +47,22 @@ bool has_checkpoint(const RunFolder& run) {
 int execute(const ResumeRequest& request) {
   OpenedRun opened = open_run(request.base, request.run);
   RunFolder& run = opened.run;
-  std::string status = run.info().value("status", "");
-  if (status == "completed" || status == "stopped_early" || status == "pruned") {
-    std::cout << "run " << run.path().string() << " is already " << status << "; nothing to resume\n";
+  const RunStatus status = run.record().status;
+  if (status == RunStatus::completed || status == RunStatus::stopped_early || status == RunStatus::pruned) {
+    std::cout << "run " << run.path().string() << " is already " << status_name(status) << "; nothing to resume\n";
     return 0;
   }
+  const CheckpointName which = checkpoint_name(request.checkpoint);
   // Judged before this process claims the run: afterwards its recorded process is this one.
-  const RunCondition found = assess_run(run.path(), run.info());
+  const RunCondition found = assess_run(run.path(), run.record());
   const World world = this_world();
   RunOwnership owner(run, world);
   std::optional<CheckpointState> state;
-  if (request.checkpoint == "last" && !has_checkpoint(run)) {
+  if (which == CheckpointName::last && !has_checkpoint(run)) {
     spdlog::warn("run {} ended before its first checkpoint: it starts again from its first epoch", run.path().string());
   } else {
-    state = load_resume_checkpoint(run, request.checkpoint);
-    if (world.rank == 0 && request.checkpoint == "last") repair_best_checkpoint(run, *state);
+    state = load_resume_checkpoint(run, which);
+    if (world.rank == 0 && which == CheckpointName::last) repair_best_checkpoint(run, *state);
   }
   // Every rank of the group refuses alike, so none is left waiting for the others.
   JoinedWorld joined = join_world(opened.job);

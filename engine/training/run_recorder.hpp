@@ -1,0 +1,41 @@
+// The run recorder: where a training run's epochs are written down. Each epoch's row goes to
+// metrics.csv and TensorBoard (record phase); after the checkpoint, run.json says how far the
+// run got, how long each epoch took and its best value; finish() gives the run its end status.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/runs/metrics_table.hpp"
+#include "engine/runs/run_folder.hpp"
+#include "engine/runs/tensorboard_writer.hpp"
+#include "engine/training/epoch_observer.hpp"
+
+namespace hearth {
+
+/// Which losses and metrics have columns of their own, for run.json (the plots read them).
+struct ColumnNames {
+  std::vector<std::string> losses;  ///< empty when the job has one loss
+  std::vector<std::string> metrics;
+};
+
+class RunRecorder final : public EpochObserver {
+ public:
+  /// Starts recording into `run`: marks it running and, on resume, keeps metrics.csv's rows
+  /// through epoch `resumed_through` (-1: a new run).
+  RunRecorder(RunFolder& run, const MonitorPlan& plan, const ColumnNames& names, int64_t resumed_through);
+
+  void record(const EpochReport& report) override;
+  void after_checkpoint(const EpochReport& report) override;
+  /// The run ended with `status` (completed, stopped_early, interrupted, pruned; failed with `error`).
+  void finish(RunStatus status, const std::string& error = {});
+
+ private:
+  RunFolder& run_;
+  MonitorPlan plan_;
+  MetricsTableWriter csv_;
+  TensorBoardWriter tensorboard_;
+};
+
+}  // namespace hearth

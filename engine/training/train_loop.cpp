@@ -1,0 +1,146 @@
+#include "engine/training/train_loop.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "engine/core/error.hpp"
+#include "engine/jobs/augment.hpp"
+#include "engine/jobs/crash_handler.hpp"
+#include "engine/jobs/session.hpp"
+
+namespace hearth {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+TrainLoop::TrainLoop(Session& session, const MonitorPlan& plan, Progress& progress, LoopStart start)
+    : session_(session), plan_(plan), progress_(progress), start_(start), step_(session) {}
+
+TrainOutcome TrainLoop::run() {
+  for (int64_t epoch = start_.epoch; epoch < session_.options().train.epochs; ++epoch)
+    if (std::optional<TrainOutcome> end = run_epoch(epoch)) return *end;
+  return TrainOutcome::completed;
+}
+
+std::optional<TrainOutcome> TrainLoop::run_epoch(int64_t epoch) {
+  const auto t0 = std::chrono::steady_clock::now();
+  OptimizerModule& optimizer = session_.optimizer();
+  const double lr = optimizer.lr(0);
+  TrainedEpoch trained = train_batches(epoch, epoch == start_.epoch ? start_.batch_in_epoch : 0);
+  const double train_seconds = seconds_since(t0);
+  optimizer.train(false);  // validation and checkpoints see the evaluation-mode parameters
+  if (trained.interrupted && !trained.complete()) {
+    for (EpochObserver* o : observers_) o->interrupted(epoch, trained.batches_done);
+    return TrainOutcome::interrupted;
+  }
+  EpochReport report = report_of(epoch, trained, lr);
+  report.timing = {0, train_seconds, trained.data_wait_seconds, std::nullopt};
+  pass_through_observers(report, t0);
+  optimizer.train(true);
+  return decide(report, trained.interrupted || session_.parallel().stop_between_epochs());
+}
+
+TrainedEpoch TrainLoop::train_batches(int64_t epoch, int64_t skip) {
+  const Augmentation& augmentation = session_.options().data.augmentation;
+  BatchLoader& batches = session_.loader(SplitName::train);
+  JobModules& m = session_.modules();
+  for (MetricSlot& metric : m.metrics) metric->reset();
+  EpochTally tally(m.losses.size());
+  TrainedEpoch result;
+  result.batch_count = batches.batch_count();
+  int64_t& done = result.batches_done;
+  batches.start_epoch(epoch, skip);
+  done = skip;
+  progress_.start_epoch(epoch, batches.batch_count(), skip);
+  step_.start_epoch();
+  m.model->train(true);
+  while (auto batch = batches.next()) {
+    if (batch->size == 0) {  // every sample of it was bad and left out
+      session_.parallel().pass_over_empty_batch(epoch, done++);
+      continue;
+    }
+    note_training_position(epoch + 1, done + 1, session_.step());
+    session_.parallel().set_activity("training", epoch + 1, done + 1);
+    const std::string& device = session_.device_name();
+    std::vector<at::Tensor> inputs = on_device(batch->inputs, device), targets = on_device(batch->targets, device);
+    if (augmentation.any()) inputs = augment_batch(inputs, augmentation, session_.options().general.seed, epoch, done);
+    const StepResult stepped = step_.run(inputs, targets, batch->size, epoch, done, batches.batch_count(), tally);
+    ++done;
+    if (stepped.skipped) continue;
+    progress_.batch(batch->size, stepped.loss);
+    result.interrupted = stepped.stop;
+    if (result.interrupted || session_.step_limit_reached()) break;
+  }
+  progress_.end_epoch();
+  result.row = tally.row("train", m.losses, m.metrics);
+  result.data_wait_seconds = batches.wait_seconds();
+  return result;
+}
+
+void TrainLoop::validate(int64_t epoch, std::map<std::string, double>& row) {
+  const TrainOptions& t = session_.options().train;
+  if (session_.plan().indices(SplitName::valid).empty()) return;
+  const bool last_epoch = epoch + 1 == t.epochs || session_.step_limit_reached();
+  if ((epoch + 1) % t.validate_every != 0 && !last_epoch) return;
+  session_.follow_rank0_model();  // every rank scores the same model, so all decide alike
+  std::map<std::string, double> values = session_.evaluate(SplitName::valid);
+  if (!t.skip_nan)
+    for (const auto& [k, value] : values)
+      if (std::isnan(value))
+        throw Error("the " + k + " is NaN after epoch " + std::to_string(epoch + 1) +
+                    "; lower the learning rate, clip gradients ([train] clip_norm) or set nan_policy = \"skip\"");
+  row.insert(values.begin(), values.end());
+}
+
+EpochReport TrainLoop::report_of(int64_t epoch, TrainedEpoch& trained, double lr) {
+  EpochReport report;
+  report.epoch = epoch;
+  std::map<std::string, double>& row = report.row;
+  row = std::move(trained.row);
+  validate(epoch, row);
+  row["epoch"] = static_cast<double>(epoch + 1);
+  row["step"] = static_cast<double>(session_.step());
+  row["lr"] = lr;
+  row["skipped_steps"] = static_cast<double>(session_.skipped_steps());
+  if (session_.options().data.skip_bad_samples) {
+    const int64_t bad = session_.bad_samples(SplitName::train) + session_.bad_samples(SplitName::valid);
+    row["bad_samples"] = static_cast<double>(bad);
+    if (bad > 0) spdlog::warn("epoch {}: {} bad sample(s) left out (bad_samples = \"skip\"; each is named above)", epoch + 1, bad);
+  }
+  if (auto it = row.find(plan_.monitor); it != row.end()) report.monitored = it->second;
+  report.step = session_.step();
+  report.skipped_steps = session_.skipped_steps();
+  return report;
+}
+
+void TrainLoop::pass_through_observers(EpochReport& report, std::chrono::steady_clock::time_point t0) {
+  for (EpochObserver* o : observers_) o->judge(report);
+  for (EpochObserver* o : observers_) o->record(report);
+  report.timing.seconds = seconds_since(t0);
+  report.timing.allreduce_wait_seconds = session_.parallel().take_wait_seconds();
+  log_epoch(report, report.timing.data_wait_seconds);
+  for (EpochObserver* o : observers_) o->checkpoint(report);
+  for (EpochObserver* o : observers_) o->after_checkpoint(report);
+}
+
+void TrainLoop::log_epoch(const EpochReport& report, double data_wait_seconds) const {
+  spdlog::info("epoch {}/{}: {} = {:.5g}{} ({:.1f} s, data wait {:.2f} s)", report.epoch + 1, session_.options().train.epochs,
+               plan_.monitor, report.monitored.value_or(NAN), report.improved ? " (best)" : "", report.timing.seconds,
+               data_wait_seconds);
+}
+
+std::optional<TrainOutcome> TrainLoop::decide(const EpochReport& report, bool interrupted) {
+  for (EpochObserver* o : observers_)
+    if (std::optional<TrainOutcome> end = o->verdict(report)) return end;
+  if (session_.step_limit_reached()) return TrainOutcome::completed;
+  if (interrupted) return TrainOutcome::interrupted;
+  return std::nullopt;
+}
+
+}  // namespace hearth
