@@ -4,7 +4,7 @@
 
 #include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
-#include "hosts/jobs/opened_job.hpp"
+#include "hosts/jobs/run_creation.hpp"
 #include "engine/core/utc_timestamp.hpp"
 
 namespace hearth::jobs {

@@ -15,6 +15,7 @@
 #include "job_form.hpp"
 #include "run_curves_json.hpp"
 #include "run_paths.hpp"
+#include "run_row.hpp"
 #include "api_support.hpp"
 #include "studio_state.hpp"
 #include "web_assets.hpp"

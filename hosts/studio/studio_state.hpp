@@ -7,7 +7,8 @@
 #include <mutex>
 
 #include "child_processes.hpp"
-#include "event_stream.hpp"
+#include "event_hub.hpp"
+#include "runs_watcher.hpp"
 #include "studio.hpp"
 
 namespace hearth::studio {

@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include "hosts/jobs/opened_job.hpp"
+#include "hosts/jobs/run_creation.hpp"
 #include "hosts/jobs/run_scope.hpp"
 #include "engine/jobs/analysis.hpp"
 #include "engine/jobs/session.hpp"

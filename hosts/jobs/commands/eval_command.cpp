@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "hosts/jobs/opened_job.hpp"
+#include "hosts/jobs/trained_run.hpp"
 #include "engine/jobs/session.hpp"
 #include "engine/core/atomic_file.hpp"
 #include "engine/core/utc_timestamp.hpp"

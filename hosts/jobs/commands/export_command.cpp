@@ -5,7 +5,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/export/model_export.hpp"
-#include "hosts/jobs/opened_job.hpp"
+#include "hosts/jobs/trained_run.hpp"
 
 namespace hearth::jobs {
 

@@ -5,7 +5,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "hosts/jobs/opened_job.hpp"
+#include "hosts/jobs/trained_run.hpp"
 #include "engine/core/error.hpp"
 #include "engine/jobs/session.hpp"
 #include "engine/jobs/tensor_files.hpp"

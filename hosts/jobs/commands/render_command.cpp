@@ -3,7 +3,7 @@
 #include <iostream>
 #include <optional>
 
-#include "hosts/jobs/opened_job.hpp"
+#include "hosts/jobs/trained_run.hpp"
 #include "engine/jobs/render_step.hpp"
 
 namespace hearth::jobs {

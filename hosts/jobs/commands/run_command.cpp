@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "hosts/jobs/export_step.hpp"
-#include "hosts/jobs/opened_job.hpp"
+#include "hosts/jobs/run_creation.hpp"
 #include "hosts/jobs/rank_setup.hpp"
 #include "hosts/jobs/run_ownership.hpp"
 #include "hosts/jobs/run_scope.hpp"

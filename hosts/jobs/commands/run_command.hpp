@@ -2,7 +2,7 @@
 #pragma once
 
 #include "hosts/jobs/commands/request_base.hpp"
-#include "hosts/jobs/opened_job.hpp"
+#include "hosts/jobs/run_creation.hpp"
 
 namespace hearth::jobs {
 

@@ -1,28 +1,22 @@
-#include "event_stream.hpp"
+#include "runs_watcher.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
-#include <toml++/toml.h>
-
 #include <cmath>
-#include <fstream>
 
 #include "engine/core/byte_text.hpp"
 #include "engine/runs/batch_log.hpp"
 #include "engine/runs/metrics_table.hpp"
 #include "engine/runs/run_listing.hpp"
-#include "engine/params/host_schemas.hpp"
-#include "run_curves_json.hpp"
 #include "run_paths.hpp"
+#include "run_row.hpp"
 
 namespace hearth::studio {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr size_t kQueueLimit = 2000;  // a page that stopped reading loses old events, not memory
 
 /// A file's size and modification time, or -1 when it is not there.
 long long stamp_of(const fs::path& file, bool with_time) {
@@ -35,105 +29,6 @@ long long stamp_of(const fs::path& file, bool with_time) {
 nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
 }  // namespace
-
-long long planned_epochs(const fs::path& run) {
-  try {
-    toml::table job = toml::parse_file((run / "job.toml").string());
-    if (std::optional<int64_t> e = job["train"]["epochs"].value<int64_t>()) return *e;
-  } catch (const std::exception&) {
-  }
-  for (const ParamInfo& p : train_schema())
-    if (p.key == "epochs" && p.default_toml) return std::atoll(p.default_toml->c_str());
-  return 0;
-}
-
-std::vector<std::string> Subscriber::take(std::chrono::milliseconds wait) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  ready_.wait_for(lock, wait, [this] { return closed_ || !queue_.empty(); });
-  std::vector<std::string> out(queue_.begin(), queue_.end());
-  queue_.clear();
-  return out;
-}
-
-bool Subscriber::closed() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return closed_;
-}
-
-void Subscriber::push(const std::string& event) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  queue_.push_back(event);
-  if (queue_.size() > kQueueLimit) {
-    queue_.pop_front();
-    ++dropped_;
-  }
-  ready_.notify_all();
-}
-
-void Subscriber::close() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  closed_ = true;
-  ready_.notify_all();
-}
-
-std::shared_ptr<Subscriber> EventHub::subscribe() {
-  auto s = std::make_shared<Subscriber>();
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (closed_) s->close();
-  subscribers_.push_back(s);
-  return s;
-}
-
-void EventHub::publish(const std::string& name, const nlohmann::json& data) {
-  const std::string event = "event: " + name + "\ndata: " + data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = subscribers_.begin();
-  while (it != subscribers_.end()) {
-    if (std::shared_ptr<Subscriber> s = it->lock()) {
-      s->push(event);
-      ++it;
-    } else {
-      it = subscribers_.erase(it);
-    }
-  }
-}
-
-void EventHub::close() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  closed_ = true;
-  for (auto& w : subscribers_)
-    if (auto s = w.lock()) s->close();
-}
-
-size_t EventHub::subscribers() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  size_t n = 0;
-  for (auto& w : subscribers_) n += w.expired() ? 0 : 1;
-  return n;
-}
-
-nlohmann::json run_row(const fs::path& runs_dir, const fs::path& run) {
-  ListedRun r = list_run(run);
-  nlohmann::json row = {{"id", json_text(run_id_of(runs_dir, run))}, {"status", r.condition.status}};
-  if (!r.damage.empty()) {
-    row["error"] = json_text(r.damage);
-    return row;
-  }
-  const RunRecord& record = r.record;
-  if (!r.condition.detail.empty()) row["detail"] = json_text(r.condition.detail);
-  row["job"] = json_text(record.job);
-  row["epochs_done"] = record.epochs_done;
-  row["step"] = record.step;
-  row["created"] = json_text(record.created);
-  row["epochs"] = planned_epochs(run);
-  if (record.best)
-    row["best"] = {{"monitor", json_text(record.best->monitor)}, {"value", record.best->value}, {"epoch", record.best->epoch}};
-  if (!record.finished.empty()) row["finished"] = json_text(record.finished);
-  if (!record.error.empty()) row["error"] = json_text(record.error);
-  if (record.process) row["pid"] = record.process->pid;
-  row["seconds"] = seconds_between(record.created, record.finished);
-  return row;
-}
 
 RunsWatcher::RunsWatcher(fs::path runs_dir, EventHub& hub, std::chrono::milliseconds interval)
     : runs_dir_(std::move(runs_dir)), hub_(hub), interval_(interval), thread_([this] { loop(); }) {}

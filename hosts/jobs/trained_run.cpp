@@ -1,0 +1,30 @@
+#include "hosts/jobs/trained_run.hpp"
+
+#include "engine/core/error.hpp"
+#include "engine/runs/run_lock.hpp"
+
+namespace hearth::jobs {
+
+CheckpointState load_run_checkpoint(const RunFolder& run, CheckpointName which) {
+  // A run no process holds may have lost its last copy to `best` (a kill between the two
+  // writes); one being trained is left to its trainer, which writes `best` itself.
+  if (which == CheckpointName::best && !run_lock_holder(run.path())) {
+    try {
+      const fs::path last = run.checkpoint(CheckpointName::last);
+      repair_best(load_checkpoint(last), last, run.checkpoint(CheckpointName::best));
+    } catch (const Error&) {
+      // A damaged `last` cannot repair anything; `best` is loaded (or refused) as it is.
+    }
+  }
+  return load_checkpoint(run.checkpoint(which));
+}
+
+TrainedRun::TrainedRun(const RequestBase& base, const std::string& run_folder, CheckpointName which, bool with_data)
+    : opened_(open_run(base, run_folder)), state_(load_run_checkpoint(opened_.run, which)) {
+  SessionOptions options;
+  options.data = with_data;
+  session_ = std::make_unique<Session>(opened_.job, options);
+  session_->restore_model(state_);
+}
+
+}  // namespace hearth::jobs

@@ -1,0 +1,50 @@
+#include "run_row.hpp"
+
+#include <toml++/toml.h>
+
+#include <cstdlib>
+
+#include "engine/core/byte_text.hpp"
+#include "engine/params/host_schemas.hpp"
+#include "engine/runs/run_listing.hpp"
+#include "run_paths.hpp"
+
+namespace hearth::studio {
+
+namespace fs = std::filesystem;
+
+long long planned_epochs(const fs::path& run) {
+  try {
+    toml::table job = toml::parse_file((run / "job.toml").string());
+    if (std::optional<int64_t> e = job["train"]["epochs"].value<int64_t>()) return *e;
+  } catch (const std::exception&) {
+  }
+  for (const ParamInfo& p : train_schema())
+    if (p.key == "epochs" && p.default_toml) return std::atoll(p.default_toml->c_str());
+  return 0;
+}
+
+nlohmann::json run_row(const fs::path& runs_dir, const fs::path& run) {
+  ListedRun r = list_run(run);
+  nlohmann::json row = {{"id", json_text(run_id_of(runs_dir, run))}, {"status", r.condition.status}};
+  if (!r.damage.empty()) {
+    row["error"] = json_text(r.damage);
+    return row;
+  }
+  const RunRecord& record = r.record;
+  if (!r.condition.detail.empty()) row["detail"] = json_text(r.condition.detail);
+  row["job"] = json_text(record.job);
+  row["epochs_done"] = record.epochs_done;
+  row["step"] = record.step;
+  row["created"] = json_text(record.created);
+  row["epochs"] = planned_epochs(run);
+  if (record.best)
+    row["best"] = {{"monitor", json_text(record.best->monitor)}, {"value", record.best->value}, {"epoch", record.best->epoch}};
+  if (!record.finished.empty()) row["finished"] = json_text(record.finished);
+  if (!record.error.empty()) row["error"] = json_text(record.error);
+  if (record.process) row["pid"] = record.process->pid;
+  row["seconds"] = seconds_between(record.created, record.finished);
+  return row;
+}
+
+}  // namespace hearth::studio

@@ -1,0 +1,17 @@
+// A run as the dashboard lists it, from its run record and its job.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+namespace hearth::studio {
+
+/// [train] epochs of a run's resolved job.toml (the default when it has none; 0 when unreadable).
+long long planned_epochs(const std::filesystem::path& run);
+
+/// The dashboard's row of a run: {"id", "job", "status", "detail"?, "epochs_done", "epochs",
+/// "best"?, "created", "finished"?, "seconds", "pid"?, "error"?}.
+nlohmann::json run_row(const std::filesystem::path& runs_dir, const std::filesystem::path& run);
+
+}  // namespace hearth::studio
