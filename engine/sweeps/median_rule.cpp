@@ -1,10 +1,7 @@
 #include "engine/sweeps/median_rule.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <sstream>
 
 #include "engine/runs/metrics_table.hpp"

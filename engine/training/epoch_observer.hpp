@@ -56,7 +56,8 @@ struct EpochReport {
   bool improved = false;               ///< the monitored value is the best so far
   std::optional<BestSoFar> best;
   int64_t bad_epochs = 0;              ///< epochs since the last improvement
-  // Set before the record phase:
+  // train_seconds and data_wait_seconds are set before the judge phase; seconds (the epoch so far)
+  // and allreduce_wait_seconds after the record phase, before the checkpoint.
   EpochTiming timing;
 };
 

@@ -124,15 +124,15 @@ void TrainLoop::pass_through_observers(EpochReport& report, std::chrono::steady_
   for (EpochObserver* o : observers_) o->record(report);
   report.timing.seconds = seconds_since(t0);
   report.timing.allreduce_wait_seconds = session_.parallel().take_wait_seconds();
-  log_epoch(report, report.timing.data_wait_seconds);
+  log_epoch(report);
   for (EpochObserver* o : observers_) o->checkpoint(report);
   for (EpochObserver* o : observers_) o->after_checkpoint(report);
 }
 
-void TrainLoop::log_epoch(const EpochReport& report, double data_wait_seconds) const {
+void TrainLoop::log_epoch(const EpochReport& report) const {
   spdlog::info("epoch {}/{}: {} = {:.5g}{} ({:.1f} s, data wait {:.2f} s)", report.epoch + 1, session_.options().train.epochs,
                plan_.monitor, report.monitored.value_or(NAN), report.improved ? " (best)" : "", report.timing.seconds,
-               data_wait_seconds);
+               report.timing.data_wait_seconds);
 }
 
 std::optional<TrainOutcome> TrainLoop::decide(const EpochReport& report, bool interrupted) {

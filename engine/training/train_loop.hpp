@@ -50,7 +50,7 @@ class TrainLoop {
   void validate(int64_t epoch, std::map<std::string, double>& row);
   EpochReport report_of(int64_t epoch, TrainedEpoch& trained, double lr);
   void pass_through_observers(EpochReport& report, std::chrono::steady_clock::time_point epoch_start);
-  void log_epoch(const EpochReport& report, double data_wait_seconds) const;
+  void log_epoch(const EpochReport& report) const;
   std::optional<TrainOutcome> decide(const EpochReport& report, bool interrupted);
 
   Session& session_;
