@@ -27,6 +27,11 @@ std::string host_name();
 /// UsageError naming the address and what to do.
 c10::intrusive_ptr<c10d::Store> connect_store(const World& world, int port, std::chrono::milliseconds timeout);
 
+/// Every rank of `world` marks `point` in the store and waits until all have, or until `timeout`
+/// (the join timeout); then throws Error naming (through `name`) the ranks that did not arrive.
+void meet_in_store(c10d::Store& store, const World& world, const std::string& point, std::chrono::milliseconds timeout,
+                   const std::function<std::string(int)>& name);
+
 /// Called when a collective failed: says which ranks stopped answering, and why this one knows.
 using FailureReport = std::function<std::string(const std::string& what, const std::string& detail)>;
 
@@ -61,8 +66,9 @@ template <class Group>
 class C10dGroup : public RankGroup {
  public:
   C10dGroup(const World& world, c10::intrusive_ptr<c10d::Store> store, c10::intrusive_ptr<Group> group,
-            c10::Device device, std::string backend)
-      : world_(world), store_(std::move(store)), group_(std::move(group)), device_(device), backend_(std::move(backend)) {
+            c10::Device device, std::string backend, std::chrono::milliseconds join_timeout)
+      : world_(world), store_(std::move(store)), group_(std::move(group)), device_(device), backend_(std::move(backend)),
+        join_timeout_(join_timeout) {
     publish("rank/" + std::to_string(world.rank), host_name() + ", pid " + std::to_string(::getpid()));
     publish("host/" + std::to_string(world.rank), host_name());
     // Kept from the start: when a rank dies, the store that would tell who it was may die with it.
@@ -97,6 +103,10 @@ class C10dGroup : public RankGroup {
   }
 
   void barrier() override { C10dPending(group_->barrier(), "barrier", reporter()).wait(); }
+
+  void meet(const std::string& point) override {
+    meet_in_store(*store_, world_, point, join_timeout_, [this](int r) { return describe(r); });
+  }
 
   void publish(const std::string& key, const std::string& value) override {
     store_->set("hearth/" + key, std::vector<uint8_t>(value.begin(), value.end()));
@@ -147,6 +157,7 @@ class C10dGroup : public RankGroup {
   c10::intrusive_ptr<Group> group_;
   c10::Device device_;
   std::string backend_;
+  std::chrono::milliseconds join_timeout_;
   std::vector<std::string> names_;
   std::vector<std::string> hosts_;
 };

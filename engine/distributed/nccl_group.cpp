@@ -23,7 +23,8 @@ std::unique_ptr<RankGroup> join_nccl(const World& world, const DistributedOption
     throw Error("rank " + std::to_string(world.rank) + " cannot start NCCL on " + device + ": " + c10d_message(e));
   }
   const c10::Device rank_device = dev.has_index() ? dev : c10::Device(c10::DeviceType::CUDA, 0);
-  return std::make_unique<C10dGroup<c10d::ProcessGroupNCCL>>(world, store, group, rank_device, "nccl");
+  return std::make_unique<C10dGroup<c10d::ProcessGroupNCCL>>(
+      world, store, group, rank_device, "nccl", std::chrono::milliseconds(options.join_timeout_seconds * 1000));
 }
 
 }  // namespace hearth

@@ -43,7 +43,9 @@ std::string local_address_towards(const std::string& master, int port) {
 }
 
 std::unique_ptr<RankGroup> join_gloo(const World& world, c10::intrusive_ptr<c10d::Store> store, int port,
-                                     std::chrono::milliseconds timeout) {
+                                     std::chrono::milliseconds timeout, std::chrono::milliseconds join_timeout) {
+  // Gloo connects its mesh under the step timeout: every rank is here first, so it is quick.
+  meet_in_store(*store, world, "the group's connections", join_timeout, [](int r) { return "rank " + std::to_string(r); });
   auto gloo = c10d::ProcessGroupGloo::Options::create(timeout);
   const char* iface = std::getenv("GLOO_SOCKET_IFNAME");
   gloo->devices.push_back(iface && *iface ? c10d::ProcessGroupGloo::createDeviceForInterface(iface)
@@ -51,8 +53,16 @@ std::unique_ptr<RankGroup> join_gloo(const World& world, c10::intrusive_ptr<c10d
                                                 local_address_towards(world.master_addr, port)));
   gloo->threads = 1;  // ranks share the machine's cores with their own compute threads
   auto prefixed = c10::make_intrusive<c10d::PrefixStore>("gloo", store);
-  auto group = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, world.rank, world.size, gloo);
-  return std::make_unique<C10dGroup<c10d::ProcessGroupGloo>>(world, store, group, c10::Device(c10::kCPU), "gloo");
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  try {
+    group = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, world.rank, world.size, gloo);
+  } catch (const std::exception& e) {
+    throw Error("rank " + std::to_string(world.rank) + " cannot connect Gloo to the other ranks: " + c10d_message(e) +
+                "; do the machines reach each other on every port (or set GLOO_SOCKET_IFNAME to the interface "
+                "they share)?");
+  }
+  return std::make_unique<C10dGroup<c10d::ProcessGroupGloo>>(world, store, group, c10::Device(c10::kCPU), "gloo",
+                                                             join_timeout);
 }
 
 /// "gloo" or "nccl" for this rank. `auto` takes NCCL where it can run: on a GPU, with a GPU of
@@ -83,6 +93,31 @@ std::string c10d_message(const std::exception& e) {
   return e.what();
 }
 
+void meet_in_store(c10d::Store& store, const World& world, const std::string& point, std::chrono::milliseconds timeout,
+                   const std::function<std::string(int)>& name) {
+  const auto key = [&](int r) { return "hearth/meet/" + point + "/" + std::to_string(r); };
+  store.set(key(world.rank), std::vector<uint8_t>{1});
+  std::vector<std::string> keys;
+  for (int r = 0; r < world.size; ++r) keys.push_back(key(r));
+  try {
+    store.wait(keys, timeout);
+    return;
+  } catch (const std::exception&) {
+  }
+  std::string missing;
+  try {
+    for (int r = 0; r < world.size; ++r)
+      if (!store.check({key(r)})) missing += (missing.empty() ? "" : ", ") + name(r);
+  } catch (const std::exception&) {
+    missing = name(0) + ", whose rendezvous store is gone,";
+  }
+  if (missing.empty()) missing = "a rank";
+  throw Error(missing + " did not reach " + point + " within " + std::to_string(timeout.count() / 1000) +
+              " s ([distributed] join_timeout_seconds) while rank " + std::to_string(world.rank) +
+              " waited: its log (hearth.log, hearth.rank-K.log in the run folder, or the launcher's output) says "
+              "why; raise join_timeout_seconds if its setup is only slow");
+}
+
 std::string host_name() {
   char name[256] = {};
   ::gethostname(name, sizeof(name) - 1);
@@ -94,7 +129,7 @@ c10::intrusive_ptr<c10d::Store> connect_store(const World& world, int port, std:
   so.port = static_cast<uint16_t>(port);
   so.isServer = world.rank == 0;
   so.numWorkers = static_cast<size_t>(world.size);
-  so.waitWorkers = true;
+  so.waitWorkers = false;  // the first meeting waits for them, and names a rank that never came
   so.timeout = timeout;
   compat::use_classic_tcpstore(so);
   const std::string where = world.master_addr + ":" + std::to_string(port);
@@ -120,9 +155,12 @@ std::unique_ptr<RankGroup> RankGroup::join(const World& world, const Distributed
   const std::string backend = choose_backend(options, device, world);
   const int port = world.master_port > 0 ? world.master_port : options.port;
   const auto timeout = std::chrono::milliseconds(options.timeout_seconds * 1000);
-  c10::intrusive_ptr<c10d::Store> store = connect_store(world, port, timeout);
+  const auto join_timeout = std::chrono::milliseconds(options.join_timeout_seconds * 1000);
+  // The store keeps the join timeout: it only carries the rendezvous and the facts ranks publish
+  // while they start; collectives run under the step timeout.
+  c10::intrusive_ptr<c10d::Store> store = connect_store(world, port, join_timeout);
   if (backend == "nccl") return join_nccl(world, options, store, device);
-  return join_gloo(world, store, port, timeout);
+  return join_gloo(world, store, port, timeout, join_timeout);
 }
 
 }  // namespace hearth

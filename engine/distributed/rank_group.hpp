@@ -27,7 +27,7 @@ class PendingCollective {
 class RankGroup {
  public:
   /// Joins the group of `world`: rank 0 serves the store at master_addr:port, every rank waits
-  /// up to the timeout for the others. Throws UsageError for a port in use or a master that
+  /// up to the join timeout for the others. Throws UsageError for a port in use or a master that
   /// cannot be reached, naming the address and what to do. `device` is where this rank trains
   /// ("cpu", "cuda", "cuda:1"): backend "auto" takes NCCL when each rank of this machine has a
   /// GPU of its own and the build has NCCL, else Gloo; "nccl" where it cannot run is a UsageError.
@@ -48,6 +48,11 @@ class RankGroup {
   /// Sums in place and waits.
   void sum(at::Tensor& tensor) { start_sum(tensor)->wait(); }
   virtual void barrier() = 0;
+  /// Waits, up to the join timeout rather than the step timeout, until every rank has reached
+  /// `point` ("training starts"): ranks set up at different speeds, and a collective waiting on a
+  /// rank that is still opening its data would otherwise be taken for a hang. Throws Error naming
+  /// the ranks that did not arrive.
+  virtual void meet(const std::string& point) = 0;
 
   /// A fact every rank can read: set by one, read (waiting up to the timeout) by the others.
   virtual void publish(const std::string& key, const std::string& value) = 0;

@@ -116,6 +116,7 @@ DistributedOptions distributed_of(const ParamValues& d) {
   o.backend = value_of<std::string>(d, "distributed", "backend");
   o.port = static_cast<int>(value_of<int64_t>(d, "distributed", "port"));
   o.timeout_seconds = value_of<int64_t>(d, "distributed", "timeout_seconds");
+  o.join_timeout_seconds = value_of<int64_t>(d, "distributed", "join_timeout_seconds");
   o.bucket_mb = value_of<double>(d, "distributed", "bucket_mb");
   return o;
 }

@@ -114,8 +114,8 @@ void Session::start_training() {
     // A schedule may begin below the base rate (warmup): the first batch must already see it.
     for (size_t g = 0; g < optimizer_->group_count(); ++g) optimizer_->set_lr(g, scheduler_->current_lr(g));
   }
-  follow_rank0_model();
   parallel_->start(parameters_, options().distributed.bucket_mb);
+  follow_rank0_model();
 }
 
 bool Session::step_limit_reached() const {

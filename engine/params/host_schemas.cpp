@@ -114,7 +114,12 @@ std::vector<ParamInfo> distributed_schema() {
           p("port", HEARTH_PARAM_INT, "29500", "Rendezvous port on rank 0's machine when the launcher sets no MASTER_PORT",
             1.0, 65535.0),
           p("timeout_seconds", HEARTH_PARAM_INT, "120",
-            "A rank that does not answer for this long ends every rank with an error naming it", 1.0, 86400.0),
+            "A rank that does not answer for this long while training ends every rank with an error naming it", 1.0,
+            86400.0),
+          p("join_timeout_seconds", HEARTH_PARAM_INT, "600",
+            "How long ranks wait for each other to start (the rendezvous, then each rank's plugins, data and run "
+            "folder before the first step); one that has not arrived by then is named",
+            1.0, 86400.0),
           p("bucket_mb", HEARTH_PARAM_FLOAT, "25.0", "Megabytes of gradients all-reduced together (PyTorch DDP's bucket_cap_mb)",
             0.01, 1024.0)};
 }

@@ -46,6 +46,7 @@ class DataParallelStrategy final : public ParallelStrategy {
   void shard(BatchLoader& train) const override { train.shard(group_.rank(), group_.size()); }
 
   void start(const std::vector<at::Tensor>& parameters, double bucket_mb) override {
+    group_.meet("the first step");  // the last wait under the join timeout: collectives follow
     buckets_ = std::make_unique<GradientBuckets>(group_, parameters, bucket_mb);
   }
 

@@ -39,7 +39,8 @@ class ParallelStrategy {
 
   /// The train split's loader takes this rank's part of every global batch.
   virtual void shard(BatchLoader& train) const = 0;
-  /// Starts the gradient reduction over `parameters` (once, when training starts).
+  /// Starts the gradient reduction over `parameters` (once, when training starts, before any
+  /// collective): in a group, first waits for every rank under the join timeout.
   virtual void start(const std::vector<at::Tensor>& parameters, double bucket_mb) = 0;
   /// The model's parameters and buffers become rank 0's, so every rank evaluates and decides alike.
   virtual void follow_rank0(ModelModule& model) = 0;

@@ -74,7 +74,7 @@ void share_run_folder(RankGroup& group, RunFolder& run) {
 
 void record_world(RunFolder& run, RankGroup& group) {
   const World& w = group.world();
-  DistributedRecord d{w.source, "gloo", w.master_addr, w.size, {}};
+  DistributedRecord d{w.source, group.backend(), w.master_addr, w.size, {}};
   for (int r = 0; r < w.size; ++r) d.ranks.push_back(group.describe(r));
   run.record().distributed = d;
   run.save_record();

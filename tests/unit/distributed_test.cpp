@@ -371,7 +371,8 @@ TEST_CASE("a run stopped mid-epoch resumes on another number of processes with t
 
 TEST_CASE("a port in use, an unreachable master and ranks with different jobs are clear errors", "[distributed][faults]") {
   TempDir runs, cache;
-  const std::string job = "run " + kJob + " --set distributed.timeout_seconds=3 --runs-dir " + runs.path().string();
+  const std::string job = "run " + kJob + " --set distributed.timeout_seconds=3 --set distributed.join_timeout_seconds=3"
+                          " --runs-dir " + runs.path().string();
   const std::string port = std::to_string(free_loopback_port());
 
   SECTION("rank 0 cannot serve on a port that is taken") {
@@ -403,6 +404,14 @@ TEST_CASE("a port in use, an unreachable master and ranks with different jobs ar
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.output, ContainsSubstring("rank 1 cannot reach the rendezvous store at 127.0.0.1:" + port) &&
                              ContainsSubstring("is rank 0 running"));
+  }
+  SECTION("a rank that never arrives is named after the join timeout") {
+    CommandResult r = run_with_env("RANK=0 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port, job, cache.path());
+    INFO(r.output);
+    CHECK(r.exit_code != 0);
+    CHECK_THAT(r.output, ContainsSubstring("rank 1 did not reach the group's connections within 3 s") &&
+                             ContainsSubstring("join_timeout_seconds"));
+    CHECK_THAT(r.output, !ContainsSubstring("Exception raised from"));
   }
   SECTION("ranks that resolved different jobs") {
     const std::string common = "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port;
@@ -515,12 +524,36 @@ TEST_CASE("a non-finite loss on one rank makes every rank skip, or stop, alike",
   }
 }
 
+TEST_CASE("a rank that starts late is waited for under the join timeout, not the step timeout", "[distributed][faults]") {
+  // Ranks set up at different speeds (plugins, data, a busy disk): one that starts longer after
+  // the other than the step timeout must not be taken for a hang.
+  TempDir runs, cache;
+  const std::string job = "run " + kJob + " --set train.epochs=2 --set distributed.timeout_seconds=5 --runs-dir " +
+                          runs.path().string();
+  const std::string common = "WORLD_SIZE=2 LOCAL_WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
+                             std::to_string(free_loopback_port());
+  CommandResult rank1;
+  std::thread late([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(8));
+    rank1 = run_with_env("RANK=1 LOCAL_RANK=1 " + common, job, cache.path());
+  });
+  CommandResult rank0 = run_with_env("RANK=0 LOCAL_RANK=0 " + common, job, cache.path());
+  late.join();
+  INFO(rank0.output + rank1.output);
+  REQUIRE((rank0.exit_code == 0 && rank1.exit_code == 0));
+  CHECK(finished_epochs(runs.path()) == 2);
+}
+
 TEST_CASE("a rank that hangs is named by the others after the timeout", "[distributed][faults]") {
   TempDir runs, work, cache;
-  const std::string job = "run " + kJob + " --set dataset.train_samples=16000 --set dataset.batch_size=16 --set train.epochs=3"
+  // Short epochs and many of them: the first ends soon even on a loaded machine, and the run is
+  // still training when rank 1 is stopped.
+  const std::string job = "run " + kJob + " --set dataset.train_samples=1024 --set dataset.batch_size=16 --set train.epochs=200"
                           " --set distributed.timeout_seconds=3 --nproc 2 --runs-dir ";
   const BackgroundHearth h = start_hearth(job + runs.path().string(), cache.path(), work.path());
-  REQUIRE(eventually([&] { return finished_epochs(runs.path()) >= 1; }, 120));
+  const bool started = eventually([&] { return finished_epochs(runs.path()) >= 1; }, 120);
+  INFO(read_text(h.out));
+  REQUIRE(started);
   pid_t rank1 = pid_of_rank(runs.path(), 1);
   REQUIRE(rank1 > 0);
   REQUIRE(::kill(rank1, SIGSTOP) == 0);  // alive, holding its connections, answering nothing
@@ -533,6 +566,7 @@ TEST_CASE("a rank that hangs is named by the others after the timeout", "[distri
   REQUIRE(eventually([&] { return h.ended(); }, 60));
   INFO(read_text(h.out));
   REQUIRE(failed);
+  CHECK(finished_epochs(runs.path()) < 200);
   auto info = nlohmann::json::parse(read_text(run / "run.json"));
   CHECK_THAT(info["error"].get<std::string>(), ContainsSubstring("rank 1 (") && ContainsSubstring("stopped answering"));
   CHECK(info["epochs_done"].get<int>() >= 1);
