@@ -17,7 +17,7 @@
 #include "engine/data/batch_prefetcher.hpp"
 #include "engine/data/epoch_order.hpp"
 #include "engine/data/sample_pool.hpp"
-#include "engine/data/transform_steps.hpp"
+#include "engine/params/transform_steps.hpp"
 #include "engine/runtime/modules/dataset_module.hpp"
 
 namespace hearth {

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/data/transform_steps.hpp"
+#include "engine/params/transform_steps.hpp"
 
 namespace hearth {
 

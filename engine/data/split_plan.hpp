@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "engine/data/index_set.hpp"
-#include "engine/data/split_name.hpp"
+#include "engine/core/split_name.hpp"
 #include "engine/runtime/modules/dataset_module.hpp"
 
 namespace hearth {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "engine/distributed/world.hpp"
-#include "engine/distributed/group_options.hpp"
+#include "engine/params/host_options.hpp"
 
 namespace hearth {
 

@@ -23,13 +23,15 @@ std::string shape_of(const at::Tensor& t) { return c10::str(t.sizes()); }
 /// The tensors `source` names, and the file they came from.
 NamedTensors read_source(const std::string& source, std::string& file) {
   if (source.rfind("run:", 0) == 0) {
-    std::string path = source.substr(4), which = "best";
+    std::string path = source.substr(4);
+    CheckpointName which = CheckpointName::best;
     const size_t colon = path.rfind(':');
-    if (colon != std::string::npos && (path.substr(colon + 1) == "best" || path.substr(colon + 1) == "last")) {
-      which = path.substr(colon + 1);
-      path = path.substr(0, colon);
-    }
-    file = RunFolder::open(path).existing_checkpoint(checkpoint_name(which, "[model] init"), "to start from").string();
+    if (colon != std::string::npos)
+      if (std::optional<CheckpointName> named = find_checkpoint_name(path.substr(colon + 1))) {
+        which = *named;
+        path = path.substr(0, colon);
+      }
+    file = RunFolder::open(path).existing_checkpoint(which, "to start from").string();
     return tensors_of_archive(load_checkpoint(file).model);  // load_checkpoint verifies its checksum
   }
   file = source;

@@ -13,7 +13,7 @@
 #include "engine/data/split_plan.hpp"
 #include "engine/jobs/job_modules.hpp"
 #include "engine/runs/run_folder.hpp"
-#include "engine/params/host_schemas.hpp"
+#include "engine/params/host_keys.hpp"
 #include "engine/params/param_resolver.hpp"
 #include "engine/plots/picture_file.hpp"
 #include "engine/runtime/library_loader.hpp"
@@ -125,7 +125,7 @@ std::vector<ModuleSpec> default_analyzers(const PluginRegistry& registry, bool h
     spec.params = default_params(spec.entry->info);
     ModuleInfo host;
     host.name = "analyzer";
-    host.params = analyzer_host_schema();
+    host.params = analyzer_keys().schema();
     spec.host = default_params(host);
     out.push_back(std::move(spec));
   }

@@ -14,6 +14,10 @@ struct JobOverride {
   std::string origin;      ///< how errors name it: "--set train.epochs=-3", "sweep.toml:12:20 (trial 3)"
 };
 
+/// Sets one value of `doc` as `o` says (a whole table too); the value keeps `o`'s origin, so that
+/// a bad value is blamed on the override. Throws UsageError for an assignment that names nothing.
+void apply_override(toml::table& doc, const JobOverride& o);
+
 /// load_job with overrides that carry their origins; load_job's `sets` are "--set ..." ones.
 Job load_job_with(const fs::path& file, const std::vector<JobOverride>& overrides, const PluginRegistry& registry,
                   const fs::path& data_folder = {});

@@ -15,14 +15,23 @@
 
 namespace hearth {
 
-std::string resolve_device(const std::string& requested, int local_rank) {
-  if (requested.rfind("cuda", 0) == 0 && !torch::cuda::is_available())
-    throw UsageError("[job] device = \"" + requested + "\" but LibTorch sees no CUDA device; use \"auto\" or \"cpu\"");
-  const std::string device = requested == "auto" ? (torch::cuda::is_available() ? "cuda" : "cpu") : requested;
+std::string resolve_device(const DeviceRequest& requested, int local_rank) {
+  using Kind = DeviceRequest::Kind;
+  if (requested.kind == Kind::cpu) return "cpu";
+  const bool cuda = torch::cuda::is_available();
+  if (requested.kind == Kind::cuda && !cuda)
+    throw UsageError("[job] device = \"" + requested.text() + "\" but LibTorch sees no CUDA device; use \"auto\" or \"cpu\"");
+  if (!cuda) return "cpu";
+  if (requested.index >= 0) {
+    const int64_t count = torch::cuda::device_count();
+    if (requested.index >= count)
+      throw UsageError("[job] device = \"" + requested.text() + "\" but LibTorch sees " + std::to_string(count) +
+                       " CUDA device(s), numbered from 0");
+    return requested.text();
+  }
   // Ranks on one machine take its GPUs in turn, as torchrun's LOCAL_RANK convention has it.
-  if (device == "cuda" && local_rank > 0)
-    return "cuda:" + std::to_string(local_rank % static_cast<int>(torch::cuda::device_count()));
-  return device;
+  if (local_rank > 0) return "cuda:" + std::to_string(local_rank % static_cast<int>(torch::cuda::device_count()));
+  return "cuda";
 }
 
 Session::Session(const Job& job, const SessionOptions& options)

@@ -27,10 +27,12 @@
 
 namespace hearth {
 
-/// "cpu", or "cuda"/"cuda:N"; "auto" picks CUDA when LibTorch sees a GPU. Throws UsageError when
-/// CUDA is asked for and LibTorch sees none. Local rank N > 0 of a job on one machine takes
-/// GPU N (modulo the GPUs there) when the job says "auto" or "cuda".
-std::string resolve_device(const std::string& requested, int local_rank = 0);
+/// The device a request means for this process: "cpu", or "cuda"/"cuda:N"; auto picks CUDA when
+/// LibTorch sees a GPU. Throws UsageError when CUDA is asked for and LibTorch sees none. Local
+/// rank N > 0 of a job on one machine takes GPU N (modulo the GPUs there) when the job says
+/// auto or cuda. A Session decides once with it; a group about to form asks it first (which
+/// backend the ranks can use depends on it).
+std::string resolve_device(const DeviceRequest& requested, int local_rank = 0);
 
 /// Optimizer steps taken and skipped (nan_policy = "skip"), as checkpoints keep them.
 struct StepCounters {

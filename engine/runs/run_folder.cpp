@@ -64,14 +64,6 @@ RunFolder RunFolder::make(const fs::path& base, const std::string& name, bool nu
   return run;
 }
 
-const char* checkpoint_word(CheckpointName name) { return name == CheckpointName::best ? "best" : "last"; }
-
-CheckpointName checkpoint_name(const std::string& word, const std::string& what) {
-  if (word == "best") return CheckpointName::best;
-  if (word == "last") return CheckpointName::last;
-  throw UsageError(what + " '" + printable(word) + "': use best or last");
-}
-
 fs::path RunFolder::checkpoint(CheckpointName which) const {
   return path_ / "checkpoints" / (std::string(checkpoint_word(which)) + ".pt");
 }

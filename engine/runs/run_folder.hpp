@@ -7,20 +7,12 @@
 #include <functional>
 #include <string>
 
+#include "engine/core/checkpoint_name.hpp"
 #include "engine/runs/run_record.hpp"
 
 namespace hearth {
 
 namespace fs = std::filesystem;
-
-/// The two checkpoints of a run: `last`, written after every epoch (and on an interrupt), and
-/// `best`, a copy of the epoch whose monitored value was best.
-enum class CheckpointName { last, best };
-
-/// "last" or "best".
-const char* checkpoint_word(CheckpointName name);
-/// The checkpoint `word` names; UsageError "`what` 'x': use best or last" for any other word.
-CheckpointName checkpoint_name(const std::string& word, const std::string& what = "--checkpoint");
 
 class RunFolder {
  public:

@@ -9,6 +9,7 @@
 
 #include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
+#include "engine/params/host_keys.hpp"
 #include "engine/core/regular_file.hpp"
 #include "engine/params/suggest.hpp"
 #include "engine/sweeps/sweep_trials.hpp"
@@ -264,8 +265,9 @@ long double trial_count(const SweepSpec& spec) {
 /// Trials record the direction of their own monitor only, so another metric needs its mode.
 void read_job_defaults(const fs::path& job, const fs::path& sweep_file, SweepSpec& spec) {
   toml::table doc = job == sweep_file ? parse_file(job, "job") : parse_file(job, "job named by the sweep");
-  if (auto seed = doc.at_path("job.seed").value<int64_t>()) spec.job_seed = *seed;
-  const std::string monitor = doc.at_path("train.monitor").value<std::string>().value_or("valid.loss");
+  const std::string name = printable(job.string());
+  spec.job_seed = static_cast<int64_t>(job_keys().read(doc["job"].as_table(), name).seed);
+  const std::string monitor = train_keys().read(doc["train"].as_table(), name).monitor;
   if (spec.metric.empty()) spec.metric = monitor;
   if (spec.metric != monitor && spec.mode == "auto")
     throw UsageError(printable(spec.file.string()) + ": [sweep] metric = \"" + printable(spec.metric) + "\" is not the job's [train] monitor (\"" +

@@ -104,6 +104,7 @@ TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optiona
   loop.observe(*o.checkpointer);
   loop.observe(*o.scheduler);
   if (writer) {
+    run.record().device = session.device_name();  // the device this run trains on now (saved just below)
     recorder.emplace(run, plan, column_names(session.modules()), resume ? resume->epoch : -1);
     o.plots = std::make_unique<PlotRedraw>(run.path(), plan);
     o.pruning = SweepPruning::of_run(run, plan, t.epochs, group == nullptr);

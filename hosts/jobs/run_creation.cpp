@@ -5,7 +5,7 @@
 #include "engine/core/host_facts.hpp"
 #include "engine/core/sha256.hpp"
 #include "engine/core/utc_timestamp.hpp"
-#include "engine/jobs/session.hpp"
+#include "engine/jobs/job.hpp"
 
 namespace hearth::jobs {
 
@@ -40,7 +40,6 @@ RunFolder create_run(const OpenedJob& opened, const RequestBase& base, const std
     record.command_line = base.command_line;
     record.created = utc_timestamp();
     record.host = {host.hearth_version, std::to_string(host.abi_major) + "." + std::to_string(host.abi_minor), host.torch_version};
-    record.device = resolve_device(job.options.general.device);
     record.plugins = plugin_list(job);
     if (trial) record.sweep = SweepPlacementRecord{trial->sweep_dir.string(), trial->trial};
     run.save_record();

@@ -11,7 +11,7 @@
 #include "engine/runs/run_listing.hpp"
 #include "engine/runs/run_lock.hpp"
 #include "engine/discovery/module_json.hpp"
-#include "engine/params/host_schemas.hpp"
+#include "engine/params/host_keys.hpp"
 #include "job_form.hpp"
 #include "run_curves_json.hpp"
 #include "run_paths.hpp"
@@ -66,10 +66,10 @@ json modules_json(StudioState& state, bool rescan) {
   json modules = json::array();
   for (const ModuleEntry& m : registry(state, rescan).modules())
     if (!m.shadowed) modules.push_back(module_json(m, true));
-  json host = {{"job", schema_json(job_schema())},         {"train", schema_json(train_schema())},
-               {"dataset", schema_json(dataset_host_schema())}, {"model", schema_json(model_host_schema())},
-               {"losses", schema_json(loss_host_schema())},  {"metrics", schema_json(metric_host_schema())},
-               {"renders", schema_json(render_host_schema())}};
+  json host = {{"job", schema_json(job_keys().schema())},         {"train", schema_json(train_keys().schema())},
+               {"dataset", schema_json(dataset_keys().schema())}, {"model", schema_json(model_keys().schema())},
+               {"losses", schema_json(loss_keys().schema())},  {"metrics", schema_json(metric_keys().schema())},
+               {"renders", schema_json(render_keys().schema())}};
   return {{"modules", modules}, {"host", host}};
 }
 

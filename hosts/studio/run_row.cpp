@@ -2,10 +2,9 @@
 
 #include <toml++/toml.h>
 
-#include <cstdlib>
 
 #include "engine/core/byte_text.hpp"
-#include "engine/params/host_schemas.hpp"
+#include "engine/params/host_keys.hpp"
 #include "engine/runs/run_listing.hpp"
 #include "run_paths.hpp"
 
@@ -15,13 +14,11 @@ namespace fs = std::filesystem;
 
 long long planned_epochs(const fs::path& run) {
   try {
-    toml::table job = toml::parse_file((run / "job.toml").string());
-    if (std::optional<int64_t> e = job["train"]["epochs"].value<int64_t>()) return *e;
+    const toml::table job = toml::parse_file((run / "job.toml").string());
+    return train_keys().read(job["train"].as_table(), (run / "job.toml").string()).epochs;
   } catch (const std::exception&) {
+    return train_keys().defaults().epochs;  // a row still shows for a run whose job is damaged
   }
-  for (const ParamInfo& p : train_schema())
-    if (p.key == "epochs" && p.default_toml) return std::atoll(p.default_toml->c_str());
-  return 0;
 }
 
 nlohmann::json run_row(const fs::path& runs_dir, const fs::path& run) {

@@ -56,7 +56,7 @@ TEST_CASE("a job is resolved once into typed options", "[jobs][options]") {
   const JobOptions& o = job.options;
   CHECK(o.general.name == "random-smoke");
   CHECK(o.general.seed == 7);
-  CHECK(o.general.device == "cpu");
+  CHECK(o.general.device.text() == "cpu");
   CHECK(o.general.threads == 1);
   CHECK(o.data.batch_size == 32);
   CHECK(o.data.shuffle);

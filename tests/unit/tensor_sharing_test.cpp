@@ -15,6 +15,7 @@
 #include "engine/distributed/local_tensor_sharer.hpp"
 #include "engine/distributed/rank_group.hpp"
 #include "engine/distributed/world.hpp"
+#include "engine/params/host_keys.hpp"
 #include "engine/runtime/shared_tensors.hpp"
 #include "engine/core/loopback_port.hpp"
 #include "unit/test_support.hpp"
@@ -88,7 +89,7 @@ TEST_CASE("one rank sharing a tensor", "[.][sharing-rank]") {
   const std::string mode = std::getenv("HEARTH_SHARER_MODE") ? std::getenv("HEARTH_SHARER_MODE") : "";
   REQUIRE(out != nullptr);
   const World world = detect_world([](const char* name) { return std::getenv(name); });
-  DistributedOptions options;
+  DistributedOptions options = distributed_keys().defaults();
   options.timeout_seconds = 30;
   auto group = RankGroup::join(world, options, "cpu");
   auto sharer = local_tensor_sharer(*group);

@@ -10,6 +10,7 @@
 #include "engine/data/image_transforms.hpp"
 #include "engine/data/npy_bytes.hpp"
 #include "engine/jobs/tensor_files.hpp"
+#include "engine/params/host_keys.hpp"
 #include "unit/test_support.hpp"
 
 using namespace hearth;
@@ -20,7 +21,7 @@ namespace {
 using Op = TransformStep::Op;
 
 TransformStep step(Op op, int64_t size = 0) {
-  TransformStep s;
+  TransformStep s = transform_keys(op).defaults();  // the defaults a job's table gets
   s.op = op;
   s.size = size;
   return s;

@@ -13,7 +13,7 @@
 #include "engine/core/category.hpp"
 #include "engine/core/error.hpp"
 #include "engine/discovery/module_json.hpp"
-#include "engine/params/host_schemas.hpp"
+#include "engine/params/host_keys.hpp"
 #include "engine/params/suggest.hpp"
 #include "terminal.hpp"
 
@@ -95,26 +95,26 @@ void markdown_params(const std::vector<ParamInfo>& params) {
 /// The job reference generated from the schemas: host tables, then every module found.
 void print_markdown(const PluginRegistry& reg) {
   std::cout << "### `[job]`\n\n";
-  markdown_params(job_schema());
+  markdown_params(job_keys().schema());
   std::cout << "### `[train]`\n\n";
-  markdown_params(train_schema());
+  markdown_params(train_keys().schema());
   std::cout << "### `[distributed]`\n\nRead only when a launcher starts several ranks (see docs/distributed.md).\n\n";
-  markdown_params(distributed_schema());
+  markdown_params(distributed_keys().schema());
   std::cout << "### `[export]`\n\nOptional: what a run exports when its training ends (see docs/export.md).\n\n";
-  markdown_params(export_schema());
+  markdown_params(export_keys().schema());
   std::cout << "### Host keys inside module tables\n\nBeside `plugin` and the module's own keys:\n\n"
             << "#### `[dataset]`\n\n";
-  markdown_params(dataset_host_schema());
+  markdown_params(dataset_keys().schema());
   std::cout << "#### `[model]`\n\n";
-  markdown_params(model_host_schema());
+  markdown_params(model_keys().schema());
   std::cout << "#### `[[analyzers]]`\n\n";
-  markdown_params(analyzer_host_schema());
+  markdown_params(analyzer_keys().schema());
   std::cout << "#### `[[renders]]`\n\n";
-  markdown_params(render_host_schema());
+  markdown_params(render_keys().schema());
   std::cout << "#### `[[losses]]`\n\n";
-  markdown_params(loss_host_schema());
+  markdown_params(loss_keys().schema());
   std::cout << "#### `[[metrics]]`\n\n";
-  markdown_params(metric_host_schema());
+  markdown_params(metric_keys().schema());
   for (int c = 0; c < HEARTH_CATEGORY_COUNT; ++c) {
     auto cat = static_cast<hearth_category>(c);
     std::vector<const ModuleEntry*> mods;

@@ -6,7 +6,7 @@
 #include "engine/data/batch_loader.hpp"
 #include "engine/data/split_plan.hpp"
 #include "engine/jobs/session.hpp"
-#include "engine/data/split_name.hpp"
+#include "engine/core/split_name.hpp"
 #include "hosts/jobs/opened_job.hpp"
 
 namespace hearth::jobs {

@@ -7,12 +7,12 @@
 
 #include "engine/core/error.hpp"
 #include "engine/runs/run_condition.hpp"
-#include "hosts/jobs/export_step.hpp"
 #include "hosts/jobs/opened_job.hpp"
 #include "hosts/jobs/rank_setup.hpp"
 #include "hosts/jobs/run_history.hpp"
 #include "hosts/jobs/run_ownership.hpp"
 #include "hosts/jobs/run_scope.hpp"
+#include "hosts/jobs/train_to_end.hpp"
 
 namespace hearth::jobs {
 namespace {
@@ -75,10 +75,7 @@ int execute(const ResumeRequest& request) {
                    request.base.command_line);
     if (joined.writer())
       record_resume(run, opened.job, request.base.command_line, found, state ? request.checkpoint : "none", joined.world.size);
-    InterruptScope interrupts;
-    const TrainOutcome outcome = train(opened.job, run, state, joined.group.get(), train_batch);
-    const int code = report_outcome(outcome, run, joined.writer());
-    return run_export_step(code, outcome, opened.job, request.base, run, joined.writer());
+    return train_to_end(opened.job, run, state, joined, request.base, train_batch);
   });
 }
 

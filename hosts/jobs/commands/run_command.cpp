@@ -2,11 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include "hosts/jobs/export_step.hpp"
 #include "hosts/jobs/run_creation.hpp"
 #include "hosts/jobs/rank_setup.hpp"
 #include "hosts/jobs/run_ownership.hpp"
 #include "hosts/jobs/run_scope.hpp"
+#include "hosts/jobs/train_to_end.hpp"
 #include "hosts/jobs/trial_run.hpp"
 
 namespace hearth::jobs {
@@ -32,10 +32,7 @@ int train_new_run(const RunRequest& request, const TrialPlacement* trial) {
   return log.recording_errors([&] {
     joined.log();
     spdlog::info("run {} ({})", run.path().string(), request.base.command_line);
-    InterruptScope interrupts;
-    const TrainOutcome outcome = train(opened.job, run, std::nullopt, joined.group.get());
-    const int code = report_outcome(outcome, run, joined.writer());
-    return run_export_step(code, outcome, opened.job, request.base, run, joined.writer());
+    return train_to_end(opened.job, run, std::nullopt, joined, request.base);
   });
 }
 

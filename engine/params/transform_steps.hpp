@@ -15,13 +15,14 @@ struct TransformStep {
   enum class Padding { constant, edge, reflect };
   Op op = Op::resize;
   std::string tensor;                ///< the input tensor it applies to; "": every image input
-  int64_t size = 0;                  ///< resize: the shorter side; crops: the square's side
-  double scale_min = 0.08, scale_max = 1.0;          ///< random_resized_crop: share of the area
-  double ratio_min = 3.0 / 4.0, ratio_max = 4.0 / 3.0;  ///< random_resized_crop: aspect ratio
-  double p = 0.5;                    ///< horizontal_flip: probability
-  int64_t padding = 0;               ///< random_crop: pixels added on every side first
+  // The defaults of the fields an op reads are declared once, with its keys (host_keys.cpp).
+  int64_t size{};                    ///< resize: the shorter side; crops: the square's side
+  double scale_min{}, scale_max{};   ///< random_resized_crop: share of the area
+  double ratio_min{}, ratio_max{};   ///< random_resized_crop: aspect ratio
+  double p{};                        ///< horizontal_flip: probability
+  int64_t padding{};                 ///< random_crop: pixels added on every side first
   Padding padding_mode = Padding::constant;
-  double brightness = 0, contrast = 0, saturation = 0;  ///< color_jitter: factors in [1 - x, 1 + x]
+  double brightness{}, contrast{}, saturation{};  ///< color_jitter: factors in [1 - x, 1 + x]
   std::vector<double> mean, std;     ///< normalize, per channel
   /// Whether the step draws random numbers (and so is left out, or made deterministic, for valid
   /// and test).

@@ -1,4 +1,4 @@
-#include "engine/data/split_name.hpp"
+#include "engine/core/split_name.hpp"
 
 #include "engine/core/error.hpp"
 

@@ -1,4 +1,4 @@
-#include "engine/data/transform_steps.hpp"
+#include "engine/params/transform_steps.hpp"
 
 #include <cmath>
 
