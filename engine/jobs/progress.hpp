@@ -4,11 +4,8 @@
 
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
-#include <memory>
 #include <optional>
-#include <string>
 
 #include "engine/runs/batch_log.hpp"
 
