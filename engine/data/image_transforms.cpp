@@ -7,19 +7,13 @@
 #include <numeric>
 
 #include "engine/core/error.hpp"
+#include "engine/core/splitmix.hpp"
 #include "engine/data/antialiased_resize.hpp"
 
 namespace hearth {
 namespace {
 
 using Step = TransformStep;
-
-uint64_t mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
 
 /// Python's round(): halves go to the even neighbour, as torchvision's crop positions do.
 int64_t round_half_even(double v) { return static_cast<int64_t>(std::nearbyint(v)); }
@@ -159,7 +153,7 @@ at::Tensor normalize(const at::Tensor& img, const Step& s, const std::string& wh
 }  // namespace
 
 SampleRandom::SampleRandom(uint64_t seed, int64_t epoch, int64_t sample)
-    : engine_(mix(mix(mix(seed) ^ static_cast<uint64_t>(epoch)) ^ static_cast<uint64_t>(sample))) {}
+    : engine_(splitmix64(splitmix64(splitmix64(seed) ^ static_cast<uint64_t>(epoch)) ^ static_cast<uint64_t>(sample))) {}
 
 double SampleRandom::uniform(double lo, double hi) {
   return lo + (hi - lo) * (static_cast<double>(engine_() >> 11) * 0x1.0p-53);

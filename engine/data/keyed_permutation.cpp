@@ -1,18 +1,10 @@
 #include "engine/data/keyed_permutation.hpp"
 
+#include "engine/core/splitmix.hpp"
+
 namespace hearth {
-namespace {
 
-uint64_t mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
-}  // namespace
-
-KeyedPermutation::KeyedPermutation(int64_t n, uint64_t key) : n_(n), key_(mix(key)) {
+KeyedPermutation::KeyedPermutation(int64_t n, uint64_t key) : n_(n), key_(splitmix64(key)) {
   int bits = 2;
   while (bits < 62 && (int64_t{1} << bits) < n) ++bits;
   half_bits_ = (bits + 1) / 2;
@@ -22,7 +14,7 @@ KeyedPermutation::KeyedPermutation(int64_t n, uint64_t key) : n_(n), key_(mix(ke
 uint64_t KeyedPermutation::apply(uint64_t x) const {
   uint64_t left = x >> half_bits_, right = x & mask_;
   for (uint64_t round = 0; round < 4; ++round) {
-    const uint64_t f = mix(key_ ^ (round << 56) ^ right) & mask_;
+    const uint64_t f = splitmix64(key_ ^ (round << 56) ^ right) & mask_;
     const uint64_t next = left ^ f;
     left = right;
     right = next;

@@ -101,7 +101,7 @@ class KeyTable {
   /// The options a validated table gives. `where` ("job.toml: [train]") prefixes a value the
   /// schema let through but a binding refuses. A key missing after validation is an engine bug.
   Options resolve(const ParamValues& values, const std::string& where) const {
-    Options o = defaults();
+    Options o{};  // validation supplied every default: resolve_params fills them in
     for (size_t i = 0; i < rows_.size(); ++i) {
       const ParamValue* v = values.find(rows_[i].key);
       if (v == nullptr) {

@@ -21,7 +21,7 @@ std::string position(const ParamSource& source, const toml::source_region& regio
   return out;
 }
 
-std::string number_text(double v) {
+std::string limit_text(double v) {
   std::ostringstream os;
   os << v;
   return os.str();
@@ -50,11 +50,11 @@ class Checker {
       return false;
     }
     if (p.min && v < *p.min) {
-      fail(n.source(), "'" + p.key + "' = " + number_text(v) + " is below the minimum " + number_text(*p.min));
+      fail(n.source(), "'" + p.key + "' = " + limit_text(v) + " is below the minimum " + limit_text(*p.min));
       return false;
     }
     if (p.max && v > *p.max) {
-      fail(n.source(), "'" + p.key + "' = " + number_text(v) + " is above the maximum " + number_text(*p.max));
+      fail(n.source(), "'" + p.key + "' = " + limit_text(v) + " is above the maximum " + limit_text(*p.max));
       return false;
     }
     return true;

@@ -13,7 +13,7 @@
 namespace hearth {
 namespace {
 
-struct Slot {
+struct LibrarySlot {
   LibraryContext context;
   boost::dll::shared_library library;
   LoadedLibrary loaded;
@@ -25,8 +25,8 @@ std::mutex& loader_mutex() {
 }
 
 // Never destroyed: destroying would unload, and plugin objects may still be alive at exit.
-std::map<std::string, Slot*>& loaded_libraries() {
-  static auto* all = new std::map<std::string, Slot*>();
+std::map<std::string, LibrarySlot*>& loaded_libraries() {
+  static auto* all = new std::map<std::string, LibrarySlot*>();
   return *all;
 }
 
@@ -57,7 +57,7 @@ const LoadedLibrary& load_library(const fs::path& file) {
   if (auto it = loaded_libraries().find(key); it != loaded_libraries().end()) return it->second->loaded;
   {
     require_entry_section(key);
-    auto slot = std::make_unique<Slot>();
+    auto slot = std::make_unique<LibrarySlot>();
     slot->context.file = key;
     try {
       slot->library.load(boost::dll::fs::path(key), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
@@ -66,7 +66,7 @@ const LoadedLibrary& load_library(const fs::path& file) {
     }
     // Once its code has run, a library stays mapped even when refused: unloading would run its
     // static destructors, which are as untrusted as the rest of it.
-    Slot* raw = slot.release();
+    LibrarySlot* raw = slot.release();
     if (!raw->library.has(HEARTH_ENTRY_SYMBOL))
       throw LibraryRefusal("has a 'hearth' section but no exported '" HEARTH_ENTRY_SYMBOL "' symbol");
     auto& entry = raw->library.get_alias<const hearth_library_descriptor*(const hearth_host_api*)>(HEARTH_ENTRY_SYMBOL);

@@ -110,7 +110,8 @@ void key_picture(const SweepReport& r, size_t key, const fs::path& file) {
   panel.y_label = r.index->metric + " (mean of repeats, whiskers: standard deviation)";
   panel.x_labels = values;
   size_t colour = 0;
-  for (auto& [rest, s] : by_rest) {
+  for (auto& entry : by_rest) {
+    const Series& s = entry.second;  // a structured binding cannot be captured before C++20
     // Points in x order, so that the line joins neighbours.
     std::vector<size_t> order(s.x.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;

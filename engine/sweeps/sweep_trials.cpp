@@ -1,29 +1,13 @@
 #include "engine/sweeps/sweep_trials.hpp"
 
+#include "engine/core/splitmix.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
 namespace hearth {
 namespace {
-
-/// SplitMix64: a tiny generator whose stream is fixed by its definition (std:: distributions are
-/// not, across standard libraries), so a random sweep draws the same points everywhere.
-class SplitMix {
- public:
-  explicit SplitMix(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  /// Uniform in [0, 1).
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  uint64_t state_;
-};
 
 /// The values a grid takes for `p`: its list, or `count` evenly spaced points of its range.
 std::vector<SweepValue> grid_values(const SweepParameter& p) {
@@ -38,7 +22,7 @@ std::vector<SweepValue> grid_values(const SweepParameter& p) {
   return out;
 }
 
-SweepValue draw(const SweepParameter& p, SplitMix& rng) {
+SweepValue draw_value(const SweepParameter& p, SplitMix& rng) {
   const double u = rng.unit();
   if (!p.is_range) {
     const size_t n = p.values.size();
@@ -106,7 +90,7 @@ std::vector<Trial> expand_sweep(const SweepSpec& spec) {
       SplitMix rng(spec.seed * 0x100000001b3ULL + static_cast<uint64_t>(point));
       std::vector<TrialValue> values;
       for (const SweepParameter& p : spec.parameters) {
-        SweepValue v = draw(p, rng);
+        SweepValue v = draw_value(p, rng);
         values.push_back({p.key, v.toml, v.origin});
       }
       add_point(spec, point, values, out);
