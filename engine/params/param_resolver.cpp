@@ -3,7 +3,6 @@
 #include <cmath>
 #include <filesystem>
 #include <optional>
-#include <sstream>
 
 #include "engine/core/byte_text.hpp"
 #include "engine/core/category.hpp"
@@ -19,12 +18,6 @@ std::string position(const ParamSource& source, const toml::source_region& regio
   std::string out = source.file;
   if (region.begin.line > 0) out += ":" + std::to_string(region.begin.line) + ":" + std::to_string(region.begin.column);
   return out;
-}
-
-std::string limit_text(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
 }
 
 /// Collects the problems of one table so that the user sees them all at once.
@@ -50,11 +43,11 @@ class Checker {
       return false;
     }
     if (p.min && v < *p.min) {
-      fail(n.source(), "'" + p.key + "' = " + limit_text(v) + " is below the minimum " + limit_text(*p.min));
+      fail(n.source(), "'" + p.key + "' = " + shortest_number_text(v) + " is below the minimum " + shortest_number_text(*p.min));
       return false;
     }
     if (p.max && v > *p.max) {
-      fail(n.source(), "'" + p.key + "' = " + limit_text(v) + " is above the maximum " + limit_text(*p.max));
+      fail(n.source(), "'" + p.key + "' = " + shortest_number_text(v) + " is above the maximum " + shortest_number_text(*p.max));
       return false;
     }
     return true;

@@ -28,16 +28,8 @@ std::string quote(const std::string& s) {
 }
 
 std::string number_text(double v) {
-  // The shortest text that reads back as the same double: 0.2, not 0.20000000000000001.
-  std::string s;
-  for (int precision = 6; precision <= 17; ++precision) {
-    std::ostringstream os;
-    os.precision(precision);
-    os << v;
-    s = os.str();
-    if (std::strtod(s.c_str(), nullptr) == v) break;
-  }
-  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  std::string s = shortest_number_text(v);
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";  // TOML: 1.0 is a float, 1 an integer
   return s;
 }
 
@@ -65,6 +57,18 @@ const T* value_of(const hearth_params* p, const char* key, hearth_status& status
 }
 
 }  // namespace
+
+std::string shortest_number_text(double v) {
+  std::string s;
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::ostringstream os;
+    os.precision(precision);
+    os << v;
+    s = os.str();
+    if (std::strtod(s.c_str(), nullptr) == v) break;
+  }
+  return s;
+}
 
 std::string to_toml_text(const ParamValue& value) {
   struct Visitor {

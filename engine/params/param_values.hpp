@@ -26,6 +26,10 @@ class ParamValues {
   std::map<std::string, ParamValue> values_;
 };
 
+/// The shortest text that reads back as the same double ("0.2", not "0.20000000000000001"; "1"
+/// for 1.0, and "1.0000001" never shortened to "1").
+std::string shortest_number_text(double v);
+
 /// The value as TOML text ("0.5", "\"relu\"", "[1, 2]"), for saving a resolved job.
 std::string to_toml_text(const ParamValue& value);
 

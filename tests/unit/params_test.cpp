@@ -67,6 +67,14 @@ TEST_CASE("wrong types ranges choices and missing keys are all reported at once"
   CHECK_THAT(e, ContainsSubstring("missing required key 'classes'"));
 }
 
+TEST_CASE("a value just past its bound is printed in full, not rounded onto the bound", "[params]") {
+  std::string e = error_of("[model]\nclasses = 2\nlr = -0.0000001\nwidth = 4097\n");
+  CHECK_THAT(e, ContainsSubstring("'lr' = -1e-07 is below the minimum 0"));
+  CHECK_THAT(e, ContainsSubstring("'width' = 4097 is above the maximum 4096"));
+  ParamInfo rate{"rate", HEARTH_PARAM_FLOAT, std::string("1.0000001"), {}, 1.0, {}, ""};
+  CHECK_THROWS_WITH(check_default(rate), ContainsSubstring("1.0000001 is above the maximum 1"));
+}
+
 TEST_CASE("a list with an item of the wrong type names the index", "[params]") {
   std::string e = error_of("[model]\nclasses = 2\nhidden = [8, \"x\"]\n");
   CHECK_THAT(e, ContainsSubstring("'hidden' must be an array of integers, not an array at index 1"));
