@@ -15,6 +15,9 @@ inline uint64_t splitmix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+/// A uniform double in [0, 1) from a generator's 64 random bits (their top 53).
+inline double unit_interval(uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1.0p-53; }
+
 /// A SplitMix64 stream: next() returns splitmix64 of successive states.
 class SplitMix {
  public:
@@ -24,8 +27,8 @@ class SplitMix {
     state_ += 0x9E3779B97F4A7C15ULL;
     return out;
   }
-  /// Uniform in [0, 1) from the top 53 bits.
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  /// Uniform in [0, 1).
+  double unit() { return unit_interval(next()); }
 
  private:
   uint64_t state_;

@@ -156,7 +156,7 @@ SampleRandom::SampleRandom(uint64_t seed, int64_t epoch, int64_t sample)
     : engine_(splitmix64(splitmix64(splitmix64(seed) ^ static_cast<uint64_t>(epoch)) ^ static_cast<uint64_t>(sample))) {}
 
 double SampleRandom::uniform(double lo, double hi) {
-  return lo + (hi - lo) * (static_cast<double>(engine_() >> 11) * 0x1.0p-53);
+  return lo + (hi - lo) * unit_interval(engine_());
 }
 
 int64_t SampleRandom::below(int64_t n) { return n <= 1 ? 0 : static_cast<int64_t>(engine_() % static_cast<uint64_t>(n)); }

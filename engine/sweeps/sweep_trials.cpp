@@ -1,10 +1,10 @@
 #include "engine/sweeps/sweep_trials.hpp"
 
-#include "engine/core/splitmix.hpp"
-
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+
+#include "engine/core/splitmix.hpp"
 
 namespace hearth {
 namespace {
