@@ -35,3 +35,9 @@ echo "  $run/metrics.png               the metric curves"
 echo "  $run/renders/contact-sheet.png samples with their labels and the model's predictions"
 echo "  $run/graph.svg                 the model graph"
 echo "  $(ls -d assets/jobs/runs/fashion-mnist-mlp/*/analysis | sort | tail -n 1)/multiclass.png  the class balance"
+echo
+echo "The demo built the 10 built-in plugins it loads. The others (CNN, ResNet, U-Net, the CSV, NumPy,"
+echo "image-folder, token and shard datasets, more losses, metrics, optimizers, schedulers, renderers)"
+echo "and the plugin template of 'hearth new':"
+echo "  cmake --build $build --target hearth_programs"
+

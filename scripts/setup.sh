@@ -2,8 +2,10 @@
 # Installs the Debian packages Hearth needs (only those missing), then configures and builds it
 # into ./build (or $HEARTH_BUILD_DIR). Safe to run again: a second run only rebuilds what changed.
 #   ./scripts/setup.sh          everything: the programs, the tests and the packages they use
-#   ./scripts/setup.sh --demo   only what Hearth runs (scripts/demo.sh): the CMake target
-#                               hearth_programs and the packages it needs, no test tools
+#   ./scripts/setup.sh --demo   only what scripts/demo.sh runs: the CMake target hearth_demo (the
+#                               programs and the demo's 10 plugins) and the packages it needs, no
+#                               test tools; `cmake --build build --target hearth_programs` adds
+#                               the other built-in plugins and the plugin template
 #   ./scripts/setup.sh --packages   every package, and no build (CI prepares a root with it)
 # The same package names serve Debian 12 (LibTorch 1.13) and Debian 13 (LibTorch 2.6).
 # Packages for the tests only: python3-torch and python3-onnx open every export with Python's own
@@ -58,7 +60,7 @@ build=${HEARTH_BUILD_DIR:-build}
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
 if $demo; then
-  cmake --build "$build" -j "$jobs" --target hearth_programs
+  cmake --build "$build" -j "$jobs" --target hearth_demo
 else
   cmake --build "$build" -j "$jobs"
 fi
