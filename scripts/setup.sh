@@ -13,7 +13,8 @@
 # python3-optuna run the sweep recipes of docs/sweeps.md for real; chromium, chromium-driver and
 # python3-selenium drive the studio's real-browser tests; python3-torchvision compares
 # [[transforms]] with torchvision's; openmpi-bin and iproute2 start ranks by mpirun and in network
-# namespaces. libcpp-httplib-dev is the studio's HTTP server; libturbojpeg0-dev and libspng-dev
+# namespaces; protobuf-compiler and python3-protobuf decode TensorBoard files with TensorBoard's own
+# field numbers (tests/python/tensorboard_subset.proto). libcpp-httplib-dev is the studio's HTTP server; libturbojpeg0-dev and libspng-dev
 # the image datasets' decoders.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +39,7 @@ $demo || packages+=(
   openmpi-bin iproute2 parallel
   python3-torch python3-onnx python3-optuna
   chromium chromium-driver python3-selenium python3-torchvision
+  protobuf-compiler python3-protobuf
 )
 
 missing=()

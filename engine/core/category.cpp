@@ -8,7 +8,8 @@ struct Names {
 };
 constexpr Names kNames[HEARTH_CATEGORY_COUNT] = {
     {"dataset", "datasets"}, {"analyzer", "analyzers"}, {"loss", "losses"},         {"metric", "metrics"},
-    {"model", "models"},     {"optimizer", "optimizers"}, {"renderer", "renderers"}, {"scheduler", "schedulers"}};
+    {"model", "models"},     {"optimizer", "optimizers"}, {"renderer", "renderers"}, {"scheduler", "schedulers"},
+    {"diagnostic", "diagnostics"}};
 }  // namespace
 
 const char* category_name(hearth_category category) {

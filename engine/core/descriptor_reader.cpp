@@ -38,11 +38,12 @@ constexpr size_t kMinTable[HEARTH_CATEGORY_COUNT] = {
     HEARTH_END_OF(hearth_dataset_functions, class_name),   HEARTH_END_OF(hearth_analyzer_functions, summary),
     HEARTH_END_OF(hearth_loss_functions, forward),         HEARTH_END_OF(hearth_metric_functions, higher_is_better),
     HEARTH_END_OF(hearth_model_functions, load_state),     HEARTH_END_OF(hearth_optimizer_functions, load_state),
-    HEARTH_END_OF(hearth_renderer_functions, render),      HEARTH_END_OF(hearth_scheduler_functions, load_state)};
+    HEARTH_END_OF(hearth_renderer_functions, render),      HEARTH_END_OF(hearth_scheduler_functions, load_state),
+    HEARTH_END_OF(hearth_diagnostic_functions, draw)};
 constexpr size_t kHostTable[HEARTH_CATEGORY_COUNT] = {
     sizeof(hearth_dataset_functions),  sizeof(hearth_analyzer_functions),  sizeof(hearth_loss_functions),
     sizeof(hearth_metric_functions),   sizeof(hearth_model_functions),     sizeof(hearth_optimizer_functions),
-    sizeof(hearth_renderer_functions), sizeof(hearth_scheduler_functions)};
+    sizeof(hearth_renderer_functions), sizeof(hearth_scheduler_functions), sizeof(hearth_diagnostic_functions)};
 #undef HEARTH_END_OF
 
 std::string str(const char* s) { return s ? s : ""; }
@@ -190,6 +191,10 @@ void check_table(const ModuleTables& t, const std::string& where) {
       break;
     case HEARTH_CATEGORY_RENDERER:
       if (!f.renderer.render) missing("render");
+      break;
+    case HEARTH_CATEGORY_DIAGNOSTIC:
+      if (!f.diagnostic.run) missing("run");
+      if (!f.diagnostic.draw) missing("draw");
       break;
     default:
       break;

@@ -29,6 +29,7 @@ struct ModuleTables {
     hearth_optimizer_functions optimizer;
     hearth_scheduler_functions scheduler;
     hearth_renderer_functions renderer;
+    hearth_diagnostic_functions diagnostic;
   } functions{};
 };
 

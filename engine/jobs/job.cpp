@@ -34,6 +34,7 @@ Job load_job(const fs::path& file, const std::vector<std::string>& sets, const P
 Job load_job_with(const fs::path& file, const std::vector<JobOverride>& overrides, const PluginRegistry& registry,
                   const fs::path& data_folder) {
   Job job;
+  job.registry = &registry;
   job.file = fs::absolute(file).lexically_normal();
   std::error_code ec;
   if (!fs::is_regular_file(job.file, ec)) throw UsageError(file.string() + ": no such job file");
@@ -82,6 +83,8 @@ Job load_job_with(const fs::path& file, const std::vector<JobOverride>& override
     loader.errors_.push_back(job.file.string() + ": the job has no [[losses]] table; add one per model output");
   job.metrics = loader.module_array(HEARTH_CATEGORY_METRIC, "metrics", job.document.get("metrics"), metric_keys().schema());
   job.renders = loader.module_array(HEARTH_CATEGORY_RENDERER, "renders", job.document.get("renders"), render_keys().schema());
+  job.diagnostics = loader.module_array(HEARTH_CATEGORY_DIAGNOSTIC, "diagnostics", job.document.get("diagnostics"),
+                                       diagnostic_keys().schema());
   job.transforms = loader.transform_array(job.document.get("transforms"));
   if (const toml::node* s = job.document.get("scheduler")) job.scheduler = loader.module(HEARTH_CATEGORY_SCHEDULER, "scheduler", s, {});
   std::vector<std::string> analyzer_names = unique_names(job.analyzers);

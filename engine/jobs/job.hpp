@@ -39,6 +39,9 @@ struct ModuleSpec {
 /// setting typed. Commands read `options`; the ParamValues stay only to write the job back.
 struct Job {
   fs::path file;
+  /// What the module entries point into (set by load_job; outlives the job): the diagnostics
+  /// draw with renderers the job does not name.
+  const PluginRegistry* registry = nullptr;
   toml::table document;  ///< after --set overrides
   ParamValues job;       ///< [job]
   ParamValues train;     ///< [train]
@@ -50,6 +53,7 @@ struct Job {
   std::vector<ModuleSpec> losses;
   std::vector<ModuleSpec> metrics;
   std::vector<ModuleSpec> renders;
+  std::vector<ModuleSpec> diagnostics;
   std::vector<TransformSpec> transforms;  ///< [[transforms]], in order
   ModuleSpec optimizer;
   std::optional<ModuleSpec> scheduler;

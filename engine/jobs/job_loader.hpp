@@ -21,7 +21,7 @@ namespace hearth {
 
 inline const std::vector<std::string> kSections = {"job",       "dataset", "analyzers", "model",   "losses", "metrics",
                                             "optimizer", "scheduler", "train",   "renders", "export", "sweep", "distributed",
-                                            "transforms"};
+                                            "transforms", "diagnostics"};
 /// A value's position: file:line:col in the job, or for a value an override set, the override's
 /// own origin ("--set train.epochs=-3", "sweep.toml:12:20 (trial 3)").
 inline std::string where(const std::string& file, const toml::source_region& r) {

@@ -58,6 +58,11 @@ JobOptions resolve_job_options(const Job& job) {
   }
   o.analyzers = resolve_analyzer_options(job.analyzers);
   for (const ModuleSpec& r : job.renders) o.renders.push_back(render_keys().resolve(r.host, where(job, r.table)));
+  std::vector<std::string> diagnostic_names = unique_names(job.diagnostics);
+  for (size_t i = 0; i < job.diagnostics.size(); ++i) {
+    o.diagnostics.push_back(diagnostic_keys().resolve(job.diagnostics[i].host, where(job, job.diagnostics[i].table)));
+    o.diagnostics.back().name = diagnostic_names[i];
+  }
   return o;
 }
 

@@ -24,6 +24,7 @@ struct JobOptions {
   std::vector<MetricOptions> metrics;
   std::vector<AnalyzerOptions> analyzers;
   std::vector<RenderTableOptions> renders;
+  std::vector<DiagnosticOptions> diagnostics;
 };
 
 struct Job;

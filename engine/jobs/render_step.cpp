@@ -31,23 +31,6 @@ struct Column {
   std::unique_ptr<RendererModule> module;
 };
 
-std::unique_ptr<RendererModule> make_renderer(const PluginRegistry& reg, const Job& job, const std::string& column,
-                                              std::string& chosen, const at::Tensor& example, size_t classes) {
-  const ModuleSpec* spec = nullptr;
-  for (size_t i = 0; i < job.renders.size(); ++i) {
-    const std::string& t = job.options.renders[i].tensor;
-    if (t == column) spec = &job.renders[i];
-    else if (t.empty() && spec == nullptr) spec = &job.renders[i];
-  }
-  if (spec != nullptr) {
-    chosen = spec->entry->info.name;
-    return std::make_unique<RendererModule>(module_ref(*spec), spec->params);
-  }
-  chosen = default_renderer(example, classes, column);
-  const ModuleEntry& e = reg.find(HEARTH_CATEGORY_RENDERER, chosen);
-  return std::make_unique<RendererModule>(load_module(e.file, HEARTH_CATEGORY_RENDERER, e.info.name), default_params(e.info));
-}
-
 /// The class a tensor names: an integer label, or the argmax of scores; -1 when neither.
 int64_t class_of(const at::Tensor& t, size_t classes) {
   if (classes == 0) return -1;
@@ -141,7 +124,7 @@ void add_columns(Gallery& g, const PluginRegistry& reg, const Job& job) {
   const size_t outputs = g.predictions.empty() ? 0 : g.predictions[0].size();
   for (size_t out = 0; out < outputs; ++out)
     g.columns.push_back({outputs == 1 ? "prediction" : "prediction." + std::to_string(out), -1, static_cast<int64_t>(out), "", nullptr});
-  for (Column& c : g.columns) c.module = make_renderer(reg, job, c.name, c.renderer, g.tensor_at(c, 0), g.classes.size());
+  for (Column& c : g.columns) c.module = job_renderer(reg, job, c.name, g.tensor_at(c, 0), g.classes.size(), c.renderer);
 }
 
 /// Where the contact sheet puts things.

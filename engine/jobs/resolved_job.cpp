@@ -37,6 +37,7 @@ std::string Job::resolved_toml() const {
   append_table(os, "[distributed]", nullptr, &distributed);
   if (export_step) append_table(os, "[export]", nullptr, &*export_step);
   for (const ModuleSpec& r : renders) append_table(os, "[[renders]]", &r, &r.host);
+  for (const ModuleSpec& d : diagnostics) append_table(os, "[[diagnostics]]", &d, &d.host);
   for (const TransformSpec& t : transforms) {
     os << "[[transforms]]\nop = \"" << t.op << "\"\n";
     for (const auto& [k, v] : t.params.all()) os << k << " = " << to_toml_text(v) << "\n";

@@ -169,6 +169,22 @@ const KeyTable<RenderTableOptions>& render_keys() {
   return t;
 }
 
+const KeyTable<DiagnosticOptions>& diagnostic_keys() {
+  static const KeyTable<DiagnosticOptions> t = [] {
+    KeyTable<DiagnosticOptions> k("diagnostics");
+    k.integer("every", &DiagnosticOptions::every, 1, "Run after every this many epochs (and never in between)", 1.0)
+        .choice<SplitName>("split", &DiagnosticOptions::split,
+                           {{"train", SplitName::train}, {"valid", SplitName::valid}, {"test", SplitName::test}}, "valid",
+                           "Split the samples come from")
+        .integer("samples", &DiagnosticOptions::samples, 64,
+                 "How many samples it looks at: the same ones, seeded by the job's seed, at every epoch", 1.0, 4096.0)
+        .integer("width", &DiagnosticOptions::width, 800, "Width of its pictures in pixels", 64.0, 4096.0)
+        .integer("height", &DiagnosticOptions::height, 600, "Height of its pictures in pixels", 64.0, 4096.0);
+    return k;
+  }();
+  return t;
+}
+
 const KeyTable<MetricOptions>& metric_keys() {
   static const KeyTable<MetricOptions> t = [] {
     KeyTable<MetricOptions> k("metrics");

@@ -28,5 +28,7 @@ const KeyTable<LossOptions>& loss_keys();
 const KeyTable<MetricOptions>& metric_keys();
 const KeyTable<AnalyzerOptions>& analyzer_keys();
 const KeyTable<RenderTableOptions>& render_keys();
+/// [[diagnostics]]: every, split, samples and the picture's size.
+const KeyTable<DiagnosticOptions>& diagnostic_keys();
 
 }  // namespace hearth

@@ -115,4 +115,13 @@ struct RenderTableOptions {
   std::string tensor;
 };
 
+/// One [[diagnostics]] table: when it runs, on which samples, and its picture's size.
+struct DiagnosticOptions {
+  std::string name;  ///< unique in the job ("confusion", "confusion_1"): its folder and scalar prefix
+  int64_t every = 1;  ///< runs after epochs every, 2 every, ...
+  SplitName split = SplitName::valid;
+  int64_t samples = 64;
+  int64_t width = 800, height = 600;
+};
+
 }  // namespace hearth

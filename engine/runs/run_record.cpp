@@ -145,6 +145,7 @@ void read_timing(Fields& f, EpochTimingRecord& t) {
   f.number("train_seconds", t.train_seconds);
   f.number("data_wait_seconds", t.data_wait_seconds);
   f.number("allreduce_wait_seconds", t.allreduce_wait_seconds);
+  f.number("diagnostics_seconds", t.diagnostics_seconds);
 }
 
 void read_progress(Fields& f, RunRecord& r) {
@@ -169,6 +170,13 @@ void read_progress(Fields& f, RunRecord& r) {
     b.integer("epoch", best.epoch);
   });
   f.objects("timing", [&](Fields& t) { read_timing(t, r.timing.emplace_back()); });
+  f.objects("diagnostic_failures", [&](Fields& d) {
+    DiagnosticFailureRecord& failure = r.diagnostic_failures.emplace_back();
+    d.text("diagnostic", failure.diagnostic);
+    d.text("plugin", failure.plugin);
+    d.integer("epoch", failure.epoch);
+    d.text("error", failure.error);
+  });
 }
 
 void read_placement(Fields& f, RunRecord& r, const std::string& file) {
@@ -231,6 +239,7 @@ json timing_json(const std::vector<EpochTimingRecord>& timing) {
     json entry = {{"epoch", t.epoch}, {"seconds", t.seconds}, {"train_seconds", t.train_seconds},
                   {"data_wait_seconds", t.data_wait_seconds}};
     if (t.allreduce_wait_seconds) entry["allreduce_wait_seconds"] = *t.allreduce_wait_seconds;
+    if (t.diagnostics_seconds) entry["diagnostics_seconds"] = *t.diagnostics_seconds;
     out.push_back(entry);
   }
   return out;
@@ -246,6 +255,9 @@ void put_progress(json& j, const RunRecord& r) {
   }
   if (r.best) j["best"] = {{"monitor", r.best->monitor}, {"value", r.best->value}, {"epoch", r.best->epoch}};
   if (!r.timing.empty() || r.monitor) j["timing"] = timing_json(r.timing);
+  for (const DiagnosticFailureRecord& d : r.diagnostic_failures)
+    j["diagnostic_failures"].push_back(
+        {{"diagnostic", d.diagnostic}, {"plugin", d.plugin}, {"epoch", d.epoch}, {"error", d.error}});
 }
 
 void put_placement(json& j, const RunRecord& r) {

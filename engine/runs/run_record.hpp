@@ -60,6 +60,15 @@ struct EpochTimingRecord {
   double train_seconds = 0;      ///< the training steps alone (samples/s = train samples / this)
   double data_wait_seconds = 0;  ///< the step waited for data
   std::optional<double> allreduce_wait_seconds;  ///< in a group: waited on gradient all-reduces
+  std::optional<double> diagnostics_seconds;     ///< the epoch's diagnostics, after its checkpoint
+};
+
+/// A diagnostic that failed: disabled from that epoch on, the run went on without it.
+struct DiagnosticFailureRecord {
+  std::string diagnostic;  ///< its unique name in the job ("confusion", "latent_1")
+  std::string plugin;      ///< pack:module
+  int64_t epoch = 0;       ///< 1-based
+  std::string error;
 };
 
 /// A crash record a resume took over (its file is removed then).
@@ -112,6 +121,7 @@ struct RunRecord {
   int64_t epochs_done = 0, step = 0, skipped_steps = 0;
   std::optional<BestRecord> best;
   std::vector<EpochTimingRecord> timing;
+  std::vector<DiagnosticFailureRecord> diagnostic_failures;
   std::vector<ResumeRecord> resumes;
   std::optional<DistributedRecord> distributed;
   std::optional<SweepPlacementRecord> sweep;

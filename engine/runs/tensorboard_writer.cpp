@@ -1,5 +1,6 @@
 #include "engine/runs/tensorboard_writer.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstring>
@@ -85,6 +86,73 @@ void TensorBoardWriter::scalar(const std::string& tag, double value, int64_t ste
   std::string e = event(now_seconds(), step);
   bytes_field(e, 5, summary);  // Event.summary
   record(e);
+}
+
+namespace {
+
+/// An Event holding one Summary.Value with `tag` and the value field `field` (bytes).
+std::string value_event(const std::string& tag, int field, const std::string& value, int64_t step) {
+  std::string v;
+  bytes_field(v, 1, tag);
+  bytes_field(v, field, value);
+  std::string summary;
+  bytes_field(summary, 1, v);
+  std::string e = event(now_seconds(), step);
+  bytes_field(e, 5, summary);
+  return e;
+}
+
+void double_field(std::string& out, int field, double value) {
+  varint(out, static_cast<uint64_t>(field << 3 | 1));
+  fixed(out, value);
+}
+
+void packed_doubles(std::string& out, int field, const std::vector<double>& values) {
+  std::string packed;
+  for (double d : values) fixed(packed, d);
+  bytes_field(out, field, packed);
+}
+
+}  // namespace
+
+void TensorBoardWriter::image(const std::string& tag, const std::string& png, int width, int height, int64_t step) {
+  std::string img;
+  varint(img, 1 << 3 | 0);  // Summary.Image.height
+  varint(img, static_cast<uint64_t>(height));
+  varint(img, 2 << 3 | 0);  // width
+  varint(img, static_cast<uint64_t>(width));
+  varint(img, 3 << 3 | 0);  // colorspace: 4 = RGBA
+  varint(img, 4);
+  bytes_field(img, 4, png);  // encoded_image_string
+  record(value_event(tag, 4, img, step));  // Summary.Value.image
+}
+
+void TensorBoardWriter::histogram(const std::string& tag, const std::vector<double>& values, int64_t step, int buckets) {
+  if (values.empty()) return;
+  double lo = values[0], hi = values[0], sum = 0, squares = 0;
+  for (double v : values) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    sum += v;
+    squares += v * v;
+  }
+  // Equal buckets over [lo, hi]; TensorBoard reads each bucket as ending at its limit.
+  const int n = hi > lo ? std::max(buckets, 1) : 1;
+  std::vector<double> limits(static_cast<size_t>(n)), counts(static_cast<size_t>(n), 0.0);
+  for (int i = 0; i < n; ++i) limits[static_cast<size_t>(i)] = n == 1 ? hi : lo + (hi - lo) * (i + 1) / n;
+  for (double v : values) {
+    int i = n == 1 ? 0 : static_cast<int>((v - lo) / (hi - lo) * n);
+    counts[static_cast<size_t>(std::clamp(i, 0, n - 1))] += 1;
+  }
+  std::string h;
+  double_field(h, 1, lo);   // HistogramProto.min
+  double_field(h, 2, hi);   // max
+  double_field(h, 3, static_cast<double>(values.size()));  // num
+  double_field(h, 4, sum);  // sum
+  double_field(h, 5, squares);  // sum_squares
+  packed_doubles(h, 6, limits);  // bucket_limit
+  packed_doubles(h, 7, counts);  // bucket
+  record(value_event(tag, 5, h, step));  // Summary.Value.histo
 }
 
 void TensorBoardWriter::record(const std::string& payload) {

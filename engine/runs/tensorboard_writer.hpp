@@ -1,12 +1,14 @@
 // TensorBoard event files written directly: TFRecord framing (length, masked CRC-32C of the
 // length, payload, masked CRC-32C of the payload) around hand-encoded Event/Summary protobufs.
-// Only scalars: that is all Hearth logs, and it keeps protobuf out of the build.
+// Scalars, PNG images and histograms: the few messages Hearth writes, hand-encoded with their
+// field numbers from TensorBoard's summary.proto, keep protobuf out of the build.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace hearth {
 
@@ -18,6 +20,10 @@ class TensorBoardWriter {
   /// Opens (appends to) events.out.tfevents.<time>.hearth in `folder`; writes the version event.
   explicit TensorBoardWriter(const std::filesystem::path& folder);
   void scalar(const std::string& tag, double value, int64_t step);
+  /// A PNG picture (its bytes) of width x height with 4 channels (RGBA).
+  void image(const std::string& tag, const std::string& png, int width, int height, int64_t step);
+  /// The distribution of `values` in `buckets` equal buckets between their least and largest.
+  void histogram(const std::string& tag, const std::vector<double>& values, int64_t step, int buckets = 30);
   void flush() { out_.flush(); }
   const std::filesystem::path& file() const { return file_; }
 

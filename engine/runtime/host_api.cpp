@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <mutex>
+#include <new>
 
 #include "engine/params/param_values.hpp"
 #include "engine/runtime/shared_tensors.hpp"
@@ -53,6 +54,10 @@ hearth_status list_push(hearth_tensor_list* list, const char* name, hearth_tenso
 }
 
 size_t list_size(const hearth_tensor_list* list) { return list ? list->items.size() : 0; }
+
+hearth_tensor_list* list_create() { return new (std::nothrow) hearth_tensor_list(); }
+
+void list_release(hearth_tensor_list* list) { delete list; }
 
 const hearth_tensor* list_get(const hearth_tensor_list* list, size_t i) {
   return list && i < list->items.size() ? list->items[i] : nullptr;
@@ -156,8 +161,12 @@ const hearth_host_api* make_host_api(const LibraryContext* context) {
   api->param_string_at = &param_access::string_at;
   api->kv_put = &kv_put;
   api->shared_tensor = &host_shared_tensor;
+  api->list_create = &list_create;
+  api->list_release = &list_release;
   return api;
 }
+
+void set_plugin_error(const std::string& message) { t_plugin_error = message; }
 
 std::string take_plugin_error() {
   std::string out = std::move(t_plugin_error);

@@ -47,6 +47,10 @@ const hearth_host_api* make_host_api(const LibraryContext* context);
 /// Takes (and clears) the message the plugin set with set_error on this thread.
 std::string take_plugin_error();
 
+/// Sets that message from the host's side: a host function a plugin called failed, and the
+/// plugin's call then fails with the host's reason.
+void set_plugin_error(const std::string& message);
+
 /// The tensors of a list, in order.
 std::vector<at::Tensor> tensors_of(const hearth_tensor_list& list);
 

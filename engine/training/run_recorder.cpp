@@ -40,7 +40,7 @@ void RunRecorder::record(const EpochReport& report) {
 void RunRecorder::after_checkpoint(const EpochReport& report) {
   RunRecord& record = run_.record();
   const EpochTiming& t = report.timing;
-  record.timing.push_back({report.epoch + 1, t.seconds, t.train_seconds, t.data_wait_seconds, t.allreduce_wait_seconds});
+  record.timing.push_back({report.epoch + 1, t.seconds, t.train_seconds, t.data_wait_seconds, t.allreduce_wait_seconds, std::nullopt});
   record.epochs_done = report.epoch + 1;
   record.step = report.step;
   if (report.best) record.best = BestRecord{plan_.monitor, report.best->value, report.best->epoch};

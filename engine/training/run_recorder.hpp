@@ -30,6 +30,8 @@ class RunRecorder final : public EpochObserver {
   void after_checkpoint(const EpochReport& report) override;
   /// The run ended with `status` (completed, stopped_early, interrupted, pruned; failed with `error`).
   void finish(RunStatus status, const std::string& error = {});
+  /// The run's TensorBoard file, which diagnostics write their pictures and numbers into too.
+  TensorBoardWriter& tensorboard() { return tensorboard_; }
 
  private:
   RunFolder& run_;

@@ -13,6 +13,7 @@
 #include "engine/jobs/session.hpp"
 #include "engine/plots/graph_picture.hpp"
 #include "engine/training/checkpointer.hpp"
+#include "engine/training/diagnostics_observer.hpp"
 #include "engine/training/early_stopping.hpp"
 #include "engine/training/epoch_scheduler.hpp"
 #include "engine/training/monitor_plan.hpp"
@@ -68,6 +69,7 @@ struct Observers {
   std::unique_ptr<EpochScheduler> scheduler;
   std::unique_ptr<PlotRedraw> plots;
   std::unique_ptr<SweepPruning> pruning;
+  std::unique_ptr<DiagnosticsObserver> diagnostics;
   std::unique_ptr<EarlyStopping> early_stopping;
 };
 
@@ -111,6 +113,9 @@ TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optiona
     loop.observe(*recorder);
     loop.observe(*o.plots);
     if (o.pruning) loop.observe(*o.pruning);
+    // After the recorder: its run.json save comes first, and the diagnostics' time joins it.
+    o.diagnostics = DiagnosticsObserver::of_job(session, run, recorder->tensorboard());
+    if (o.diagnostics) loop.observe(*o.diagnostics);
   }
   o.early_stopping = std::make_unique<EarlyStopping>(plan.monitor, t.patience, t.min_delta);
   loop.observe(*o.early_stopping);

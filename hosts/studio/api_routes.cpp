@@ -69,7 +69,7 @@ json modules_json(StudioState& state, bool rescan) {
   json host = {{"job", schema_json(job_keys().schema())},         {"train", schema_json(train_keys().schema())},
                {"dataset", schema_json(dataset_keys().schema())}, {"model", schema_json(model_keys().schema())},
                {"losses", schema_json(loss_keys().schema())},  {"metrics", schema_json(metric_keys().schema())},
-               {"renders", schema_json(render_keys().schema())}};
+               {"renders", schema_json(render_keys().schema())}, {"diagnostics", schema_json(diagnostic_keys().schema())}};
   return {{"modules", modules}, {"host", host}};
 }
 

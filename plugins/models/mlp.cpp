@@ -27,6 +27,7 @@ class Mlp : public hearth::Model {
       linears_.push_back(register_module("linear" + std::to_string(linears_.size()), torch::nn::Linear(width, h)));
       if (batch_norm)
         norms_.push_back(register_module("norm" + std::to_string(norms_.size()), torch::nn::BatchNorm1d(h)));
+      tap_names_.push_back("hidden" + std::to_string(tap_names_.size()));
       width = h;
     }
     output_ = register_module("output", torch::nn::Linear(width, p.get<int64_t>("out_features")));
@@ -46,9 +47,19 @@ class Mlp : public hearth::Model {
       x = linears_[i]->forward(x);
       if (!norms_.empty()) x = norms_[i]->forward(x);
       x = activate(x);
+      tap(tap_names_[i], x);
       if (dropout_ > 0) x = torch::dropout(x, dropout_, is_training());
     }
     return {output_->forward(x)};
+  }
+
+  /// hiddenK: the activations of hidden layer K (after its activation, before dropout).
+  std::vector<std::pair<std::string, std::string>> taps() const override {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (size_t i = 0; i < tap_names_.size(); ++i)
+      out.emplace_back(tap_names_[i], "activations of hidden layer " + std::to_string(i) + " [N, " +
+                                          std::to_string(linears_[i]->options.out_features()) + "]");
+    return out;
   }
 
  private:
@@ -64,6 +75,7 @@ class Mlp : public hearth::Model {
   double dropout_;
   std::vector<torch::nn::Linear> linears_;
   std::vector<torch::nn::BatchNorm1d> norms_;
+  std::vector<std::string> tap_names_;
   torch::nn::Linear output_{nullptr};
 };
 
@@ -72,5 +84,6 @@ class Mlp : public hearth::Model {
 HEARTH_REGISTER(Mlp, "mlp", "Multilayer perceptron over flattened inputs",
                 "Flattens each sample to in_features values, then applies Linear layers of the given\n"
                 "widths, each followed by optional batch norm, the activation and optional dropout, and\n"
-                "a final Linear layer to out_features (the logits).")
+                "a final Linear layer to out_features (the logits). Tap points for diagnostics: hidden0,\n"
+                "hidden1, ...: the activations of each hidden layer.")
 HEARTH_PACK("builtin", HEARTH_BUILTIN_VERSION)

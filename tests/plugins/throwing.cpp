@@ -1,4 +1,5 @@
 // A C++ SDK plugin whose modules throw from every entry point they have.
+#include <cairo.h>
 #include <hearth/plugin.hpp>
 
 namespace {
@@ -46,8 +47,41 @@ class FailsAfter : public hearth::Model {
   torch::nn::Linear linear_{nullptr};
 };
 
+/// A diagnostic that works (a scalar, a picture) until epoch `at`, then throws.
+class ThrowsAt : public hearth::Diagnostic {
+ public:
+  static hearth::Schema schema() { return {hearth::Param::integer("at", 4).min(1).doc("First epoch it throws at")}; }
+  explicit ThrowsAt(const hearth::Params& p) : at_(p.get<int64_t>("at")) {}
+  void run(const hearth::DiagnosticInput& in) override {
+    if (in.epoch() >= at_) throw std::runtime_error("planned diagnostic failure at epoch " + std::to_string(in.epoch()));
+    in.scalar("samples", static_cast<double>(in.samples().at(0).size(0)));
+  }
+  bool draw(cairo_t* cr, int, int, const hearth::DiagnosticInput&) override {
+    cairo_set_source_rgb(cr, 0.9, 0.2, 0.1);
+    cairo_paint(cr);
+    return true;
+  }
+
+ private:
+  int64_t at_;
+};
+
+/// A diagnostic that does what a careless one might: backward() into the parameters' gradients
+/// and draws from the global random generator. The host must undo both.
+class Meddler : public hearth::Diagnostic {
+ public:
+  explicit Meddler(const hearth::Params&) {}
+  void run(const hearth::DiagnosticInput& in) override {
+    hearth::TensorList out = in.forward(in.inputs());
+    out.at(0).sum().backward();
+    in.scalar("noise", torch::rand({1}).item<double>());
+  }
+};
+
 }  // namespace
 
+HEARTH_REGISTER(ThrowsAt, "throws_at", "A diagnostic that throws from some epoch on", "For tests.")
+HEARTH_REGISTER(Meddler, "meddler", "A diagnostic that touches gradients and the random generator", "For tests.")
 HEARTH_REGISTER(FailsAfter, "fails_after", "A model whose forward fails after some calls", "For tests.")
 HEARTH_REGISTER(AlwaysThrows, "always_throws", "A metric that throws everywhere", "For tests.")
 HEARTH_REGISTER(ThrowsOnCreate, "throws_on_create", "A loss whose constructor throws", "For tests.")

@@ -114,7 +114,9 @@ const std::vector<std::pair<std::string, std::string>>& builtin_modules() {
       {"model", "unet2d"},      {"optimizer", "adagrad"},  {"optimizer", "adam"},       {"optimizer", "adamw"},       {"optimizer", "adamw_schedule_free"},
       {"optimizer", "rmsprop"}, {"optimizer", "sgd"},      {"renderer", "bitmap"}, {"renderer", "signal"}, {"renderer", "spectrogram"}, {"renderer", "labels"}, {"renderer", "bounding_box"}, {"renderer", "volume"},      {"scheduler", "cosine"},
       {"scheduler", "exponential"}, {"scheduler", "multistep"}, {"scheduler", "none"},  {"scheduler", "onecycle"},
-      {"scheduler", "reduce_on_plateau"}, {"scheduler", "step"}};
+      {"scheduler", "reduce_on_plateau"}, {"scheduler", "step"}, {"diagnostic", "confusion"},
+      {"diagnostic", "latent"}, {"diagnostic", "predictions"},
+      {"diagnostic", "reconstructions"}, {"diagnostic", "saliency"}, {"diagnostic", "weights"}};
   return all;
 }
 

@@ -21,6 +21,35 @@ std::vector<at::Tensor> ModelModule::forward(const std::vector<at::Tensor>& inpu
   return outputs;
 }
 
+std::vector<std::pair<std::string, std::string>> ModelModule::taps() {
+  const hearth_model_functions& f = module_.tables->functions.model;
+  if (f.tap_names == nullptr) return {};
+  hearth_kv_sink sink;
+  call("tap_names", f.tap_names, object_, &sink);
+  return sink.items;
+}
+
+std::vector<at::Tensor> ModelModule::forward_tapped(const std::vector<at::Tensor>& inputs,
+                                                    const std::vector<std::string>& names, std::vector<at::Tensor>& tapped) {
+  tapped.clear();
+  if (names.empty()) return forward(inputs);
+  const hearth_model_functions& f = module_.tables->functions.model;
+  if (f.forward_tapped == nullptr)
+    throw PluginError(module_.label() + ": has no tap points (it was built before plugin ABI 1.5); rebuild it against this SDK");
+  HandleArray in(inputs);
+  std::vector<const char*> wanted;
+  for (const std::string& n : names) wanted.push_back(n.c_str());
+  hearth_tensor_list out, taken;
+  call("forward_tapped", f.forward_tapped, object_, in.data(), in.size(), wanted.data(), wanted.size(), &out, &taken);
+  tapped = tensors_of(taken);
+  if (tapped.size() != names.size())
+    throw PluginError(module_.label() + ": forward_tapped gave " + std::to_string(tapped.size()) + " tensors for " +
+                      std::to_string(names.size()) + " tap points");
+  std::vector<at::Tensor> outputs = tensors_of(out);
+  if (outputs.empty()) throw PluginError(module_.label() + ": forward returned no outputs; a model returns one tensor or more");
+  return outputs;
+}
+
 std::vector<std::pair<std::string, at::Tensor>> ModelModule::named_parameters() {
   hearth_tensor_list out;
   call("parameters", module_.tables->functions.model.parameters, object_, &out);

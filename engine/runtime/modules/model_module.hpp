@@ -37,6 +37,13 @@ class ModelModule : public ModuleInstance {
   /// Copies `weights` into the model's tensors of the same names (same shapes, checked by the
   /// caller); names the model does not have are ignored.
   void assign_state(const NamedTensors& weights);
+
+  /// The model's tap points as (name, what it is): none for a model that names none or a plugin
+  /// older than ABI 1.5.
+  std::vector<std::pair<std::string, std::string>> taps();
+  /// forward, also returning the tensors at tap points `names` in that order (`tapped`).
+  std::vector<at::Tensor> forward_tapped(const std::vector<at::Tensor>& inputs, const std::vector<std::string>& names,
+                                         std::vector<at::Tensor>& tapped);
 };
 
 }  // namespace hearth

@@ -111,6 +111,8 @@ void print_markdown(const PluginRegistry& reg) {
   markdown_params(analyzer_keys().schema());
   std::cout << "#### `[[renders]]`\n\n";
   markdown_params(render_keys().schema());
+  std::cout << "#### `[[diagnostics]]`\n\nSee docs/diagnostics.md.\n\n";
+  markdown_params(diagnostic_keys().schema());
   std::cout << "#### `[[losses]]`\n\n";
   markdown_params(loss_keys().schema());
   std::cout << "#### `[[metrics]]`\n\n";

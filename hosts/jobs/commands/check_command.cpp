@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "engine/jobs/diagnostic_taps.hpp"
 #include "hosts/jobs/opened_job.hpp"
 #include "hosts/jobs/sweep_validation.hpp"
 
@@ -13,7 +14,10 @@ int execute(const CheckRequest& request) {
   std::cout << opened.file.string() << ": OK: dataset " << job.dataset.entry->info.name << ", model "
             << job.model.entry->info.name << ", " << job.losses.size() << " loss(es), " << job.metrics.size()
             << " metric(s), optimizer " << job.optimizer.entry->info.name
-            << (job.scheduler ? ", scheduler " + job.scheduler->entry->info.name : std::string()) << "\n";
+            << (job.scheduler ? ", scheduler " + job.scheduler->entry->info.name : std::string())
+            << (job.diagnostics.empty() ? std::string() : ", " + std::to_string(job.diagnostics.size()) + " diagnostic(s)")
+            << "\n";
+  if (std::string note = check_job_taps(job); !note.empty()) std::cout << opened.file.string() << ": note: " << note << "\n";
   if (job.document.get("sweep")) {
     // The job's [sweep] is checked too, every trial like the job, as `hearth sweep` would.
     const SweepSpec spec = load_sweep(opened.file);

@@ -43,7 +43,7 @@ typedef enum hearth_status {
   HEARTH_TYPE_MISMATCH = 5     /**< a parameter asked for with the wrong type */
 } hearth_status;
 
-/** The eight module categories. Values are stable; new ones are only appended. */
+/** The module categories. Values are stable; new ones are only appended (diagnostics: ABI 1.5). */
 typedef enum hearth_category {
   HEARTH_CATEGORY_DATASET = 0,
   HEARTH_CATEGORY_ANALYZER = 1,
@@ -53,7 +53,8 @@ typedef enum hearth_category {
   HEARTH_CATEGORY_OPTIMIZER = 5,
   HEARTH_CATEGORY_RENDERER = 6,
   HEARTH_CATEGORY_SCHEDULER = 7,
-  HEARTH_CATEGORY_COUNT = 8
+  HEARTH_CATEGORY_DIAGNOSTIC = 8,
+  HEARTH_CATEGORY_COUNT = 9
 } hearth_category;
 
 /** Dataset splits. A dataset that has no own split returns size 0 for it. */
@@ -181,6 +182,11 @@ typedef struct hearth_host_api {
    *  handle the caller owns; writes to it stay private to the process. */
   hearth_status (*shared_tensor)(void* context, const char* key, hearth_shared_make make, void* arg,
                                  hearth_tensor** out);
+  /** (ABI 1.5) A new empty list the caller owns, for what a host function hands back (a
+   *  diagnostic's forward); NULL when out of memory. */
+  hearth_tensor_list* (*list_create)(void);
+  /** (ABI 1.5) Release a list from list_create and every handle in it. NULL is ignored. */
+  void (*list_release)(hearth_tensor_list* list);
 } hearth_host_api;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -294,6 +300,15 @@ typedef struct hearth_model_functions {
   /** Optional: append the model as a TorchScript archive when it is TorchScript already (it is saved
    *  as it is instead of traced); HEARTH_UNSUPPORTED otherwise. */
   hearth_status (*save_script)(hearth_object* self, hearth_bytes* out);
+  /* ABI 1.5 */
+  /** Optional: the names of the model's tap points (intermediate tensors forward_tapped can hand
+   *  out), one kv line each (key: the name, value: what it is). */
+  hearth_status (*tap_names)(hearth_object* self, hearth_kv_sink* out);
+  /** Optional: forward, also pushing the tensor of each tap point named in `taps` into `tapped`,
+   *  in the order asked; an unknown name fails. */
+  hearth_status (*forward_tapped)(hearth_object* self, const hearth_tensor* const* inputs, size_t input_count,
+                                  const char* const* taps, size_t tap_count, hearth_tensor_list* out,
+                                  hearth_tensor_list* tapped);
 } hearth_model_functions;
 
 /** Optimizers: built over parameter handles, learning rate per group. */
@@ -347,6 +362,57 @@ typedef struct hearth_renderer_functions {
   hearth_status (*render)(hearth_object* self, cairo_t* cr, int width, int height, const hearth_tensor* tensor,
                           const hearth_render_context* context);
 } hearth_renderer_functions;
+
+/** What a diagnostic sees at an epoch it runs (ABI 1.5): a fixed set of samples, the same at every
+ *  epoch, and what it may ask the host to do with the model. Valid for the duration of run(). */
+typedef struct hearth_diagnostic_input {
+  uint32_t struct_size;
+  int64_t epoch;                       /**< 1-based: the epoch just trained */
+  const hearth_tensor* const* samples; /**< one tensor per sample tensor, first dimension the samples */
+  const char* const* tensor_names;
+  const hearth_role* roles;
+  size_t tensor_count;
+  const char* const* class_names;
+  size_t class_count;
+  void* host; /**< passed back to the functions below */
+  /** The model, in evaluation mode, on `inputs` (batched like `samples`; its input tensors or
+   *  tensors made from them). Autograd is on: a plugin may take gradients with respect to inputs
+   *  that require them. Outputs go to `outputs`; the tensors at the model's tap points named in
+   *  `taps` (hearth::Model::tap) to `tapped`, in the order asked. */
+  hearth_status (*forward)(void* host, const hearth_tensor* const* inputs, size_t input_count, const char* const* taps,
+                           size_t tap_count, hearth_tensor_list* outputs, hearth_tensor_list* tapped);
+  /** Every trainable parameter of the model with its dotted name; a handle's grad() is the last
+   *  training step's gradient (undefined when there is none). Handles share the model's storage:
+   *  read them, never write them. */
+  hearth_status (*parameters)(void* host, hearth_tensor_list* out);
+  /** Draw `tensor` (one sample's, no batch dimension) with the renderer the job draws sample
+   *  tensor `tensor_index` with; tensor_count + k: the model's output k. */
+  hearth_status (*render)(void* host, cairo_t* cr, int width, int height, const hearth_tensor* tensor,
+                          size_t tensor_index);
+  /** A number of this epoch, recorded as "<diagnostic>.<name>" beside the epoch's metrics. */
+  hearth_status (*scalar)(void* host, const char* name, double value);
+  /** Values whose distribution this epoch TensorBoard shows as histogram "<diagnostic>/<name>". */
+  hearth_status (*histogram)(void* host, const char* name, const hearth_tensor* values);
+  /** Keeps `tensor` as diagnostics/<diagnostic>/epoch-NNN.<name>.npy beside the picture (the
+   *  numbers behind it, for other tools). */
+  hearth_status (*save_tensor)(void* host, const char* name, const hearth_tensor* tensor);
+} hearth_diagnostic_input;
+
+/** Diagnostics (ABI 1.5): run every few epochs after the checkpoint, on the model in evaluation
+ *  mode; they draw pictures and record numbers, and never change the model or training. */
+typedef struct hearth_diagnostic_functions {
+  uint32_t struct_size;
+  /** Optional: the model tap points run() will read, one kv line each (key: the point's name),
+   *  so that `hearth check` finds a misspelt one before training. */
+  hearth_status (*taps)(hearth_object* self, hearth_kv_sink* out);
+  /** Compute what this epoch shows (through `input`'s functions). */
+  hearth_status (*run)(hearth_object* self, const hearth_diagnostic_input* input);
+  /** Draw what run() just computed on a host-owned context of width x height pixels; `input` is
+   *  run()'s, still valid (its render function draws samples). HEARTH_UNSUPPORTED when this
+   *  diagnostic draws nothing (numbers only). */
+  hearth_status (*draw)(hearth_object* self, const hearth_diagnostic_input* input, cairo_t* cr, int width,
+                        int height);
+} hearth_diagnostic_functions;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Descriptors                                                                                */

@@ -10,6 +10,7 @@
 
 #include "hearth/abi.h"
 #include "hearth/sdk/bindings.hpp"
+#include "hearth/sdk/diagnostic_input.hpp"
 #include "hearth/sdk/host.hpp"
 #include "hearth/sdk/modules.hpp"
 #include "hearth/sdk/params.hpp"

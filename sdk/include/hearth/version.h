@@ -11,8 +11,9 @@
 /** Plugin ABI: a plugin loads when its major equals the host's and its minor is not newer.
  *  1.1 appended hearth_optimizer_functions.train; 1.2 appended hearth_host_api.shared_tensor;
  *  1.3 appended hearth_param_spec.kind; 1.4 appended hearth_model_functions.state, traceable and
- *  save_script. */
+ *  save_script; 1.5 appended the diagnostic category and hearth_model_functions.tap_names and
+ *  forward_tapped. */
 #define HEARTH_ABI_MAJOR 1
-#define HEARTH_ABI_MINOR 4
+#define HEARTH_ABI_MINOR 5
 
 #endif

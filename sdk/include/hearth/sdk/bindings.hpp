@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hearth/abi.h"
+#include "hearth/sdk/diagnostic_input.hpp"
 #include "hearth/sdk/host.hpp"
 #include "hearth/sdk/modules.hpp"
 #include "hearth/sdk/params.hpp"
@@ -280,10 +281,26 @@ struct ModelTable {
       return append_bytes(out, os.str());
     });
   }
+  static hearth_status tap_names(hearth_object* s, hearth_kv_sink* out) {
+    return guard([&] {
+      for (const auto& [name, what] : module_of<T>(s).taps()) host().kv_put(out, name.c_str(), what.c_str());
+      return HEARTH_OK;
+    });
+  }
+  static hearth_status forward_tapped(hearth_object* s, const hearth_tensor* const* inputs, size_t n,
+                                      const char* const* taps, size_t tap_count, hearth_tensor_list* out,
+                                      hearth_tensor_list* tapped) {
+    return guard([&] {
+      TensorList taken;
+      push_all(out, module_of<T>(s).forward_tapped(from_handles(inputs, n), strings_of(taps, tap_count), taken));
+      push_all(tapped, taken);
+      return HEARTH_OK;
+    });
+  }
   static const hearth_model_functions* table() {
     static const hearth_model_functions t = {sizeof(hearth_model_functions), &forward, &parameters, &train,
                                              &to_device, &save_state, &load_state, &state, &traceable,
-                                             &save_script};
+                                             &save_script, &tap_names, &forward_tapped};
     return &t;
   }
 };
@@ -410,6 +427,33 @@ struct RendererTable {
   }
 };
 
+template <class T>
+struct DiagnosticTable {
+  static hearth_status taps(hearth_object* s, hearth_kv_sink* out) {
+    return guard([&] {
+      for (const std::string& name : module_of<T>(s).taps()) host().kv_put(out, name.c_str(), "");
+      return HEARTH_OK;
+    });
+  }
+  static hearth_status run(hearth_object* s, const hearth_diagnostic_input* in) {
+    return guard([&] {
+      if (in == nullptr) throw std::invalid_argument("no diagnostic input");
+      module_of<T>(s).run(DiagnosticInput(*in));
+      return HEARTH_OK;
+    });
+  }
+  static hearth_status draw(hearth_object* s, const hearth_diagnostic_input* in, cairo_t* cr, int width, int height) {
+    return guard([&] {
+      if (in == nullptr) throw std::invalid_argument("no diagnostic input");
+      return module_of<T>(s).draw(cr, width, height, DiagnosticInput(*in)) ? HEARTH_OK : HEARTH_UNSUPPORTED;
+    });
+  }
+  static const hearth_diagnostic_functions* table() {
+    static const hearth_diagnostic_functions t = {sizeof(hearth_diagnostic_functions), &taps, &run, &draw};
+    return &t;
+  }
+};
+
 /// create/destroy and the category table of module class T.
 template <class T>
 struct Binding {
@@ -442,6 +486,7 @@ struct Binding {
     else if constexpr (std::is_base_of_v<Model, T>) return ModelTable<T>::table();
     else if constexpr (std::is_base_of_v<Optimizer, T>) return OptimizerTable<T>::table();
     else if constexpr (std::is_base_of_v<Scheduler, T>) return SchedulerTable<T>::table();
+    else if constexpr (std::is_base_of_v<Diagnostic, T>) return DiagnosticTable<T>::table();
     else return RendererTable<T>::table();
   }
 };

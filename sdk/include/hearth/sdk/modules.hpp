@@ -1,4 +1,4 @@
-// Base classes of the eight module categories. Authors derive from one, give it a constructor
+// Base classes of the module categories. Authors derive from one, give it a constructor
 // taking `const hearth::Params&` and, optionally, a static `hearth::Schema schema()`.
 #pragma once
 
@@ -106,6 +106,56 @@ class Model : public torch::nn::Module {
     (void)out;
     return false;
   }
+
+  /// The intermediate tensors forward() hands out through tap(), as (name, what it is): a
+  /// diagnostic asks for them by name ([[diagnostics]] layer = "hidden1"). LibTorch's C++ modules
+  /// have no forward hooks, so a model names its own points.
+  virtual std::vector<std::pair<std::string, std::string>> taps() const { return {}; }
+
+  /// forward(), keeping the tensors at the tap points `names`, in that order, in `tapped`.
+  TensorList forward_tapped(const TensorList& inputs, const std::vector<std::string>& names, TensorList& tapped) {
+    std::vector<std::pair<std::string, std::string>> known = taps();
+    std::vector<std::pair<std::string, Tensor>> wanted;
+    for (const std::string& n : names) {
+      bool found = false;
+      for (const auto& k : known) found = found || k.first == n;
+      if (!found) throw std::invalid_argument("no tap point '" + n + "'; this model's are: " + tap_list(known));
+      wanted.emplace_back(n, Tensor());
+    }
+    tapping_ = &wanted;
+    TensorList out;
+    try {
+      out = forward(inputs);
+    } catch (...) {
+      tapping_ = nullptr;
+      throw;
+    }
+    tapping_ = nullptr;
+    tapped.clear();
+    for (auto& [name, t] : wanted) {
+      if (!t.defined()) throw std::invalid_argument("forward did not reach tap point '" + name + "'");
+      tapped.push_back(t);
+    }
+    return out;
+  }
+
+ protected:
+  /// Call in forward() on an intermediate tensor: returns it unchanged, and hands it out when a
+  /// diagnostic asked for `name` (one of taps()).
+  const Tensor& tap(const std::string& name, const Tensor& x) {
+    if (tapping_ != nullptr)
+      for (auto& w : *tapping_)
+        if (w.first == name) w.second = x;
+    return x;
+  }
+
+ private:
+  static std::string tap_list(const std::vector<std::pair<std::string, std::string>>& known) {
+    std::string all;
+    for (const auto& k : known) all += (all.empty() ? "" : ", ") + k.first;
+    return all.empty() ? "none (it calls no tap())" : all;
+  }
+  std::vector<std::pair<std::string, Tensor>>* tapping_ = nullptr;
 };
 
 /// An optimizer over the parameters it is bound to.
@@ -221,6 +271,63 @@ class Renderer {
   static constexpr hearth_category category = HEARTH_CATEGORY_RENDERER;
   virtual ~Renderer() = default;
   virtual void render(cairo_t* cr, int width, int height, const Tensor& tensor, const RenderContext& context) = 0;
+};
+
+/// What a diagnostic is handed at an epoch it runs: the fixed samples (batched) and the model,
+/// through the host. Valid during Diagnostic::run only.
+class DiagnosticInput {
+ public:
+  explicit DiagnosticInput(const hearth_diagnostic_input& in);
+  /// The epoch just trained, from 1.
+  int64_t epoch() const { return in_.epoch; }
+  /// One tensor per sample tensor, the samples along the first dimension; the same samples at
+  /// every epoch.
+  const TensorList& samples() const { return samples_; }
+  const std::vector<std::string>& tensor_names() const { return names_; }
+  const std::vector<hearth_role>& roles() const { return roles_; }
+  const std::vector<std::string>& class_names() const { return classes_; }
+  /// The samples' input tensors, in order: what forward() takes.
+  TensorList inputs() const;
+  /// Index among samples() of the first target tensor, or -1 when there is none.
+  int64_t target_index() const;
+  /// The model in evaluation mode on `inputs`; autograd is on.
+  TensorList forward(const TensorList& inputs) const;
+  /// forward(), also handing out the tensors at the model's tap points `taps`, in that order.
+  TensorList forward(const TensorList& inputs, const std::vector<std::string>& taps, TensorList& tapped) const;
+  /// The model's trainable parameters by name; grad() is the last step's gradient. Read only.
+  std::vector<std::pair<std::string, Tensor>> parameters() const;
+  /// Draws one sample's tensor as the job draws sample tensor `tensor_index` (tensor_names().size()
+  /// + k: model output k).
+  void render(cairo_t* cr, int width, int height, const Tensor& tensor, size_t tensor_index) const;
+  /// Records a number of this epoch as "<diagnostic>.<name>".
+  void scalar(const std::string& name, double value) const;
+  /// Records values whose distribution TensorBoard shows.
+  void histogram(const std::string& name, const Tensor& values) const;
+  /// Keeps `tensor` beside this epoch's picture as epoch-NNN.<name>.npy.
+  void save_tensor(const std::string& name, const Tensor& tensor) const;
+
+ private:
+  const hearth_diagnostic_input& in_;
+  TensorList samples_;
+  std::vector<std::string> names_, classes_;
+  std::vector<hearth_role> roles_;
+};
+
+/// A diagnostic: every few epochs, after the checkpoint, looks at the model on fixed samples and
+/// draws a picture or records numbers. It must not change the model or draw training randomness.
+class Diagnostic {
+ public:
+  static constexpr hearth_category category = HEARTH_CATEGORY_DIAGNOSTIC;
+  virtual ~Diagnostic() = default;
+  /// The model tap points run() reads (checked against the model's before training).
+  virtual std::vector<std::string> taps() const { return {}; }
+  virtual void run(const DiagnosticInput& input) = 0;
+  /// Draw what run() just found on a width x height context (`input` is run()'s, for drawing
+  /// samples with input.render); false: this one draws nothing.
+  virtual bool draw(cairo_t* cr, int width, int height, const DiagnosticInput& input) {
+    (void)cr, (void)width, (void)height, (void)input;
+    return false;
+  }
 };
 
 }  // namespace hearth

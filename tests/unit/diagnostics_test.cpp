@@ -1,0 +1,256 @@
+// [[diagnostics]]: when they run, what they write (pictures, TensorBoard records decoded with
+// TensorBoard's own field numbers, scalars, run.json), that they leave training as it was, and
+// that one that throws is named and left out while the run completes.
+#include "unit/catch.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "engine/jobs/diagnostic_samples.hpp"
+#include "engine/runs/checkpoint.hpp"
+#include "unit/picture_check.hpp"
+#include "unit/test_support.hpp"
+
+using namespace hearth::test;
+
+namespace {
+
+const std::string kSmokeJob = std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/random-smoke.toml";
+
+nlohmann::json run_record(const fs::path& run) { return nlohmann::json::parse(read_text(run / "run.json")); }
+
+/// The files in `folder`, by name.
+std::vector<std::string> names_in(const fs::path& folder) {
+  std::vector<std::string> names;
+  if (fs::is_directory(folder))
+    for (const auto& e : fs::directory_iterator(folder)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// The run's TensorBoard values as tests/python/tensorboard_events.py decodes them.
+std::vector<nlohmann::json> tensorboard_values(const fs::path& run) {
+  fs::path events;
+  for (const auto& e : fs::directory_iterator(run))
+    if (e.path().filename().string().rfind("events.out.tfevents.", 0) == 0) events = e.path();
+  REQUIRE(!events.empty());
+  TempDir work;
+  CommandResult r = run_command("/usr/bin/python3 " + std::string(HEARTH_SOURCE_DIR) + "/tests/python/tensorboard_events.py '" +
+                                events.string() + "' '" + work.path().string() + "'");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  std::vector<nlohmann::json> values;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) values.push_back(nlohmann::json::parse(line));
+  return values;
+}
+
+}  // namespace
+
+TEST_CASE("diagnostics every 2 epochs of 6 write 3 pictures each, TensorBoard images, histograms and their time",
+          "[diagnostics]") {
+  TempDir runs, cache;
+  CommandResult r = run_hearth("run " + kSmokeJob + " --runs-dir " + runs.path().string() +
+                                   " --set \"diagnostics=[{plugin='confusion', every=2}, {plugin='weights', every=2},"
+                                   " {plugin='predictions', every=2, samples=12, width=400, height=300}]\"",
+                               cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const fs::path run = single_run(runs.path());
+  const std::vector<std::string> epochs = {"epoch-002.png", "epoch-004.png", "epoch-006.png"};
+  for (const char* name : {"confusion", "weights", "predictions"}) {
+    INFO(name);
+    CHECK(names_in(run / "diagnostics" / name) == epochs);
+    for (const std::string& e : epochs) {
+      PngFacts png = png_facts(run / "diagnostics" / name / e);
+      CHECK(png.width == (std::string(name) == "predictions" ? 400 : 800));
+      CHECK(png.colours > 4);  // drawn, not a blank page
+    }
+  }
+  // run.json: the diagnostics' time at the epochs they ran, none at the others.
+  nlohmann::json record = run_record(run);
+  REQUIRE(record["timing"].size() == 6);
+  for (const auto& t : record["timing"])
+    CHECK(t.contains("diagnostics_seconds") == (t["epoch"].get<int>() % 2 == 0));
+  CHECK(record["status"] == "completed");
+  CHECK(!record.contains("diagnostic_failures"));
+
+  std::map<std::string, int> images, histograms;
+  std::set<int64_t> image_steps;
+  for (const nlohmann::json& v : tensorboard_values(run)) {
+    if (v["kind"] == "image") {
+      ++images[v["tag"].get<std::string>()];
+      image_steps.insert(v["step"].get<int64_t>());
+      CHECK(v["png"] == true);
+      CHECK(v["colorspace"] == 4);
+    }
+    if (v["kind"] == "histo") {
+      ++histograms[v["tag"].get<std::string>()];
+      CHECK(v["counted"].get<double>() == v["num"].get<double>());  // every value in a bucket
+      CHECK(v["buckets"] == v["limits"]);
+    }
+  }
+  CHECK(images == std::map<std::string, int>{
+                      {"diagnostics/confusion", 3}, {"diagnostics/predictions", 3}, {"diagnostics/weights", 3}});
+  CHECK(image_steps == std::set<int64_t>{2, 4, 6});
+  // The MLP's two layers: weight and bias, each with its gradient, at 3 epochs.
+  CHECK(histograms["weights/linear0.weight"] == 3);
+  CHECK(histograms["weights/linear0.weight.grad"] == 3);
+  CHECK(histograms["weights/output.bias"] == 3);
+
+  const std::string scalars = read_text(run / "diagnostics" / "scalars.csv");
+  CHECK(scalars.rfind("epoch,diagnostic,name,value\n", 0) == 0);
+  CHECK(scalars.find("2,confusion,accuracy,") != std::string::npos);
+  CHECK(scalars.find("6,predictions,accuracy,") != std::string::npos);
+  CHECK(scalars.find("2,weights,linear0.weight.update_ratio") == std::string::npos);  // nothing to compare with yet
+  CHECK(scalars.find("4,weights,linear0.weight.update_ratio") != std::string::npos);
+}
+
+TEST_CASE("diagnostics leave training as it was: the same metrics.csv and checkpoints with and without them",
+          "[diagnostics][reproducible]") {
+  // The smoke job's MLP has dropout: a diagnostic drawing random numbers or adding to gradients
+  // would change what follows, unless the host puts both back.
+  TempDir plain, watched, cache;
+  REQUIRE(run_hearth("run " + kSmokeJob + " --runs-dir " + plain.path().string(), cache.path()).exit_code == 0);
+  CommandResult r = run_hearth("run " + kSmokeJob + " --runs-dir " + watched.path().string() + " --plugin-path " +
+                                   test_plugin_dir("throwing").string() +
+                                   " --set \"diagnostics=[{plugin='meddler'}, {plugin='weights', every=3}]\"",
+                               cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const fs::path a = single_run(plain.path()), b = single_run(watched.path());
+  CHECK(read_text(a / "metrics.csv") == read_text(b / "metrics.csv"));
+  const hearth::CheckpointState ca = hearth::load_checkpoint(a / "checkpoints" / "last.pt");
+  const hearth::CheckpointState cb = hearth::load_checkpoint(b / "checkpoints" / "last.pt");
+  CHECK(ca.model == cb.model);  // (optimizer archives name parameters by address: they differ by process)
+  CHECK(ca.rng.equal(cb.rng));
+  CHECK(read_text(b / "diagnostics" / "scalars.csv").find("6,meddler,noise,") != std::string::npos);
+  CHECK(names_in(b / "diagnostics" / "meddler").empty());  // it draws nothing
+}
+
+TEST_CASE("a diagnostic that throws is named, recorded and left out; the run completes", "[diagnostics]") {
+  TempDir runs, cache;
+  CommandResult r = run_hearth("run " + kSmokeJob + " --runs-dir " + runs.path().string() + " --plugin-path " +
+                                   test_plugin_dir("throwing").string() +
+                                   " --set \"diagnostics=[{plugin='throws_at', at=3}, {plugin='confusion', every=3}]\"",
+                               cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, ContainsSubstring("diagnostic throws_at (throwing_pack:throws_at) failed after epoch 3 and is left out "
+                                         "for the rest of the run: plugin " +
+                                         (test_plugin_dir("throwing") / "libthrowing.so").string() +
+                                         ", diagnostic 'throws_at': run failed: planned diagnostic failure at epoch 3"));
+  const fs::path run = single_run(runs.path());
+  nlohmann::json record = run_record(run);
+  CHECK(record["status"] == "completed");
+  REQUIRE(record["diagnostic_failures"].size() == 1);
+  CHECK(record["diagnostic_failures"][0]["diagnostic"] == "throws_at");
+  CHECK(record["diagnostic_failures"][0]["plugin"] == "throwing_pack:throws_at");
+  CHECK(record["diagnostic_failures"][0]["epoch"] == 3);
+  CHECK(names_in(run / "diagnostics" / "throws_at") == std::vector<std::string>{"epoch-001.png", "epoch-002.png"});
+  // The other diagnostic went on.
+  CHECK(names_in(run / "diagnostics" / "confusion") == std::vector<std::string>{"epoch-003.png", "epoch-006.png"});
+}
+
+TEST_CASE("a diagnostics table is checked like every module table", "[diagnostics][validation]") {
+  TempDir cache;
+  CommandResult unknown = run_hearth("check " + kSmokeJob + " --set \"diagnostics=[{plugin='confusoin'}]\"", cache.path());
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.output, ContainsSubstring("confusion"));  // did you mean
+  CommandResult zero = run_hearth("check " + kSmokeJob + " --set \"diagnostics=[{plugin='confusion', every=0}]\"", cache.path());
+  CHECK(zero.exit_code == 2);
+  CHECK_THAT(zero.output, ContainsSubstring("every"));
+  CommandResult split = run_hearth("check " + kSmokeJob + " --set \"diagnostics=[{plugin='weights', split='vlaid'}]\"",
+                                   cache.path());
+  CHECK(split.exit_code == 2);
+  CHECK_THAT(split.output, ContainsSubstring("valid"));
+}
+
+TEST_CASE("a diagnostic's samples are the same at every call, distinct, and its own", "[diagnostics]") {
+  const std::vector<int64_t> a = hearth::chosen_positions(60000, 64, 7, "latent");
+  CHECK(a.size() == 64);
+  CHECK(std::is_sorted(a.begin(), a.end()));
+  CHECK(std::adjacent_find(a.begin(), a.end()) == a.end());
+  CHECK(a.front() >= 0);
+  CHECK(a.back() < 60000);
+  CHECK(hearth::chosen_positions(60000, 64, 7, "latent") == a);
+  CHECK(hearth::chosen_positions(60000, 64, 7, "saliency") != a);
+  CHECK(hearth::chosen_positions(60000, 64, 8, "latent") != a);
+  // Spread over the split, not its start.
+  CHECK(a.back() > 30000);
+  const std::vector<int64_t> all = hearth::chosen_positions(5, 64, 7, "latent");
+  CHECK(all == std::vector<int64_t>{0, 1, 2, 3, 4});
+}
+
+TEST_CASE("latent's principal components of the MLP's hidden layer equal NumPy's", "[diagnostics][latent]") {
+  TempDir runs, cache;
+  CommandResult r = run_hearth("run " + std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/fashion-mnist-mlp.toml --runs-dir " +
+                                   runs.path().string() +
+                                   " --set train.epochs=1 --set train.max_steps=40"
+                                   " --set \"diagnostics=[{plugin='latent', layer='hidden1', samples=300}]\"",
+                               cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const fs::path folder = single_run(runs.path()) / "diagnostics" / "latent";
+  CHECK(names_in(folder) ==
+        std::vector<std::string>{"epoch-001.activations.npy", "epoch-001.coordinates.npy", "epoch-001.png"});
+  CommandResult numpy = run_command("/usr/bin/python3 " + std::string(HEARTH_SOURCE_DIR) + "/tests/python/pca_check.py '" +
+                                    (folder / "epoch-001.activations.npy").string() + "' '" +
+                                    (folder / "epoch-001.coordinates.npy").string() + "'");
+  INFO(numpy.output);
+  REQUIRE(numpy.exit_code == 0);
+  nlohmann::json facts = nlohmann::json::parse(numpy.output);
+  CHECK(facts["activations"] == nlohmann::json::array({300, 128}));  // hidden = [256, 128]
+  CHECK(facts["coordinates"] == nlohmann::json::array({300, 2}));
+  CHECK(facts["relative_difference"].get<double>() < 1e-9);  // both in float64
+  const std::string scalars = read_text(single_run(runs.path()) / "diagnostics" / "scalars.csv");
+  CHECK(scalars.find("1,latent,explained_1,") != std::string::npos);
+}
+
+TEST_CASE("a diagnostic reading a tap point the model lacks fails hearth check and the run, with the model's points",
+          "[diagnostics][validation]") {
+  TempDir runs, cache;
+  const std::string sets = " --set \"diagnostics=[{plugin='latent', layer='hiden0'}]\"";
+  CommandResult check = run_hearth("check " + kSmokeJob + sets, cache.path());
+  CHECK(check.exit_code == 2);
+  CHECK_THAT(check.output, ContainsSubstring("[diagnostics[0]] latent reads tap point 'hiden0', which model 'mlp' does not "
+                                             "have; its tap points: hidden0 (did you mean 'hidden0'?)"));
+  CommandResult run = run_hearth("run " + kSmokeJob + " --runs-dir " + runs.path().string() + sets, cache.path());
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.output, ContainsSubstring("reads tap point 'hiden0'"));
+  CHECK(run_hearth("check " + kSmokeJob + " --set \"diagnostics=[{plugin='latent', layer='hidden0'}]\"", cache.path())
+            .exit_code == 0);
+}
+
+TEST_CASE("saliency's input gradients equal PyTorch's autograd.grad on the exported model", "[diagnostics][saliency]") {
+  TempDir runs, out, cache;
+  CommandResult r = run_hearth("run " + kSmokeJob + " --runs-dir " + runs.path().string() +
+                                   " --set \"diagnostics=[{plugin='saliency', every=6, samples=40}]\"",
+                               cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const fs::path run = single_run(runs.path());
+  const fs::path folder = run / "diagnostics" / "saliency";
+  CHECK(names_in(folder) ==
+        std::vector<std::string>{"epoch-006.gradients.npy", "epoch-006.inputs.npy", "epoch-006.png"});
+  // Epoch 6 is the last: its diagnostics saw the weights of the `last` checkpoint.
+  CommandResult exported = run_hearth("export " + run.string() + " --format torchscript --checkpoint last --out " +
+                                          out.path().string(),
+                                      cache.path());
+  INFO(exported.output);
+  REQUIRE(exported.exit_code == 0);
+  CommandResult torch = run_command("/usr/bin/python3 " + std::string(HEARTH_SOURCE_DIR) + "/tests/python/saliency_check.py '" +
+                                    (out / "model.torchscript.pt").string() + "' '" +
+                                    (folder / "epoch-006.inputs.npy").string() + "' '" +
+                                    (folder / "epoch-006.gradients.npy").string() + "'");
+  INFO(torch.output);
+  REQUIRE(torch.exit_code == 0);
+  nlohmann::json facts = nlohmann::json::parse(torch.output.substr(torch.output.find('{')));
+  CHECK(facts["shape"] == nlohmann::json::array({40, 8}));
+  CHECK(facts["relative_difference"].get<double>() < 1e-5);
+}
