@@ -125,6 +125,9 @@ void Session::start_training() {
   }
   parallel_->start(parameters_, options().distributed.bucket_mb);
   follow_rank0_model();
+  // After rank 0's model reached every rank: every rank averages the same weights alike.
+  if (options().train.ema > 0)
+    average_ = std::make_unique<WeightAverage>(model(), options().train.ema, options().train.ema_start);
 }
 
 bool Session::step_limit_reached() const {
@@ -161,6 +164,18 @@ std::vector<at::Tensor> Session::predict(const std::vector<at::Tensor>& inputs) 
 CheckpointState Session::save_state() const {
   CheckpointState state;
   state.model = modules_.model->save_state();
+  if (average_) {
+    // One of the two is in the model now; the other comes in for a moment.
+    average_->swap();
+    std::string other = modules_.model->save_state();
+    average_->swap();
+    if (average_->in_model()) {
+      state.training_model = std::move(other);
+    } else {
+      state.training_model = std::move(state.model);
+      state.model = std::move(other);
+    }
+  }
   state.optimizer = optimizer_ ? optimizer_->save_state() : std::string();
   state.scheduler = scheduler_ ? scheduler_->save_state() : std::string();
   state.step = counters_.step;
@@ -171,7 +186,16 @@ CheckpointState Session::save_state() const {
 }
 
 void Session::restore_state(const CheckpointState& state) {
-  model().load_state(state.model);
+  if (!state.training_model.empty()) {
+    if (average_) {
+      model().load_state(state.model);
+      average_->take_from_model();
+    }
+    model().load_state(state.training_model);  // averaging turned off: training goes on from the weights
+  } else {
+    model().load_state(state.model);
+    if (average_) average_->take_from_model();  // averaging turned on: it starts from the weights
+  }
   if (optimizer_) optimizer_->load_state(state.optimizer);
   if (scheduler_ && !state.scheduler.empty()) scheduler_->load_state(state.scheduler);
   counters_.step = state.step;

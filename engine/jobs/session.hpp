@@ -24,6 +24,7 @@
 #include "engine/runtime/modules/scheduler_module.hpp"
 #include "engine/training/interrupt.hpp"
 #include "engine/training/parallel_strategy.hpp"
+#include "engine/training/weight_average.hpp"
 
 namespace hearth {
 
@@ -99,6 +100,8 @@ class Session {
   /// The model's parameters the optimizer steps (made by start_training).
   std::vector<at::Tensor>& parameters() { return parameters_; }
   StepCounters& counters() { return counters_; }
+  /// The weights' moving average ([train] ema), made by start_training; null when off.
+  WeightAverage* average() { return average_.get(); }
 
   /// Losses and metrics over the whole split in eval mode, without gradients ("<split>.loss", ...).
   /// Each rank scores its own model: call follow_rank0_model() first where they must agree.
@@ -114,7 +117,8 @@ class Session {
   bool step_limit_reached() const;
 
   /// The model, optimizer, scheduler, random generators and step counters; the caller adds its
-  /// epoch bookkeeping (epoch, best, patience).
+  /// epoch bookkeeping (epoch, best, patience). With weight averaging, `model` is the average and
+  /// `training_model` the weights, wherever the average is at the time.
   CheckpointState save_state() const;
   /// Puts everything save_state() holds back.
   void restore_state(const CheckpointState& state);
@@ -136,6 +140,7 @@ class Session {
   std::vector<at::Tensor> parameters_;
   int64_t train_batch_ = 0;
   StepCounters counters_;
+  std::unique_ptr<WeightAverage> average_;
 };
 
 }  // namespace hearth

@@ -250,7 +250,13 @@ const KeyTable<TrainOptions>& train_keys() {
                       "On a NaN or infinite loss: stop the run, or skip the step and count it")
         .choice<bool>("precision", &TrainOptions::bf16, {{"fp32", false}, {"bf16", true}}, "fp32",
                       "fp32, or bf16 autocast where LibTorch supports it")
-        .integer("log_every", &TrainOptions::log_every, 50, "Batches between two progress lines when not on a terminal", 1.0);
+        .integer("log_every", &TrainOptions::log_every, 50, "Batches between two progress lines when not on a terminal", 1.0)
+        .number("ema", &TrainOptions::ema, 0.0,
+                "Exponential moving average of the weights and buffers, with this decay per optimizer step (e.g. "
+                "0.999); validation, best, eval, export and diagnostics use the average. 0 disables",
+                0.0, 0.999999)
+        .integer("ema_start", &TrainOptions::ema_start, 0,
+                 "Optimizer steps before the average starts: until then it follows the weights", 0.0);
     return k;
   }();
   return t;

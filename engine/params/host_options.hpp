@@ -75,6 +75,8 @@ struct TrainOptions {
   bool skip_nan{};           ///< nan_policy = "skip"
   bool bf16{};               ///< precision = "bf16"
   int64_t log_every{};
+  double ema{};              ///< weight averaging's decay; 0: off
+  int64_t ema_start{};       ///< optimizer steps before the average starts (it copies the weights until then)
 };
 
 /// [distributed]: how the processes of one job form a group and reduce.

@@ -45,7 +45,7 @@ std::string contents_checksum(const std::vector<std::pair<const char*, at::Tenso
 }
 
 std::vector<std::pair<const char*, at::Tensor>> checkpoint_entries(const CheckpointState& s) {
-  return {{"model", bytes_tensor(s.model)},
+  std::vector<std::pair<const char*, at::Tensor>> entries = {{"model", bytes_tensor(s.model)},
           {"optimizer", bytes_tensor(s.optimizer)},
           {"scheduler", bytes_tensor(s.scheduler)},
           {"counters", at::tensor({s.epoch, s.batch_in_epoch, s.step, s.best_epoch, s.bad_epochs, s.skipped_steps,
@@ -53,6 +53,9 @@ std::vector<std::pair<const char*, at::Tensor>> checkpoint_entries(const Checkpo
           {"best", at::tensor(s.best, at::kDouble)},
           {"rng", s.rng.defined() ? s.rng : at::empty({0}, at::kByte)},
           {"device_rng", s.device_rng.defined() ? s.device_rng : at::empty({0}, at::kByte)}};
+  // Only when averaging: a checkpoint without it has the entries (and checksum) it always had.
+  if (!s.training_model.empty()) entries.emplace_back("training_model", bytes_tensor(s.training_model));
+  return entries;
 }
 
 }  // namespace
@@ -93,12 +96,16 @@ CheckpointState load_checkpoint(const fs::path& path) {
     a.read("best", best);
     a.read("rng", s.rng);
     if (!a.try_read("device_rng", s.device_rng)) s.device_rng = at::empty({0}, at::kByte);  // older checkpoints
+    at::Tensor training_model;
+    const bool averaged = a.try_read("training_model", training_model);
     if (version >= 2) {
       at::Tensor stored;
       a.read("checksum", stored);
-      const std::string actual = contents_checksum({{"model", model}, {"optimizer", optimizer}, {"scheduler", scheduler},
-                                                    {"counters", counters}, {"best", best}, {"rng", s.rng},
-                                                    {"device_rng", s.device_rng}});
+      std::vector<std::pair<const char*, at::Tensor>> entries = {
+          {"model", model}, {"optimizer", optimizer}, {"scheduler", scheduler}, {"counters", counters},
+          {"best", best},   {"rng", s.rng},           {"device_rng", s.device_rng}};
+      if (averaged) entries.emplace_back("training_model", training_model);
+      const std::string actual = contents_checksum(entries);
       if (tensor_bytes(stored) != actual)
         throw ChecksumMismatch("checkpoint " + printable(path.string()) +
                                " fails its checksum: its contents changed after it was written (a damaged disk, a bad copy "
@@ -107,6 +114,7 @@ CheckpointState load_checkpoint(const fs::path& path) {
     if (counters.scalar_type() != at::kLong || counters.dim() != 1 || counters.numel() != 7 || best.numel() != 1)
       throw Error("its counters have the wrong shape");
     s.model = tensor_bytes(model);
+    if (averaged) s.training_model = tensor_bytes(training_model);
     s.optimizer = tensor_bytes(optimizer);
     s.scheduler = tensor_bytes(scheduler);
     auto c = counters.accessor<int64_t, 1>();

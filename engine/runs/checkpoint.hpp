@@ -15,6 +15,9 @@ namespace fs = std::filesystem;
 
 struct CheckpointState {
   std::string model, optimizer, scheduler;  ///< the plugins' own serialized states
+  /// With [train] ema: the weights training goes on from, `model` being their average (what eval,
+  /// export and `best` use). Empty without averaging.
+  std::string training_model;
   int64_t epoch = 0;           ///< epochs completed
   int64_t batch_in_epoch = 0;  ///< batches of the next epoch already trained (after an interrupt)
   int64_t step = 0;            ///< optimizer steps taken

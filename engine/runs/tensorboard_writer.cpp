@@ -155,6 +155,86 @@ void TensorBoardWriter::histogram(const std::string& tag, const std::vector<doub
   record(value_event(tag, 5, h, step));  // Summary.Value.histo
 }
 
+namespace {
+
+void varint_field(std::string& out, int field, uint64_t value) {
+  varint(out, static_cast<uint64_t>(field << 3 | 0));
+  varint(out, value);
+}
+
+/// google.protobuf.Value of a hyperparameter.
+std::string proto_value(const HParam& p) {
+  std::string v;
+  if (const double* d = std::get_if<double>(&p.value)) double_field(v, 2, *d);  // number_value
+  else if (const std::string* s = std::get_if<std::string>(&p.value)) bytes_field(v, 3, *s);  // string_value
+  else varint_field(v, 4, std::get<bool>(p.value) ? 1 : 0);  // bool_value
+  return v;
+}
+
+/// An Event holding one Summary.Value with `tag` and no value, its metadata naming the hparams
+/// plugin with `content` (a serialised HParamsPluginData), as TensorBoard's own summary writes it.
+std::string hparams_event(const std::string& tag, const std::string& content) {
+  std::string plugin;
+  bytes_field(plugin, 1, "hparams");  // PluginData.plugin_name
+  bytes_field(plugin, 2, content);    // content
+  std::string metadata;
+  bytes_field(metadata, 1, plugin);   // SummaryMetadata.plugin_data
+  std::string v;
+  bytes_field(v, 1, tag);
+  bytes_field(v, 9, metadata);        // Summary.Value.metadata
+  std::string summary;
+  bytes_field(summary, 1, v);
+  std::string e = event(now_seconds(), 0);
+  bytes_field(e, 5, summary);
+  return e;
+}
+
+}  // namespace
+
+void TensorBoardWriter::hparams_start(const std::vector<HParam>& params, const std::string& metric_tag) {
+  std::string experiment;
+  for (const HParam& p : params) {
+    std::string info;
+    bytes_field(info, 1, p.name);  // HParamInfo.name
+    // DataType: 1 string, 2 bool, 3 float64
+    varint_field(info, 4, std::holds_alternative<double>(p.value) ? 3 : std::holds_alternative<bool>(p.value) ? 2 : 1);
+    bytes_field(experiment, 4, info);  // Experiment.hparam_infos
+  }
+  std::string metric_name, metric;
+  bytes_field(metric_name, 2, metric_tag);  // MetricName.tag
+  bytes_field(metric, 1, metric_name);      // MetricInfo.name
+  bytes_field(experiment, 5, metric);       // Experiment.metric_infos
+  std::string data;
+  varint_field(data, 1, 0);         // HParamsPluginData.version
+  bytes_field(data, 2, experiment);  // experiment
+  record(hparams_event("_hparams_/experiment", data));
+
+  std::string start;
+  for (const HParam& p : params) {
+    std::string entry;
+    bytes_field(entry, 1, p.name);          // map entry key
+    bytes_field(entry, 2, proto_value(p));  // value
+    bytes_field(start, 1, entry);           // SessionStartInfo.hparams
+  }
+  double_field(start, 5, now_seconds());    // start_time_secs
+  data.clear();
+  varint_field(data, 1, 0);
+  bytes_field(data, 3, start);  // session_start_info
+  record(hparams_event("_hparams_/session_start_info", data));
+  flush();
+}
+
+void TensorBoardWriter::hparams_end(bool success) {
+  std::string end;
+  varint_field(end, 1, success ? 1 : 2);  // SessionEndInfo.status: STATUS_SUCCESS or STATUS_FAILURE
+  double_field(end, 2, now_seconds());     // end_time_secs
+  std::string data;
+  varint_field(data, 1, 0);
+  bytes_field(data, 4, end);  // session_end_info
+  record(hparams_event("_hparams_/session_end_info", data));
+  flush();
+}
+
 void TensorBoardWriter::record(const std::string& payload) {
   std::string header;
   fixed(header, static_cast<uint64_t>(payload.size()));

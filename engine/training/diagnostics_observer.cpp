@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <fstream>
 
 #include "engine/core/atomic_file.hpp"
 #include "engine/core/byte_text.hpp"
@@ -14,6 +13,7 @@
 #include "engine/jobs/diagnostic_samples.hpp"
 #include "engine/jobs/diagnostic_taps.hpp"
 #include "engine/jobs/job_modules.hpp"
+#include "engine/runs/diagnostic_scalars.hpp"
 #include "engine/training/session_diagnostic_host.hpp"
 
 namespace hearth {
@@ -48,19 +48,6 @@ void restore_gradients(const std::vector<std::pair<std::string, at::Tensor>>& pa
 cairo_status_t append_png(void* closure, const unsigned char* data, unsigned int length) {
   static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
   return CAIRO_STATUS_SUCCESS;
-}
-
-/// Appends a diagnostic's numbers of one epoch to diagnostics/scalars.csv (epoch, diagnostic,
-/// name, value), the header first when the file is new.
-void write_scalars(const fs::path& csv, const std::string& diagnostic, int64_t epoch,
-                   const std::vector<std::pair<std::string, double>>& scalars) {
-  if (scalars.empty()) return;
-  fs::create_directories(csv.parent_path());
-  const bool fresh = !fs::exists(csv);
-  std::ofstream out(csv, std::ios::app);
-  if (fresh) out << "epoch,diagnostic,name,value\n";
-  for (const auto& [name, value] : scalars) out << epoch << ',' << diagnostic << ',' << name << ',' << fmt::format("{}", value) << '\n';
-  if (!out.flush()) throw Error("cannot write " + csv.string());
 }
 
 /// "pack:module" of a job's module table.
@@ -144,7 +131,7 @@ void DiagnosticsObserver::run_slot(Slot& slot, int64_t epoch) {
     tensorboard_.scalar("diagnostics/" + slot.options.name + "." + name, value, epoch);
   for (const auto& [name, values] : host.histograms)
     tensorboard_.histogram(slot.options.name + "/" + name, values, epoch);
-  write_scalars(run_.path() / "diagnostics" / "scalars.csv", slot.options.name, epoch, host.scalars);
+  append_diagnostic_scalars(run_.path() / "diagnostics" / "scalars.csv", slot.options.name, epoch, host.scalars);
   for (const auto& [name, npy] : host.tensors) {
     const fs::path file = run_.path() / "diagnostics" / slot.options.name / fmt::format("epoch-{:03d}.{}.npy", epoch, name);
     fs::create_directories(file.parent_path());

@@ -34,8 +34,13 @@ void RunRecorder::record(const EpochReport& report) {
     std::replace(tag.begin(), tag.end(), '.', '/');
     tensorboard_.scalar(tag, v, report.epoch + 1);
   }
+  if (report.best) tensorboard_.scalar(best_tag(), report.best->value, report.epoch + 1);
   tensorboard_.flush();
 }
+
+std::string RunRecorder::best_tag() const { return "best/" + plan_.monitor; }
+
+void RunRecorder::start_hparams(const std::vector<HParam>& params) { tensorboard_.hparams_start(params, best_tag()); }
 
 void RunRecorder::after_checkpoint(const EpochReport& report) {
   RunRecord& record = run_.record();
@@ -49,6 +54,7 @@ void RunRecorder::after_checkpoint(const EpochReport& report) {
 }
 
 void RunRecorder::finish(RunStatus status, const std::string& error) {
+  tensorboard_.hparams_end(status == RunStatus::completed || status == RunStatus::stopped_early);
   if (status == RunStatus::failed) return record_failure(run_, error);
   RunRecord& record = run_.record();
   record.status = status;

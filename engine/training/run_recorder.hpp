@@ -32,8 +32,13 @@ class RunRecorder final : public EpochObserver {
   void finish(RunStatus status, const std::string& error = {});
   /// The run's TensorBoard file, which diagnostics write their pictures and numbers into too.
   TensorBoardWriter& tensorboard() { return tensorboard_; }
+  /// TensorBoard's HParams records: the job's keys, against the best monitored value so far
+  /// (scalar best/<monitor>, written each epoch). finish() closes the session.
+  void start_hparams(const std::vector<HParam>& params);
 
  private:
+  std::string best_tag() const;
+
   RunFolder& run_;
   MonitorPlan plan_;
   MetricsTableWriter csv_;

@@ -17,6 +17,23 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+/// Holds the weights' average in the model for the rest of the epoch (validation, the observers)
+/// and puts the weights back when it goes, however the epoch ends.
+class AverageInModel {
+ public:
+  explicit AverageInModel(WeightAverage* average) : average_(average) {
+    if (average_) average_->swap();
+  }
+  ~AverageInModel() {
+    if (average_ && average_->in_model()) average_->swap();
+  }
+  AverageInModel(const AverageInModel&) = delete;
+  AverageInModel& operator=(const AverageInModel&) = delete;
+
+ private:
+  WeightAverage* average_;
+};
+
 }  // namespace
 
 TrainLoop::TrainLoop(Session& session, const MonitorPlan& plan, Progress& progress, LoopStart start)
@@ -35,6 +52,7 @@ std::optional<TrainOutcome> TrainLoop::run_epoch(int64_t epoch) {
   TrainedEpoch trained = train_batches(epoch, epoch == start_.epoch ? start_.batch_in_epoch : 0);
   const double train_seconds = seconds_since(t0);
   optimizer.train(false);  // validation and checkpoints see the evaluation-mode parameters
+  AverageInModel averaged(session_.average());  // and the weights' average, with [train] ema
   if (trained.interrupted && !trained.complete()) {
     for (EpochObserver* o : observers_) o->interrupted(epoch, trained.batches_done);
     return TrainOutcome::interrupted;

@@ -87,6 +87,7 @@ void TrainStep::apply_gradients() {
   optimizer.zero_grad();
   micro_ = 0;
   ++session_.counters().step;
+  if (WeightAverage* average = session_.average()) average->update(session_.counters().step);
   SchedulerModule* scheduler = session_.scheduler();
   if (scheduler && scheduler->interval() == HEARTH_STEP_BATCH) scheduler->step_and_apply(optimizer, std::nullopt);
 }

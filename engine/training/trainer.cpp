@@ -9,6 +9,7 @@
 #include "engine/core/atomic_file.hpp"
 #include "engine/export/initial_weights.hpp"
 #include "engine/jobs/crash_handler.hpp"
+#include "engine/jobs/job_hparams.hpp"
 #include "engine/jobs/model_graph.hpp"
 #include "engine/jobs/session.hpp"
 #include "engine/plots/graph_picture.hpp"
@@ -108,6 +109,7 @@ TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optiona
   if (writer) {
     run.record().device = session.device_name();  // the device this run trains on now (saved just below)
     recorder.emplace(run, plan, column_names(session.modules()), resume ? resume->epoch : -1);
+    recorder->start_hparams(job_hparams(job));
     o.plots = std::make_unique<PlotRedraw>(run.path(), plan);
     o.pruning = SweepPruning::of_run(run, plan, t.epochs, group == nullptr);
     loop.observe(*recorder);

@@ -31,6 +31,19 @@ def main():
         for v in event.summary.value:
             kind = v.WhichOneof("value")
             out = {"step": event.step, "tag": v.tag, "kind": kind}
+            if v.metadata.plugin_data.plugin_name == "hparams":
+                plugin = pb.HParamsPluginData()
+                plugin.ParseFromString(v.metadata.plugin_data.content)
+                which = plugin.WhichOneof("data")
+                out["kind"] = "hparams." + which
+                if which == "experiment":
+                    out["hparams"] = {h.name: h.type for h in plugin.experiment.hparam_infos}
+                    out["metrics"] = [m.name.tag for m in plugin.experiment.metric_infos]
+                elif which == "session_start_info":
+                    out["values"] = {k: getattr(val, val.WhichOneof("kind"))
+                                     for k, val in plugin.session_start_info.hparams.items()}
+                else:
+                    out["status"] = plugin.session_end_info.status
             if kind == "simple_value":
                 out["value"] = v.simple_value
             elif kind == "image":

@@ -6,12 +6,14 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "engine/jobs/diagnostic_samples.hpp"
 #include "engine/runs/checkpoint.hpp"
+#include "engine/runs/diagnostic_scalars.hpp"
 #include "unit/picture_check.hpp"
 #include "unit/test_support.hpp"
 
@@ -133,7 +135,7 @@ TEST_CASE("diagnostics leave training as it was: the same metrics.csv and checkp
   CHECK(names_in(b / "diagnostics" / "meddler").empty());  // it draws nothing
 }
 
-TEST_CASE("a diagnostic that throws is named, recorded and left out; the run completes", "[diagnostics]") {
+TEST_CASE("a diagnostic that throws is named, recorded and left out, and the run completes", "[diagnostics]") {
   TempDir runs, cache;
   CommandResult r = run_hearth("run " + kSmokeJob + " --runs-dir " + runs.path().string() + " --plugin-path " +
                                    test_plugin_dir("throwing").string() +
@@ -253,4 +255,47 @@ TEST_CASE("saliency's input gradients equal PyTorch's autograd.grad on the expor
   nlohmann::json facts = nlohmann::json::parse(torch.output.substr(torch.output.find('{')));
   CHECK(facts["shape"] == nlohmann::json::array({40, 8}));
   CHECK(facts["relative_difference"].get<double>() < 1e-5);
+}
+
+TEST_CASE("TensorBoard's HParams records hold the resolved job's keys against the best monitored value",
+          "[diagnostics][tensorboard]") {
+  TempDir runs, cache;
+  REQUIRE(run_hearth("run " + kSmokeJob + " --runs-dir " + runs.path().string() + " --set optimizer.lr=0.05", cache.path())
+              .exit_code == 0);
+  const fs::path run = single_run(runs.path());
+  std::map<std::string, nlohmann::json> hparams;
+  int best_values = 0;
+  for (const nlohmann::json& v : tensorboard_values(run)) {
+    if (v["kind"].get<std::string>().rfind("hparams.", 0) == 0) hparams[v["kind"].get<std::string>()] = v;
+    if (v["tag"] == "best/valid.accuracy") ++best_values;
+  }
+  REQUIRE(hparams.size() == 3);
+  const nlohmann::json& experiment = hparams["hparams.experiment"];
+  CHECK(experiment["metrics"] == nlohmann::json::array({"best/valid.accuracy"}));
+  CHECK(experiment["hparams"]["optimizer.lr"] == 3);     // DATA_TYPE_FLOAT64
+  CHECK(experiment["hparams"]["model.plugin"] == 1);     // DATA_TYPE_STRING
+  CHECK(experiment["hparams"]["losses[0].plugin"] == 1);
+  const nlohmann::json& values = hparams["hparams.session_start_info"]["values"];
+  CHECK(values["optimizer.lr"] == 0.05);
+  CHECK(values["train.epochs"] == 6);
+  CHECK(values["model.plugin"] == "builtin:mlp");
+  CHECK(hparams["hparams.session_end_info"]["status"] == 1);  // STATUS_SUCCESS
+  CHECK(best_values == 6);
+}
+
+TEST_CASE("diagnostics/scalars.csv reads back what was appended, a repeated epoch counts its later rows, damage is named",
+          "[diagnostics][runs]") {
+  TempDir dir;
+  const fs::path file = dir / "diagnostics" / "scalars.csv";
+  CHECK(hearth::read_diagnostic_scalars(file).empty());
+  hearth::append_diagnostic_scalars(file, "confusion", 2, {{"accuracy", 0.1}, {"other", 1e-300}});
+  hearth::append_diagnostic_scalars(file, "confusion", 4, {{"accuracy", 0.5}});
+  hearth::append_diagnostic_scalars(file, "confusion", 4, {{"accuracy", 0.75}});  // a resume ran epoch 4 again
+  auto rows = hearth::read_diagnostic_scalars(file);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].value == 0.1);  // the shortest text that reads back exactly
+  CHECK(rows[1].value == 1e-300);
+  CHECK((rows[2].epoch == 4 && rows[2].value == 0.75));
+  std::ofstream(file, std::ios::app) << "5,confusion,accuracy,zero\n";
+  CHECK_THROWS_WITH(hearth::read_diagnostic_scalars(file), ContainsSubstring("scalars.csv:6: not a row of"));
 }
