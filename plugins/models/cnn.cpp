@@ -38,10 +38,19 @@ class Cnn : public hearth::Model {
     // Every size of the pooling spelt out: PyTorch's ONNX exporter copies a one-element list as it
     // is, and onnx.checker refuses a 2-D MaxPool with one kernel size.
     x = torch::max_pool2d(torch::relu(bn1_->forward(conv1_->forward(x.to(torch::kFloat32)))), {2, 2}, {2, 2}, {0, 0}, {1, 1});
+    tap("block1", x);
     x = torch::max_pool2d(torch::relu(bn2_->forward(conv2_->forward(x))), {2, 2}, {2, 2}, {0, 0}, {1, 1});
+    tap("block2", x);
     x = torch::relu(fc1_->forward(x.flatten(1)));
+    tap("hidden", x);
     x = torch::dropout(x, dropout_, is_training());
     return {fc2_->forward(x)};
+  }
+
+  std::vector<std::pair<std::string, std::string>> taps() const override {
+    return {{"block1", "the first conv block's output (after pooling)"},
+            {"block2", "the second conv block's output (after pooling)"},
+            {"hidden", "the hidden Linear layer's activations (before dropout)"}};
   }
 
  private:
@@ -56,5 +65,6 @@ class Cnn : public hearth::Model {
 
 HEARTH_REGISTER(Cnn, "cnn", "Two conv blocks and a classifier for small images (under 100K parameters)",
                 "conv3x3 - batch norm - ReLU - max pool 2, twice, then a hidden Linear layer with ReLU and\n"
-                "dropout, and the output layer. With the defaults on 28x28 images: about 81K parameters.")
+                "dropout, and the output layer. With the defaults on 28x28 images: about 81K parameters. Tap\n"
+                "points for diagnostics: block1, block2 (each conv block's output), hidden.")
 HEARTH_PACK("builtin", HEARTH_BUILTIN_VERSION)

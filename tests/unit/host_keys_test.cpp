@@ -53,7 +53,7 @@ TEST_CASE("a host table's declared defaults are what an empty table resolves to"
   CHECK(transform_keys(TransformStep::Op::horizontal_flip).defaults().p == 0.5);
   // The docs row is the declaration's: one key, its type, its default text.
   const std::vector<ParamInfo>& rows = train_keys().schema();
-  REQUIRE(rows.size() == 13);
+  REQUIRE(rows.size() == 15);
   CHECK((rows[3].key == "monitor" && rows[3].default_toml == std::string("\"valid.loss\"")));
   CHECK(rows[4].choices == std::vector<std::string>{"auto", "min", "max"});
 }

@@ -454,6 +454,12 @@ TEST_CASE("studio runs: a run started, streamed, stopped and resumed through the
   REQUIRE(eventually([&] { return run_row(s, id)["epochs_done"].get<int>() > epochs_at_stop; }, 120));
   s.post("/api/runs/stop", {{"run", id}});
   REQUIRE(eventually([&] { return run_row(s, id)["status"] == "interrupted"; }, 120));
+  // run.json says so just before the process ends: deleting waits for its end.
+  REQUIRE(eventually([&] {
+    for (const json& p : json(s.get("/api/processes")["processes"]))
+      if (p["pid"] == resumed) return !p["running"].get<bool>();
+    return false;
+  }, 60));
   CHECK(s.post("/api/runs/delete", {{"run", id}})["removed"] == id);
   CHECK_FALSE(fs::exists(work / "runs" / id));
   REQUIRE(eventually([&] { return stream_has("\"removed\":true"); }, 20));
