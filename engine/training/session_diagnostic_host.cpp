@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
+#include <torch/csrc/autograd/autograd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +12,7 @@
 #include "engine/core/error.hpp"
 #include "engine/data/npy_bytes.hpp"
 #include "engine/jobs/renderer_choice.hpp"
+#include "engine/training/blamed_calls.hpp"
 
 namespace hearth {
 
@@ -41,7 +43,25 @@ std::vector<at::Tensor> SessionDiagnosticHost::forward(const std::vector<at::Ten
 }
 
 std::vector<std::pair<std::string, at::Tensor>> SessionDiagnosticHost::parameters() {
-  return session_.model().named_parameters();
+  std::vector<std::pair<std::string, at::Tensor>> params = session_.model().named_parameters();
+  if (gradients_ready_) return params;
+  // The optimizer has cleared the last step's gradients (zeros in LibTorch 1.13, none in 2.x), so
+  // the gradients handed out are the job's loss's on these samples, with the weights as they are.
+  // The observer puts the training's own back after the diagnostic.
+  std::vector<at::Tensor> inputs, targets, leaves;
+  for (size_t i = 0; i < samples_.tensors.size(); ++i) {
+    if (samples_.roles[i] == HEARTH_ROLE_INPUT) inputs.push_back(samples_.tensors[i].to(session_.device()));
+    if (samples_.roles[i] == HEARTH_ROLE_TARGET) targets.push_back(samples_.tensors[i].to(session_.device()));
+  }
+  for (const auto& p : params) leaves.push_back(p.second);
+  at::AutoGradMode grad(true);
+  JobModules& m = session_.modules();
+  const BatchLoss loss = losses_blamed(m, forward_blamed(m, inputs), targets, true);
+  const std::vector<at::Tensor> grads = torch::autograd::grad({loss.total}, leaves, {}, false, false, /*allow_unused=*/true);
+  for (size_t i = 0; i < params.size(); ++i)
+    params[i].second.mutable_grad() = grads[i].defined() ? grads[i] : at::zeros_like(params[i].second);
+  gradients_ready_ = true;
+  return params;
 }
 
 void SessionDiagnosticHost::render(cairo_t* cr, int width, int height, const at::Tensor& tensor, size_t tensor_index) {

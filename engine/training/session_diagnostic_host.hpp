@@ -36,6 +36,7 @@ class SessionDiagnosticHost final : public DiagnosticHost {
   Session& session_;
   const DiagnosticSamples& samples_;
   std::map<size_t, std::unique_ptr<RendererModule>> renderers_;  ///< by tensor index, made on first use
+  bool gradients_ready_ = false;  ///< parameters() has set the loss's gradients on these samples
 };
 
 }  // namespace hearth

@@ -381,9 +381,9 @@ typedef struct hearth_diagnostic_input {
    *  `taps` (hearth::Model::tap) to `tapped`, in the order asked. */
   hearth_status (*forward)(void* host, const hearth_tensor* const* inputs, size_t input_count, const char* const* taps,
                            size_t tap_count, hearth_tensor_list* outputs, hearth_tensor_list* tapped);
-  /** Every trainable parameter of the model with its dotted name; a handle's grad() is the last
-   *  training step's gradient (undefined when there is none). Handles share the model's storage:
-   *  read them, never write them. */
+  /** Every trainable parameter of the model with its dotted name; a handle's grad() is the
+   *  gradient of the job's loss on `samples` with the weights as they are (the optimizer has
+   *  cleared the last step's). Handles share the model's storage: read them, never write them. */
   hearth_status (*parameters)(void* host, hearth_tensor_list* out);
   /** Draw `tensor` (one sample's, no batch dimension) with the renderer the job draws sample
    *  tensor `tensor_index` with; tensor_count + k: the model's output k. */

@@ -294,7 +294,8 @@ class DiagnosticInput {
   TensorList forward(const TensorList& inputs) const;
   /// forward(), also handing out the tensors at the model's tap points `taps`, in that order.
   TensorList forward(const TensorList& inputs, const std::vector<std::string>& taps, TensorList& tapped) const;
-  /// The model's trainable parameters by name; grad() is the last step's gradient. Read only.
+  /// The model's trainable parameters by name; grad() is the job's loss's gradient on samples().
+  /// Read only.
   std::vector<std::pair<std::string, Tensor>> parameters() const;
   /// Draws one sample's tensor as the job draws sample tensor `tensor_index` (tensor_names().size()
   /// + k: model output k).
