@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "model_output.hpp"
+
 namespace hearth_builtin {
 
 /// True and predicted class per sample, and the outputs the model gave.
@@ -27,11 +29,8 @@ inline ClassPredictions class_predictions(const hearth::DiagnosticInput& in, int
     torch::NoGradGuard no_grad;
     outputs = in.forward(in.inputs());
   }
-  if (output >= static_cast<int64_t>(outputs.size()))
-    throw std::invalid_argument("output = " + std::to_string(output) + ", but the model gives " +
-                                std::to_string(outputs.size()) + " output(s)");
   ClassPredictions p;
-  p.scores = outputs[static_cast<size_t>(output)].detach().to(torch::kCPU).to(torch::kFloat32);
+  p.scores = model_output(outputs, output).detach().to(torch::kCPU).to(torch::kFloat32);
   if (p.scores.dim() != 2) throw std::invalid_argument("output " + std::to_string(output) + " is not [samples, classes]");
   torch::Tensor labels = in.samples()[static_cast<size_t>(target)];
   labels = labels.dim() >= 2 ? labels.reshape({labels.size(0), -1}).argmax(1) : labels.reshape({-1});

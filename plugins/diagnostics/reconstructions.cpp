@@ -3,6 +3,8 @@
 #include <hearth/draw.hpp>
 #include <hearth/plugin.hpp>
 
+#include "model_output.hpp"
+
 namespace {
 
 namespace draw = hearth::draw;
@@ -20,10 +22,7 @@ class Reconstructions : public hearth::Diagnostic {
   void run(const hearth::DiagnosticInput& in) override {
     torch::NoGradGuard no_grad;
     hearth::TensorList outputs = in.forward(in.inputs());
-    if (output_ >= static_cast<int64_t>(outputs.size()))
-      throw std::invalid_argument("output = " + std::to_string(output_) + ", but the model gives " +
-                                  std::to_string(outputs.size()) + " output(s)");
-    made_ = outputs[static_cast<size_t>(output_)].detach().to(torch::kCPU);
+    made_ = hearth_builtin::model_output(outputs, output_).detach().to(torch::kCPU);
     const int64_t target = in.target_index();
     if (target >= 0 && in.samples()[static_cast<size_t>(target)].sizes() == made_.sizes()) {
       const torch::Tensor t = in.samples()[static_cast<size_t>(target)].to(torch::kFloat32);

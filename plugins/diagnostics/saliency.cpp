@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "model_output.hpp"
+
 namespace {
 
 namespace draw = hearth::draw;
@@ -28,10 +30,7 @@ class Saliency : public hearth::Diagnostic {
     torch::Tensor x = inputs[0].detach().to(torch::kFloat32).clone().requires_grad_(true);
     inputs[0] = x;
     hearth::TensorList outputs = in.forward(inputs);
-    if (output_ >= static_cast<int64_t>(outputs.size()))
-      throw std::invalid_argument("output = " + std::to_string(output_) + ", but the model gives " +
-                                  std::to_string(outputs.size()) + " output(s)");
-    torch::Tensor scores = outputs[static_cast<size_t>(output_)].reshape({x.size(0), -1});
+    torch::Tensor scores = hearth_builtin::model_output(outputs, output_).reshape({x.size(0), -1});
     torch::Tensor chosen = scores.argmax(1);
     if (true_class_) {
       const int64_t target = in.target_index();
