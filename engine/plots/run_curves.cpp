@@ -2,6 +2,7 @@
 
 #include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
+#include "engine/runs/run_metrics.hpp"
 
 namespace hearth {
 
@@ -26,7 +27,7 @@ RunCurves read_run_curves(const std::filesystem::path& run) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec))
     throw UsageError(printable(file.string()) + " is missing: the run has not finished an epoch");
-  const MetricsTable table = read_metrics_table(file);
+  const MetricsTable table = read_run_metrics(run);
   if (table.columns.empty()) throw UsageError(printable(file.string()) + " is empty: the run has no finished epoch yet");
   return curves_of(table, record, run);
 }

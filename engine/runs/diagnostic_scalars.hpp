@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "engine/runs/metrics_table.hpp"
+
 namespace hearth {
 
 struct DiagnosticScalar {
@@ -23,8 +25,8 @@ void append_diagnostic_scalars(const std::filesystem::path& file, const std::str
                                const std::vector<std::pair<std::string, double>>& values);
 
 /// The file's rows; a missing file has none. An epoch a resumed run ran its diagnostics for again
-/// has rows twice: the later ones count, the earlier ones are left out. Throws UsageError naming
-/// the file and line of a damaged row.
-std::vector<DiagnosticScalar> read_diagnostic_scalars(const std::filesystem::path& file);
+/// has rows twice: the later ones count, the earlier ones are left out. A damaged row (one being
+/// written while the studio reads) is refused with UsageError naming the file and line, or skipped.
+std::vector<DiagnosticScalar> read_diagnostic_scalars(const std::filesystem::path& file, DamagedRows damaged = DamagedRows::refuse);
 
 }  // namespace hearth

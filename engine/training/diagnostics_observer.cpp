@@ -2,7 +2,6 @@
 
 #include <ATen/ATen.h>
 #include <cairo.h>
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -13,6 +12,7 @@
 #include "engine/jobs/diagnostic_samples.hpp"
 #include "engine/jobs/diagnostic_taps.hpp"
 #include "engine/jobs/job_modules.hpp"
+#include "engine/runs/diagnostic_files.hpp"
 #include "engine/runs/diagnostic_scalars.hpp"
 #include "engine/training/session_diagnostic_host.hpp"
 
@@ -131,9 +131,9 @@ void DiagnosticsObserver::run_slot(Slot& slot, int64_t epoch) {
     tensorboard_.scalar("diagnostics/" + slot.options.name + "." + name, value, epoch);
   for (const auto& [name, values] : host.histograms)
     tensorboard_.histogram(slot.options.name + "/" + name, values, epoch);
-  append_diagnostic_scalars(run_.path() / "diagnostics" / "scalars.csv", slot.options.name, epoch, host.scalars);
+  append_diagnostic_scalars(diagnostic_scalars_file(run_.path()), slot.options.name, epoch, host.scalars);
   for (const auto& [name, npy] : host.tensors) {
-    const fs::path file = run_.path() / "diagnostics" / slot.options.name / fmt::format("epoch-{:03d}.{}.npy", epoch, name);
+    const fs::path file = diagnostic_tensor_file(run_.path(), slot.options.name, epoch, name);
     fs::create_directories(file.parent_path());
     write_file_atomically(file, npy, "diagnostic tensor");
   }
@@ -164,7 +164,7 @@ std::string DiagnosticsObserver::run_and_draw(Slot& slot, int64_t epoch, Diagnos
 
 void DiagnosticsObserver::record(Slot& slot, int64_t epoch, const std::string& png) {
   if (png.empty()) return;
-  const fs::path file = run_.path() / "diagnostics" / slot.options.name / fmt::format("epoch-{:03d}.png", epoch);
+  const fs::path file = diagnostic_picture_file(run_.path(), slot.options.name, epoch);
   fs::create_directories(file.parent_path());
   write_file_atomically(file, png, "diagnostic picture");
   tensorboard_.image("diagnostics/" + slot.options.name, png, static_cast<int>(slot.options.width),

@@ -182,6 +182,7 @@ void serve_run_file(const StudioState& state, const httplib::Request& req, httpl
     const fs::path run = run_folder_of(state.options.runs_dir, query(req, "run"));
     FileBytes file = read_file_inside(run, query(req, "path"), kServedFileLimit);
     res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; sandbox");
+    res.set_header("Cache-Control", "no-cache");  // a resumed run draws an epoch's picture again
     res.set_content(file.bytes, std::string(content_type_of(file.name)));
   } catch (const UsageError& e) {
     send_error(res, 404, e.what());

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <sstream>
 
-#include "engine/runs/metrics_table.hpp"
+#include "engine/runs/run_metrics.hpp"
 
 namespace hearth::studio {
 
@@ -72,8 +72,8 @@ nlohmann::json downsample(const BatchPoints& points, size_t max_points) {
   return {{"x", x}, {"loss", loss}, {"min", low}, {"max", high}, {"smoothed", smooth_out}, {"count", n}};
 }
 
-nlohmann::json read_epoch_table(const fs::path& file) {
-  const MetricsTable table = read_metrics_table(file, DamagedRows::skip);
+nlohmann::json read_epoch_table(const fs::path& run) {
+  const MetricsTable table = read_run_metrics(run, DamagedRows::skip);
   nlohmann::json rows = nlohmann::json::array();
   for (const std::vector<double>& values : table.rows) {
     nlohmann::json row = nlohmann::json::array();
@@ -85,7 +85,7 @@ nlohmann::json read_epoch_table(const fs::path& file) {
 
 nlohmann::json run_curves_json(const fs::path& run, long long epochs_planned, size_t max_points) {
   BatchPoints batches = followed_batch_points(run / "batches.csv");
-  nlohmann::json out = {{"epochs", read_epoch_table(run / "metrics.csv")}, {"batches", downsample(batches, max_points)}};
+  nlohmann::json out = {{"epochs", read_epoch_table(run)}, {"batches", downsample(batches, max_points)}};
   out["samples_per_s"] = batches.samples_per_s;
   out["position"] = {{"epoch", batches.epoch}, {"batch", batches.batch}, {"batches", batches.batches}};
   if (batches.batches > 0 && epochs_planned >= batches.epoch) {

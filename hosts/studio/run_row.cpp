@@ -5,6 +5,7 @@
 
 #include "engine/core/byte_text.hpp"
 #include "engine/params/host_keys.hpp"
+#include "engine/runs/diagnostic_files.hpp"
 #include "engine/runs/run_listing.hpp"
 #include "run_paths.hpp"
 
@@ -42,6 +43,13 @@ nlohmann::json run_row(const fs::path& runs_dir, const fs::path& run) {
   if (record.process) row["pid"] = record.process->pid;
   row["seconds"] = seconds_between(record.created, record.finished);
   return row;
+}
+
+nlohmann::json run_diagnostics(const fs::path& run) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const DiagnosticPictures& d : list_diagnostic_pictures(run))
+    out.push_back({{"name", d.name}, {"epochs", d.epochs}, {"files", d.files}});  // plain names: valid UTF-8
+  return {{"diagnostics", out}};
 }
 
 }  // namespace hearth::studio

@@ -14,4 +14,8 @@ long long planned_epochs(const std::filesystem::path& run);
 /// "best"?, "created", "finished"?, "seconds", "pid"?, "error"?}.
 nlohmann::json run_row(const std::filesystem::path& runs_dir, const std::filesystem::path& run);
 
+/// The pictures its diagnostics have drawn: {"diagnostics": [{"name", "epochs": [2, 4],
+/// "files": ["diagnostics/<name>/epoch-002.png", ...]}]}, files relative to the run.
+nlohmann::json run_diagnostics(const std::filesystem::path& run);
+
 }  // namespace hearth::studio

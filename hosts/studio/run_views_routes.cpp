@@ -1,6 +1,7 @@
-// Views of finished work: the parameters plot of selected runs (engine/plots' parallel
-// coordinates), the predictions contact sheet of a trained run (`hearth render --run` in a
-// child), and the sweeps of the runs folder as groups with their reports (engine/sweeps).
+// Views of runs: the parameters plot of selected runs (engine/plots' parallel coordinates), the
+// predictions contact sheet of a trained run (`hearth render --run` in a child), the pictures a
+// run's diagnostics have drawn so far, and the sweeps of the runs folder as groups with their
+// reports (engine/sweeps).
 #include <fstream>
 
 #include "api_support.hpp"
@@ -9,6 +10,7 @@
 #include "engine/sweeps/sweep_index.hpp"
 #include "engine/sweeps/sweep_report.hpp"
 #include "run_paths.hpp"
+#include "run_row.hpp"
 
 namespace hearth::studio {
 
@@ -77,6 +79,9 @@ void add_run_view_routes(httplib::Server& server, StudioState& state) {
   StudioState* s = &state;
   post_route(server, "/api/runs/params", [s](const httplib::Request&, const json& body) { return params_plot(*s, body); });
   post_route(server, "/api/runs/predictions", [s](const httplib::Request&, const json& body) { return predictions(*s, body); });
+  get_route(server, "/api/runs/diagnostics", [s](const httplib::Request& req, const json&) {
+    return run_diagnostics(run_folder_of(s->options.runs_dir, query(req, "run")));
+  });
   get_route(server, "/api/sweeps", [s](const httplib::Request&, const json&) { return sweeps(*s); });
 }
 

@@ -102,6 +102,17 @@ void RunsWatcher::look_at(const fs::path& run, Seen& seen, bool is_new) {
                              {"seconds", finite_or_null(b->seconds)}});
   }
   seen.batches_size = batches_size;
+  look_at_diagnostics(run, id, seen, running);
+}
+
+// Only runs that are (or were until now) running draw pictures: the others are not listed again.
+void RunsWatcher::look_at_diagnostics(const fs::path& run, const std::string& id, Seen& seen, bool was_running) {
+  if (!was_running && seen.status != "running") return;
+  nlohmann::json listing = run_diagnostics(run);
+  size_t pictures = 0;
+  for (const nlohmann::json& d : listing["diagnostics"]) pictures += d["epochs"].size();
+  if (pictures != seen.pictures) hub_.publish("diagnostics", {{"run", id}, {"diagnostics", std::move(listing["diagnostics"])}});
+  seen.pictures = pictures;
 }
 
 }  // namespace hearth::studio

@@ -20,6 +20,7 @@ namespace hearth::studio {
 ///   run    {row}                      a run appeared, changed status or progress, or went away ({"id", "removed": true})
 ///   epoch  {"run", "values": {...}}   a new metrics.csv row
 ///   batch  {"run", "epoch", "batch", "batches", "loss", "samples_per_s"}  the latest batch
+///   diagnostics {"run", "diagnostics": [...]}  a running run's diagnostics drew (run_diagnostics)
 class RunsWatcher {
  public:
   RunsWatcher(std::filesystem::path runs_dir, EventHub& hub, std::chrono::milliseconds interval);
@@ -28,11 +29,13 @@ class RunsWatcher {
  private:
   struct Seen {
     long long info_stamp = -1, metrics_size = -1, batches_size = -1;
+    size_t pictures = 0;
     std::string status;
   };
   void loop();
   void look();
   void look_at(const std::filesystem::path& run, Seen& seen, bool is_new);
+  void look_at_diagnostics(const std::filesystem::path& run, const std::string& id, Seen& seen, bool was_running);
 
   std::filesystem::path runs_dir_;
   EventHub& hub_;

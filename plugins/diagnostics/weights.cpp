@@ -23,6 +23,7 @@ class Weights : public hearth::Diagnostic {
     names_.clear();
     rms_.clear();
     ratios_.clear();
+    compared_ = !previous_.empty();
     for (const auto& [name, w] : in.parameters()) {
       torch::Tensor now = w.detach().to(torch::kCPU, torch::kFloat64);
       const double norm = now.norm().item<double>();
@@ -47,8 +48,16 @@ class Weights : public hearth::Diagnostic {
     const double half = height / 2.0;
     draw::bar_chart(cr, {0, 0, static_cast<double>(width), half}, "Weight RMS per parameter, epoch " + std::to_string(epoch_),
                     "RMS", names_, rms_, draw::palette_colour(0));
-    draw::bar_chart(cr, {0, half, static_cast<double>(width), half}, "Update / weight since the last run", "ratio", names_,
-                    ratios_, draw::palette_colour(1));
+    if (compared_) {
+      draw::bar_chart(cr, {0, half, static_cast<double>(width), half}, "Update / weight since the last run", "ratio", names_,
+                      ratios_, draw::palette_colour(1));
+      return true;
+    }
+    // Its first run in this process (a new or resumed run): no bars of zeros that look measured.
+    const double top = draw::title(cr, {0, half, static_cast<double>(width), half}, "Update / weight since the last run");
+    cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
+    draw::set_font(cr, 13);
+    draw::text(cr, "nothing to compare with yet: the first run of this diagnostic in this process", width / 2.0, top + 40, 0.5);
     return true;
   }
 
@@ -57,6 +66,7 @@ class Weights : public hearth::Diagnostic {
   std::map<std::string, torch::Tensor> previous_;
   std::vector<std::string> names_;
   std::vector<double> rms_, ratios_;
+  bool compared_ = false;
   int64_t epoch_ = 0;
 };
 

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Drives Hearth Studio in Debian's headless Chromium through Selenium, as a person would:
 load the page with the token, fill the random dataset's form, Load and browse its samples,
-analyze it, set up an MLP, check it, Train, watch curve points
-arrive, Stop and Resume, save the job, and compare two runs on the Dashboard. Screenshots of each
+analyze it, set up an MLP with a diagnostic, check it, Train, watch curve points
+arrive, Stop and Resume, move the diagnostic's epoch slider and see its picture change, save the
+job, and compare two runs on the Dashboard. Screenshots of each
 tab go to SHOTS. Prints one line per step; exits non-zero at the first step that fails.
 
 Usage: studio_browser.py URL SHOTS
@@ -13,6 +14,7 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 URL, SHOTS = sys.argv[1], sys.argv[2]
@@ -96,6 +98,8 @@ def main():
         set_field(driver, "job-threads", "1")
         set_field(driver, "job-device", "cpu")
         set_field(driver, "train-epochs", "3")
+        driver.find_element(By.CSS_SELECTOR, "#job-form > details > summary").click()
+        set_field(driver, "job-extra", '[[diagnostics]]\nplugin = "weights"\nevery = 1\n')
         wait_for(driver, "the job's TOML", lambda d: "hidden = [64, 64]" in d.find_element(By.ID, "job-toml").get_attribute("textContent"))
         wait_for(driver, "hearth check to pass", lambda d: "the job is valid" in text_of(d, "check-status"))
         toml = driver.find_element(By.ID, "job-toml").get_attribute("textContent")
@@ -136,6 +140,31 @@ def main():
         wait_for(driver, "the epoch curves", lambda d: d.find_elements(By.CSS_SELECTOR, "#chart-metrics canvas"))
         wait_for(driver, "the predictions contact sheet", lambda d: d.find_elements(By.ID, "predictions-sheet"))
 
+        step("the diagnostic's pictures: the slider at the last epoch, moved back to the first")
+        panel = '#diagnostics-live .diagnostic[data-diagnostic="weights"]'
+        wait_for(driver, "the weights diagnostic at epoch 3", lambda d: d.find_elements(By.CSS_SELECTOR, f'{panel}[data-epoch="3"]'))
+        slider = driver.find_element(By.CSS_SELECTOR, f"{panel} input.epoch-slider")
+        assert slider.get_attribute("max") == "2", slider.get_attribute("max")  # epochs 1, 2, 3
+        picture = driver.find_element(By.CSS_SELECTOR, f"{panel} img.diagnostic-picture")
+        last = picture.get_attribute("src")
+        assert "epoch-003.png" in last, last
+        slider.send_keys(Keys.HOME)
+        wait_for(driver, "the picture of epoch 1", lambda d: d.find_elements(By.CSS_SELECTOR, f'{panel}[data-epoch="1"]'))
+        first = picture.get_attribute("src")
+        assert "epoch-001.png" in first, first
+        wait_for(driver, "the picture to load", lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", picture))
+        same = driver.execute_async_script("""
+            const [a, b, done] = arguments;
+            Promise.all([a, b].map((u) => fetch(u).then((r) => r.arrayBuffer()))).then(([x, y]) => {
+              const p = new Uint8Array(x), q = new Uint8Array(y);
+              done(p.length === q.length && p.every((v, i) => v === q[i]));
+            });""", first, last)
+        assert same is False, "the pictures of epochs 1 and 3 are the same bytes"
+        slider.send_keys(Keys.RIGHT)
+        wait_for(driver, "the picture of epoch 2", lambda d: "epoch-002.png" in picture.get_attribute("src"))
+        driver.execute_script("arguments[0].scrollIntoView()", driver.find_element(By.CSS_SELECTOR, panel))
+        driver.save_screenshot(f"{SHOTS}/studio-diagnostics.png")
+
         step("a second run, then the dashboard compares both")
         set_field(driver, "train-epochs", "1")
         wait_for(driver, "hearth check to pass", lambda d: "the job is valid" in text_of(d, "check-status"))
@@ -150,6 +179,7 @@ def main():
         wait_for(driver, "the parameters plot", lambda d: d.find_elements(By.CSS_SELECTOR, "#params-plot img"))
         driver.find_element(By.CSS_SELECTOR, "#runs tbody a.run-name").click()
         wait_for(driver, "the run's files", lambda d: "metrics.csv" in text_of(d, "run-detail"))
+        wait_for(driver, "the run's diagnostic", lambda d: d.find_elements(By.CSS_SELECTOR, '#run-diagnostics .diagnostic[data-diagnostic="weights"][data-epoch="1"]'))
         driver.execute_script("window.scrollTo(0, 0)")
         driver.save_screenshot(f"{SHOTS}/studio-dashboard.png")
         # Train saved the job again before this run: the file on disk is this run's job.

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -13,7 +14,9 @@
 
 #include "engine/jobs/diagnostic_samples.hpp"
 #include "engine/runs/checkpoint.hpp"
+#include "engine/runs/diagnostic_files.hpp"
 #include "engine/runs/diagnostic_scalars.hpp"
+#include "engine/runs/run_metrics.hpp"
 #include "unit/picture_check.hpp"
 #include "unit/test_support.hpp"
 
@@ -111,6 +114,15 @@ TEST_CASE("diagnostics every 2 epochs of 6 write 3 pictures each, TensorBoard im
   CHECK(scalars.find("6,predictions,accuracy,") != std::string::npos);
   CHECK(scalars.find("2,weights,linear0.weight.update_ratio") == std::string::npos);  // nothing to compare with yet
   CHECK(scalars.find("4,weights,linear0.weight.update_ratio") != std::string::npos);
+  // They join the run's table where every reader sees them (hearth runs show, plots, the studio).
+  const hearth::MetricsTable table = hearth::read_run_metrics(run);
+  const std::vector<double> accuracy = table.column("diagnostics.confusion.accuracy");
+  REQUIRE(accuracy.size() == 6);
+  for (size_t e = 0; e < 6; ++e) CHECK(std::isnan(accuracy[e]) == (e % 2 == 0));
+  CommandResult show = run_hearth("runs show '" + run.string() + "'", cache.path());
+  INFO(show.output);
+  CHECK_THAT(show.output, ContainsSubstring("diagnostics.confusion.accuracy"));
+  CHECK_THAT(show.output, ContainsSubstring("diagnostics.weights.linear0.weight.update_ratio"));
 }
 
 TEST_CASE("diagnostics leave training as it was: the same metrics.csv and checkpoints with and without them",
@@ -298,4 +310,25 @@ TEST_CASE("diagnostics/scalars.csv reads back what was appended, a repeated epoc
   CHECK((rows[2].epoch == 4 && rows[2].value == 0.75));
   std::ofstream(file, std::ios::app) << "5,confusion,accuracy,zero\n";
   CHECK_THROWS_WITH(hearth::read_diagnostic_scalars(file), ContainsSubstring("scalars.csv:6: not a row of"));
+  CHECK(hearth::read_diagnostic_scalars(file, hearth::DamagedRows::skip).size() == 3);
+}
+
+TEST_CASE("a run's table joins its diagnostics' numbers as columns at the epochs they ran", "[diagnostics][runs]") {
+  TempDir run;
+  std::ofstream(run / "metrics.csv") << "epoch,step,lr,train.loss\n1,10,0.1,0.9\n2,20,0.1,0.8\n3,30,0.1,0.7\n";
+  CHECK(hearth::read_run_metrics(run.path()).columns == std::vector<std::string>{"epoch", "step", "lr", "train.loss"});
+  const fs::path scalars = hearth::diagnostic_scalars_file(run.path());
+  hearth::append_diagnostic_scalars(scalars, "weights", 2, {{"fc.update_ratio", 0.5}});
+  hearth::append_diagnostic_scalars(scalars, "confusion", 3, {{"accuracy", 0.75}});
+  hearth::append_diagnostic_scalars(scalars, "confusion", 4, {{"accuracy", 0.8}});  // an epoch metrics.csv dropped on resume
+  const hearth::MetricsTable table = hearth::read_run_metrics(run.path());
+  CHECK(table.columns == std::vector<std::string>{"epoch", "step", "lr", "train.loss", "diagnostics.confusion.accuracy",
+                                                  "diagnostics.weights.fc.update_ratio"});
+  REQUIRE(table.rows.size() == 3);
+  const std::vector<double> accuracy = table.column("diagnostics.confusion.accuracy"), ratio = table.column("diagnostics.weights.fc.update_ratio");
+  CHECK((std::isnan(accuracy[0]) && std::isnan(accuracy[1]) && accuracy[2] == 0.75));
+  CHECK((std::isnan(ratio[0]) && ratio[1] == 0.5 && std::isnan(ratio[2])));
+  std::ofstream(scalars, std::ios::app) << "3,weights,fc.upd";  // being written
+  CHECK_THROWS_WITH(hearth::read_run_metrics(run.path()), ContainsSubstring("scalars.csv:5"));
+  CHECK(hearth::read_run_metrics(run.path(), hearth::DamagedRows::skip).columns.size() == 6);
 }

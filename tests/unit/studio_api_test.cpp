@@ -276,6 +276,32 @@ TEST_CASE("studio files: runs, files and saved jobs never resolve outside their 
   std::sort(names.begin(), names.end());
   CHECK(names == std::vector<std::string>{"metrics.csv", "renders/a.txt", "run.json"});
 
+  // Diagnostics' pictures: only regular files named as the host names them, never through a link.
+  fs::create_directories(run / "diagnostics" / "weights");
+  fs::create_directories(run / "diagnostics" / ".hidden");
+  std::ofstream(run / "diagnostics" / "weights" / "epoch-002.png") << "two";
+  std::ofstream(run / "diagnostics" / "weights" / "epoch-010.png") << "ten";
+  std::ofstream(run / "diagnostics" / ".hidden" / "epoch-001.png") << "x";
+  for (const char* odd : {"epoch-2.png", "epoch-0002.png", "epoch-000.png", "epoch-003.grads.npy", "epoch-00x.png", "notes.png"})
+    std::ofstream(run / "diagnostics" / "weights" / odd) << "x";
+  fs::create_symlink(outside / "secret.txt", run / "diagnostics" / "weights" / "epoch-004.png");
+  fs::create_directory_symlink(outside.path(), run / "diagnostics" / "linked");
+  std::ofstream(outside / "epoch-001.png") << "secret";
+  REQUIRE(::mkfifo((run / "diagnostics" / "weights" / "epoch-005.png").c_str(), 0600) == 0);
+  std::ofstream(run / "diagnostics" / "scalars.csv") << "epoch,diagnostic,name,value\n1,weights,fc.update_ratio,0.25\n1,weights,fc.upd";
+  json listing = s.get("/api/runs/diagnostics?run=" + url_encode(id));
+  INFO(listing.dump());
+  REQUIRE(listing["diagnostics"].size() == 1);
+  CHECK(listing["diagnostics"][0]["name"] == "weights");
+  CHECK(listing["diagnostics"][0]["epochs"] == json::array({2, 10}));
+  CHECK(listing["diagnostics"][0]["files"] == json::array({"diagnostics/weights/epoch-002.png", "diagnostics/weights/epoch-010.png"}));
+  CHECK(file(id, "diagnostics/weights/epoch-010.png") == std::make_pair(200, std::string("ten")));
+  CHECK(s.get("/api/runs/diagnostics?run=job%2Flinkedrun", 400).contains("error"));
+  // Their numbers join the run's table as columns; a row being written is left out.
+  json curves = s.get("/api/runs/curves?run=" + url_encode(id));
+  CHECK(curves["epochs"]["columns"].back() == "diagnostics.weights.fc.update_ratio");
+  CHECK(curves["epochs"]["rows"][0].back() == 0.25);
+
   // Saved jobs: only .toml files inside the studio's folder, never through a link.
   fs::create_directory_symlink(outside.path(), work / "out");
   fs::create_directory(work / "jobs");
@@ -594,7 +620,7 @@ TEST_CASE("studio curves: batch logs of resumed runs count each batch once, and 
   CHECK(sm[3] == Approx(1.0));
 }
 
-TEST_CASE("studio in a real browser: set up an MLP, train, stop, resume, compare, and save a job that hearth run runs alike", "[studio][browser]") {
+TEST_CASE("studio in a real browser: set up an MLP with a diagnostic, train, stop, resume, move the epoch slider, compare, and save a job that hearth run runs alike", "[studio][browser]") {
   TempDir cache, work, shots;
   Studio s(cache, work.path());
   // $HEARTH_STUDIO_SHOTS keeps the screenshots (docs/studio.md's pictures come from there).
@@ -606,7 +632,7 @@ TEST_CASE("studio in a real browser: set up an MLP, train, stop, resume, compare
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, ContainsSubstring("all steps passed"));
-  for (const char* tab : {"studio-model.png", "studio-training.png", "studio-dashboard.png"}) CHECK(fs::file_size(shot_dir / tab) > 10000);
+  for (const char* tab : {"studio-model.png", "studio-training.png", "studio-diagnostics.png", "studio-dashboard.png"}) CHECK(fs::file_size(shot_dir / tab) > 10000);
   // The saved job, run from the command line, trains what the studio's last run trained.
   const std::string studio_run = r.output.substr(r.output.find("run: ") + 5, r.output.find('\n', r.output.find("run: ")) - r.output.find("run: ") - 5);
   CommandResult cli = run_command("cd '" + work.path().string() + "' && env NO_COLOR=1 HEARTH_CACHE_DIR='" + cache.path().string() + "' '" HEARTH_EXE

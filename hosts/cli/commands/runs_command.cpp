@@ -14,7 +14,7 @@
 #include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
 #include "engine/runs/run_condition.hpp"
-#include "engine/runs/metrics_table.hpp"
+#include "engine/runs/run_metrics.hpp"
 #include "engine/runs/run_listing.hpp"
 #include "engine/runs/run_lock.hpp"
 #include "terminal.hpp"
@@ -127,11 +127,13 @@ void show_run(const RunsOptions& o) {
   for (const PluginRecord& p : record.plugins)
     std::cout << "    " << pad(printable(p.table), 12) << pad(printable(p.pack + ":" + p.module), width + 1) << printable(p.version)
               << "  sha256 " << printable(p.sha256.substr(0, 16)) << "...\n";
-  const MetricsTable table = read_metrics_table(run / "metrics.csv", DamagedRows::skip);
+  const MetricsTable table = read_run_metrics(run, DamagedRows::skip);
   if (!table.rows.empty()) {
     std::cout << "  Last epoch\n";
     for (size_t i = 0; i < table.columns.size(); ++i) {
       const double v = table.rows.back()[i];
+      // A diagnostic that did not run at the last epoch has nothing to say there.
+      if (std::isnan(v) && table.columns[i].rfind("diagnostics.", 0) == 0) continue;
       char cell[32] = "";
       if (!std::isnan(v)) std::snprintf(cell, sizeof cell, "%.9g", v);
       std::cout << "    " << pad(printable(table.columns[i]), 22) << cell << '\n';

@@ -24,6 +24,7 @@ async function start() {
     run: (row) => { dashboard.onRun(row); model.onRun(row); },
     epoch: (e) => { dashboard.onEpoch(e); model.onProgress(e); },
     batch: (e) => model.onProgress(e),
+    diagnostics: (e) => { dashboard.onDiagnostics(e); model.onDiagnostics(e); },
   }, (up) => { connection.textContent = up ? 'live' : 'reconnecting…'; connection.dataset.state = up ? 'live' : 'down'; });
   document.body.dataset.ready = 'true';
 }

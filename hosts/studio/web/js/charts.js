@@ -39,16 +39,18 @@ export class LineChart {
   }
 }
 
-/// The columns of a metrics.csv table grouped for the charts: losses, other metrics, the rate.
+/// The columns of a run's table grouped for the charts: losses, other metrics, the rate, the
+/// diagnostics' numbers (columns "diagnostics.<name>.<number>", at the epochs they ran).
 export function epochSeries(table) {
   const skip = new Set(['epoch', 'step', 'skipped_steps']);
-  const losses = [], metrics = [], rates = [];
+  const losses = [], metrics = [], rates = [], diagnostics = [];
   for (const c of table.columns) {
     if (skip.has(c)) continue;
     if (c === 'lr') rates.push(c);
+    else if (c.startsWith('diagnostics.')) diagnostics.push(c);
     else if (c.endsWith('.loss')) losses.push(c);
     else metrics.push(c);
   }
   const column = (name) => table.rows.map((r) => r[table.columns.indexOf(name)]);
-  return { x: column('epoch'), losses, metrics, rates, column };
+  return { x: column('epoch'), losses, metrics, rates, diagnostics, column };
 }

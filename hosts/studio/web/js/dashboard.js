@@ -2,6 +2,7 @@
 // line), their curves overlaid, and each run's files; stop, resume and delete.
 import { getJSON, postJSON, runFileURL } from './api.js';
 import { LineChart, epochSeries } from './charts.js';
+import { DiagnosticsView } from './diagnostics_view.js';
 
 function cell(text, className) {
   const td = document.createElement('td');
@@ -28,6 +29,7 @@ export class Dashboard {
     this.selected = new Set();
     this.curves = new Map();     // id -> metrics table
     this.overlay = new LineChart(document.getElementById('chart-overlay'), 'Selected runs', 'epoch');
+    this.diagnostics = new DiagnosticsView(document.createElement('div'));
     document.getElementById('overlay-column').addEventListener('change', () => this.drawOverlay());
     setInterval(() => this.renderDurations(), 1000);
     setInterval(() => this.loadSweeps().catch(() => {}), 10000);  // trials run two levels deeper than runs
@@ -76,6 +78,11 @@ export class Dashboard {
   onRun(row) {
     if (row.removed) { this.rows.delete(row.id); this.selected.delete(row.id); } else this.rows.set(row.id, row);
     this.render();
+  }
+
+  onDiagnostics(event) {
+    this.diagnostics.onEvent(event);
+    this.onEpoch(event);
   }
 
   onEpoch(event) {
@@ -171,7 +178,10 @@ export class Dashboard {
   drawOverlay() {
     const ids = [...this.selected].filter((id) => this.curves.has(id)).sort();
     const columns = new Set();
-    for (const id of ids) for (const c of epochSeries(this.curves.get(id)).losses.concat(epochSeries(this.curves.get(id)).metrics)) columns.add(c);
+    for (const id of ids) {
+      const s = epochSeries(this.curves.get(id));
+      for (const c of [...s.losses, ...s.metrics, ...s.diagnostics]) columns.add(c);
+    }
     const select = document.getElementById('overlay-column');
     const chosen = select.value;
     select.replaceChildren(...[...columns].sort().map((c) => new Option(c, c, false, c === chosen)));
@@ -216,7 +226,9 @@ export class Dashboard {
         img.style.maxWidth = '100%';
         pictures.append(img);
       }
-      box.replaceChildren(title, facts, pictures, list);
+      this.diagnostics.box = Object.assign(document.createElement('div'), { id: 'run-diagnostics', className: 'diagnostics' });
+      await this.diagnostics.show(id);
+      box.replaceChildren(title, facts, pictures, this.diagnostics.box, list);
     } catch (e) {
       box.textContent = e.message;
     }

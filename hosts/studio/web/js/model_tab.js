@@ -3,6 +3,7 @@
 import { getJSON, postJSON } from './api.js';
 import { element } from './dom.js';
 import { LineChart, epochSeries } from './charts.js';
+import { DiagnosticsView } from './diagnostics_view.js';
 import { CATEGORY, LISTS, TABLES, emptyJob, jobToml, plausible, shownValue, tomlValue } from './job_model.js';
 
 const HOST_SCHEMA = { job: 'job', train: 'train', dataset: 'dataset', model: 'model', losses: 'losses', metrics: 'metrics', renders: 'renders' };
@@ -24,7 +25,9 @@ export class ModelTab {
       losses: new LineChart(document.getElementById('chart-losses'), 'Losses per epoch', 'epoch'),
       metrics: new LineChart(document.getElementById('chart-metrics'), 'Metrics per epoch', 'epoch'),
       lr: new LineChart(document.getElementById('chart-lr'), 'Learning rate', 'epoch'),
+      diagnostics: new LineChart(document.getElementById('chart-diagnostics'), "Diagnostics' numbers", 'epoch'),
     };
+    this.diagnostics = new DiagnosticsView(document.getElementById('diagnostics-live'));
     const refreshLater = debounce(() => this.refresh(), 400);
     // Until the check of the latest change answers, the page says so (and older answers are dropped).
     this.checks = 0;
@@ -280,6 +283,7 @@ export class ModelTab {
   follow(followed) {
     this.followed = followed;
     document.getElementById('predictions').replaceChildren();
+    this.diagnostics.show(null);
     for (const c of Object.values(this.charts)) c.clear();
     document.getElementById('live').hidden = false;
     document.getElementById('live-output').hidden = true;
@@ -292,7 +296,7 @@ export class ModelTab {
     if (!f || f.run) return;
     const { runs } = await getJSON('/api/runs');
     const row = runs.find((r) => r.pid === f.pid);
-    if (row) { f.run = row.id; this.onRun(row); this.curvesSoon(); return; }
+    if (row) { f.run = row.id; this.onRun(row); this.curvesSoon(); this.diagnostics.show(row.id).catch(() => {}); return; }
     const { processes } = await getJSON('/api/processes');
     const p = processes.find((x) => x.pid === f.pid);
     if (p && !p.running) {
@@ -308,7 +312,10 @@ export class ModelTab {
   /// A dashboard row of the followed run changed.
   onRun(row) {
     if (!this.followed) return;
-    if (!this.followed.run && row.pid === this.followed.pid) this.followed.run = row.id;
+    if (!this.followed.run && row.pid === this.followed.pid) {
+      this.followed.run = row.id;
+      this.diagnostics.show(row.id).catch(() => {});
+    }
     if (row.id !== this.followed.run) return;
     const running = row.status === 'running';
     document.getElementById('live-title').textContent = `${row.id}: ${row.status}${row.detail ? ` (${row.detail})` : ''}`;
@@ -333,6 +340,12 @@ export class ModelTab {
     if (this.followed && event.run === this.followed.run) this.curvesSoon();
   }
 
+  /// New pictures of a run's diagnostics (their numbers joined the run's table too).
+  onDiagnostics(event) {
+    this.diagnostics.onEvent(event);
+    this.onProgress(event);
+  }
+
   async showCurves() {
     if (!this.followed || !this.followed.run) return;
     const c = await getJSON(`/api/runs/curves?run=${encodeURIComponent(this.followed.run)}&max_points=1500`);
@@ -340,7 +353,7 @@ export class ModelTab {
     this.charts.batches.setSeries(['loss', 'smoothed']);
     this.charts.batches.setData(b.x, [b.loss, b.smoothed]);
     const e = epochSeries(c.epochs);
-    for (const [name, cols] of [['losses', e.losses], ['metrics', e.metrics], ['lr', e.rates]]) {
+    for (const [name, cols] of [['losses', e.losses], ['metrics', e.metrics], ['lr', e.rates], ['diagnostics', e.diagnostics]]) {
       if (!cols.length) continue;
       this.charts[name].setSeries(cols);
       this.charts[name].setData(e.x, cols.map(e.column));
