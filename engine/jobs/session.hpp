@@ -92,7 +92,8 @@ class Session {
   void start_training();
   /// In a group: the model (parameters and buffers, batch-norm statistics among them) becomes
   /// rank 0's, so every rank evaluates and decides alike. Alone: nothing.
-  void follow_rank0_model() { parallel_->follow_rank0(model()); }
+  /// Rank 0's model on every rank; how many parameters of this rank's differed (0 on rank 0).
+  int64_t follow_rank0_model() { return parallel_->follow_rank0(model()); }
   /// How this process trains with the others (alone: the plain single-process step).
   ParallelStrategy& parallel() { return *parallel_; }
   OptimizerModule& optimizer() { return *optimizer_; }

@@ -23,7 +23,7 @@ class LocalStrategy final : public ParallelStrategy {
   bool writer() const override { return true; }
   void shard(BatchLoader&) const override {}
   void start(const std::vector<at::Tensor>&, double) override {}
-  void follow_rank0(ModelModule&) override {}
+  int64_t follow_rank0(ModelModule&) override { return 0; }
   AgreedLoss backward_and_agree(double total, int64_t samples, bool, const std::function<void()>& backward) override {
     const bool finite = std::isfinite(total);
     if (finite) backward();
@@ -50,7 +50,7 @@ class DataParallelStrategy final : public ParallelStrategy {
     buckets_ = std::make_unique<GradientBuckets>(group_, parameters, bucket_mb);
   }
 
-  void follow_rank0(ModelModule& model) override {
+  int64_t follow_rank0(ModelModule& model) override {
     // The model's state as bytes: it carries buffers, which the ABI does not list apart.
     std::string bytes = group_.rank() == 0 ? model.save_state() : std::string();
     at::Tensor size = at::full({1}, static_cast<int64_t>(bytes.size()), at::kLong);
@@ -60,8 +60,14 @@ class DataParallelStrategy final : public ParallelStrategy {
     if (group_.rank() == 0) std::memcpy(data.data_ptr(), bytes.data(), bytes.size());
     one = {data};
     group_.broadcast(one, 0);
-    if (group_.rank() != 0)
-      model.load_state(std::string(static_cast<const char*>(data.data_ptr()), static_cast<size_t>(data.numel())));
+    if (group_.rank() == 0) return 0;
+    std::vector<at::Tensor> before;
+    for (const at::Tensor& p : model.parameters()) before.push_back(p.detach().clone());
+    model.load_state(std::string(static_cast<const char*>(data.data_ptr()), static_cast<size_t>(data.numel())));
+    const std::vector<at::Tensor> after = model.parameters();
+    int64_t differed = 0;
+    for (size_t i = 0; i < before.size() && i < after.size(); ++i) differed += at::equal(before[i], after[i]) ? 0 : 1;
+    return differed;
   }
 
   AgreedLoss backward_and_agree(double total, int64_t samples, bool last_micro, const std::function<void()>& backward) override {

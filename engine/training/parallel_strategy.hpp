@@ -43,7 +43,9 @@ class ParallelStrategy {
   /// collective): in a group, first waits for every rank under the join timeout.
   virtual void start(const std::vector<at::Tensor>& parameters, double bucket_mb) = 0;
   /// The model's parameters and buffers become rank 0's, so every rank evaluates and decides alike.
-  virtual void follow_rank0(ModelModule& model) = 0;
+  /// Returns how many parameters this rank held with other values than rank 0's (buffers, such as
+  /// batch norm's statistics of each rank's own samples, may differ and are not counted).
+  virtual int64_t follow_rank0(ModelModule& model) = 0;
 
   /// Runs `backward` and agrees on the step's loss in the order this strategy needs. Alone a
   /// non-finite loss is caught before backward, which then does not run; in a group backward runs

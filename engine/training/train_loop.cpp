@@ -106,7 +106,11 @@ void TrainLoop::validate(int64_t epoch, std::map<std::string, double>& row) {
   if (session_.plan().indices(SplitName::valid).empty()) return;
   const bool last_epoch = epoch + 1 == t.epochs || session_.step_limit_reached();
   if ((epoch + 1) % t.validate_every != 0 && !last_epoch) return;
-  session_.follow_rank0_model();  // every rank scores the same model, so all decide alike
+  // Every rank scores the same model, so all decide alike. Data-parallel ranks hold the same
+  // weights (and the same average of them) by construction: one that does not has met a bug.
+  if (const int64_t differed = session_.follow_rank0_model())
+    spdlog::warn("{} of the model's parameters{} differed from rank 0's after epoch {}; every rank now validates rank 0's",
+                 differed, session_.average() ? " (their average, [train] ema)" : "", epoch + 1);
   std::map<std::string, double> values = session_.evaluate(SplitName::valid);
   if (!t.skip_nan)
     for (const auto& [k, value] : values)

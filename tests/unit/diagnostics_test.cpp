@@ -201,12 +201,14 @@ TEST_CASE("a diagnostic's samples are the same at every call, distinct, and its 
   CHECK(all == std::vector<int64_t>{0, 1, 2, 3, 4});
 }
 
-TEST_CASE("latent's principal components of the MLP's hidden layer equal NumPy's", "[diagnostics][latent]") {
+TEST_CASE("latent's principal components of the MLP's hidden layer equal NumPy's, and its t-SNE map keeps neighbours",
+          "[diagnostics][latent]") {
   TempDir runs, cache;
   CommandResult r = run_hearth("run " + std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/fashion-mnist-mlp.toml --runs-dir " +
                                    runs.path().string() +
                                    " --set train.epochs=1 --set train.max_steps=40"
-                                   " --set \"diagnostics=[{plugin='latent', layer='hidden1', samples=300}]\"",
+                                   " --set \"diagnostics=[{plugin='latent', layer='hidden1', samples=300},"
+                                   " {plugin='latent', layer='hidden1', samples=300, method='tsne', perplexity=20}]\"",
                                cache.path());
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
@@ -224,6 +226,20 @@ TEST_CASE("latent's principal components of the MLP's hidden layer equal NumPy's
   CHECK(facts["relative_difference"].get<double>() < 1e-9);  // both in float64
   const std::string scalars = read_text(single_run(runs.path()) / "diagnostics" / "scalars.csv");
   CHECK(scalars.find("1,latent,explained_1,") != std::string::npos);
+
+  // t-SNE: NumPy's own affinities give the KL divergence the diagnostic recorded, and the map keeps
+  // far more of each sample's nearest neighbours than the two principal axes do.
+  const fs::path tsne = single_run(runs.path()) / "diagnostics" / "latent_1";
+  CommandResult check = run_command("/usr/bin/python3 " + std::string(HEARTH_SOURCE_DIR) + "/tests/python/tsne_check.py '" +
+                                    (tsne / "epoch-001.activations.npy").string() + "' '" + (tsne / "epoch-001.coordinates.npy").string() +
+                                    "' 20");
+  INFO(check.output);
+  REQUIRE(check.exit_code == 0);
+  facts = nlohmann::json::parse(check.output);
+  const hearth::MetricsTable table = hearth::read_run_metrics(single_run(runs.path()));
+  REQUIRE(table.index_of("diagnostics.latent_1.kl_divergence"));
+  CHECK(table.rows[0][*table.index_of("diagnostics.latent_1.kl_divergence")] == Approx(facts["kl"].get<double>()).epsilon(1e-9));
+  CHECK(facts["kept_tsne"].get<double>() > facts["kept_pca"].get<double>() + 0.1);
 }
 
 TEST_CASE("a diagnostic reading a tap point the model lacks fails hearth check and the run, with the model's points",

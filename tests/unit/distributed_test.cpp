@@ -131,6 +131,34 @@ TEST_CASE("with batch norm every rank follows rank 0's statistics and valid numb
   CHECK(scored["values"]["valid.loss"].get<double>() == Approx(row.at("valid.loss")).epsilon(1e-6));
 }
 
+TEST_CASE("2 ranks keep the same weight average as each other and as 1 process of the whole batch", "[distributed][ema]") {
+  TempDir one, two, work, cache;
+  const std::string ema = " --set train.ema=0.9 --set train.epochs=2";
+  CommandResult single = run_hearth("run " + kJob + fifty_steps(64) + ema + " --runs-dir " + one.path().string(), cache.path());
+  INFO(single.output);
+  REQUIRE(single.exit_code == 0);
+  CommandResult pair = run_hearth("run " + kJob + fifty_steps(32) + ema + " --nproc 2 --runs-dir " + two.path().string(), cache.path());
+  INFO(pair.output);
+  REQUIRE(pair.exit_code == 0);
+  const fs::path a = single_run(one.path()), b = single_run(two.path());
+  // Before each validation rank 1 takes rank 0's model, average swapped in, and says when any of
+  // its parameters differed: its average followed rank 0's step by step.
+  CHECK_THAT(read_text(b / "hearth.rank-1.log"), !ContainsSubstring("differed from rank 0's"));
+  // The checkpoint's model is the average the ranks validated: one process scoring it finds their numbers.
+  REQUIRE(run_hearth("eval " + b.string() + " --checkpoint last --split valid", cache.path()).exit_code == 0);
+  auto scored = nlohmann::json::parse(read_text(b / "eval-valid-last.json"));
+  std::map<std::string, double> row = last_metrics_row(b / "metrics.csv");
+  CHECK(scored["values"]["valid.loss"].get<double>() == Approx(row.at("valid.loss")).epsilon(1e-6));
+  CHECK(scored["values"]["valid.accuracy"].get<double>() == Approx(row.at("valid.accuracy")).epsilon(1e-7));
+  // The average is the one a single process of the whole batch keeps.
+  at::Tensor ya = outputs_of(a, work / "a.npy", cache.path()), yb = outputs_of(b, work / "b.npy", cache.path());
+  CHECK(at::allclose(ya, yb, 1e-4, 1e-5));
+  // ... and not the weights themselves: the checkpoint's training_model differs from its model.
+  const CheckpointState state = load_checkpoint(b / "checkpoints" / "last.pt");
+  REQUIRE_FALSE(state.training_model.empty());
+  CHECK(state.model != state.training_model);
+}
+
 TEST_CASE("each launcher starts ranks that train one run", "[distributed][launchers]") {
   TempDir reference, runs, cache;
   const std::string job = "run " + kJob + " --set train.epochs=2 --runs-dir ";
