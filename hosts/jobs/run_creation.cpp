@@ -16,6 +16,8 @@ std::vector<PluginRecord> plugin_list(const Job& job) {
   for (const auto& l : job.losses) specs.push_back(&l);
   for (const auto& m : job.metrics) specs.push_back(&m);
   if (job.scheduler) specs.push_back(&*job.scheduler);
+  for (const auto& r : job.renders) specs.push_back(&r);
+  for (const auto& d : job.diagnostics) specs.push_back(&d);
   for (const ModuleSpec* s : specs)
     out.push_back({s->table, category_name(s->entry->info.category), s->entry->pack, s->entry->info.name,
                    s->entry->pack_version, sha256_file(s->entry->file), s->entry->file.string()});

@@ -348,3 +348,31 @@ TEST_CASE("a run's table joins its diagnostics' numbers as columns at the epochs
   CHECK_THROWS_WITH(hearth::read_run_metrics(run.path()), ContainsSubstring("scalars.csv:5"));
   CHECK(hearth::read_run_metrics(run.path(), hearth::DamagedRows::skip).columns.size() == 6);
 }
+
+TEST_CASE("a module pack carries a diagnostic: built, installed, listed and run by a job", "[diagnostics][packs]") {
+  TempDir dir, cache, runs;
+  fs::create_directories(dir / "src" / "lib");
+  std::ofstream(dir / "src" / "pack.toml") << "name = \"looks\"\nversion = \"1.0.0\"\nsummary = \"a diagnostic\"\n";
+  fs::copy_file(test_plugin_dir("skeletons") / "libskeleton_diagnostic.so", dir / "src" / "lib" / "libskeleton_diagnostic.so");
+  REQUIRE(run_hearth("pack build '" + (dir / "src").string() + "' --out '" + (dir / "looks.hpack").string() + "'", cache.path()).exit_code == 0);
+  CommandResult install = run_hearth("pack install '" + (dir / "looks.hpack").string() + "' --allow-unsigned --into '" + (dir / "packs").string() + "'",
+                                     cache.path());
+  INFO(install.output);
+  REQUIRE(install.exit_code == 0);
+  const std::string path = " --plugin-path '" + (dir / "packs").string() + "'";
+  CommandResult listed = run_hearth("plugins --category diagnostic" + path, cache.path());
+  INFO(listed.output);
+  CHECK_THAT(listed.output, ContainsSubstring("skeleton_diagnostic  looks"));
+  CommandResult run = run_hearth("run " + kSmokeJob + path + " --runs-dir '" + runs.path().string() +
+                                     "' --set train.epochs=1 --set \"diagnostics=[{plugin='looks:skeleton_diagnostic'}]\"",
+                                 cache.path());
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  const nlohmann::json record = run_record(single_run(runs.path()));
+  CHECK(!record.contains("diagnostic_failures"));
+  bool recorded = false;
+  for (const auto& p : record["plugins"]) recorded = recorded || (p["pack"] == "looks" && p["module"] == "skeleton_diagnostic");
+  CHECK(recorded);
+  CHECK(fs::exists(single_run(runs.path()) / "diagnostics" / "skeleton_diagnostic" / "epoch-001.png"));
+  CHECK(read_text(single_run(runs.path()) / "diagnostics" / "scalars.csv").find("1,skeleton_diagnostic,output_mean,") != std::string::npos);
+}
