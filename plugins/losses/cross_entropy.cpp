@@ -1,6 +1,8 @@
 // `cross_entropy`: classification loss over logits, probabilities or log-probabilities.
 #include <hearth/plugin.hpp>
 
+#include "../common/class_scores.hpp"
+
 namespace {
 
 class CrossEntropy : public hearth::Loss {
@@ -11,22 +13,17 @@ class CrossEntropy : public hearth::Loss {
             "What the model outputs; auto detects, on the first batch, rows that are probabilities or log-probabilities"),
         hearth::Param::numbers("weights", {}).min(0).doc("Weight per class (empty: all 1)"),
         hearth::Param::number("label_smoothing", 0.0).range(0, 1).doc("Share of the target spread over all classes"),
+        hearth::Param::integer("ignore_index", -100).doc("Targets of this value count for nothing (padding)"),
     };
   }
   explicit CrossEntropy(const hearth::Params& p)
       : input_(p.get<std::string>("input")),
         weights_(p.get<std::vector<double>>("weights")),
-        smoothing_(p.get<double>("label_smoothing")) {}
+        smoothing_(p.get<double>("label_smoothing")),
+        ignore_index_(p.get<int64_t>("ignore_index")) {}
 
   torch::Tensor forward(const hearth::TensorList& outputs, const hearth::TensorList& targets) override {
-    const torch::Tensor& out = outputs.at(0);
-    torch::Tensor target = targets.at(0).to(out.device());
-    if (out.dim() != 2) throw std::invalid_argument("cross_entropy expects outputs [N, classes], got " + shape(out));
-    if (target.dim() > 1) target = target.reshape({-1});
-    if (target.size(0) != out.size(0))
-      throw std::invalid_argument("cross_entropy: " + std::to_string(out.size(0)) + " outputs for " +
-                                  std::to_string(target.size(0)) + " targets");
-    target = target.to(torch::kInt64);
+    const auto [out, target] = hearth_builtin::flatten_class_scores(outputs.at(0), targets.at(0), "cross_entropy");
     torch::Tensor weight;
     if (!weights_.empty()) {
       if (static_cast<int64_t>(weights_.size()) != out.size(1))
@@ -40,7 +37,7 @@ class CrossEntropy : public hearth::Loss {
     const std::string& kind = input_;
     if (kind == "probabilities") logits = logits.clamp_min(1e-12).log();
     // log-probabilities are valid logits: log_softmax leaves them unchanged.
-    return torch::cross_entropy_loss(logits, target, weight, at::Reduction::Mean, -100, smoothing_);
+    return torch::cross_entropy_loss(logits, target, weight, at::Reduction::Mean, ignore_index_, smoothing_);
   }
 
  private:
@@ -51,20 +48,18 @@ class CrossEntropy : public hearth::Loss {
     if (x.max().item<double>() <= 0 && (x.exp().sum(1) - 1).abs().max().item<double>() < 1e-3) return "log_probabilities";
     return "logits";
   }
-  static std::string shape(const torch::Tensor& t) {
-    std::ostringstream os;
-    os << t.sizes();
-    return os.str();
-  }
   std::string input_;
   std::vector<double> weights_;
   double smoothing_;
+  int64_t ignore_index_;
 };
 
 }  // namespace
 
 HEARTH_REGISTER(CrossEntropy, "cross_entropy", "Cross entropy for classification",
-                "Outputs [N, classes] against int64 class targets [N]. Works on logits, probabilities or\n"
-                "log-probabilities (detected from the rows, or set with `input`), with optional class\n"
-                "weights and label smoothing.")
+                "Outputs [N, classes] against int64 class targets [N]; sequences [B, T, classes] against\n"
+                "[B, T] (each position a prediction; GPT-style language models); [N, classes, d...] against\n"
+                "[N, d...] (segmentation). Works on logits, probabilities or log-probabilities (detected from\n"
+                "the rows, or set with `input`), with optional class weights, label smoothing, and targets\n"
+                "equal to `ignore_index` left out of the mean.")
 HEARTH_PACK("builtin", HEARTH_BUILTIN_VERSION)

@@ -1,6 +1,8 @@
 // binary_cross_entropy, nll, mae and smooth_l1: LibTorch's loss functions, with targets shaped and typed to match.
 #include <hearth/plugin.hpp>
 
+#include "../common/class_scores.hpp"
+
 namespace {
 
 std::string shape_of(const torch::Tensor& t) {
@@ -46,12 +48,17 @@ class BinaryCrossEntropy : public hearth::Loss {
 
 class Nll : public hearth::Loss {
  public:
-  explicit Nll(const hearth::Params&) {}
-  torch::Tensor forward(const hearth::TensorList& outputs, const hearth::TensorList& targets) override {
-    const torch::Tensor& out = outputs.at(0);
-    if (out.dim() != 2) throw std::invalid_argument("nll expects log-probabilities [N, classes], got " + shape_of(out));
-    return torch::nll_loss(out, targets.at(0).reshape({-1}).to(out.device(), torch::kInt64));
+  static hearth::Schema schema() {
+    return {hearth::Param::integer("ignore_index", -100).doc("Targets of this value count for nothing (padding)")};
   }
+  explicit Nll(const hearth::Params& p) : ignore_index_(p.get<int64_t>("ignore_index")) {}
+  torch::Tensor forward(const hearth::TensorList& outputs, const hearth::TensorList& targets) override {
+    const auto [out, target] = hearth_builtin::flatten_class_scores(outputs.at(0), targets.at(0), "nll");
+    return torch::nll_loss(out, target, {}, at::Reduction::Mean, ignore_index_);
+  }
+
+ private:
+  int64_t ignore_index_;
 };
 
 class Mae : public hearth::Loss {
@@ -83,7 +90,9 @@ class SmoothL1 : public hearth::Loss {
 HEARTH_REGISTER(BinaryCrossEntropy, "binary_cross_entropy", "Binary cross entropy (logits or probabilities)",
                 "Element-wise binary cross entropy between the first output and a 0/1 target of the same size.")
 HEARTH_REGISTER(Nll, "nll", "Negative log likelihood of log-probabilities",
-                "Outputs [N, classes] holding log-probabilities (e.g. after log_softmax) against class indices.")
+                "Outputs [N, classes] holding log-probabilities (e.g. after log_softmax) against class indices;\n"
+                "[B, T, classes] against [B, T] and [N, classes, d...] against [N, d...] as cross_entropy takes\n"
+                "them; targets equal to `ignore_index` left out.")
 HEARTH_REGISTER(Mae, "mae", "Mean absolute error", "Mean of |output - target| over all elements.")
 HEARTH_REGISTER(SmoothL1, "smooth_l1", "Smooth L1 (Huber-like) loss",
                 "Quadratic below beta, linear above, averaged over all elements.")

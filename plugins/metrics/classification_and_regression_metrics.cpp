@@ -1,18 +1,22 @@
 // precision, recall, f_score and top_k for classes; mae and rmse for regression.
 #include <hearth/plugin.hpp>
 
+#include "../common/class_scores.hpp"
+
 namespace {
 
-/// Predicted and true class per sample: argmax over [N, C] scores, or a threshold for one column.
+/// Predicted and true class per sample (per position of a sequence or map): argmax over the class
+/// scores, or a threshold for one column.
 std::pair<torch::Tensor, torch::Tensor> classes_of(const hearth::TensorList& outputs, const hearth::TensorList& targets,
                                                    double threshold, int64_t& classes) {
   torch::Tensor out = outputs.at(0).detach().to(torch::kCPU);
   torch::Tensor target = targets.at(0).detach().to(torch::kCPU);
   torch::Tensor predicted;
-  if (out.dim() >= 2 && out.size(1) > 1) {
-    classes = std::max(classes, out.size(1));
-    predicted = out.argmax(1);
-    target = target.reshape({-1}).to(torch::kInt64);
+  if (out.dim() >= 3 || (out.dim() == 2 && out.size(1) > 1)) {
+    const hearth_builtin::ClassScores s = hearth_builtin::flatten_class_scores(out, target, "this metric");
+    classes = std::max(classes, s.scores.size(1));
+    predicted = s.scores.argmax(1);
+    target = s.targets;
   } else {
     classes = std::max<int64_t>(classes, 2);
     predicted = (out.reshape({-1}) > threshold).to(torch::kInt64);
@@ -115,21 +119,23 @@ class FScore : public ConfusionMetric {
 
 class TopK : public hearth::Metric {
  public:
-  static hearth::Schema schema() { return {hearth::Param::integer("k", 5).min(1).doc("A hit is the target among the k highest scores")}; }
-  explicit TopK(const hearth::Params& p) : k_(p.get<int64_t>("k")) {}
+  static hearth::Schema schema() {
+    return {hearth::Param::integer("k", 5).min(1).doc("A hit is the target among the k highest scores"),
+            hearth::Param::integer("ignore_index", -100).doc("Targets of this value are not counted (padding)")};
+  }
+  explicit TopK(const hearth::Params& p) : k_(p.get<int64_t>("k")), ignore_index_(p.get<int64_t>("ignore_index")) {}
   void update(const hearth::TensorList& outputs, const hearth::TensorList& targets) override {
-    const torch::Tensor& scores = outputs.at(0);
-    if (scores.dim() != 2) throw std::invalid_argument("top_k expects scores [N, classes]");
-    torch::Tensor top = std::get<1>(scores.topk(std::min(k_, scores.size(1)), 1));
-    torch::Tensor target = targets.at(0).reshape({-1, 1}).to(top.device(), torch::kInt64);
-    hits_ += top.eq(target).any(1).sum().item<int64_t>();
-    total_ += target.size(0);
+    const hearth_builtin::ClassScores s = hearth_builtin::without_ignored(
+        hearth_builtin::flatten_class_scores(outputs.at(0).detach(), targets.at(0).detach(), "top_k"), ignore_index_);
+    torch::Tensor top = std::get<1>(s.scores.topk(std::min(k_, s.scores.size(1)), 1));
+    hits_ += top.eq(s.targets.reshape({-1, 1})).any(1).sum().item<int64_t>();
+    total_ += s.targets.size(0);
   }
   double compute() override { return total_ ? static_cast<double>(hits_) / static_cast<double>(total_) : 0.0; }
   void reset() override { hits_ = total_ = 0; }
 
  private:
-  int64_t k_, hits_ = 0, total_ = 0;
+  int64_t k_, ignore_index_, hits_ = 0, total_ = 0;
 };
 
 /// Sum of |e| or e^2 over all elements.
@@ -170,7 +176,7 @@ class Rmse : public ErrorMetric {
 HEARTH_REGISTER(Precision, "precision", "Precision (macro or micro)", "tp / (tp + fp), per class then averaged, or pooled.")
 HEARTH_REGISTER(Recall, "recall", "Recall (macro or micro)", "tp / (tp + fn), per class then averaged, or pooled.")
 HEARTH_REGISTER(FScore, "f_score", "F-beta score (macro or micro)", "(1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp).")
-HEARTH_REGISTER(TopK, "top_k", "Share of targets among the k highest scores", "Top-k accuracy over [N, classes] scores.")
+HEARTH_REGISTER(TopK, "top_k", "Share of targets among the k highest scores", "Top-k accuracy over [N, classes] scores (or [B, T, classes] against [B, T]: every position).")
 HEARTH_REGISTER(MaeMetric, "mae", "Mean absolute error (lower is better)", "Mean of |output - target|.")
 HEARTH_REGISTER(Rmse, "rmse", "Root mean squared error (lower is better)", "sqrt(mean((output - target)^2)).")
 HEARTH_PACK("builtin", HEARTH_BUILTIN_VERSION)

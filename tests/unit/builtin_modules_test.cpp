@@ -273,6 +273,37 @@ TEST_CASE("metrics compute the textbook values", "[builtins][metrics]") {
   CHECK_FALSE(make<MetricModule>(HEARTH_CATEGORY_METRIC, "rmse")->higher_is_better());
 }
 
+TEST_CASE("losses and metrics take sequences [B, T, V] against [B, T] and maps [N, C, H, W], leaving ignore_index out",
+          "[builtins][losses][metrics]") {
+  torch::manual_seed(3);
+  const at::Tensor logits = torch::randn({2, 4, 5});  // 2 sequences of 4 positions, 5 tokens
+  at::Tensor tokens = torch::randint(0, 5, {2, 4}, at::kLong);
+  tokens[1][3] = -100;  // padding
+  const at::Tensor flat = logits.reshape({8, 5}), flat_tokens = tokens.reshape({8});
+  const double expected = torch::nn::functional::cross_entropy(flat, flat_tokens).item<double>();  // -100 left out
+  CHECK(loss_of("cross_entropy", logits, tokens) == Approx(expected));
+  CHECK(loss_of("nll", logits.log_softmax(2), tokens) == Approx(expected));
+  CHECK(metric_of("perplexity", logits, tokens) == Approx(std::exp(expected)));
+  CHECK(metric_of("bits_per_token", logits, tokens) == Approx(expected / std::log(2.0)));
+  // Accuracy and top-1 over the 7 counted positions only.
+  const at::Tensor counted = flat_tokens.ne(-100);
+  const double right = flat.argmax(1).eq(flat_tokens).logical_and(counted).sum().item<double>() / 7.0;
+  CHECK(metric_of("accuracy", logits, tokens) == Approx(right));
+  CHECK(metric_of("top_k", logits, tokens, "k = 1") == Approx(right));
+  CHECK(metric_of("top_k", logits, tokens, "k = 5") == 1.0);
+  CHECK(loss_of("cross_entropy", logits, tokens.masked_fill(tokens.eq(-100), 7), "ignore_index = 7") == Approx(expected));
+  // A segmentation map: classes second, as PyTorch's own cross_entropy takes it.
+  const at::Tensor map = torch::randn({2, 3, 4, 4});
+  const at::Tensor labels = torch::randint(0, 3, {2, 4, 4}, at::kLong);
+  CHECK(loss_of("cross_entropy", map, labels) == Approx(torch::nn::functional::cross_entropy(map, labels).item<double>()));
+  CHECK(metric_of("accuracy", map, labels) == Approx(map.argmax(1).eq(labels).to(at::kDouble).mean().item<double>()));
+  // A target of neither shape names both it would take.
+  CHECK_THROWS_WITH(loss_of("cross_entropy", logits, torch::zeros({3, 3}, at::kLong)),
+                    ContainsSubstring("need targets [2, 4] (classes last) or [2, 5] (classes second); got targets [3, 3]"));
+  CHECK_THROWS_WITH(metric_of("accuracy", logits, torch::zeros({8, 2}, at::kLong)), ContainsSubstring("accuracy: outputs [2, 4, 5]"));
+  CHECK_FALSE(make<MetricModule>(HEARTH_CATEGORY_METRIC, "perplexity")->higher_is_better());
+}
+
 TEST_CASE("models produce the documented shapes and refuse wrong inputs", "[builtins][models]") {
   auto cnn = make<ModelModule>(HEARTH_CATEGORY_MODEL, "cnn");
   CHECK(cnn->forward({torch::zeros({2, 1, 28, 28})})[0].sizes() == torch::IntArrayRef({2, 10}));
