@@ -37,6 +37,37 @@ std::string op_name(const Node& node) {
   return colon == std::string::npos ? n : n.substr(colon + 2);
 }
 
+/// Operations that only change how a module's result is viewed: LibTorch's linear on [B, T, F]
+/// folds the input to 2-D, multiplies, and views the result back, so the module's output is the
+/// view's, not the multiplication's.
+bool reshapes_only(const std::string& op) {
+  return op == "View" || op == "UnsafeView" || op == "Reshape" || op == "ReshapeAlias" || op == "Alias" || op == "Unsqueeze" ||
+         op == "Squeeze";
+}
+
+/// Gives a parameter-free reshaping node the module of the node it reshapes, along chains, so a
+/// module's box holds its output's final view.
+void extend_modules_over_views(GraphPicture& g, std::map<std::string, std::string>& node_module) {
+  std::map<std::string, const GraphNode*> by_id;
+  for (const GraphNode& n : g.nodes) by_id[n.id] = &n;
+  std::map<std::string, std::vector<std::string>> producers;  // node -> the nodes it takes inputs from
+  for (const GraphEdge& e : g.edges) producers[e.to].push_back(e.from);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (GraphNode& n : g.nodes) {
+      auto own = node_module.find(n.id);
+      if (own == node_module.end() || !own->second.empty() || !reshapes_only(n.label)) continue;
+      const std::vector<std::string>& from = producers[n.id];
+      if (from.size() != 1) continue;
+      auto producer = node_module.find(from[0]);
+      if (producer == node_module.end() || producer->second.empty()) continue;
+      own->second = producer->second;
+      n.module = producer->second;
+      changed = true;
+    }
+  }
+}
+
 std::string module_of(const std::string& parameter) {
   auto dot = parameter.rfind('.');
   return dot == std::string::npos ? "(model)" : parameter.substr(0, dot);
@@ -146,6 +177,7 @@ GraphPicture trace_model_graph(ModelModule& model, const std::vector<at::Tensor>
   // Drop the edges from parameters (not drawn).
   g.edges.erase(std::remove_if(g.edges.begin(), g.edges.end(), [&](const GraphEdge& e) { return parameter_node_module.count(e.from) > 0; }),
                 g.edges.end());
+  extend_modules_over_views(g, node_module);
   // A module's output: the shape on an edge that leaves its box.
   std::map<std::string, std::string> module_output;
   for (const GraphEdge& e : g.edges) {

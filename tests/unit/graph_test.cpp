@@ -1,6 +1,8 @@
 // Model graphs: the autograd walk, the Graphviz picture, the summary, and that every run has them.
 #include "unit/catch.hpp"
 
+#include <fstream>
+
 #include "engine/plots/graph_picture.hpp"
 #include "unit/picture_check.hpp"
 #include "unit/test_support.hpp"
@@ -52,4 +54,32 @@ TEST_CASE("hearth graph draws the model's operations and prints its summary", "[
     CHECK(svg_parses(run / "graph.svg", error));
     CHECK_THAT(read_text(run / "hearth.log"), ContainsSubstring("total: 387 parameters"));
   }
+}
+
+TEST_CASE("a module's output shape is its result as the next module sees it, past LibTorch's internal views", "[graph][jobs]") {
+  TempDir dir, cache;
+  // A Linear on sequences [B, T, F]: LibTorch folds the input to [B*T, F], multiplies, and views the
+  // product back to [B, T, out]; the summary must say [2, 4, 5], not the fold's [8, 5].
+  CommandResult made = run_command("cd '" + dir.path().string() +
+                                   "' && /usr/bin/python3 -c \"\n"
+                                   "import numpy as np, torch\n"
+                                   "np.save('x.npy', np.random.RandomState(0).randn(8, 4, 3).astype('float32'))\n"
+                                   "np.save('y.npy', np.zeros((8, 4), dtype='int64'))\n"
+                                   "class M(torch.nn.Module):\n"
+                                   "    def __init__(self):\n"
+                                   "        super().__init__()\n"
+                                   "        self.proj = torch.nn.Linear(3, 5)\n"
+                                   "    def forward(self, x):\n"
+                                   "        return torch.relu(self.proj(x))\n"
+                                   "torch.jit.trace(M(), torch.zeros(2, 4, 3)).save('m.pt')\n\" 2>&1");
+  INFO(made.output);
+  REQUIRE(made.exit_code == 0);
+  std::ofstream(dir / "seq.toml") << "[job]\nname = \"seq\"\n[dataset]\nplugin = \"npy\"\nfile = \"x.npy\"\ntargets = \"y.npy\"\n"
+                                     "batch_size = 2\n[model]\nplugin = \"torchscript\"\nfile = \"m.pt\"\n"
+                                     "[[losses]]\nplugin = \"cross_entropy\"\n[optimizer]\nplugin = \"sgd\"\n";
+  CommandResult r = run_hearth("graph '" + (dir / "seq.toml").string() + "' --out '" + (dir / "g.svg").string() + "'", cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, ContainsSubstring("(model)  [2, 4, 5]"));  // the plugin names parameters proj_weight, proj_bias
+  CHECK_THAT(r.output, !ContainsSubstring("[8, 5]"));
 }
