@@ -24,13 +24,15 @@ void Progress::start_epoch(int64_t epoch, int64_t batches, int64_t done) {
   start_ = last_draw_ = std::chrono::steady_clock::now();
 }
 
-void Progress::batch(int64_t samples, double loss) {
+void Progress::batch(int64_t samples, double loss, int64_t step, double lr) {
   ++done_;
   samples_ += samples;
   loss_ = loss;
+  step_ = step;
+  lr_ = lr;
   if (batch_log_) {
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    batch_log_->row({epoch_ + 1, done_, batches_, loss_, elapsed > 0 ? static_cast<double>(samples_) / elapsed : 0, elapsed});
+    batch_log_->row({epoch_ + 1, done_, batches_, loss_, elapsed > 0 ? static_cast<double>(samples_) / elapsed : 0, elapsed, step, lr});
   }
   draw(false);
 }
@@ -47,14 +49,14 @@ void Progress::draw(bool force) {
     int width = 24;
     int filled = batches_ ? static_cast<int>(width * done_ / batches_) : width;
     std::string bar = std::string(static_cast<size_t>(filled), '#') + std::string(static_cast<size_t>(width - filled), '.');
-    std::fprintf(stderr, "\r\033[Kepoch %lld/%lld [%s] %lld/%lld  %.0f samples/s  ETA %lld:%02lld  loss %.4f",
+    std::fprintf(stderr, "\r\033[Kepoch %lld/%lld [%s] %lld/%lld  %.0f samples/s  ETA %lld:%02lld  loss %.4f  lr %.3g",
                  static_cast<long long>(epoch_ + 1), static_cast<long long>(epochs_), bar.c_str(),
                  static_cast<long long>(done_), static_cast<long long>(batches_), rate, static_cast<long long>(eta / 60),
-                 static_cast<long long>(eta % 60), loss_);
+                 static_cast<long long>(eta % 60), loss_, lr_);
     std::fflush(stderr);
   } else if (force || done_ % log_every_ == 0) {
-    spdlog::info("epoch {}/{} batch {}/{}  {:.0f} samples/s  ETA {}:{:02d}  loss {:.4f}", epoch_ + 1, epochs_, done_,
-                 batches_, rate, eta / 60, eta % 60, loss_);
+    spdlog::info("epoch {}/{} batch {}/{}  step {}  {:.0f} samples/s  ETA {}:{:02d}  loss {:.4f}  lr {:.3g}", epoch_ + 1, epochs_,
+                 done_, batches_, step_, rate, eta / 60, eta % 60, loss_, lr_);
   }
 }
 

@@ -17,8 +17,11 @@ class Progress {
   Progress(int64_t epochs, int64_t log_every, bool live = true);
   /// Appends a row per batch to `file` (batches.csv, batch_log.hpp) from now on.
   void log_batches_to(const std::filesystem::path& file);
+  /// `batches`: those this epoch will train (all of them, or fewer when max_steps ends it first),
+  /// `done` of them already trained before a resume.
   void start_epoch(int64_t epoch, int64_t batches, int64_t done = 0);
-  void batch(int64_t samples, double loss);
+  /// A trained batch: its loss, the optimizer steps taken so far and the rate it trained with.
+  void batch(int64_t samples, double loss, int64_t step, double lr);
   void end_epoch();
 
  private:
@@ -26,7 +29,8 @@ class Progress {
   std::optional<BatchLogWriter> batch_log_;
   bool tty_;
   int64_t epochs_, log_every_, epoch_ = 0, batches_ = 0, done_ = 0, samples_ = 0, start_done_ = 0;
-  double loss_ = 0;
+  double loss_ = 0, lr_ = 0;
+  int64_t step_ = 0;
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
 

@@ -14,7 +14,8 @@
 namespace hearth {
 namespace {
 
-constexpr const char* kHeader = "epoch,batch,batches,loss,samples_per_s,seconds\n";
+// Files written before step and lr were kept have the first six columns only; both are read.
+constexpr const char* kHeader = "epoch,batch,batches,loss,samples_per_s,seconds,step,lr\n";
 
 bool parse_number(const std::string& text, double& value) {
   if (text.empty()) return false;
@@ -39,8 +40,8 @@ BatchLogWriter::BatchLogWriter(const std::filesystem::path& file) : name_(printa
 void BatchLogWriter::row(const BatchRow& r) {
   std::FILE* f = out_.get();
   if (!f) return;
-  std::fprintf(f, "%lld,%lld,%lld,%.9g,%.6g,%.6g\n", static_cast<long long>(r.epoch), static_cast<long long>(r.batch),
-               static_cast<long long>(r.batches), r.loss, r.samples_per_s, r.seconds);
+  std::fprintf(f, "%lld,%lld,%lld,%.9g,%.6g,%.6g,%lld,%.9g\n", static_cast<long long>(r.epoch), static_cast<long long>(r.batch),
+               static_cast<long long>(r.batches), r.loss, r.samples_per_s, r.seconds, static_cast<long long>(r.step), r.lr);
   // Flushed twice a second and at the epoch's end, so that a reader sees batches while they train.
   auto now = std::chrono::steady_clock::now();
   const bool flush = r.batch >= r.batches || std::chrono::duration<double>(now - last_flush_).count() >= 0.5;
@@ -79,12 +80,17 @@ std::optional<BatchRow> parse_batch_row(const std::string& line) {
   std::vector<std::string> cells;
   std::istringstream in(line);
   for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
-  double v[6];
-  if (cells.size() != 6 || (!line.empty() && line.back() == ',')) return std::nullopt;  // damage
-  for (size_t i = 0; i < 6; ++i)
+  double v[8];
+  if ((cells.size() != 6 && cells.size() != 8) || (!line.empty() && line.back() == ',')) return std::nullopt;  // damage
+  for (size_t i = 0; i < cells.size(); ++i)
     if (!parse_number(cells[i], v[i])) return std::nullopt;
   if (v[0] < 1 || v[1] < 1 || v[2] < v[1]) return std::nullopt;
-  return BatchRow{static_cast<int64_t>(v[0]), static_cast<int64_t>(v[1]), static_cast<int64_t>(v[2]), v[3], v[4], v[5]};
+  BatchRow row{static_cast<int64_t>(v[0]), static_cast<int64_t>(v[1]), static_cast<int64_t>(v[2]), v[3], v[4], v[5]};
+  if (cells.size() == 8) {
+    row.step = static_cast<int64_t>(v[6]);
+    row.lr = v[7];
+  }
+  return row;
 }
 
 std::optional<BatchRow> read_last_batch_row(const std::filesystem::path& file) {

@@ -1,6 +1,7 @@
-// batches.csv: one row per training batch ("epoch,batch,batches,loss,samples_per_s,seconds";
-// epoch and batch count from 1, seconds since the epoch started). A resumed run appends the
-// batches it trains again: readers keep the last row of each (epoch, batch).
+// batches.csv: one row per training batch ("epoch,batch,batches,loss,samples_per_s,seconds,step,lr";
+// epoch and batch count from 1, seconds since the epoch started, step the optimizer steps taken
+// so far, lr the rate the batch trained with; files older than step and lr have the first six).
+// A resumed run appends the batches it trains again: readers keep the last row of each (epoch, batch).
 #pragma once
 
 #include <array>
@@ -12,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -19,8 +21,10 @@ namespace hearth {
 
 /// One row of batches.csv.
 struct BatchRow {
-  int64_t epoch = 0, batch = 0, batches = 0;
+  int64_t epoch = 0, batch = 0, batches = 0;  ///< `batches`: those the epoch will train (fewer when max_steps ends it)
   double loss = 0, samples_per_s = 0, seconds = 0;
+  int64_t step = -1;  ///< optimizer steps taken after this batch; -1 in files written before it was kept
+  double lr = std::numeric_limits<double>::quiet_NaN();  ///< the first group's rate this batch trained with; NaN: not kept
 };
 
 /// Appends rows while a run trains. It never stops training: a write that fails is a warning

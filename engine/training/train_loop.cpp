@@ -64,6 +64,14 @@ std::optional<TrainOutcome> TrainLoop::run_epoch(int64_t epoch) {
   return decide(report, trained.interrupted || session_.parallel().stop_between_epochs());
 }
 
+int64_t TrainLoop::planned_batches(int64_t batch_count, int64_t done) const {
+  const TrainOptions& t = session_.options().train;
+  if (t.max_steps <= 0) return batch_count;
+  // max_steps counts optimizer steps: with accumulation, each takes `accumulate` batches.
+  const int64_t steps_left = std::max<int64_t>(0, t.max_steps - session_.step());
+  return std::min(batch_count, done + steps_left * std::max<int64_t>(1, t.accumulate));
+}
+
 TrainedEpoch TrainLoop::train_batches(int64_t epoch, int64_t skip) {
   const Augmentation& augmentation = session_.options().data.augmentation;
   BatchLoader& batches = session_.loader(SplitName::train);
@@ -75,7 +83,7 @@ TrainedEpoch TrainLoop::train_batches(int64_t epoch, int64_t skip) {
   int64_t& done = result.batches_done;
   batches.start_epoch(epoch, skip);
   done = skip;
-  progress_.start_epoch(epoch, batches.batch_count(), skip);
+  progress_.start_epoch(epoch, planned_batches(batches.batch_count(), skip), skip);
   step_.start_epoch();
   m.model->train(true);
   while (auto batch = batches.next()) {
@@ -88,10 +96,11 @@ TrainedEpoch TrainLoop::train_batches(int64_t epoch, int64_t skip) {
     const std::string& device = session_.device_name();
     std::vector<at::Tensor> inputs = on_device(batch->inputs, device), targets = on_device(batch->targets, device);
     if (augmentation.any()) inputs = augment_batch(inputs, augmentation, session_.options().general.seed, epoch, done);
+    const double lr = session_.optimizer().lr(0);  // before the step: a per-batch schedule moves it after
     const StepResult stepped = step_.run(inputs, targets, batch->size, epoch, done, batches.batch_count(), tally);
     ++done;
     if (stepped.skipped) continue;
-    progress_.batch(batch->size, stepped.loss);
+    progress_.batch(batch->size, stepped.loss, session_.step(), lr);
     result.interrupted = stepped.stop;
     if (result.interrupted || session_.step_limit_reached()) break;
   }

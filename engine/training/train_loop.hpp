@@ -46,6 +46,8 @@ class TrainLoop {
  private:
   std::optional<TrainOutcome> run_epoch(int64_t epoch);
   TrainedEpoch train_batches(int64_t epoch, int64_t skip);
+  /// The batches an epoch of `batch_count` will train from `done` on: fewer when max_steps ends it.
+  int64_t planned_batches(int64_t batch_count, int64_t done) const;
   /// The valid split's values into `row`, every validate_every epochs and after the last.
   void validate(int64_t epoch, std::map<std::string, double>& row);
   EpochReport report_of(int64_t epoch, TrainedEpoch& trained, double lr);

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
 
 #include "engine/core/atomic_file.hpp"
@@ -120,4 +121,40 @@ TEST_CASE("batches.csv's newest row is read from its tail and a partial line wai
   CHECK(last->loss == 0.25);
   write_file_atomically(file, "epoch,batch,batches,loss,samples_per_s,seconds\n");
   CHECK_FALSE(read_last_batch_row(file));
+  // Rows since the step and the rate were kept have eight cells; the older six still read.
+  write_file_atomically(file, "epoch,batch,batches,loss,samples_per_s,seconds,step,lr\n1,1,4,0.5,100,0.1,1,0.001\n");
+  const std::optional<BatchRow> now = read_last_batch_row(file);
+  REQUIRE(now);
+  CHECK((now->step == 1 && now->lr == 0.001));
+  CHECK(parse_batch_row("1,1,4,0.5,100,0.1")->step == -1);
+  CHECK(std::isnan(parse_batch_row("1,1,4,0.5,100,0.1")->lr));
+  CHECK_FALSE(parse_batch_row("1,1,4,0.5,100,0.1,1"));
+}
+
+TEST_CASE("batches.csv keeps each batch's step and rate, and an epoch that max_steps ends plans only its batches", "[runs]") {
+  TempDir runs, cache;
+  CommandResult r = run_hearth("run " + std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/random-smoke.toml --runs-dir '" +
+                                   runs.path().string() + "' --set train.epochs=3 --set train.max_steps=6 --set train.accumulate=2"
+                                   " --set \"scheduler={plugin='cosine', interval='batch', warmup=4, t_max=100}\"",
+                               cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  std::ifstream in(single_run(runs.path()) / "batches.csv");
+  std::string line;
+  std::getline(in, line);
+  CHECK(line == "epoch,batch,batches,loss,samples_per_s,seconds,step,lr");
+  std::vector<BatchRow> rows;
+  while (std::getline(in, line)) rows.push_back(*parse_batch_row(line));
+  REQUIRE(rows.size() == 12);  // 6 steps of 2 batches, in the first epoch
+  for (size_t i = 0; i < rows.size(); ++i) {
+    INFO("row " << i);
+    CHECK(rows[i].epoch == 1);
+    CHECK(rows[i].batches == 12);  // not the epoch's whole count: the run ends at step 6
+    CHECK(rows[i].step == static_cast<int64_t>(i + 1) / 2);
+  }
+  // Warmup over 4 steps: the rate rises step by step, and both batches of a step share it.
+  CHECK(rows[0].lr == rows[1].lr);
+  CHECK(rows[2].lr > rows[1].lr);
+  CHECK(rows[6].lr > rows[4].lr);
+  CHECK(rows[10].lr <= rows[8].lr * 1.0000001);  // past the warmup: the cosine comes down
 }
