@@ -119,15 +119,18 @@ BatchPoints BatchLogReader::points() const {
   BatchPoints out;
   out.position.reserve(rows_.size());
   out.loss.reserve(rows_.size());
+  out.lr.reserve(rows_.size());
   for (const auto& [key, r] : rows_) {
     out.position.push_back(static_cast<double>(key.first - 1) + static_cast<double>(key.second) / static_cast<double>(r.batches));
     out.loss.push_back(r.loss);
+    out.lr.push_back(r.lr);
   }
   if (last_) {
     out.epoch = last_->epoch;
     out.batch = last_->batch;
     out.batches = last_->batches;
     out.samples_per_s = last_->samples_per_s;
+    out.step = last_->step;
     out.seconds_per_batch = last_->seconds / static_cast<double>(last_->batch);
   }
   return out;

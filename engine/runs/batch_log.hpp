@@ -48,9 +48,11 @@ class BatchLogWriter {
 struct BatchPoints {
   std::vector<double> position;  ///< epochs as a real number: epoch - 1 + batch / batches
   std::vector<double> loss;
+  std::vector<double> lr;        ///< NaN where the file did not keep it
   double samples_per_s = 0;      ///< of the last row
   double seconds_per_batch = 0;  ///< of the last row's epoch so far
   long long epoch = 0, batch = 0, batches = 0;  ///< where the last row is
+  long long step = -1;                          ///< the last row's optimizer steps; -1: not kept
 };
 
 /// batches.csv read as it grows: each update reads only the lines added since the last one (all

@@ -212,7 +212,7 @@ void add_api_routes(httplib::Server& server, StudioState& state) {
         throw UsageError("?max_points= must be a whole number");
       }
     }
-    return run_curves_json(run, planned_epochs(run), std::min<size_t>(std::max<size_t>(max_points, 2), 100000));
+    return run_curves_json(run, planned_training(run), std::min<size_t>(std::max<size_t>(max_points, 2), 100000));
   });
   server.Get("/api/runs/file", [s](const httplib::Request& req, httplib::Response& res) { serve_run_file(*s, req, res); });
   get_route(server, "/api/processes", [s](const httplib::Request&, const json&) { return json{{"processes", s->children.list()}}; });

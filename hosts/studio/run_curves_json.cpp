@@ -45,17 +45,18 @@ nlohmann::json downsample(const BatchPoints& points, size_t max_points) {
   const std::vector<double> smooth = smoothed(points.loss, 0.9);
   const size_t n = points.loss.size();
   nlohmann::json x = nlohmann::json::array(), loss = nlohmann::json::array(), low = nlohmann::json::array(),
-                 high = nlohmann::json::array(), smooth_out = nlohmann::json::array();
+                 high = nlohmann::json::array(), smooth_out = nlohmann::json::array(), rate = nlohmann::json::array();
   max_points = std::max<size_t>(max_points, 2);
   const size_t buckets = std::min(n, max_points);
   auto finite_or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
   for (size_t b = 0; b < buckets; ++b) {
     const size_t from = b * n / buckets, to = (b + 1) * n / buckets;
-    double sum = 0, lo = INFINITY, hi = -INFINITY, pos = 0, sm = 0;
-    size_t finite = 0;
+    double sum = 0, lo = INFINITY, hi = -INFINITY, pos = 0, sm = 0, lr = 0;
+    size_t finite = 0, rates = 0;
     for (size_t i = from; i < to; ++i) {
       pos += points.position[i];
       sm += smooth[i];
+      if (i < points.lr.size() && std::isfinite(points.lr[i])) lr += points.lr[i], ++rates;
       if (!std::isfinite(points.loss[i])) continue;
       sum += points.loss[i];
       lo = std::min(lo, points.loss[i]);
@@ -68,8 +69,9 @@ nlohmann::json downsample(const BatchPoints& points, size_t max_points) {
     low.push_back(finite_or_null(lo));
     high.push_back(finite_or_null(hi));
     smooth_out.push_back(finite_or_null(sm / count));
+    rate.push_back(rates ? finite_or_null(lr / static_cast<double>(rates)) : nlohmann::json());
   }
-  return {{"x", x}, {"loss", loss}, {"min", low}, {"max", high}, {"smoothed", smooth_out}, {"count", n}};
+  return {{"x", x}, {"loss", loss}, {"min", low}, {"max", high}, {"smoothed", smooth_out}, {"lr", rate}, {"count", n}};
 }
 
 nlohmann::json read_epoch_table(const fs::path& run) {
@@ -83,7 +85,8 @@ nlohmann::json read_epoch_table(const fs::path& run) {
   return {{"columns", table.columns}, {"rows", rows}};
 }
 
-nlohmann::json run_curves_json(const fs::path& run, long long epochs_planned, size_t max_points) {
+nlohmann::json run_curves_json(const fs::path& run, const TrainOptions& planned, size_t max_points) {
+  const long long epochs_planned = planned.epochs;
   BatchPoints batches = followed_batch_points(run / "batches.csv");
   nlohmann::json out = {{"epochs", read_epoch_table(run)}, {"batches", downsample(batches, max_points)}};
   out["samples_per_s"] = batches.samples_per_s;
@@ -91,7 +94,12 @@ nlohmann::json run_curves_json(const fs::path& run, long long epochs_planned, si
   if (batches.batches > 0 && epochs_planned >= batches.epoch) {
     const double left = static_cast<double>(batches.batches - batches.batch) +
                         static_cast<double>((epochs_planned - batches.epoch) * batches.batches);
-    out["eta_seconds"] = left * batches.seconds_per_batch;
+    double eta = left * batches.seconds_per_batch;
+    // A step limit may end the run before its epochs do; each step takes `accumulate` batches.
+    if (planned.max_steps > 0 && batches.step >= 0)
+      eta = std::min(eta, static_cast<double>(std::max<long long>(0, planned.max_steps - batches.step)) *
+                              static_cast<double>(std::max<int64_t>(1, planned.accumulate)) * batches.seconds_per_batch);
+    out["eta_seconds"] = eta;
   } else {
     out["eta_seconds"] = nullptr;
   }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "engine/params/host_options.hpp"
 #include "engine/runs/batch_log.hpp"
 
 namespace hearth::studio {
@@ -18,7 +19,8 @@ namespace hearth::studio {
 BatchPoints followed_batch_points(const std::filesystem::path& file);
 
 /// At most `max_points` points: the mean of each of `max_points` equal runs of batches, with the
-/// smallest and largest loss of each kept beside it so that spikes stay visible.
+/// smallest and largest loss of each kept beside it so that spikes stay visible, and the mean
+/// learning rate (null where batches.csv did not keep it).
 nlohmann::json downsample(const BatchPoints& points, size_t max_points);
 
 /// Exponential moving average with weight `keep` on the past (TensorBoard's smoothing).
@@ -30,7 +32,8 @@ std::vector<double> smoothed(const std::vector<double>& values, double keep);
 nlohmann::json read_epoch_table(const std::filesystem::path& file);
 
 /// Everything the page shows of one run's progress: {"epochs", "batches", "samples_per_s",
-/// "eta_seconds", "position"}. `epochs_planned` comes from the run's job.
-nlohmann::json run_curves_json(const std::filesystem::path& run, long long epochs_planned, size_t max_points);
+/// "eta_seconds", "position"}. `planned` is the run's [train]: its epochs and, when set, its
+/// max_steps end the time left.
+nlohmann::json run_curves_json(const std::filesystem::path& run, const TrainOptions& planned, size_t max_points);
 
 }  // namespace hearth::studio

@@ -13,12 +13,12 @@ namespace hearth::studio {
 
 namespace fs = std::filesystem;
 
-long long planned_epochs(const fs::path& run) {
+TrainOptions planned_training(const fs::path& run) {
   try {
     const toml::table job = toml::parse_file((run / "job.toml").string());
-    return train_keys().read(job["train"].as_table(), (run / "job.toml").string()).epochs;
+    return train_keys().read(job["train"].as_table(), (run / "job.toml").string());
   } catch (const std::exception&) {
-    return train_keys().defaults().epochs;  // a row still shows for a run whose job is damaged
+    return train_keys().defaults();  // a row still shows for a run whose job is damaged
   }
 }
 
@@ -35,7 +35,7 @@ nlohmann::json run_row(const fs::path& runs_dir, const fs::path& run) {
   row["epochs_done"] = record.epochs_done;
   row["step"] = record.step;
   row["created"] = json_text(record.created);
-  row["epochs"] = planned_epochs(run);
+  row["epochs"] = planned_training(run).epochs;
   if (record.best)
     row["best"] = {{"monitor", json_text(record.best->monitor)}, {"value", record.best->value}, {"epoch", record.best->epoch}};
   if (!record.finished.empty()) row["finished"] = json_text(record.finished);

@@ -5,10 +5,12 @@
 
 #include <filesystem>
 
+#include "engine/params/host_options.hpp"
+
 namespace hearth::studio {
 
-/// [train] epochs of a run's resolved job.toml (the default when it has none; 0 when unreadable).
-long long planned_epochs(const std::filesystem::path& run);
+/// [train] of a run's resolved job.toml (the defaults when it is unreadable or has none).
+TrainOptions planned_training(const std::filesystem::path& run);
 
 /// The dashboard's row of a run: {"id", "job", "status", "detail"?, "epochs_done", "epochs",
 /// "best"?, "created", "finished"?, "seconds", "pid"?, "error"?}.

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "catch.hpp"
+#include "engine/params/host_keys.hpp"
 #include "hosts/studio/access_guard.hpp"
 #include "hosts/studio/run_curves_json.hpp"
 #include "hosts/studio/run_paths.hpp"
@@ -618,6 +619,19 @@ TEST_CASE("studio curves: batch logs of resumed runs count each batch once, and 
   std::vector<double> sm = studio::smoothed({1, 1, 1, std::nan("")}, 0.9);
   CHECK(sm[0] == Approx(1.0));  // debiased
   CHECK(sm[3] == Approx(1.0));
+
+  // The rate per batch, and the time left: the epochs', or the step limit's when it comes first.
+  fs::create_directories(dir / "run");
+  std::ofstream(dir / "run" / "batches.csv") << "epoch,batch,batches,loss,samples_per_s,seconds,step,lr\n"
+                                                "1,1,100,0.5,100,1.0,1,0.001\n1,2,100,0.5,100,2.0,2,0.002\n";
+  hearth::TrainOptions planned = hearth::train_keys().defaults();
+  planned.epochs = 10;
+  json curves = studio::run_curves_json(dir / "run", planned, 100);
+  CHECK(curves["batches"]["lr"] == json::array({0.001, 0.002}));
+  CHECK(curves["eta_seconds"].get<double>() == Approx(98 + 9 * 100));  // one second a batch
+  planned.max_steps = 10;
+  planned.accumulate = 2;
+  CHECK(studio::run_curves_json(dir / "run", planned, 100)["eta_seconds"].get<double>() == Approx(8 * 2));
 }
 
 TEST_CASE("studio in a real browser: set up an MLP with a diagnostic, train, stop, resume, move the epoch slider, compare, and save a job that hearth run runs alike", "[studio][browser]") {

@@ -358,6 +358,11 @@ export class ModelTab {
       this.charts[name].setSeries(cols);
       this.charts[name].setData(e.x, cols.map(e.column));
     }
+    // The rate of every batch where batches.csv keeps it: a per-batch warmup and schedule show whole.
+    if (b.lr && b.lr.some((v) => v !== null)) {
+      this.charts.lr.setSeries(['lr per batch']);
+      this.charts.lr.setData(b.x, [b.lr]);
+    }
     const eta = c.eta_seconds === null ? '' : `, ETA ${Math.round(c.eta_seconds)} s`;
     const at = c.position.batches ? `epoch ${c.position.epoch}, batch ${c.position.batch}/${c.position.batches}` : '';
     document.getElementById('live-facts').textContent = `${at}${at ? ', ' : ''}${Math.round(c.samples_per_s)} samples/s${eta}`;
