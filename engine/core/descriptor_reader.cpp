@@ -123,7 +123,9 @@ ParamInfo read_param(const hearth_param_spec* plugin_spec, const std::string& wh
   p.kind = static_cast<hearth_param_kind>(s.kind);
   if (p.default_toml) {
     try {
-      check_default(p);
+      // Kept as Hearth writes values: the SDK prints floats with 17 digits (0.9 as
+      // 0.90000000000000002), which forms, docs and `plugins describe` would show.
+      p.default_toml = to_toml_text(check_default(p));
     } catch (const Error& e) {
       throw LibraryRefusal(where + " parameter '" + p.key + "': " + e.what());
     }
