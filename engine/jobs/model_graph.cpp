@@ -97,21 +97,33 @@ std::vector<at::Tensor> example_inputs(const DatasetModule& data, int64_t n) {
   return out;
 }
 
-GraphPicture trace_model_graph(ModelModule& model, const std::vector<at::Tensor>& inputs, const std::string& title) {
-  std::map<const c10::TensorImpl*, std::string> parameter_names;
-  GraphPicture g;
+namespace {
+
+/// The model's parameters by tensor, and its modules in order with their parameter counts.
+struct ParameterIndex {
+  std::map<const c10::TensorImpl*, std::string> names;
   std::vector<std::string> module_order;
   std::map<std::string, int64_t> module_params;
+  int64_t total = 0;
+};
+
+ParameterIndex index_parameters(ModelModule& model) {
+  ParameterIndex index;
   for (auto& [name, p] : model.named_parameters()) {
-    parameter_names[p.unsafeGetTensorImpl()] = name;
+    index.names[p.unsafeGetTensorImpl()] = name;
     std::string m = module_of(name);
-    if (!module_params.count(m)) module_order.push_back(m);
-    module_params[m] += p.numel();
-    g.total_parameters += p.numel();
+    if (!index.module_params.count(m)) index.module_order.push_back(m);
+    index.module_params[m] += p.numel();
+    index.total += p.numel();
   }
+  return index;
+}
+
+/// One forward pass in evaluation mode with gradients recorded; `input_names` names the leaves.
+std::vector<at::Tensor> traced_forward(ModelModule& model, const std::vector<at::Tensor>& inputs,
+                                       std::map<const c10::TensorImpl*, std::string>& input_names) {
   // Inputs that require grad appear in the graph as leaves, so the picture starts at them.
   std::vector<at::Tensor> leaves;
-  std::map<const c10::TensorImpl*, std::string> input_names;
   for (size_t i = 0; i < inputs.size(); ++i) {
     at::Tensor t = inputs[i].detach().clone();
     if (t.is_floating_point()) t.requires_grad_(true);
@@ -119,12 +131,33 @@ GraphPicture trace_model_graph(ModelModule& model, const std::vector<at::Tensor>
     leaves.push_back(t);
   }
   model.train(false);
-  std::vector<at::Tensor> outputs;
-  {
-    torch::AutoGradMode grad(true);
-    outputs = model.forward(leaves);
-  }
+  torch::AutoGradMode grad(true);
+  return model.forward(leaves);
+}
 
+/// Each module's output, the shape on an edge that leaves its box, into g.modules.
+void add_modules(GraphPicture& g, const ParameterIndex& index, const std::map<std::string, std::string>& node_module) {
+  std::map<std::string, std::string> module_output;
+  for (const GraphEdge& e : g.edges) {
+    auto from = node_module.find(e.from);
+    if (from == node_module.end() || from->second.empty()) continue;
+    auto to = node_module.find(e.to);
+    if (to == node_module.end() || to->second != from->second) module_output[from->second] = e.label;
+  }
+  for (const std::string& m : index.module_order) g.modules.push_back({m, module_output[m], index.module_params.at(m)});
+}
+
+}  // namespace
+
+GraphPicture trace_model_graph(ModelModule& model, const std::vector<at::Tensor>& inputs, const std::string& title) {
+  GraphPicture g;
+  const ParameterIndex index = index_parameters(model);
+  g.total_parameters = index.total;
+  std::map<const c10::TensorImpl*, std::string> input_names;
+  const std::vector<at::Tensor> outputs = traced_forward(model, inputs, input_names);
+
+  // Walk autograd's graph back from the outputs: an operation is a node, in the module whose
+  // parameters it takes.
   std::map<const Node*, std::string> ids;
   std::map<std::string, std::string> node_module;
   std::vector<std::shared_ptr<Node>> queue;
@@ -144,49 +177,35 @@ GraphPicture trace_model_graph(ModelModule& model, const std::vector<at::Tensor>
   }
   if (queue.empty())
     throw Error("the model's outputs do not depend on any parameter or input: there is no graph to draw");
-  std::map<std::string, std::string> parameter_node_module;
+  std::set<std::string> parameter_nodes;
   for (size_t q = 0; q < queue.size(); ++q) {
     std::shared_ptr<Node> n = queue[q];
     std::string id = ids[n.get()];
     if (auto* acc = dynamic_cast<torch::autograd::AccumulateGrad*>(n.get())) {
-      const c10::TensorImpl* impl = acc->variable.unsafeGetTensorImpl();
-      if (auto in = input_names.find(impl); in != input_names.end()) {
+      // Parameters are not drawn as nodes: their module's box says how many there are.
+      if (auto in = input_names.find(acc->variable.unsafeGetTensorImpl()); in != input_names.end())
         g.nodes.push_back({id, in->second + "\n" + shape_text(acc->variable.sizes()), "input", ""});
-      } else {
-        // Parameters are not drawn as nodes: their module's box says how many there are.
-        auto p = parameter_names.find(impl);
-        parameter_node_module[id] = p != parameter_names.end() ? module_of(p->second) : "";
-      }
+      else
+        parameter_nodes.insert(id);
       continue;
     }
     std::string module;
     for (const auto& e : n->next_edges())
       if (auto* acc = dynamic_cast<torch::autograd::AccumulateGrad*>(e.function.get())) {
-        auto p = parameter_names.find(acc->variable.unsafeGetTensorImpl());
-        if (p != parameter_names.end()) module = module_of(p->second);
+        auto p = index.names.find(acc->variable.unsafeGetTensorImpl());
+        if (p != index.names.end()) module = module_of(p->second);
       }
     std::string op = op_name(*n);
     g.nodes.push_back({id, op, op_kind(op), module});
     node_module[id] = module;
-    for (const auto& e : n->next_edges()) {
-      if (!e.function) continue;
-      std::string from = id_of(e.function);
-      g.edges.push_back({from, id, output_shape(*e.function, e.input_nr)});
-    }
+    for (const auto& e : n->next_edges())
+      if (e.function) g.edges.push_back({id_of(e.function), id, output_shape(*e.function, e.input_nr)});
   }
   // Drop the edges from parameters (not drawn).
-  g.edges.erase(std::remove_if(g.edges.begin(), g.edges.end(), [&](const GraphEdge& e) { return parameter_node_module.count(e.from) > 0; }),
+  g.edges.erase(std::remove_if(g.edges.begin(), g.edges.end(), [&](const GraphEdge& e) { return parameter_nodes.count(e.from) > 0; }),
                 g.edges.end());
   extend_modules_over_views(g, node_module);
-  // A module's output: the shape on an edge that leaves its box.
-  std::map<std::string, std::string> module_output;
-  for (const GraphEdge& e : g.edges) {
-    auto from = node_module.find(e.from);
-    if (from == node_module.end() || from->second.empty()) continue;
-    auto to = node_module.find(e.to);
-    if (to == node_module.end() || to->second != from->second) module_output[from->second] = e.label;
-  }
-  for (const std::string& m : module_order) g.modules.push_back({m, module_output[m], module_params[m]});
+  add_modules(g, index, node_module);
   g.title = title;
   return g;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 #include "engine/runs/metrics_table.hpp"
 
@@ -14,5 +15,8 @@ namespace hearth {
 /// the epochs it did not run. A number of an epoch metrics.csv has no row for (a resumed run's
 /// dropped epoch) is left out. `damaged` applies to both files.
 MetricsTable read_run_metrics(const std::filesystem::path& run, DamagedRows damaged = DamagedRows::refuse);
+
+/// Whether a column of that table is a diagnostic's number ("diagnostics.<name>.<number>").
+bool is_diagnostic_column(const std::string& column);
 
 }  // namespace hearth

@@ -26,10 +26,10 @@ nlohmann::json downsample(const BatchPoints& points, size_t max_points);
 /// Exponential moving average with weight `keep` on the past (TensorBoard's smoothing).
 std::vector<double> smoothed(const std::vector<double>& values, double keep);
 
-/// {"columns": [...], "rows": [[...], ...]} of a metrics.csv ("epoch", "step", "lr", ...);
-/// empty when there is none. Empty cells and non-finite values become null; a damaged row (a
-/// line still being written) is left out.
-nlohmann::json read_epoch_table(const std::filesystem::path& file);
+/// {"columns": [...], "rows": [[...], ...]} of a run's table (metrics.csv's "epoch", "step", "lr",
+/// ..., and the diagnostics' numbers: read_run_metrics); empty when there is none. Empty cells and
+/// non-finite values become null; a damaged row (a line still being written) is left out.
+nlohmann::json read_epoch_table(const std::filesystem::path& run);
 
 /// Everything the page shows of one run's progress: {"epochs", "batches", "samples_per_s",
 /// "eta_seconds", "position"}. `planned` is the run's [train]: its epochs and, when set, its

@@ -8,9 +8,11 @@
 
 #include <torch/torch.h>
 
-#include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
+
+#include "shape_text.hpp"
 
 namespace hearth_builtin {
 
@@ -18,12 +20,6 @@ namespace hearth_builtin {
 struct ClassScores {
   torch::Tensor scores, targets;
 };
-
-inline std::string shape_text(at::IntArrayRef sizes) {
-  std::ostringstream os;
-  os << sizes;
-  return os.str();
-}
 
 /// `out` and `target` flattened to one prediction per row; `who` names the module in errors.
 inline ClassScores flatten_class_scores(const torch::Tensor& out, const torch::Tensor& target, const std::string& who) {

@@ -144,8 +144,8 @@ class Latent : public hearth::Diagnostic {
     constexpr int64_t kExaggerated = 250;
     for (int64_t step = 0; step < iterations; ++step) {
       const torch::Tensor target = step < kExaggerated ? p * 12.0 : p;
-      const torch::Tensor kernel = (1.0 / (1.0 + squared_distances(y))) * off_diagonal;
-      const torch::Tensor q = (kernel / kernel.sum()).clamp_min(kEpsilon);
+      torch::Tensor kernel;
+      const torch::Tensor q = map_affinities(y, off_diagonal, kernel);
       const torch::Tensor pull = (target - q) * kernel;
       const torch::Tensor grad = 4.0 * (pull.sum(1, /*keepdim=*/true) * y - pull.matmul(y));
       const torch::Tensor flipped = (update * grad) < 0;
@@ -153,15 +153,21 @@ class Latent : public hearth::Diagnostic {
       update = (step < kExaggerated ? 0.5 : 0.8) * update - rate * gains * grad;
       y = y + update;
     }
-    const torch::Tensor kernel = (1.0 / (1.0 + squared_distances(y))) * off_diagonal;
-    const torch::Tensor q = (kernel / kernel.sum()).clamp_min(kEpsilon);
-    kl = (p * torch::log(p / q)).sum().item<double>();
+    torch::Tensor kernel;
+    kl = (p * torch::log(p / map_affinities(y, off_diagonal, kernel))).sum().item<double>();
     return y;
   }
 
  private:
   static constexpr int64_t kMaxTsneSamples = 4096;
   static constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
+
+  /// Q: the map's Student-t affinities 1 / (1 + |y_i - y_j|^2) normalised over all pairs; `kernel`
+  /// gets the unnormalised ones, which the gradient needs too.
+  static torch::Tensor map_affinities(const torch::Tensor& y, const torch::Tensor& off_diagonal, torch::Tensor& kernel) {
+    kernel = (1.0 / (1.0 + squared_distances(y))) * off_diagonal;
+    return (kernel / kernel.sum()).clamp_min(kEpsilon);
+  }
 
   static torch::Tensor squared_distances(const torch::Tensor& x) {
     const torch::Tensor norms = x.pow(2).sum(1, /*keepdim=*/true);

@@ -1,6 +1,8 @@
 // `mse`: mean squared error between the first output and the first target.
 #include <hearth/plugin.hpp>
 
+#include "../common/shape_text.hpp"
+
 namespace {
 
 class MseLoss : public hearth::Loss {
@@ -16,7 +18,7 @@ class MseLoss : public hearth::Loss {
     torch::Tensor target = targets[0].to(out.dtype());
     if (target.sizes() != out.sizes()) {
       if (target.numel() != out.numel())
-        throw std::invalid_argument("mse: output shape " + shape(out) + " and target shape " + shape(target) +
+        throw std::invalid_argument("mse: output shape " + hearth_builtin::shape_text(out) + " and target shape " + hearth_builtin::shape_text(target) +
                                     " differ; the model's output must match the target element for element");
       target = target.reshape(out.sizes());
     }
@@ -24,11 +26,6 @@ class MseLoss : public hearth::Loss {
   }
 
  private:
-  static std::string shape(const torch::Tensor& t) {
-    std::ostringstream os;
-    os << t.sizes();
-    return os.str();
-  }
   bool sum_;
 };
 

@@ -5,16 +5,10 @@
 
 namespace {
 
-std::string shape_of(const torch::Tensor& t) {
-  std::ostringstream os;
-  os << t.sizes();
-  return os.str();
-}
-
 /// The target, shaped and typed like the output (element-wise losses).
 torch::Tensor matching_target(const std::string& loss, const torch::Tensor& out, const torch::Tensor& target) {
   if (target.numel() != out.numel())
-    throw std::invalid_argument(loss + ": output shape " + shape_of(out) + " and target shape " + shape_of(target) +
+    throw std::invalid_argument(loss + ": output shape " + hearth_builtin::shape_text(out) + " and target shape " + hearth_builtin::shape_text(target) +
                                 " differ; the model's output must match the target element for element");
   return target.to(out.device(), out.scalar_type()).reshape(out.sizes());
 }

@@ -8,9 +8,10 @@
 #include <algorithm>
 #include <hearth/draw.hpp>
 #include <hearth/plugin.hpp>
-#include <sstream>
 #include <stdexcept>
 #include <string>
+
+#include "../common/shape_text.hpp"
 
 namespace hearth_builtin {
 
@@ -79,13 +80,6 @@ inline Placement paint_image(cairo_t* cr, const hearth::draw::Box& box, const to
   cairo_restore(cr);
   cairo_surface_destroy(image);
   return p;
-}
-
-/// A tensor's shape as text, for error messages: [1, 28, 28].
-inline std::string shape_text(const torch::Tensor& t) {
-  std::ostringstream os;
-  os << t.sizes();
-  return os.str();
 }
 
 /// White background over the whole context.

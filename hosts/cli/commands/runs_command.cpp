@@ -133,7 +133,7 @@ void show_run(const RunsOptions& o) {
     for (size_t i = 0; i < table.columns.size(); ++i) {
       const double v = table.rows.back()[i];
       // A diagnostic that did not run at the last epoch has nothing to say there.
-      if (std::isnan(v) && table.columns[i].rfind("diagnostics.", 0) == 0) continue;
+      if (std::isnan(v) && is_diagnostic_column(table.columns[i])) continue;
       char cell[32] = "";
       if (!std::isnan(v)) std::snprintf(cell, sizeof cell, "%.9g", v);
       std::cout << "    " << pad(printable(table.columns[i]), 22) << cell << '\n';

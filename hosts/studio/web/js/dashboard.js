@@ -29,7 +29,7 @@ export class Dashboard {
     this.selected = new Set();
     this.curves = new Map();     // id -> metrics table
     this.overlay = new LineChart(document.getElementById('chart-overlay'), 'Selected runs', 'epoch');
-    this.diagnostics = new DiagnosticsView(document.createElement('div'));
+    this.diagnostics = null;     // the pictures of the run whose detail is shown
     document.getElementById('overlay-column').addEventListener('change', () => this.drawOverlay());
     setInterval(() => this.renderDurations(), 1000);
     setInterval(() => this.loadSweeps().catch(() => {}), 10000);  // trials run two levels deeper than runs
@@ -81,7 +81,7 @@ export class Dashboard {
   }
 
   onDiagnostics(event) {
-    this.diagnostics.onEvent(event);
+    if (this.diagnostics) this.diagnostics.onEvent(event);
     this.onEpoch(event);
   }
 
@@ -226,7 +226,7 @@ export class Dashboard {
         img.style.maxWidth = '100%';
         pictures.append(img);
       }
-      this.diagnostics.box = Object.assign(document.createElement('div'), { id: 'run-diagnostics', className: 'diagnostics' });
+      this.diagnostics = new DiagnosticsView(Object.assign(document.createElement('div'), { id: 'run-diagnostics', className: 'diagnostics' }));
       await this.diagnostics.show(id);
       box.replaceChildren(title, facts, pictures, this.diagnostics.box, list);
     } catch (e) {
