@@ -33,6 +33,9 @@ struct ModuleSpec {
   std::string table;   ///< "model", "losses[0]"
   /// Keys whose value comes from an analyzer (`weights = "analyzer:multiclass"`): key -> analyzer name.
   std::map<std::string, std::string> from_analyzer;
+  /// Keys whose value is a property of the dataset (`vocab_size = "dataset:classes"`): key ->
+  /// property (engine/jobs/dataset_bindings.hpp).
+  std::map<std::string, std::string> from_dataset;
 };
 
 /// A validated job: its tables as written (for saving it resolved) and, in `options`, every

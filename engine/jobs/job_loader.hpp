@@ -11,6 +11,7 @@
 #include "engine/core/byte_text.hpp"
 #include "engine/core/category.hpp"
 #include "engine/core/error.hpp"
+#include "engine/jobs/dataset_bindings.hpp"
 #include "engine/jobs/job.hpp"
 #include "engine/params/host_keys.hpp"
 #include "engine/params/param_resolver.hpp"
@@ -93,21 +94,61 @@ class JobLoader {
       analyzer_refs_.push_back({text->substr(9), v.source(), table_name});
       skipped.insert(std::string(k.str()));
     }
+    std::set<std::string> bound = dataset_bindings(cat, table_name, *t, spec);
     // One schema for the table: the plugin's keys and the host's, so that "did you mean" sees both.
     ModuleInfo combined = spec.entry->info;
-    for (const ParamInfo& h : host_schema)
-      if (!combined.param(h.key)) combined.params.push_back(h);
+    for (const ParamInfo& h : host_schema) {
+      if (combined.param(h.key)) {
+        error(t->source(), "[" + table_name + "] plugin " + spec.entry->file.string() + " declares a parameter '" + h.key +
+                               "', a key Hearth keeps for [" + table_name + "] itself; the plugin must rename it");
+        return std::nullopt;
+      }
+      combined.params.push_back(h);
+    }
     try {
-      ParamValues all = resolve_params(combined, t, ParamSource{file_, table_name, skipped, data_folder_});
+      ParamSource source{file_, table_name, skipped, data_folder_};
+      source.bound = bound;
+      ParamValues all = resolve_params(combined, t, source);
       for (const auto& [key, value] : all.all()) {
         bool is_host = false;
-        for (const ParamInfo& h : host_schema) is_host |= h.key == key && !spec.entry->info.param(key);
+        for (const ParamInfo& h : host_schema) is_host |= h.key == key;
         (is_host ? spec.host : spec.params).set(key, value);
       }
     } catch (const UsageError& e) {
       errors_.push_back(e.what());
     }
     return spec;
+  }
+
+  /// `key = "dataset:PROPERTY"` keys of a [model], [[losses]] or [[metrics]] table, recorded in
+  /// spec.from_dataset once the property exists and fits the key's type; their names.
+  std::set<std::string> dataset_bindings(hearth_category cat, const std::string& table_name, const toml::table& t,
+                                         ModuleSpec& spec) {
+    std::set<std::string> keys;
+    for (const auto& [k, v] : t) {
+      const std::string* text = v.as_string() ? &v.as_string()->get() : nullptr;
+      if (!text || text->rfind("dataset:", 0) != 0) continue;
+      const std::string key(k.str()), name = text->substr(8);
+      keys.insert(key);
+      const ParamInfo* param = spec.entry->info.param(key);
+      std::optional<DatasetProperty> property = find_dataset_property(name);
+      std::string known;
+      for (const DatasetProperty& p : dataset_properties()) known += (known.empty() ? "" : ", ") + p.name;
+      if (cat != HEARTH_CATEGORY_MODEL && cat != HEARTH_CATEGORY_LOSS && cat != HEARTH_CATEGORY_METRIC)
+        error(v.source(), "[" + table_name + "] " + key + " cannot take a dataset property: only [model], [[losses]] and [[metrics]] keys can");
+      else if (!property)
+        error(v.source(), "[" + table_name + "] " + key + " = \"" + printable(*text) + "\": the dataset has no property '" +
+                              printable(name) + "'; these exist: " + known);
+      else if (!param)
+        error(v.source(), "[" + table_name + "] unknown key '" + key + "'; run `hearth plugins describe " + spec.entry->info.name +
+                              "` for its keys");
+      else if (param->type != property->type)
+        error(v.source(), "[" + table_name + "] " + key + " is " + param_type_name(param->type) + ", but dataset:" + name +
+                              " is " + param_type_name(property->type) + " (" + property->doc + ")");
+      else
+        spec.from_dataset[key] = name;
+    }
+    return keys;
   }
 
   std::vector<ModuleSpec> module_array(hearth_category cat, const std::string& name, const toml::node* node,

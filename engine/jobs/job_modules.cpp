@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "engine/core/error.hpp"
+#include "engine/jobs/dataset_bindings.hpp"
 
 namespace hearth {
 namespace {
@@ -47,15 +48,18 @@ SplitPlan make_split_plan(const Job& job, const DatasetModule& data) {
 }
 
 void make_model_modules(JobModules& m, const Job& job, const AnalyzerWeights& weights, const std::string& device) {
-  m.model = std::make_unique<ModelModule>(module_ref(job.model), with_analyzer_values(job.model, weights));
+  auto params_of = [&](const ModuleSpec& spec) {
+    return with_dataset_values(spec, with_analyzer_values(spec, weights), m.data.get());
+  };
+  m.model = std::make_unique<ModelModule>(module_ref(job.model), params_of(job.model));
   for (size_t i = 0; i < job.losses.size(); ++i) {
     const ModuleSpec& l = job.losses[i];
-    m.losses.push_back({std::make_unique<LossModule>(module_ref(l), with_analyzer_values(l, weights)),
+    m.losses.push_back({std::make_unique<LossModule>(module_ref(l), params_of(l)),
                         job.options.losses[i], l.table, l.entry->info.name});
   }
   for (size_t i = 0; i < job.metrics.size(); ++i) {
     const ModuleSpec& s = job.metrics[i];
-    m.metrics.push_back({std::make_unique<MetricModule>(module_ref(s), with_analyzer_values(s, weights)),
+    m.metrics.push_back({std::make_unique<MetricModule>(module_ref(s), params_of(s)),
                          job.options.metrics[i], s.table, s.entry->info.name});
   }
   m.model->to_device(device);

@@ -45,24 +45,31 @@ bool reshapes_only(const std::string& op) {
          op == "Squeeze";
 }
 
-/// Gives a parameter-free reshaping node the module of the node it reshapes, along chains, so a
-/// module's box holds its output's final view.
+/// Gives a parameter-free reshaping node a module, along chains, so that a module's box holds
+/// its output's final view: the module of the one node it feeds when that has one (the fold of a
+/// [B, T, F] input to 2-D belongs to the Linear that multiplies it), else the module of the node
+/// it reshapes (the view back to [B, T, out] ends that Linear).
 void extend_modules_over_views(GraphPicture& g, std::map<std::string, std::string>& node_module) {
-  std::map<std::string, const GraphNode*> by_id;
-  for (const GraphNode& n : g.nodes) by_id[n.id] = &n;
-  std::map<std::string, std::vector<std::string>> producers;  // node -> the nodes it takes inputs from
-  for (const GraphEdge& e : g.edges) producers[e.to].push_back(e.from);
+  std::map<std::string, std::vector<std::string>> producers, consumers;
+  for (const GraphEdge& e : g.edges) {
+    producers[e.to].push_back(e.from);
+    consumers[e.from].push_back(e.to);
+  }
+  auto module_of_single = [&](const std::vector<std::string>& ids) -> std::string {
+    if (ids.size() != 1) return "";
+    auto it = node_module.find(ids[0]);
+    return it == node_module.end() ? "" : it->second;
+  };
   for (bool changed = true; changed;) {
     changed = false;
     for (GraphNode& n : g.nodes) {
       auto own = node_module.find(n.id);
       if (own == node_module.end() || !own->second.empty() || !reshapes_only(n.label)) continue;
-      const std::vector<std::string>& from = producers[n.id];
-      if (from.size() != 1) continue;
-      auto producer = node_module.find(from[0]);
-      if (producer == node_module.end() || producer->second.empty()) continue;
-      own->second = producer->second;
-      n.module = producer->second;
+      std::string module = module_of_single(consumers[n.id]);
+      if (module.empty()) module = module_of_single(producers[n.id]);
+      if (module.empty()) continue;
+      own->second = module;
+      n.module = module;
       changed = true;
     }
   }
@@ -135,6 +142,26 @@ std::vector<at::Tensor> traced_forward(ModelModule& model, const std::vector<at:
   return model.forward(leaves);
 }
 
+/// The parameter `node` accumulates into, or that it only transposes, reshapes or casts (the
+/// transpose of a weight that LibTorch's linear on [B, T, F] multiplies by): its name, or "" for any other node. The
+/// operation taking such an input belongs to that parameter's module.
+std::string parameter_behind(const Node* node, const ParameterIndex& index) {
+  if (node == nullptr) return "";
+  if (auto* acc = dynamic_cast<const torch::autograd::AccumulateGrad*>(node)) {
+    auto p = index.names.find(acc->variable.unsafeGetTensorImpl());
+    return p == index.names.end() ? "" : p->second;
+  }
+  const std::string op = op_name(*node);
+  const bool transforms_only = reshapes_only(op) || op == "T" || op == "Transpose" || op == "Permute" || op == "Expand" ||
+                               op == "ToCopy";  // autocast's cast of a weight
+  if (!transforms_only || node->next_edges().size() != 1) return "";
+  if (auto* acc = dynamic_cast<const torch::autograd::AccumulateGrad*>(node->next_edges()[0].function.get())) {
+    auto p = index.names.find(acc->variable.unsafeGetTensorImpl());
+    return p == index.names.end() ? "" : p->second;
+  }
+  return "";
+}
+
 /// Each module's output, the shape on an edge that leaves its box, into g.modules.
 void add_modules(GraphPicture& g, const ParameterIndex& index, const std::map<std::string, std::string>& node_module) {
   std::map<std::string, std::string> module_output;
@@ -191,10 +218,7 @@ GraphPicture trace_model_graph(ModelModule& model, const std::vector<at::Tensor>
     }
     std::string module;
     for (const auto& e : n->next_edges())
-      if (auto* acc = dynamic_cast<torch::autograd::AccumulateGrad*>(e.function.get())) {
-        auto p = index.names.find(acc->variable.unsafeGetTensorImpl());
-        if (p != index.names.end()) module = module_of(p->second);
-      }
+      if (std::string p = parameter_behind(e.function.get(), index); !p.empty()) module = module_of(p);
     std::string op = op_name(*n);
     g.nodes.push_back({id, op, op_kind(op), module});
     node_module[id] = module;

@@ -13,8 +13,9 @@ void append_table(std::ostringstream& os, const std::string& header, const Modul
     for (const auto& [k, v] : host->all()) os << k << " = " << to_toml_text(v) << "\n";
   if (spec) {
     for (const auto& [k, v] : spec->params.all())
-      if (!spec->from_analyzer.count(k)) os << k << " = " << to_toml_text(v) << "\n";
+      if (!spec->from_analyzer.count(k) && !spec->from_dataset.count(k)) os << k << " = " << to_toml_text(v) << "\n";
     for (const auto& [k, name] : spec->from_analyzer) os << k << " = \"analyzer:" << name << "\"\n";
+    for (const auto& [k, name] : spec->from_dataset) os << k << " = \"dataset:" << name << "\"\n";
   }
   os << "\n";
 }

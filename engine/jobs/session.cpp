@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "engine/core/error.hpp"
+#include "engine/jobs/dataset_bindings.hpp"
 #include "engine/jobs/epoch_tally.hpp"
 #include "engine/training/blamed_calls.hpp"
 
@@ -55,7 +56,7 @@ Session::~Session() = default;
 void Session::open_modules(const SessionOptions& options) {
   const bool write_reports = !options.analysis_dir.empty() && !job_.analyzers.empty();
   const bool analyze = options.modules && (write_reports || needs_analyzer_values(job_));
-  if (options.data || analyze) {
+  if (options.data || analyze || (options.modules && needs_dataset_values(job_))) {
     modules_.data = make_dataset(job_);
     plan_ = std::make_unique<SplitPlan>(make_split_plan(job_, *modules_.data));
   }

@@ -177,7 +177,7 @@ class Checker {
     if (table != nullptr) {
       for (auto&& [key, node] : *table) {
         std::string k(key.str());
-        if (source_.reserved.count(k)) continue;
+        if (source_.reserved.count(k) || source_.bound.count(k)) continue;
         const ParamInfo* p = module_.param(k);
         if (p == nullptr) {
           std::string hint = did_you_mean(k, keys);
@@ -190,7 +190,8 @@ class Checker {
       }
     }
     for (const ParamInfo& p : module_.params) {
-      if (values.find(p.key) || (table && table->contains(p.key) && !source_.reserved.count(p.key))) continue;
+      if (values.find(p.key) || source_.bound.count(p.key)) continue;
+      if (table && table->contains(p.key) && !source_.reserved.count(p.key)) continue;
       if (!p.default_toml) {
         fail(table ? table->source() : toml::source_region{},
              "missing required key '" + p.key + "' (" + param_type_name(p.type) + ": " + p.doc + ")");

@@ -33,6 +33,8 @@ struct ParamSource {
   std::string data_folder;
   /// A table of the job itself ([train], [job]): errors name the table, not a module.
   bool host_table = false;
+  /// Keys whose value comes later (`"dataset:classes"`): not checked here, and not missing.
+  std::set<std::string> bound;
 };
 
 /// Validates `table` (may be null: defaults only) against `module`. Throws UsageError listing

@@ -17,18 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "dataset_cache.hpp"
 #include "tar_index.hpp"
 
 namespace hearth_datasets {
-
-/// Hearth's cache folder, as the host finds it ($HEARTH_CACHE_DIR, $XDG_CACHE_HOME/hearth,
-/// ~/.cache/hearth).
-inline std::filesystem::path hearth_cache_folder() {
-  if (const char* dir = std::getenv("HEARTH_CACHE_DIR"); dir && *dir) return dir;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "hearth";
-  if (const char* home = std::getenv("HOME"); home && *home) return std::filesystem::path(home) / ".cache" / "hearth";
-  return std::filesystem::temp_directory_path() / "hearth-cache";
-}
 
 /// A shard's identity as the cache checks it.
 struct ShardStamp {
@@ -44,38 +36,9 @@ namespace shard_cache {
 
 constexpr char kMagic[] = "HEARTH-SHARD-INDEX-2\n";
 
-template <typename T>
-void put(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-inline void put_text(std::string& out, const std::string& s) {
-  put<uint64_t>(out, s.size());
-  out += s;
-}
-
-/// Reads what put() wrote; false when the bytes run out or a length is not believable.
-class Reader {
- public:
-  Reader(const std::string& bytes, size_t from) : bytes_(bytes), at_(from) {}
-  template <typename T>
-  bool get(T& v) {
-    if (at_ + sizeof v > bytes_.size()) return false;
-    std::memcpy(&v, bytes_.data() + at_, sizeof v);
-    at_ += sizeof v;
-    return true;
-  }
-  bool get_text(std::string& s) {
-    uint64_t n = 0;
-    if (!get(n) || n > bytes_.size() - at_) return false;
-    s.assign(bytes_.data() + at_, n);
-    at_ += n;
-    return true;
-  }
-
- private:
-  const std::string& bytes_;
-  size_t at_ = 0;
-};
+using cache_bytes::put;
+using cache_bytes::put_text;
+using cache_bytes::Reader;
 
 }  // namespace shard_cache
 
@@ -108,9 +71,7 @@ class ExtensionTable {
 };
 
 inline uint64_t name_hash(const std::string& name) {
-  uint64_t h = 1469598103934665603ULL;  // FNV-1a: enough to tell a rewritten shard's names apart
-  for (unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
-  return h;
+  return cache_bytes::fnv1a(name);  // enough to tell a rewritten shard's names apart
 }
 
 /// WebDataset's split of a member name: key up to the first dot of the last path component.

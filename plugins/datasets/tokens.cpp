@@ -7,67 +7,37 @@
 #include <memory>
 
 #include "mapped_file.hpp"
+#include "token_windows.hpp"
 
 namespace {
 
 using hearth_datasets::MappedFile;
+using hearth_datasets::TokenWindows;
 
 /// One split's token stream and the windows cut from it.
 class TokenStream {
  public:
   TokenStream() = default;
   /// Maps `path` (`what` names it in errors: "train tokens"). An empty path is a split without data.
-  TokenStream(const std::string& path, const std::string& what, int width, int64_t block, int64_t stride)
-      : width_(width), block_(block), stride_(stride) {
+  TokenStream(const std::string& path, const std::string& what, int width, int64_t block, int64_t stride) {
     if (path.empty()) return;
     file_ = MappedFile::open(path, what);
     if (file_->size() % static_cast<size_t>(width) != 0)
       throw std::invalid_argument(what + " " + path + " holds " + std::to_string(file_->size()) +
                                   " bytes, not a whole number of " + std::to_string(width * 8) +
                                   "-bit tokens; check `dtype` (the file's element type)");
-    tokens_ = static_cast<int64_t>(file_->size() / static_cast<size_t>(width));
-    if (tokens_ < block + 1)
-      throw std::invalid_argument(what + " " + path + " holds " + std::to_string(tokens_) +
+    const auto tokens = static_cast<int64_t>(file_->size() / static_cast<size_t>(width));
+    if (tokens < block + 1)
+      throw std::invalid_argument(what + " " + path + " holds " + std::to_string(tokens) +
                                   " tokens, fewer than block_size + 1 = " + std::to_string(block + 1) +
                                   "; lower block_size or give a longer file");
-    windows_ = (tokens_ - block - 1) / stride + 1;
+    windows_ = TokenWindows(file_->data(), width, tokens, block, stride, path);
   }
-  int64_t windows() const { return windows_; }
-
-  /// Window `w`'s input and target rows, written as int64 into `input` and `target`. A token at or
-  /// past `vocab` (when it is not 0) is refused with its position in the file.
-  void copy_window(int64_t w, int64_t vocab, int64_t* input, int64_t* target) const {
-    const int64_t first = w * stride_;
-    if (width_ == 2)
-      widen(reinterpret_cast<const uint16_t*>(file_->data()) + first, vocab, first, input, target);
-    else
-      widen(reinterpret_cast<const uint32_t*>(file_->data()) + first, vocab, first, input, target);
-  }
+  const TokenWindows& windows() const { return windows_; }
 
  private:
-  template <typename T>
-  void widen(const T* src, int64_t vocab, int64_t first, int64_t* input, int64_t* target) const {
-    T largest = 0;
-    for (int64_t i = 0; i < block_; ++i) {
-      input[i] = static_cast<int64_t>(src[i]);
-      largest = std::max(largest, src[i]);
-    }
-    largest = std::max(largest, src[block_]);
-    // The target row is the input row moved on by one token: one copy instead of a second widening.
-    std::memcpy(target, input + 1, static_cast<size_t>(block_ - 1) * sizeof(int64_t));
-    target[block_ - 1] = static_cast<int64_t>(src[block_]);
-    if (vocab > 0 && static_cast<int64_t>(largest) >= vocab) {
-      for (int64_t i = 0; i <= block_; ++i)
-        if (static_cast<int64_t>(src[i]) >= vocab)
-          throw std::invalid_argument(file_->path() + ": token " + std::to_string(first + i) + " is " +
-                                      std::to_string(static_cast<int64_t>(src[i])) + ", outside vocab_size " +
-                                      std::to_string(vocab) + "; raise vocab_size or check `dtype`");
-    }
-  }
-
   std::shared_ptr<const MappedFile> file_;
-  int width_ = 2;
-  int64_t block_ = 1, stride_ = 1, tokens_ = 0, windows_ = 0;
+  TokenWindows windows_;
 };
 
 class TokensDataset : public hearth::Dataset {
@@ -91,7 +61,7 @@ class TokensDataset : public hearth::Dataset {
     streams_[1] = TokenStream(p.get<std::string>("valid_file"), "valid tokens", width, block_, stride);
     streams_[2] = TokenStream(p.get<std::string>("test_file"), "test tokens", width, block_, stride);
   }
-  int64_t size(hearth::Split split) override { return stream(split).windows(); }
+  int64_t size(hearth::Split split) override { return stream(split).windows().windows(); }
   hearth::TensorList get(hearth::Split split, int64_t i) override {
     auto batch = windows(split, {i});
     return {batch[0][0], batch[1][0]};
@@ -104,17 +74,7 @@ class TokensDataset : public hearth::Dataset {
  private:
   const TokenStream& stream(hearth::Split split) const { return streams_[static_cast<int>(split)]; }
   hearth::TensorList windows(hearth::Split split, const std::vector<int64_t>& ids) const {
-    const TokenStream& s = stream(split);
-    const int64_t n = static_cast<int64_t>(ids.size());
-    torch::Tensor input = torch::empty({n, block_}, torch::kInt64), target = torch::empty({n, block_}, torch::kInt64);
-    int64_t* in = input.data_ptr<int64_t>();
-    int64_t* out = target.data_ptr<int64_t>();
-    for (int64_t r = 0; r < n; ++r) {
-      const int64_t w = ids[static_cast<size_t>(r)];
-      if (w < 0 || w >= s.windows()) throw std::out_of_range("no window " + std::to_string(w));
-      s.copy_window(w, vocab_, in + r * block_, out + r * block_);
-    }
-    return {input, target};
+    return hearth_datasets::window_batch(stream(split).windows(), ids, block_, vocab_);
   }
 
   int64_t block_, vocab_;

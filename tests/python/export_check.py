@@ -2,7 +2,7 @@
 """Opens a Hearth export with Python tools, as a user would, and checks every format against the others.
 
   export_check.py check EXPORT_DIR KIND PARAMS_JSON INPUTS_NPY OUTPUTS_NPY
-      KIND is mlp, cnn or resnet; PARAMS_JSON the model's [model] values. Writes random inputs
+      KIND is mlp, cnn, resnet, gpt or vit; PARAMS_JSON the model's [model] values. Writes random inputs
       shaped as manifest.json says to INPUTS_NPY, runs the TorchScript export on them and writes its
       outputs to OUTPUTS_NPY; loads state_dict.pt with torch.load and model.safetensors with the
       reader below into an equivalent torch.nn model written here, runs both, and checks model.onnx
@@ -110,7 +110,102 @@ class ResNet(nn.Module):
         return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
-MODELS = {"mlp": Mlp, "cnn": Cnn, "resnet": ResNet}
+def attention(q, k, v, causal):
+    """Softmax attention written out (Debian 12's torch 1.13 has no scaled_dot_product_attention)."""
+    scores = q @ k.transpose(-2, -1) / (q.size(-1) ** 0.5)
+    if causal:
+        tq, tk = q.size(-2), k.size(-2)
+        keep = torch.ones(tq, tk, dtype=torch.bool).tril(tk - tq)
+        scores = scores.masked_fill(~keep, float("-inf"))
+    return scores.softmax(-1) @ v
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, width, heads):
+        super().__init__()
+        self.c_attn = nn.Linear(width, 3 * width)
+        self.c_proj = nn.Linear(width, width)
+        self.heads = heads
+
+    def forward(self, x, causal):
+        b, t, c = x.shape
+        q, k, v = (y.view(b, t, self.heads, c // self.heads).transpose(1, 2) for y in self.c_attn(x).split(c, 2))
+        return self.c_proj(attention(q, k, v, causal).transpose(1, 2).reshape(b, t, c))
+
+
+class Mlp4(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.c_fc = nn.Linear(width, 4 * width)
+        self.c_proj = nn.Linear(4 * width, width)
+
+    def forward(self, x):
+        return self.c_proj(F.gelu(self.c_fc(x)))
+
+
+class TransformerBlock(nn.Module):
+    """nanoGPT's Block: pre-LayerNorm attention and MLP, each added to the residual stream."""
+    def __init__(self, width, heads):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(width)
+        self.attn = SelfAttention(width, heads)
+        self.ln_2 = nn.LayerNorm(width)
+        self.mlp = Mlp4(width)
+
+    def forward(self, x, causal):
+        x = x + self.attn(self.ln_1(x), causal)
+        return x + self.mlp(self.ln_2(x))
+
+
+class Gpt(nn.Module):
+    """nanoGPT's GPT (bias=True, dropout 0): the reference for `gpt`'s logits and names."""
+    def __init__(self, p):
+        super().__init__()
+        width = p.get("width", 128)
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(p["vocab_size"], width),
+            wpe=nn.Embedding(p.get("block_size", 64), width),
+            h=nn.ModuleList([TransformerBlock(width, p.get("heads", 4)) for _ in range(p.get("layers", 4))]),
+            ln_f=nn.LayerNorm(width)))
+        self.lm_head = nn.Linear(width, p["vocab_size"], bias=False)
+        self.transformer.wte.weight = self.lm_head.weight  # tied, as nanoGPT does
+        for name, t in self.named_parameters():  # non-trivial LayerNorms, so the test sees them
+            if "ln" in name:
+                with torch.no_grad():
+                    t.add_(torch.randn_like(t) * 0.1)
+
+    def forward(self, idx):
+        pos = torch.arange(idx.size(1))
+        x = self.transformer.wte(idx) + self.transformer.wpe(pos)
+        for block in self.transformer.h:
+            x = block(x, True)
+        return self.lm_head(self.transformer.ln_f(x))
+
+
+class Vit(nn.Module):
+    """A ViT of the same blocks, without the causal mask."""
+    def __init__(self, p):
+        super().__init__()
+        width, size, patch = p.get("width", 64), p.get("image_size", 28), p.get("patch_size", 7)
+        self.channels = p.get("in_channels", 1)
+        self.patch_embed = nn.Conv2d(self.channels, width, patch, stride=patch)
+        self.cls_token = nn.Parameter(torch.randn(1, 1, width) * 0.02)
+        self.pos_embed = nn.Parameter(torch.randn(1, (size // patch) ** 2 + 1, width) * 0.02)
+        self.blocks = nn.ModuleList([TransformerBlock(width, p.get("heads", 4)) for _ in range(p.get("layers", 4))])
+        self.norm = nn.LayerNorm(width)
+        self.head = nn.Linear(width, p.get("classes", 10))
+
+    def forward(self, x):
+        if x.dim() == 3:
+            x = x.unsqueeze(1)
+        x = self.patch_embed(x.float()).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls_token.expand(x.size(0), 1, x.size(2)), x], 1) + self.pos_embed
+        for block in self.blocks:
+            x = block(x, False)
+        return self.head(self.norm(x)[:, 0])
+
+
+MODELS = {"mlp": Mlp, "cnn": Cnn, "resnet": ResNet, "gpt": Gpt, "vit": Vit}
 SAFETENSORS_DTYPES = {"F32": np.float32, "F64": np.float64, "F16": np.float16, "I64": np.int64, "I32": np.int32,
                       "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
 TORCH_DTYPES = {"Float": torch.float32, "Double": torch.float64, "Byte": torch.uint8, "Long": torch.int64}
@@ -159,7 +254,10 @@ def check(folder, kind, params, inputs_file, outputs_file):
     inputs = []
     for spec in manifest["inputs"]:
         shape = [5] + spec["shape"][1:]
-        inputs.append(torch.rand(shape).to(TORCH_DTYPES[spec["dtype"]]))
+        if spec["dtype"] == "Long" and "vocab_size" in params:  # token ids
+            inputs.append(torch.randint(0, params["vocab_size"], shape))
+        else:
+            inputs.append(torch.rand(shape).to(TORCH_DTYPES[spec["dtype"]]))
     np.save(inputs_file, inputs[0].numpy())
 
     extra = {"hearth.json": ""}
@@ -218,7 +316,13 @@ def save_state(kind, params, seed, out, inputs_file, outputs_file):
     model = MODELS[kind](params)
     model.eval()
     torch.save(model.state_dict(), out)
-    x = torch.rand([4, params.get("in_features", 784)])
+    if kind == "gpt":
+        x = torch.randint(0, params["vocab_size"], [4, params.get("block_size", 64)])
+    elif kind == "vit":
+        size = params.get("image_size", 28)
+        x = torch.rand([4, params.get("in_channels", 1), size, size])
+    else:
+        x = torch.rand([4, params.get("in_features", 784)])
     np.save(inputs_file, x.numpy())
     np.save(outputs_file, outputs_of(model, (x,))[0].numpy())
 

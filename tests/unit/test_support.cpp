@@ -105,13 +105,13 @@ size_t builtin_library_count() {
 
 const std::vector<std::pair<std::string, std::string>>& builtin_modules() {
   static const std::vector<std::pair<std::string, std::string>> all = {
-      {"dataset", "csv"},       {"dataset", "idx"},        {"dataset", "image_folder"}, {"dataset", "npy"}, {"dataset", "shards"}, {"dataset", "tokens"},
+      {"dataset", "csv"},       {"dataset", "idx"},        {"dataset", "image_folder"}, {"dataset", "npy"}, {"dataset", "shards"}, {"dataset", "tokens"}, {"dataset", "text"},
       {"dataset", "random"},    {"analyzer", "class_count"}, {"analyzer", "multiclass"}, {"analyzer", "multilabel"}, {"analyzer", "values_distribution"}, {"loss", "binary_cross_entropy"}, {"loss", "cross_entropy"},
       {"loss", "mae"},          {"loss", "mse"},           {"loss", "nll"},             {"loss", "smooth_l1"},
       {"metric", "accuracy"},   {"metric", "bits_per_token"}, {"metric", "f_score"},     {"metric", "mae"},           {"metric", "precision"},
       {"metric", "perplexity"}, {"metric", "recall"},     {"metric", "rmse"},        {"metric", "top_k"},         {"model", "cnn"},
-      {"model", "mlp"},         {"model", "resnet"},       {"model", "torchscript"},    {"model", "unet1d"},
-      {"model", "unet2d"},      {"optimizer", "adagrad"},  {"optimizer", "adam"},       {"optimizer", "adamw"},       {"optimizer", "adamw_schedule_free"},
+      {"model", "gpt"},  {"model", "mlp"},         {"model", "resnet"},       {"model", "torchscript"},    {"model", "unet1d"},
+      {"model", "unet2d"},      {"model", "vit"},      {"optimizer", "adagrad"},  {"optimizer", "adam"},       {"optimizer", "adamw"},       {"optimizer", "adamw_schedule_free"},
       {"optimizer", "rmsprop"}, {"optimizer", "sgd"},      {"renderer", "bitmap"}, {"renderer", "signal"}, {"renderer", "spectrogram"}, {"renderer", "labels"}, {"renderer", "bounding_box"}, {"renderer", "volume"},      {"scheduler", "cosine"},
       {"scheduler", "exponential"}, {"scheduler", "multistep"}, {"scheduler", "none"},  {"scheduler", "onecycle"},
       {"scheduler", "reduce_on_plateau"}, {"scheduler", "step"}, {"diagnostic", "confusion"},

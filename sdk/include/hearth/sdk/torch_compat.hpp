@@ -3,7 +3,11 @@
 // built-in plugins tests the LibTorch version.
 #pragma once
 
-#include <ATen/Tensor.h>
+#include <ATen/ATen.h>
+#include <torch/version.h>
+
+#include <cmath>
+#include <limits>
 
 #include <sstream>
 #include <string>
@@ -26,6 +30,34 @@ Key optimizer_state_key(const at::Tensor& parameter) {
   } else {
     return impl;
   }
+}
+
+/// Softmax attention of queries q [B, H, Tq, D] over keys k and values v [B, H, Tk, D], scaled by
+/// 1/sqrt(D). `causal` hides key j from query i when j > i + Tk - Tq: the queries are the last Tq
+/// positions of the sequence (Tq < Tk when earlier keys come from a cache). LibTorch 2.0 and later
+/// have the fused at::scaled_dot_product_attention (flash and memory-efficient kernels on CUDA, a
+/// fused kernel on CPU), whose own `is_causal` aligns the mask to the top left, so it is used only
+/// when Tq == Tk and an explicit mask otherwise; 1.13 has no fused kernel, so the arithmetic is
+/// written out (the same within float rounding).
+inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, bool causal, double dropout,
+                            bool training) {
+  const int64_t tq = q.size(-2), tk = k.size(-2);
+  const bool full_mask = causal && tq > 1;  // one query at the end sees every key
+  const double p = training ? dropout : 0.0;
+#if TORCH_VERSION_MAJOR >= 2
+  if (!full_mask || tq == tk) return at::scaled_dot_product_attention(q, k, v, {}, p, full_mask);
+  at::Tensor keep = at::ones({tq, tk}, q.options().dtype(at::kBool)).tril(tk - tq);
+  return at::scaled_dot_product_attention(q, k, v, keep, p, false);
+#else
+  at::Tensor scores = at::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(q.size(-1))));
+  if (full_mask) {
+    at::Tensor keep = at::ones({tq, tk}, q.options().dtype(at::kBool)).tril(tk - tq);
+    scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
+  }
+  at::Tensor weights = at::softmax(scores, -1);
+  if (p > 0) weights = at::dropout(weights, p, true);
+  return at::matmul(weights, v);
+#endif
 }
 
 }  // namespace hearth::compat
