@@ -56,7 +56,8 @@ class Vit : public hearth::Model {
       throw std::invalid_argument(os.str());
     }
     x = patch_embed_->forward(x.to(torch::kFloat32)).flatten(2).transpose(1, 2);  // [N, patches, width]
-    x = torch::cat({cls_token_.expand({x.size(0), 1, x.size(2)}), x}, 1) + pos_embed_;
+    // expand_as, not expand(x.size(0), ...): a trace then takes any batch size.
+    x = torch::cat({cls_token_.expand_as(x.narrow(1, 0, 1)), x}, 1) + pos_embed_;
     for (size_t i = 0; i < blocks_->size(); ++i) {
       x = blocks_[i]->as<tf::Block>()->forward(x, /*causal=*/false);
       tap("block" + std::to_string(i), x.select(1, 0));

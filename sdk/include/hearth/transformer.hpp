@@ -43,9 +43,11 @@ class SelfAttentionImpl : public torch::nn::Module {
   /// x [B, T, width] -> [B, T, width]. With `cache`, x holds the positions after those cached,
   /// which attend to the cached keys too; the cache then holds all of them.
   torch::Tensor forward(const torch::Tensor& x, bool causal, LayerCache* cache = nullptr) {
-    const int64_t b = x.size(0), t = x.size(1), head_width = width_ / heads_;
+    // The batch size is never read from x (-1, flatten): a trace (the TorchScript and ONNX
+    // exports) then takes any batch size.
+    const int64_t t = x.size(1);
     std::vector<torch::Tensor> qkv = c_attn->forward(x).split(width_, 2);
-    auto heads = [&](const torch::Tensor& y) { return y.view({b, t, heads_, head_width}).transpose(1, 2); };
+    auto heads = [&](const torch::Tensor& y) { return y.view({-1, t, heads_, width_ / heads_}).transpose(1, 2); };
     torch::Tensor q = heads(qkv[0]), k = heads(qkv[1]), v = heads(qkv[2]);
     if (cache != nullptr) {
       if (cache->key.defined()) {
@@ -56,7 +58,7 @@ class SelfAttentionImpl : public torch::nn::Module {
       cache->value = v;
     }
     torch::Tensor y = compat::attention(q, k, v, causal, dropout_, is_training());
-    y = y.transpose(1, 2).contiguous().view({b, t, width_});
+    y = y.transpose(1, 2).flatten(2);
     return torch::dropout(c_proj->forward(y), dropout_, is_training());
   }
 
