@@ -325,6 +325,10 @@ json to_json(const RunRecord& r) {
   if (!r.host.hearth.empty()) j["host"] = {{"hearth", r.host.hearth}, {"abi", r.host.abi}, {"torch", r.host.torch}};
   j["device"] = r.device;
   j["plugins"] = plugins_json(r.plugins);
+  if (!r.classes.empty()) {
+    j["classes"] = json::array();
+    for (const std::string& c : r.classes) j["classes"].push_back(json_text(c));
+  }
   put_text(j, "error", r.error);
   put_text(j, "pruned", r.pruned);
   put_progress(j, r);
@@ -347,6 +351,7 @@ RunRecord run_record_from_json(const json& j, const std::string& file) {
                           {"device", &r.device}, {"error", &r.error}, {"pruned", &r.pruned}})
     f.text(key, *out);
   f.texts("plugin_paths", r.plugin_paths);
+  f.texts("classes", r.classes);
   f.object("host", [&](Fields& h) {
     h.text("hearth", r.host.hearth);
     h.text("abi", r.host.abi);

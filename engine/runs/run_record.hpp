@@ -126,6 +126,9 @@ struct RunRecord {
   std::optional<DistributedRecord> distributed;
   std::optional<SweepPlacementRecord> sweep;
   std::optional<InitRecord> init;
+  /// The dataset's class names when it names them (a `text` dataset's vocabulary): what resume,
+  /// eval and `hearth sample` check the data against and decode with.
+  std::vector<std::string> classes;
   std::optional<ProcessIdentity> process;
   /// Keys this Hearth does not know (a newer one wrote them): written back as they were read.
   nlohmann::json unknown = nlohmann::json::object();

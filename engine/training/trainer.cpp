@@ -13,6 +13,7 @@
 #include "engine/jobs/model_graph.hpp"
 #include "engine/jobs/session.hpp"
 #include "engine/plots/graph_picture.hpp"
+#include "engine/runs/run_classes.hpp"
 #include "engine/training/checkpointer.hpp"
 #include "engine/training/diagnostics_observer.hpp"
 #include "engine/training/early_stopping.hpp"
@@ -83,6 +84,7 @@ TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optiona
   options.group = group;
   options.train_batch = train_batch;
   Session session(job, options);
+  if (resume) check_run_classes(run, session.data().class_names(), session.data().module().label());
   if (!resume && !job.options.init.source.empty()) start_from_weights(session, run, writer);
   session.start_training();
   if (!resume && writer) save_model_graph(session, run.path());
@@ -108,6 +110,7 @@ TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optiona
   loop.observe(*o.scheduler);
   if (writer) {
     run.record().device = session.device_name();  // the device this run trains on now (saved just below)
+    run.record().classes = session.data().class_names();
     recorder.emplace(run, plan, column_names(session.modules()), resume ? resume->epoch : -1);
     recorder->start_hparams(job_hparams(job));
     o.plots = std::make_unique<PlotRedraw>(run.path(), plan);

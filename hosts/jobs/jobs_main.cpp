@@ -18,6 +18,7 @@
 #include "hosts/jobs/commands/render_command.hpp"
 #include "hosts/jobs/commands/resume_command.hpp"
 #include "hosts/jobs/commands/run_command.hpp"
+#include "hosts/jobs/commands/sample_command.hpp"
 #include "hosts/jobs/commands/shard_command.hpp"
 #include "hosts/jobs/commands/sweep_command.hpp"
 #include "engine/core/error.hpp"
@@ -41,7 +42,7 @@ const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> table = {
       entry<RunRequest>(),    entry<CheckRequest>(), entry<AnalyzeRequest>(), entry<ResumeRequest>(),
       entry<EvalRequest>(),   entry<InferRequest>(), entry<RenderRequest>(),  entry<GraphRequest>(), entry<DatasetRequest>(),
-      entry<ExportRequest>(), entry<SweepRequest>(), entry<ShardRequest>()};
+      entry<ExportRequest>(), entry<SweepRequest>(), entry<ShardRequest>(), entry<SampleRequest>()};
   return table;
 }
 

@@ -1,6 +1,7 @@
 #include "hosts/jobs/trained_run.hpp"
 
 #include "engine/core/error.hpp"
+#include "engine/runs/run_classes.hpp"
 #include "engine/runs/run_lock.hpp"
 
 namespace hearth::jobs {
@@ -24,6 +25,7 @@ TrainedRun::TrainedRun(const RequestBase& base, const std::string& run_folder, C
   SessionOptions options;
   options.data = with_data;
   session_ = std::make_unique<Session>(opened_.job, options);
+  if (with_data) check_run_classes(opened_.run, session_->data().class_names(), session_->data().module().label());
   session_->restore_model(state_);
 }
 

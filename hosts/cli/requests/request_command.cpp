@@ -51,6 +51,7 @@ void setup_job_commands(CLI::App& app, int argc, char** argv, int& exit_code) {
   setup_resume_request(c);
   setup_eval_request(c);
   setup_infer_request(c);
+  setup_sample_request(c);
   setup_export_request(c);
   setup_sweep_request(c);
 }

@@ -95,6 +95,7 @@ void setup_sweep_request(const RequestContext& c);
 void setup_resume_request(const RequestContext& c);
 void setup_eval_request(const RequestContext& c);
 void setup_infer_request(const RequestContext& c);
+void setup_sample_request(const RequestContext& c);
 void setup_export_request(const RequestContext& c);
 
 }  // namespace hearth::cli
