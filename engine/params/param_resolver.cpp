@@ -182,7 +182,9 @@ class Checker {
         if (p == nullptr) {
           std::string hint = did_you_mean(k, keys);
           if (hint.empty())
-            hint = keys.empty() ? " (it takes no parameters)" : "; run `hearth plugins describe " + module_.name + "` for its keys";
+            hint = keys.empty()           ? " (it takes no parameters)"
+                   : source_.host_table ? "; docs/jobs.md lists [" + module_.name + "]'s keys"
+                                        : "; run `hearth plugins describe " + module_.name + "` for its keys";
           fail(key.source(), "unknown key '" + k + "'" + hint);
           continue;
         }

@@ -3,32 +3,6 @@
 
 namespace {
 
-class AdamW : public hearth::TorchOptimizerModule<torch::optim::AdamW> {
- public:
-  static hearth::Schema schema() {
-    return {hearth::Param::number("lr", 0.001).min(0).doc("Learning rate"),
-            hearth::Param::number("beta1", 0.9).range(0, 1).doc("Decay of the first moment"),
-            hearth::Param::number("beta2", 0.999).range(0, 1).doc("Decay of the second moment"),
-            hearth::Param::number("eps", 1e-8).min(0).doc("Term added to the denominator"),
-            hearth::Param::number("weight_decay", 0.01).min(0).doc("Decoupled weight decay"),
-            hearth::Param::boolean("amsgrad", false).doc("Use the AMSGrad variant")};
-  }
-  explicit AdamW(const hearth::Params& p)
-      : options_(torch::optim::AdamWOptions(p.get<double>("lr"))
-                     .betas({p.get<double>("beta1"), p.get<double>("beta2")})
-                     .eps(p.get<double>("eps"))
-                     .weight_decay(p.get<double>("weight_decay"))
-                     .amsgrad(p.get<bool>("amsgrad"))) {}
-
- protected:
-  std::unique_ptr<torch::optim::AdamW> make(const hearth::TensorList& params) override {
-    return std::make_unique<torch::optim::AdamW>(params, options_);
-  }
-
- private:
-  torch::optim::AdamWOptions options_;
-};
-
 class RmsProp : public hearth::TorchOptimizerModule<torch::optim::RMSprop> {
  public:
   static hearth::Schema schema() {
@@ -83,7 +57,6 @@ class Adagrad : public hearth::TorchOptimizerModule<torch::optim::Adagrad> {
 
 }  // namespace
 
-HEARTH_REGISTER(AdamW, "adamw", "Adam with decoupled weight decay", "torch::optim::AdamW over one parameter group.")
 HEARTH_REGISTER(RmsProp, "rmsprop", "RMSprop", "torch::optim::RMSprop over one parameter group.")
 HEARTH_REGISTER(Adagrad, "adagrad", "Adagrad", "torch::optim::Adagrad over one parameter group.")
 HEARTH_PACK("builtin", HEARTH_BUILTIN_VERSION)

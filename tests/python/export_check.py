@@ -169,10 +169,10 @@ class Gpt(nn.Module):
             ln_f=nn.LayerNorm(width)))
         self.lm_head = nn.Linear(width, p["vocab_size"], bias=False)
         self.transformer.wte.weight = self.lm_head.weight  # tied, as nanoGPT does
-        for name, t in self.named_parameters():  # non-trivial LayerNorms, so the test sees them
-            if "ln" in name:
+        for name, t in self.named_parameters():  # non-trivial LayerNorms, so the tests see them
+            if "ln" in name and p.get("norm_noise", 0.1) > 0:
                 with torch.no_grad():
-                    t.add_(torch.randn_like(t) * 0.1)
+                    t.add_(torch.randn_like(t) * p.get("norm_noise", 0.1))
 
     def forward(self, idx):
         pos = torch.arange(idx.size(1))

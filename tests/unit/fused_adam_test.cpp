@@ -100,3 +100,62 @@ TEST_CASE("fused adam state moves to and from torch::optim::Adam checkpoints on 
   SECTION("fused saved, torch::optim::Adam loads") { check_state_moves(fused, fused_params, plain, plain_params); }
   SECTION("torch::optim::Adam saved, fused loads") { check_state_moves(plain, plain_params, fused, fused_params); }
 }
+
+TEST_CASE("the fused adamw step matches torch::optim::AdamW and decays matrices only when asked", "[modules][optimizer]") {
+  auto [overrides, matrices_only, amsgrad] = GENERATE(table<std::string, bool, bool>({
+      {"", false, false}, {"decay = 'matrices'", true, false}, {"amsgrad = true", false, true}, {"fused = false", false, false}}));
+  ModuleRef ref = load_module(builtin_library("optimizers", "optimizer_adamw"), HEARTH_CATEGORY_OPTIMIZER, "adamw");
+  toml::table t = toml::parse("lr = 0.01\nweight_decay = 0.1\n" + overrides);
+  OptimizerModule fused(ref, resolve_params(*ref.info, &t, ParamSource{"<test>", "adamw", {}}));
+  torch::manual_seed(5);
+  // A matrix (fused), a bias-like vector, a float64 matrix and a transposed view (both fallback).
+  std::vector<torch::Tensor> mine = {torch::randn({300, 70}), torch::randn({70}), torch::randn({3, 9}, torch::kFloat64),
+                                     torch::randn({8, 6}).t()};
+  std::vector<torch::Tensor> theirs;
+  for (auto& p : mine) {
+    theirs.push_back(p.clone().requires_grad_(true));
+    p.requires_grad_(true);
+  }
+  fused.bind(mine);
+  auto options = torch::optim::AdamWOptions(0.01).weight_decay(0.1).amsgrad(amsgrad);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  if (matrices_only) {
+    auto undecayed = std::make_unique<torch::optim::AdamWOptions>(options);
+    undecayed->weight_decay(0);
+    groups.emplace_back(std::vector<torch::Tensor>{theirs[0], theirs[2], theirs[3]}, std::make_unique<torch::optim::AdamWOptions>(options));
+    groups.emplace_back(std::vector<torch::Tensor>{theirs[1]}, std::move(undecayed));
+  } else {
+    groups.emplace_back(theirs, std::make_unique<torch::optim::AdamWOptions>(options));
+  }
+  torch::optim::AdamW reference(groups, options);
+  CHECK(fused.group_count() == (matrices_only ? 2u : 1u));
+  for (int step = 0; step < 6; ++step) {
+    for (size_t i = 0; i < mine.size(); ++i) {
+      torch::Tensor g = torch::randn_like(mine[i]);
+      mine[i].mutable_grad() = g.clone();
+      theirs[i].mutable_grad() = g.clone();
+    }
+    fused.step();
+    reference.step();
+  }
+  for (size_t i = 0; i < mine.size(); ++i) {
+    INFO("parameter " << i);
+    CHECK(torch::allclose(mine[i], theirs[i], 1e-5, 1e-6));
+  }
+  // Without decay on the vector, it moves exactly as plain Adam moves it; with it, it does not.
+  torch::manual_seed(5);
+  (void)torch::randn({300, 70});
+  torch::Tensor start = torch::randn({70});
+  torch::Tensor adam_only = start.clone().requires_grad_(true);
+  torch::optim::AdamW plain({adam_only}, torch::optim::AdamWOptions(0.01).weight_decay(0).amsgrad(amsgrad));
+  torch::manual_seed(5);
+  (void)torch::randn({300, 70}), (void)torch::randn({70}), (void)torch::randn({3, 9}, torch::kFloat64), (void)torch::randn({8, 6});
+  for (int step = 0; step < 6; ++step) {
+    for (size_t i = 0; i < mine.size(); ++i) {
+      torch::Tensor g = torch::randn_like(mine[i]);
+      if (i == 1) adam_only.mutable_grad() = g.clone();
+    }
+    plain.step();
+  }
+  CHECK(torch::allclose(mine[1], adam_only, 1e-5, 1e-6) == matrices_only);
+}

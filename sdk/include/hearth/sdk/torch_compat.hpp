@@ -49,10 +49,18 @@ inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::
   at::Tensor keep = at::ones({tq, tk}, q.options().dtype(at::kBool)).tril(tk - tq);
   return at::scaled_dot_product_attention(q, k, v, keep, p, false);
 #else
-  at::Tensor scores = at::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(q.size(-1))));
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  at::Tensor scores;
   if (full_mask) {
-    at::Tensor keep = at::ones({tq, tk}, q.options().dtype(at::kBool)).tril(tk - tq);
-    scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
+    // The mask as -inf added by the multiplication itself (baddbmm's beta term): one pass
+    // over the scores instead of three (scale, mask, their backward).
+    at::Tensor hidden = at::ones({tq, tk}, q.options().dtype(at::kBool)).triu(tk - tq + 1);
+    at::Tensor bias = at::zeros({tq, tk}, q.options()).masked_fill_(hidden, -std::numeric_limits<double>::infinity());
+    // -1 for the batch (never its value): a trace then takes any batch size.
+    scores = at::baddbmm(bias, q.reshape({-1, tq, q.size(-1)}), k.reshape({-1, tk, k.size(-1)}).transpose(1, 2), 1.0, scale)
+                 .view({-1, q.size(1), tq, tk});
+  } else {
+    scores = at::matmul(q, k.transpose(-2, -1)) * scale;
   }
   at::Tensor weights = at::softmax(scores, -1);
   if (p > 0) weights = at::dropout(weights, p, true);

@@ -1,0 +1,143 @@
+#!/usr/bin/python3
+"""Training tokens/s of one GPT configuration in Hearth (assets/jobs/gpt-char.toml: 4 layers, 4
+heads, 128 wide, block 64, batch 12, AdamW, 2 threads, on the GPL's text) and in PyTorch eager (the
+same architecture in nanoGPT's layout, the same data, optimizer, schedule and clipping), alternated
+in one invocation; then the valid loss of both after the same steps, and sampling tokens/s of the
+trained Hearth run with and without the key-value cache.
+
+  gpt_tokens.py HEARTH_EXE [ROUNDS=3] [STEPS=120]
+
+Tokens/s skip each run's first 10 steps (allocator and thread-pool warm-up on both sides).
+"""
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+from export_check import Gpt  # noqa: E402  the reference model of the tests
+
+JOB = os.path.join(os.path.dirname(__file__), "..", "..", "assets", "jobs", "gpt-char.toml")
+TEXT = "/usr/share/common-licenses/GPL-3"
+BLOCK, BATCH, STRIDE, SKIP = 64, 12, 16, 10
+
+
+def text_data():
+    text = open(TEXT, encoding="utf-8").read()
+    train_len = len(text) - round(len(text) * 0.1)
+    vocab = ["<unk>"] + sorted(set(text[:train_len]))
+    ids = {c: i for i, c in enumerate(vocab)}
+    stream = torch.tensor([ids.get(c, 0) for c in text], dtype=torch.long)
+    return stream[:train_len], stream[train_len:], len(vocab)
+
+
+def windows(stream, stride):
+    starts = torch.arange(0, len(stream) - BLOCK - 1 + 1, stride)
+    x = torch.stack([stream[s:s + BLOCK] for s in starts.tolist()])
+    y = torch.stack([stream[s + 1:s + BLOCK + 1] for s in starts.tolist()])
+    return x, y
+
+
+def gpt2_init(model, layers):
+    """nanoGPT's: N(0, 0.02) weights, zero biases, residual projections N(0, 0.02 / sqrt(2 layers))."""
+    for name, p in model.named_parameters():
+        if name.endswith("c_proj.weight"):
+            torch.nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * layers))
+        elif name.endswith(".weight") and p.dim() == 2:
+            torch.nn.init.normal_(p, 0.0, 0.02)
+        elif name.endswith(".bias"):
+            torch.nn.init.zeros_(p)
+
+
+def lr_at(step):
+    """Hearth's cosine with 50 steps of warmup, t_max 610, from 0.002 to 0.0001, stepped per batch."""
+    if step < 50:
+        return 0.002 * (step + 1) / 51
+    t = min(step - 50, 610)
+    return 0.0001 + (0.002 - 0.0001) * (1 + math.cos(math.pi * t / 610)) / 2
+
+
+def pytorch_run(steps, threads=2):
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    train, valid, vocab = text_data()
+    x, y = windows(train, STRIDE)
+    model = Gpt({"vocab_size": vocab, "block_size": BLOCK, "layers": 4, "heads": 4, "width": 128, "norm_noise": 0})
+    gpt2_init(model, 4)
+    opt = torch.optim.AdamW(model.parameters(), lr=0.002, weight_decay=0.1, betas=(0.9, 0.99))
+    order = torch.randperm(len(x))
+    model.train()
+    start = None
+    for step in range(steps):
+        if step == SKIP:
+            start = time.perf_counter()
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step)
+        idx = order[(step * BATCH) % len(x):][:BATCH]
+        loss = F.cross_entropy(model(x[idx]).flatten(0, 1), y[idx].flatten())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+    tokens_per_s = (steps - SKIP) * BATCH * BLOCK / (time.perf_counter() - start)
+    model.eval()
+    vx, vy = windows(valid, BLOCK)
+    with torch.no_grad():
+        valid_loss = F.cross_entropy(model(vx).flatten(0, 1), vy.flatten()).item()
+    return tokens_per_s, valid_loss
+
+
+def hearth_run(exe, steps, runs):
+    out = subprocess.run([exe, "run", JOB, "--runs-dir", runs, "--set", f"train.max_steps={steps}", "--set", "train.epochs=1",
+                          "--set", 'job.device="cpu"'], capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(out.stdout + out.stderr)
+    run = re.search(r"run finished: (\S+)", out.stdout + out.stderr).group(1)
+    rows = [line.split(",") for line in open(os.path.join(run, "batches.csv")).read().split("\n")[1:] if line]
+    head = open(os.path.join(run, "batches.csv")).readline().strip().split(",")
+    step, seconds = head.index("step"), head.index("seconds")
+    first = next(r for r in rows if int(r[step]) == SKIP)
+    last = rows[-1]
+    tokens_per_s = (int(last[step]) - SKIP) * BATCH * BLOCK / (float(last[seconds]) - float(first[seconds]))
+    metrics = open(os.path.join(run, "metrics.csv")).read().split("\n")
+    names, values = metrics[0].split(","), metrics[1].split(",")
+    return tokens_per_s, float(values[names.index("valid.loss")]), run
+
+
+def sampling(exe, run, cache):
+    args = [exe, "sample", run, "--tokens", "400", "--seed", "1", "--prompt", "This License"] + ([] if cache else ["--no-cache"])
+    out = subprocess.run(args, capture_output=True, text=True)
+    return float(re.search(r"([0-9.]+) tokens/s", out.stderr).group(1))
+
+
+def main():
+    exe = sys.argv[1]
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    steps = int(sys.argv[3]) if len(sys.argv) > 3 else 120
+    print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, 2 threads each; {steps} steps of batch {BATCH} x block {BLOCK}")
+    h_rates, p_rates = [], []
+    with tempfile.TemporaryDirectory() as runs:
+        for r in range(rounds):
+            h, h_loss, run = hearth_run(exe, steps, runs)
+            p, p_loss = pytorch_run(steps)
+            h_rates.append(h)
+            p_rates.append(p)
+            print(f"round {r + 1}: Hearth {h:8.0f} tokens/s (valid loss {h_loss:.4f}) | PyTorch {p:8.0f} tokens/s "
+                  f"(valid loss {p_loss:.4f}) | ratio {h / p:.2f}")
+        h_rates.sort()
+        p_rates.sort()
+        print(f"median: Hearth {h_rates[len(h_rates) // 2]:.0f} tokens/s, PyTorch {p_rates[len(p_rates) // 2]:.0f} tokens/s, "
+              f"ratio {h_rates[len(h_rates) // 2] / p_rates[len(p_rates) // 2]:.2f}")
+        cached, whole = sampling(exe, run, True), sampling(exe, run, False)
+        print(f"sampling 400 tokens: {cached:.0f} tokens/s with the key-value cache, {whole:.0f} without ({cached / whole:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()
