@@ -64,14 +64,18 @@ def lr_at(step):
     return 0.0001 + (0.002 - 0.0001) * (1 + math.cos(math.pi * t / 610)) / 2
 
 
-def pytorch_run(steps, threads=2):
+def pytorch_run(steps, seed, threads=2):
     torch.set_num_threads(threads)
-    torch.manual_seed(1)
+    torch.manual_seed(seed)
     train, valid, vocab = text_data()
     x, y = windows(train, STRIDE)
     model = Gpt({"vocab_size": vocab, "block_size": BLOCK, "layers": 4, "heads": 4, "width": 128, "norm_noise": 0})
     gpt2_init(model, 4)
-    opt = torch.optim.AdamW(model.parameters(), lr=0.002, weight_decay=0.1, betas=(0.9, 0.99))
+    # nanoGPT's groups, as the job's decay = "matrices": matrices decay, biases and norms do not.
+    decayed = [p for p in model.parameters() if p.dim() >= 2]
+    others = [p for p in model.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decayed, "weight_decay": 0.1}, {"params": others, "weight_decay": 0.0}], lr=0.002,
+                            betas=(0.9, 0.99))
     order = torch.randperm(len(x))
     model.train()
     start = None
@@ -88,26 +92,29 @@ def pytorch_run(steps, threads=2):
         opt.step()
     tokens_per_s = (steps - SKIP) * BATCH * BLOCK / (time.perf_counter() - start)
     model.eval()
-    vx, vy = windows(valid, BLOCK)
+    vx, vy = windows(valid, STRIDE)  # as the job cuts its valid split
     with torch.no_grad():
         valid_loss = F.cross_entropy(model(vx).flatten(0, 1), vy.flatten()).item()
     return tokens_per_s, valid_loss
 
 
-def hearth_run(exe, steps, runs):
-    out = subprocess.run([exe, "run", JOB, "--runs-dir", runs, "--set", f"train.max_steps={steps}", "--set", "train.epochs=1",
-                          "--set", 'job.device="cpu"'], capture_output=True, text=True)
+def hearth_run(exe, steps, seed, runs):
+    out = subprocess.run([exe, "run", JOB, "--runs-dir", runs, "--set", f"train.max_steps={steps}", "--set", "train.epochs=100",
+                          "--set", 'job.device="cpu"', "--set", f"job.seed={seed}"], capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(out.stdout + out.stderr)
     run = re.search(r"run finished: (\S+)", out.stdout + out.stderr).group(1)
-    rows = [line.split(",") for line in open(os.path.join(run, "batches.csv")).read().split("\n")[1:] if line]
-    head = open(os.path.join(run, "batches.csv")).readline().strip().split(",")
-    step, seconds = head.index("step"), head.index("seconds")
-    first = next(r for r in rows if int(r[step]) == SKIP)
-    last = rows[-1]
-    tokens_per_s = (int(last[step]) - SKIP) * BATCH * BLOCK / (float(last[seconds]) - float(first[seconds]))
-    metrics = open(os.path.join(run, "metrics.csv")).read().split("\n")
-    names, values = metrics[0].split(","), metrics[1].split(",")
+    lines = open(os.path.join(run, "batches.csv")).read().split("\n")
+    head, rows = lines[0].split(","), [line.split(",") for line in lines[1:] if line]
+    epoch, step, seconds = head.index("epoch"), head.index("step"), head.index("seconds")
+    # `seconds` counts from each epoch's start: the time of steps SKIP+1.. is the sum over epochs.
+    ends = {}
+    for r in rows:
+        ends[r[epoch]] = float(r[seconds])
+    skipped = next(float(r[seconds]) for r in rows if int(r[step]) == SKIP)
+    tokens_per_s = (int(rows[-1][step]) - SKIP) * BATCH * BLOCK / (sum(ends.values()) - skipped)
+    metrics = [line for line in open(os.path.join(run, "metrics.csv")).read().split("\n") if line]
+    names, values = metrics[0].split(","), metrics[-1].split(",")
     return tokens_per_s, float(values[names.index("valid.loss")]), run
 
 
@@ -122,19 +129,23 @@ def main():
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     steps = int(sys.argv[3]) if len(sys.argv) > 3 else 120
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, 2 threads each; {steps} steps of batch {BATCH} x block {BLOCK}")
-    h_rates, p_rates = [], []
+    h_rates, p_rates, h_losses, p_losses = [], [], [], []
     with tempfile.TemporaryDirectory() as runs:
         for r in range(rounds):
-            h, h_loss, run = hearth_run(exe, steps, runs)
-            p, p_loss = pytorch_run(steps)
+            h, h_loss, run = hearth_run(exe, steps, r + 1, runs)
+            p, p_loss = pytorch_run(steps, r + 1)
             h_rates.append(h)
             p_rates.append(p)
+            h_losses.append(h_loss)
+            p_losses.append(p_loss)
             print(f"round {r + 1}: Hearth {h:8.0f} tokens/s (valid loss {h_loss:.4f}) | PyTorch {p:8.0f} tokens/s "
                   f"(valid loss {p_loss:.4f}) | ratio {h / p:.2f}")
         h_rates.sort()
         p_rates.sort()
         print(f"median: Hearth {h_rates[len(h_rates) // 2]:.0f} tokens/s, PyTorch {p_rates[len(p_rates) // 2]:.0f} tokens/s, "
               f"ratio {h_rates[len(h_rates) // 2] / p_rates[len(p_rates) // 2]:.2f}")
+        print(f"valid loss after {steps} steps, seeds 1..{rounds}: Hearth {min(h_losses):.3f}..{max(h_losses):.3f}, "
+              f"PyTorch {min(p_losses):.3f}..{max(p_losses):.3f}")
         cached, whole = sampling(exe, run, True), sampling(exe, run, False)
         print(f"sampling 400 tokens: {cached:.0f} tokens/s with the key-value cache, {whole:.0f} without ({cached / whole:.2f}x)")
 

@@ -111,7 +111,10 @@ class ResNet(nn.Module):
 
 
 def attention(q, k, v, causal):
-    """Softmax attention written out (Debian 12's torch 1.13 has no scaled_dot_product_attention)."""
+    """nanoGPT's: the fused scaled_dot_product_attention where torch has it (2.x), else written out
+    (Debian 12's torch 1.13)."""
+    if hasattr(F, "scaled_dot_product_attention") and q.size(-2) == k.size(-2):
+        return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
     scores = q @ k.transpose(-2, -1) / (q.size(-1) ** 0.5)
     if causal:
         tq, tk = q.size(-2), k.size(-2)
