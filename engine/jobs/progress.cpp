@@ -37,6 +37,15 @@ void Progress::batch(int64_t samples, double loss, int64_t step, double lr) {
   draw(false);
 }
 
+std::string Progress::rate_text(double rate) const {
+  char text[96];
+  if (ranks_ > 1)
+    std::snprintf(text, sizeof text, "%.0f samples/s over %d ranks (this rank %.0f)", rate * ranks_, ranks_, rate);
+  else
+    std::snprintf(text, sizeof text, "%.0f samples/s", rate);
+  return text;
+}
+
 void Progress::draw(bool force) {
   auto now = std::chrono::steady_clock::now();
   double elapsed = std::chrono::duration<double>(now - start_).count();
@@ -49,14 +58,14 @@ void Progress::draw(bool force) {
     int width = 24;
     int filled = batches_ ? static_cast<int>(width * done_ / batches_) : width;
     std::string bar = std::string(static_cast<size_t>(filled), '#') + std::string(static_cast<size_t>(width - filled), '.');
-    std::fprintf(stderr, "\r\033[Kepoch %lld/%lld [%s] %lld/%lld  %.0f samples/s  ETA %lld:%02lld  loss %.4f  lr %.3g",
+    std::fprintf(stderr, "\r\033[Kepoch %lld/%lld [%s] %lld/%lld  %s  ETA %lld:%02lld  loss %.4f  lr %.3g",
                  static_cast<long long>(epoch_ + 1), static_cast<long long>(epochs_), bar.c_str(),
-                 static_cast<long long>(done_), static_cast<long long>(batches_), rate, static_cast<long long>(eta / 60),
+                 static_cast<long long>(done_), static_cast<long long>(batches_), rate_text(rate).c_str(), static_cast<long long>(eta / 60),
                  static_cast<long long>(eta % 60), loss_, lr_);
     std::fflush(stderr);
   } else if (force || done_ % log_every_ == 0) {
-    spdlog::info("epoch {}/{} batch {}/{}  step {}  {:.0f} samples/s  ETA {}:{:02d}  loss {:.4f}  lr {:.3g}", epoch_ + 1, epochs_,
-                 done_, batches_, step_, rate, eta / 60, eta % 60, loss_, lr_);
+    spdlog::info("epoch {}/{} batch {}/{}  step {}  {}  ETA {}:{:02d}  loss {:.4f}  lr {:.3g}", epoch_ + 1, epochs_, done_, batches_,
+                 step_, rate_text(rate), eta / 60, eta % 60, loss_, lr_);
   }
 }
 

@@ -236,6 +236,10 @@ const KeyTable<TrainOptions>& train_keys() {
     k.integer("epochs", &TrainOptions::epochs, 10, "Epochs to train", 0.0)
         .integer("max_steps", &TrainOptions::max_steps, 0, "Stop after this many optimizer steps; 0: no limit", 0.0)
         .integer("validate_every", &TrainOptions::validate_every, 1, "Validate every N epochs (and after the last)", 1.0)
+        .integer("validate_every_steps", &TrainOptions::validate_every_steps, 0,
+                 "Also validate every N optimizer steps inside epochs (valid_steps.csv, the by-step plot) and save the "
+                 "`last` checkpoint there; 0: at epoch ends only",
+                 0.0)
         .text("monitor", &TrainOptions::monitor, "valid.loss",
               "Value that picks the best checkpoint and drives early stopping, e.g. valid.accuracy")
         .choice<MonitorMode>("mode", &TrainOptions::mode,

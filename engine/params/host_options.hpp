@@ -65,6 +65,7 @@ struct TrainOptions {
   int64_t epochs{};
   int64_t max_steps{};       ///< 0: no limit
   int64_t validate_every{};
+  int64_t validate_every_steps{};  ///< 0: validate at epoch ends only
   std::string monitor;       ///< a metrics.csv column, e.g. "valid.accuracy"
   MonitorMode mode{};
   int64_t patience{};        ///< 0: no early stopping

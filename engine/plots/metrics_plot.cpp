@@ -53,6 +53,28 @@ void add_curves(Panel& panel, const RunCurves& r, size_t run_index, size_t run_c
   if (run_count == 1) ++colour_index;
 }
 
+/// The losses by optimizer step: every batch's train loss and each validation's.
+Panel step_panel(const StepCurves& steps) {
+  Panel p{"Loss by step", "step", "loss", AxisScale::sqrt, {}, {}, {}};
+  Series train;
+  train.x = steps.train_step;
+  train.y = steps.train_loss;
+  train.markers = false;
+  train.dashed = true;
+  train.colour = palette_colour(0);
+  train.label = "train.loss (each batch)";
+  p.series.push_back(std::move(train));
+  if (!steps.valid_step.empty()) {
+    Series valid;
+    valid.x = steps.valid_step;
+    valid.y = steps.valid_loss;
+    valid.colour = palette_colour(0);
+    valid.label = "valid.loss";
+    p.series.push_back(std::move(valid));
+  }
+  return p;
+}
+
 }  // namespace
 
 void write_metrics_plot(const std::vector<RunCurves>& runs, const std::filesystem::path& out) {
@@ -69,22 +91,29 @@ void write_metrics_plot(const std::vector<RunCurves>& runs, const std::filesyste
   for (size_t i = 0; i < runs.size(); ++i)
     for (const std::string& n : loss_names) add_curves(loss, runs[i], i, runs.size(), n, colour);
   panels.push_back(std::move(loss));
+  if (runs.size() == 1 && !runs[0].steps.train_step.empty()) panels.push_back(step_panel(runs[0].steps));
   for (const std::string& n : metric_names) {
     Panel p{n, "epoch", n, AxisScale::linear, {}, {}, {}};
     size_t first_colour = 0;
     for (size_t i = 0; i < runs.size(); ++i) add_curves(p, runs[i], i, runs.size(), n, first_colour);
     panels.push_back(std::move(p));
   }
-  Panel lr{"Learning rate", "epoch", "learning rate", AxisScale::linear, {}, {}, {}};
+  // One run whose batches kept their rates: the rate of every step (a per-batch schedule shows
+  // its warmup and decay); else each epoch's first.
+  const bool by_step = runs.size() == 1 && std::any_of(runs[0].steps.lr.begin(), runs[0].steps.lr.end(), [](double v) {
+    return std::isfinite(v);
+  });
+  Panel lr{"Learning rate", by_step ? "step" : "epoch", "learning rate", AxisScale::linear, {}, {}, {}};
   double lo = INFINITY, hi = 0;
   for (size_t i = 0; i < runs.size(); ++i) {
     auto it = runs[i].values.find("lr");
-    if (it == runs[i].values.end()) continue;
+    if (it == runs[i].values.end() && !by_step) continue;
     Series s;
-    s.x = runs[i].values.at("epoch");
-    s.y = it->second;
+    s.x = by_step ? runs[i].steps.train_step : runs[i].values.at("epoch");
+    s.y = by_step ? runs[i].steps.lr : it->second;
+    s.markers = !by_step;
     s.colour = palette_colour(runs.size() > 1 ? i : 0);
-    s.label = runs.size() > 1 ? runs[i].label : "lr (at the start of the epoch)";
+    s.label = runs.size() > 1 ? runs[i].label : by_step ? "lr (each step)" : "lr (at the start of the epoch)";
     for (double v : s.y)
       if (std::isfinite(v) && v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
     lr.series.push_back(std::move(s));
@@ -94,7 +123,9 @@ void write_metrics_plot(const std::vector<RunCurves>& runs, const std::filesyste
 
   // The best epoch, on every panel, when one run is drawn (several runs: the legend suffices).
   if (runs.size() == 1 && runs[0].best_epoch && std::isfinite(*runs[0].best_epoch))
-    for (Panel& p : panels) p.marks.push_back({*runs[0].best_epoch, "best epoch " + std::to_string(static_cast<int>(*runs[0].best_epoch))});
+    for (Panel& p : panels)
+      if (p.x_label == "epoch")
+        p.marks.push_back({*runs[0].best_epoch, "best epoch " + std::to_string(static_cast<int>(*runs[0].best_epoch))});
 
   const int columns = panels.size() > 1 ? 2 : 1, panel_w = 580, panel_h = 380, header = runs.size() > 1 ? 56 : 64;
   const int rows = static_cast<int>((panels.size() + columns - 1) / columns);

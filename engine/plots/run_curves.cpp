@@ -2,7 +2,10 @@
 
 #include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
+#include "engine/runs/batch_log.hpp"
 #include "engine/runs/run_metrics.hpp"
+
+#include <cmath>
 
 namespace hearth {
 
@@ -21,6 +24,35 @@ RunCurves curves_of(const MetricsTable& table, const RunRecord& record, const st
   return out;
 }
 
+StepCurves read_step_curves(const std::filesystem::path& run, const std::map<std::string, std::vector<double>>& epochs) {
+  StepCurves out;
+  const BatchPoints batches = read_batch_points(run / "batches.csv");
+  for (size_t i = 0; i < batches.steps.size(); ++i)
+    if (std::isfinite(batches.steps[i])) {
+      out.train_step.push_back(batches.steps[i]);
+      out.train_loss.push_back(batches.loss[i]);
+      out.lr.push_back(batches.lr[i]);
+    }
+  std::map<double, double> valid;  // by step: the epoch's row and a step validation at its last batch agree
+  auto take = [&](const std::vector<double>& steps, const std::vector<double>& losses) {
+    for (size_t i = 0; i < steps.size() && i < losses.size(); ++i)
+      if (std::isfinite(steps[i]) && std::isfinite(losses[i])) valid[steps[i]] = losses[i];
+  };
+  auto step = epochs.find("step"), loss = epochs.find("valid.loss");
+  if (step != epochs.end() && loss != epochs.end()) take(step->second, loss->second);
+  try {
+    const MetricsTable inside = read_metrics_table(run / "valid_steps.csv", DamagedRows::skip);
+    take(inside.column("step"), inside.column("valid.loss"));
+  } catch (const std::exception&) {
+    // A damaged valid_steps.csv costs its points, not the plot.
+  }
+  for (const auto& [step, loss] : valid) {
+    out.valid_step.push_back(step);
+    out.valid_loss.push_back(loss);
+  }
+  return out;
+}
+
 RunCurves read_run_curves(const std::filesystem::path& run) {
   const RunRecord record = read_run_record(run);
   const std::filesystem::path file = run / "metrics.csv";
@@ -29,7 +61,9 @@ RunCurves read_run_curves(const std::filesystem::path& run) {
     throw UsageError(printable(file.string()) + " is missing: the run has not finished an epoch");
   const MetricsTable table = read_run_metrics(run);
   if (table.columns.empty()) throw UsageError(printable(file.string()) + " is empty: the run has no finished epoch yet");
-  return curves_of(table, record, run);
+  RunCurves curves = curves_of(table, record, run);
+  curves.steps = read_step_curves(run, curves.values);
+  return curves;
 }
 
 }  // namespace hearth

@@ -124,6 +124,7 @@ BatchPoints BatchLogReader::points() const {
     out.position.push_back(static_cast<double>(key.first - 1) + static_cast<double>(key.second) / static_cast<double>(r.batches));
     out.loss.push_back(r.loss);
     out.lr.push_back(r.lr);
+    out.steps.push_back(r.step >= 0 ? static_cast<double>(r.step) : std::nan(""));
   }
   if (last_) {
     out.epoch = last_->epoch;

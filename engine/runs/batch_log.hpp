@@ -49,6 +49,7 @@ struct BatchPoints {
   std::vector<double> position;  ///< epochs as a real number: epoch - 1 + batch / batches
   std::vector<double> loss;
   std::vector<double> lr;        ///< NaN where the file did not keep it
+  std::vector<double> steps;     ///< optimizer steps after each batch; NaN where the file did not keep them
   double samples_per_s = 0;      ///< of the last row
   double seconds_per_batch = 0;  ///< of the last row's epoch so far
   long long epoch = 0, batch = 0, batches = 0;  ///< where the last row is

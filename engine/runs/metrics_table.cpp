@@ -95,7 +95,7 @@ MetricsTableWriter::MetricsTableWriter(const std::filesystem::path& file, std::v
       const long long epoch = std::strtoll(cell.c_str(), &end, 10);
       if (cell.empty() || *end != '\0')
         throw UsageError(printable(file_.string()) + ":" + std::to_string(number) + ": '" + printable(cell) +
-                         "' is not an epoch number; the file is damaged: repair or remove that line and resume again");
+                         "' is not an " + columns_.front() + " number; the file is damaged: repair or remove that line and resume again");
       if (epoch <= keep_epochs_through) kept.push_back(line);
     }
   }
@@ -116,7 +116,8 @@ void MetricsTableWriter::row(const std::vector<std::optional<double>>& values) {
     if (!values[i]) continue;
     double v = *values[i];
     if (std::isnan(v)) os << "nan";
-    else if (columns_[i] == "epoch" || columns_[i] == "step" || columns_[i] == "skipped_steps") os << static_cast<int64_t>(v);
+    else if (columns_[i] == "epoch" || columns_[i] == "step" || columns_[i] == "skipped_steps" || columns_[i] == "batch")
+      os << static_cast<int64_t>(v);
     else os << v;
   }
   out_ << os.str() << '\n';

@@ -35,12 +35,14 @@ MetricsTable parse_metrics_table(const std::string& text, const std::string& fil
 /// Reads `file`; a missing file is an empty table (no epoch has finished yet).
 MetricsTable read_metrics_table(const std::filesystem::path& file, DamagedRows damaged = DamagedRows::refuse);
 
-/// Appends metrics.csv's rows, flushed one by one. On resume, rows after the checkpoint's epoch
-/// are dropped first, so the file always matches the checkpoint it continues from.
+/// Appends metrics.csv's rows (or valid_steps.csv's, whose first column is the step), flushed one
+/// by one. On resume, rows after the checkpoint's epoch (step) are dropped first, so the file
+/// always matches the checkpoint it continues from.
 class MetricsTableWriter {
  public:
-  /// Writes the header of `columns`; keeps the rows through epoch `keep_epochs_through` of an
-  /// existing file (-1: a new run). Throws UsageError naming a damaged line.
+  /// Writes the header of `columns`; keeps the rows of an existing file whose first cell (the
+  /// epoch, or the step) is at most `keep_epochs_through` (-1: a new run). Throws UsageError
+  /// naming a damaged line.
   MetricsTableWriter(const std::filesystem::path& file, std::vector<std::string> columns, int64_t keep_epochs_through = -1);
   /// One row; nullopt is an empty cell (not measured this epoch), NaN is written as nan.
   void row(const std::vector<std::optional<double>>& values);

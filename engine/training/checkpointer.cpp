@@ -41,6 +41,8 @@ void Checkpointer::checkpoint(const EpochReport& report) {
 
 void Checkpointer::interrupted(int64_t epoch, int64_t batches_done) { save_last(epoch, batches_done); }
 
+void Checkpointer::checkpoint_validation(const StepValidation& v) { save_last(v.epoch, v.batches_done); }
+
 void Checkpointer::save_last(int64_t epochs_done, int64_t batch_in_epoch) {
   if (run_) {
     CheckpointState state = session_.save_state();

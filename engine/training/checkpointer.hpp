@@ -23,6 +23,8 @@ class Checkpointer final : public EpochObserver {
   void judge(EpochReport& report) override;
   void checkpoint(const EpochReport& report) override;
   void interrupted(int64_t epoch, int64_t batches_done) override;
+  /// A validation inside an epoch saves `last` there: a kill then loses at most that many steps.
+  void checkpoint_validation(const StepValidation& v) override;
 
  private:
   /// `last`: the session's state with the best-epoch bookkeeping.

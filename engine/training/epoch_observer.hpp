@@ -10,6 +10,8 @@
 //   checkpoint       the state to resume from (`last`, and `best` when improved)
 //   after_checkpoint what may be lost to a kill without harm: run.json, pictures, diagnostics
 //   verdict          whether training ends here
+// A validation inside an epoch ([train] validate_every_steps) goes through record_validation and
+// checkpoint_validation, in that order for the same reason.
 // Rows are written before the checkpoint so that a kill in between leaves a row the resume drops
 // (its epoch is trained again), never a checkpoint without its row.
 #pragma once
@@ -61,6 +63,14 @@ struct EpochReport {
   EpochTiming timing;
 };
 
+/// A validation inside an epoch ([train] validate_every_steps).
+struct StepValidation {
+  int64_t epoch = 0;         ///< 0-based: the epoch being trained
+  int64_t batches_done = 0;  ///< of that epoch
+  int64_t step = 0;          ///< optimizer steps taken
+  std::map<std::string, double> values;  ///< "valid.loss", ...
+};
+
 class EpochObserver {
  public:
   virtual ~EpochObserver() = default;
@@ -69,6 +79,9 @@ class EpochObserver {
   virtual void checkpoint(const EpochReport&) {}
   virtual void after_checkpoint(const EpochReport&) {}
   virtual std::optional<TrainOutcome> verdict(const EpochReport&) { return std::nullopt; }
+  /// A validation inside an epoch, in two phases as an epoch's: its row, then the checkpoint.
+  virtual void record_validation(const StepValidation&) {}
+  virtual void checkpoint_validation(const StepValidation&) {}
   /// Training stopped inside epoch `epoch` (0-based) after `batches_done` of its batches.
   virtual void interrupted(int64_t /*epoch*/, int64_t /*batches_done*/) {}
 };

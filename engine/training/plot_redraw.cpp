@@ -30,7 +30,16 @@ void PlotRedraw::after_checkpoint(const EpochReport& report) {
     curves_->best_value = report.best->value;
     curves_->best_epoch = static_cast<double>(report.best->epoch);
   }
+  redraw();
+}
+
+void PlotRedraw::checkpoint_validation(const StepValidation&) {
+  if (curves_) redraw();
+}
+
+void PlotRedraw::redraw() {
   try {
+    curves_->steps = read_step_curves(run_, curves_->values);
     write_metrics_plot({*curves_}, run_ / "metrics.png");
     write_metrics_plot({*curves_}, run_ / "metrics.svg");
   } catch (const std::exception& e) {

@@ -17,10 +17,13 @@ class PlotRedraw final : public EpochObserver {
   PlotRedraw(const std::filesystem::path& run, const MonitorPlan& plan);
   void record(const EpochReport& report) override;
   void after_checkpoint(const EpochReport& report) override;
+  /// A validation inside an epoch redraws too: its point joins the by-step panel.
+  void checkpoint_validation(const StepValidation& v) override;
 
  private:
   std::filesystem::path run_;
   const MonitorPlan& plan_;
+  void redraw();
   std::optional<RunCurves> curves_;  ///< nullopt when the existing metrics.csv could not be read
 };
 

@@ -7,8 +7,15 @@
 
 namespace hearth {
 
-RunRecorder::RunRecorder(RunFolder& run, const MonitorPlan& plan, const ColumnNames& names, int64_t resumed_through)
+RunRecorder::RunRecorder(RunFolder& run, const MonitorPlan& plan, const ColumnNames& names, int64_t resumed_through,
+                         int64_t resumed_step, bool step_validations)
     : run_(run), plan_(plan), csv_(run.path() / "metrics.csv", plan.columns, resumed_through), tensorboard_(run.path()) {
+  if (step_validations) {
+    std::vector<std::string> columns = {"step", "epoch", "batch"};
+    for (const std::string& c : plan.columns)
+      if (c.rfind("valid.", 0) == 0) columns.push_back(c);
+    steps_csv_.emplace(run.path() / "valid_steps.csv", columns, resumed_step);
+  }
   RunRecord& record = run_.record();
   // Epochs after the checkpoint this run continues from (resumed from `best`) are trained again.
   std::vector<EpochTimingRecord>& timing = record.timing;
@@ -35,6 +42,20 @@ void RunRecorder::record(const EpochReport& report) {
     tensorboard_.scalar(tag, v, report.epoch + 1);
   }
   if (report.best) tensorboard_.scalar(best_tag(), report.best->value, report.epoch + 1);
+  tensorboard_.flush();
+}
+
+void RunRecorder::record_validation(const StepValidation& v) {
+  if (!steps_csv_) return;
+  std::vector<std::optional<double>> cells = {static_cast<double>(v.step), static_cast<double>(v.epoch + 1),
+                                              static_cast<double>(v.batches_done)};
+  for (size_t i = 3; i < steps_csv_->columns().size(); ++i) {
+    auto it = v.values.find(steps_csv_->columns()[i]);
+    cells.push_back(it != v.values.end() ? std::optional<double>(it->second) : std::nullopt);
+  }
+  steps_csv_->row(cells);
+  for (const auto& [k, value] : v.values)
+    if (std::isfinite(value)) tensorboard_.scalar("valid_steps/" + k.substr(k.find('.') + 1), value, v.step);
   tensorboard_.flush();
 }
 

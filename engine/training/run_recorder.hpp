@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
 
 #include "engine/runs/metrics_table.hpp"
 #include "engine/runs/run_folder.hpp"
@@ -23,10 +25,14 @@ struct ColumnNames {
 class RunRecorder final : public EpochObserver {
  public:
   /// Starts recording into `run`: marks it running and, on resume, keeps metrics.csv's rows
-  /// through epoch `resumed_through` (-1: a new run).
-  RunRecorder(RunFolder& run, const MonitorPlan& plan, const ColumnNames& names, int64_t resumed_through);
+  /// through epoch `resumed_through` (-1: a new run) and valid_steps.csv's through step
+  /// `resumed_step`. `step_validations`: the job validates inside epochs (valid_steps.csv).
+  RunRecorder(RunFolder& run, const MonitorPlan& plan, const ColumnNames& names, int64_t resumed_through,
+              int64_t resumed_step = -1, bool step_validations = false);
 
   void record(const EpochReport& report) override;
+  /// valid_steps.csv's row ("step,epoch,batch,valid.loss,..."); TensorBoard's valid_steps/* by step.
+  void record_validation(const StepValidation& v) override;
   void after_checkpoint(const EpochReport& report) override;
   /// The run ended with `status` (completed, stopped_early, interrupted, pruned; failed with `error`).
   void finish(RunStatus status, const std::string& error = {});
@@ -42,6 +48,7 @@ class RunRecorder final : public EpochObserver {
   RunFolder& run_;
   MonitorPlan plan_;
   MetricsTableWriter csv_;
+  std::optional<MetricsTableWriter> steps_csv_;
   TensorBoardWriter tensorboard_;
 };
 

@@ -103,6 +103,7 @@ TrainedEpoch TrainLoop::train_batches(int64_t epoch, int64_t skip) {
     progress_.batch(batch->size, stepped.loss, session_.step(), lr);
     result.interrupted = stepped.stop;
     if (result.interrupted || session_.step_limit_reached()) break;
+    if (validates_inside(done, batches.batch_count())) validate_inside(epoch, done);
   }
   progress_.end_epoch();
   result.row = tally.row("train", m.losses, m.metrics);
@@ -127,6 +128,31 @@ void TrainLoop::validate(int64_t epoch, std::map<std::string, double>& row) {
         throw Error("the " + k + " is NaN after epoch " + std::to_string(epoch + 1) +
                     "; lower the learning rate, clip gradients ([train] clip_norm) or set nan_policy = \"skip\"");
   row.insert(values.begin(), values.end());
+}
+
+bool TrainLoop::validates_inside(int64_t done, int64_t batch_count) const {
+  const int64_t every = session_.options().train.validate_every_steps;
+  // At the epoch's last batch the epoch's own validation follows.
+  return every > 0 && session_.step() % every == 0 && done < batch_count && !session_.plan().indices(SplitName::valid).empty();
+}
+
+void TrainLoop::validate_inside(int64_t epoch, int64_t done) {
+  OptimizerModule& optimizer = session_.optimizer();
+  optimizer.train(false);  // as at an epoch's end: evaluation-mode parameters, the weights' average
+  {
+    AverageInModel averaged(session_.average());
+    if (const int64_t differed = session_.follow_rank0_model())
+      spdlog::warn("{} of the model's parameters differed from rank 0's at step {}; every rank now validates rank 0's", differed,
+                   session_.step());
+    StepValidation v{epoch, done, session_.step(), session_.evaluate(SplitName::valid)};
+    for (EpochObserver* o : observers_) o->record_validation(v);
+    auto monitored = v.values.find(plan_.monitor);
+    spdlog::info("step {} (epoch {}, batch {}): {} = {:.5g}", v.step, epoch + 1, done, plan_.monitor,
+                 monitored != v.values.end() ? monitored->second : NAN);
+    for (EpochObserver* o : observers_) o->checkpoint_validation(v);
+  }
+  optimizer.train(true);
+  session_.modules().model->train(true);
 }
 
 EpochReport TrainLoop::report_of(int64_t epoch, TrainedEpoch& trained, double lr) {

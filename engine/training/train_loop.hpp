@@ -50,6 +50,10 @@ class TrainLoop {
   int64_t planned_batches(int64_t batch_count, int64_t done) const;
   /// The valid split's values into `row`, every validate_every epochs and after the last.
   void validate(int64_t epoch, std::map<std::string, double>& row);
+  /// [train] validate_every_steps: whether the step just taken (batch `done` of `batch_count`)
+  /// is one to validate at inside the epoch, and that validation.
+  bool validates_inside(int64_t done, int64_t batch_count) const;
+  void validate_inside(int64_t epoch, int64_t done);
   EpochReport report_of(int64_t epoch, TrainedEpoch& trained, double lr);
   void pass_through_observers(EpochReport& report, std::chrono::steady_clock::time_point epoch_start);
   void log_epoch(const EpochReport& report) const;

@@ -101,6 +101,7 @@ TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optiona
   session.optimizer().train(true);
   const TrainOptions& t = job.options.train;
   Progress progress(t.epochs, t.log_every, writer);
+  if (group != nullptr) progress.set_world_size(group->size());
   if (writer) progress.log_batches_to(run.path() / "batches.csv");
   TrainLoop loop(session, plan, progress, start);
   Observers o;
@@ -111,7 +112,8 @@ TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optiona
   if (writer) {
     run.record().device = session.device_name();  // the device this run trains on now (saved just below)
     run.record().classes = session.data().class_names();
-    recorder.emplace(run, plan, column_names(session.modules()), resume ? resume->epoch : -1);
+    recorder.emplace(run, plan, column_names(session.modules()), resume ? resume->epoch : -1, resume ? resume->step : -1,
+                     t.validate_every_steps > 0);
     recorder->start_hparams(job_hparams(job));
     o.plots = std::make_unique<PlotRedraw>(run.path(), plan);
     o.pruning = SweepPruning::of_run(run, plan, t.epochs, group == nullptr);

@@ -8,9 +8,11 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "engine/runs/checkpoint.hpp"
+#include "engine/runs/metrics_table.hpp"
 #include "unit/test_support.hpp"
 
 using namespace hearth;
@@ -36,6 +38,15 @@ CommandResult sample(const fs::path& run, const std::string& args, const TempDir
   CommandResult r = run_hearth("sample " + run.string() + " --tokens 60 " + args, cache.path());
   INFO(r.output);
   return r;
+}
+
+/// Polls `done` until it holds or `seconds` pass.
+bool until_true(const std::function<bool()>& done, int seconds) {
+  for (auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds); std::chrono::steady_clock::now() < end;) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
 }
 
 /// The generated text: the command's output before its closing report on stderr.
@@ -110,4 +121,40 @@ TEST_CASE("a char-level gpt trains on 2 ranks", "[text][distributed]") {
   const fs::path run = single_run(runs.path());
   CHECK(nlohmann::json::parse(read_text(run / "run.json"))["distributed"]["world_size"] == 2);
   CHECK(last_valid_loss(run) < 3.5);
+}
+
+TEST_CASE("validate_every_steps validates and checkpoints inside epochs and a kill resumes from there bitwise", "[text][jobs][resume]") {
+  TempDir data, reference, killed, work, cache;
+  fs::copy_file(kGpl, data / "gpl.txt");
+  const std::string job = small_job(data / "gpl.txt") + " --set train.epochs=2 --set train.validate_every_steps=40 --runs-dir ";
+  CommandResult whole = run_hearth(job + reference.path().string(), cache.path());
+  INFO(whole.output);
+  REQUIRE(whole.exit_code == 0);
+  const fs::path ref = single_run(reference.path());
+  const MetricsTable steps = read_metrics_table(ref / "valid_steps.csv");
+  CHECK(steps.columns == std::vector<std::string>({"step", "epoch", "batch", "valid.loss", "valid.bits_per_token"}));
+  CHECK(steps.column("step") == std::vector<double>({40, 80, 120, 160, 200, 240, 280, 320}));  // 165 steps an epoch
+  CHECK(steps.column("batch") == std::vector<double>({40, 80, 120, 160, 35, 75, 115, 155}));
+  CHECK_THAT(whole.output, ContainsSubstring("step 200 (epoch 2, batch 35): valid.loss = "));
+
+  // Killed after a validation in epoch 2: `last` was saved there, and the resume goes on from it.
+  const BackgroundHearth h = start_hearth(job + killed.path().string(), cache.path(), work.path());
+  fs::path run;
+  REQUIRE(until_true([&] {
+    std::error_code ec;
+    for (fs::directory_iterator it(killed.path() / "gpt-char", ec), end; !ec && it != end; it.increment(ec)) run = it->path();
+    return !run.empty() && read_metrics_table(run / "valid_steps.csv", DamagedRows::skip).column("step").size() >= 5;
+  }, 120));
+  REQUIRE(::kill(static_cast<pid_t>(std::stol(read_text(h.pid))), SIGKILL) == 0);
+  REQUIRE(h.wait(60));
+  const CheckpointState mid = load_checkpoint(run / "checkpoints/last.pt");
+  CHECK(mid.step % 40 == 0);
+  CHECK(mid.epoch == 1);
+  CHECK(mid.batch_in_epoch == mid.step - 165);
+  CommandResult resumed = run_hearth("resume " + run.string(), cache.path());
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(read_text(run / "valid_steps.csv") == read_text(ref / "valid_steps.csv"));
+  CHECK(load_checkpoint(run / "checkpoints/last.pt").model == load_checkpoint(ref / "checkpoints/last.pt").model);
+  CHECK(last_valid_loss(run) == last_valid_loss(ref));
 }
