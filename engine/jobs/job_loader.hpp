@@ -143,8 +143,9 @@ class JobLoader {
         error(v.source(), "[" + table_name + "] unknown key '" + key + "'; run `hearth plugins describe " + spec.entry->info.name +
                               "` for its keys");
       else if (param->type != property->type)
-        error(v.source(), "[" + table_name + "] " + key + " is " + param_type_name(param->type) + ", but dataset:" + name +
-                              " is " + param_type_name(property->type) + " (" + property->doc + ")");
+        error(v.source(), "[" + table_name + "] " + key + " takes " + param_type_name(param->type) + " values, but dataset:" + name +
+                              " gives " + (property->type == HEARTH_PARAM_INT_LIST ? "an " : "") + param_type_name(property->type) +
+                              " (" + property->doc + ")");
       else
         spec.from_dataset[key] = name;
     }

@@ -42,6 +42,11 @@ nlohmann::json run_row(const fs::path& runs_dir, const fs::path& run) {
   if (!record.error.empty()) row["error"] = json_text(record.error);
   if (record.process) row["pid"] = record.process->pid;
   row["seconds"] = seconds_between(record.created, record.finished);
+  // A language model's run: its data is a text (the vocabulary starts with <unk>) or the `text`
+  // dataset made it; the Model tab offers a prompt box instead of a predictions sheet.
+  bool text = !record.classes.empty() && record.classes.front() == "<unk>";
+  for (const PluginRecord& p : record.plugins) text = text || (p.category == "dataset" && p.module == "text");
+  row["samples_text"] = text;
   return row;
 }
 

@@ -24,5 +24,5 @@ class TemplateModule : public hearth::Analyzer {
 
 }  // namespace
 
-HEARTH_REGISTER(TemplateModule, PLUGIN_NAME, "Describe your analyzer in one line", "Longer documentation.")
+HEARTH_REGISTER(TemplateModule, MODULE_NAME, "Describe your analyzer in one line", "Longer documentation.")
 HEARTH_PACK(PLUGIN_NAME, PLUGIN_VERSION)

@@ -28,5 +28,5 @@ class TemplateModule : public hearth::Dataset {
 
 }  // namespace
 
-HEARTH_REGISTER(TemplateModule, PLUGIN_NAME, "Describe your dataset in one line", "Longer documentation.")
+HEARTH_REGISTER(TemplateModule, MODULE_NAME, "Describe your dataset in one line", "Longer documentation.")
 HEARTH_PACK(PLUGIN_NAME, PLUGIN_VERSION)

@@ -32,5 +32,5 @@ class TemplateModule : public hearth::Diagnostic {
 
 }  // namespace
 
-HEARTH_REGISTER(TemplateModule, PLUGIN_NAME, "Describe your diagnostic in one line", "Longer documentation.")
+HEARTH_REGISTER(TemplateModule, MODULE_NAME, "Describe your diagnostic in one line", "Longer documentation.")
 HEARTH_PACK(PLUGIN_NAME, PLUGIN_VERSION)

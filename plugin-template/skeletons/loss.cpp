@@ -19,5 +19,5 @@ class TemplateModule : public hearth::Loss {
 
 }  // namespace
 
-HEARTH_REGISTER(TemplateModule, PLUGIN_NAME, "Describe your loss in one line", "Longer documentation.")
+HEARTH_REGISTER(TemplateModule, MODULE_NAME, "Describe your loss in one line", "Longer documentation.")
 HEARTH_PACK(PLUGIN_NAME, PLUGIN_VERSION)

@@ -19,5 +19,5 @@ class TemplateModule : public hearth::TorchOptimizerModule<torch::optim::Adam> {
 
 }  // namespace
 
-HEARTH_REGISTER(TemplateModule, PLUGIN_NAME, "Describe your optimizer in one line", "Longer documentation.")
+HEARTH_REGISTER(TemplateModule, MODULE_NAME, "Describe your optimizer in one line", "Longer documentation.")
 HEARTH_PACK(PLUGIN_NAME, PLUGIN_VERSION)

@@ -33,6 +33,6 @@ class TemplateModule : public hearth::Metric {
 
 }  // namespace
 
-HEARTH_REGISTER(TemplateModule, PLUGIN_NAME, "Share of samples whose target is among the k highest scores",
+HEARTH_REGISTER(TemplateModule, MODULE_NAME, "Share of samples whose target is among the k highest scores",
                 "Compares integer class targets with the k largest of the model's scores.")
 HEARTH_PACK(PLUGIN_NAME, PLUGIN_VERSION)

@@ -148,6 +148,16 @@ TEST_CASE("hearth new scaffolds a renamed project for each category", "[cli][new
   CHECK_THAT(read_text(work / "tiny_net" / "src" / "tiny_net.cpp"), ContainsSubstring("class TinyNet : public hearth::Model"));
   CHECK_THAT(read_text(work / "tiny_net" / "hearth-plugin.toml"), ContainsSubstring("category = \"model\""));
 
+  // --dir naming a project adds the module to it: its source, and an entry of the manifest's modules.
+  CommandResult added = run_hearth("new loss my_loss --dir " + (work / "top3").string(), cache.path());
+  INFO(added.output);
+  REQUIRE(added.exit_code == 0);
+  CHECK_THAT(read_text(work / "top3" / "src" / "my_loss.cpp"), ContainsSubstring("class MyLoss : public hearth::Loss"));
+  REQUIRE(run_hearth("new model tiny_lm --dir " + (work / "top3").string(), cache.path()).exit_code == 0);
+  CHECK_THAT(read_text(work / "top3" / "hearth-plugin.toml"), ContainsSubstring("modules = [\"my_loss:loss\", \"tiny_lm:model\"]"));
+  CHECK_THAT(read_text(work / "top3" / "hearth-plugin.toml"), ContainsSubstring("name = \"top3\""));
+  CHECK(run_hearth("new loss my_loss --dir " + (work / "top3").string(), cache.path()).exit_code == 2);
+  CHECK(run_hearth("new model top3 --dir " + (work / "top3").string(), cache.path()).exit_code == 2);
   CHECK(run_hearth("new metric top3 --dir " + work.path().string(), cache.path()).exit_code == 2);
   CHECK(run_hearth("new metric Bad-Name --dir " + work.path().string(), cache.path()).exit_code == 2);
   CommandResult widget = run_hearth("new widget w --dir " + work.path().string(), cache.path());

@@ -2,6 +2,7 @@
 // validates a job, the docs row, the default and the typed field all come from that declaration.
 #include "unit/catch.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 #include "engine/core/error.hpp"
@@ -53,9 +54,16 @@ TEST_CASE("a host table's declared defaults are what an empty table resolves to"
   CHECK(transform_keys(TransformStep::Op::horizontal_flip).defaults().p == 0.5);
   // The docs row is the declaration's: one key, its type, its default text.
   const std::vector<ParamInfo>& rows = train_keys().schema();
-  REQUIRE(rows.size() == 15);
-  CHECK((rows[3].key == "monitor" && rows[3].default_toml == std::string("\"valid.loss\"")));
-  CHECK(rows[4].choices == std::vector<std::string>{"auto", "min", "max"});
+  REQUIRE(rows.size() == 16);
+  CHECK(resolved_from_nothing(train_keys()).validate_every_steps == 0);  // inside epochs: only when asked
+  auto row = [&](const std::string& key) {
+    auto it = std::find_if(rows.begin(), rows.end(), [&](const ParamInfo& p) { return p.key == key; });
+    REQUIRE(it != rows.end());
+    return *it;
+  };
+  CHECK(row("monitor").default_toml == std::string("\"valid.loss\""));
+  CHECK(row("mode").choices == std::vector<std::string>{"auto", "min", "max"});
+  CHECK(row("validate_every_steps").default_toml == std::string("0"));
 }
 
 TEST_CASE("[job] device is parsed once into a typed request, and a bad one is refused with its line", "[params][keys]") {

@@ -657,3 +657,36 @@ TEST_CASE("studio in a real browser: set up an MLP with a diagnostic, train, sto
   CHECK(read_text(cli_run / "job.toml") == read_text(work / "runs" / studio_run / "job.toml"));
   CHECK(last_metrics_row(cli_run / "metrics.csv") == last_metrics_row(work / "runs" / studio_run / "metrics.csv"));
 }
+
+TEST_CASE("studio sample: a language-model run continues a prompt of any bytes, and bad requests get 4xx", "[studio][text]") {
+  TempDir cache, work;
+  fs::copy_file("/usr/share/common-licenses/GPL-3", work / "gpl.txt");
+  CommandResult trained = run_hearth("run " + std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/gpt-char.toml --runs-dir " +
+                                         (work / "runs").string() +
+                                         " --set model.layers=1 --set model.width=32 --set model.heads=2 --set train.epochs=1"
+                                         " --set job.device='\"cpu\"' --set dataset.file='\"" + (work / "gpl.txt").string() + "\"'",
+                                     cache.path());
+  INFO(trained.output);
+  REQUIRE(trained.exit_code == 0);
+  Studio s(cache, work.path());
+  const json runs = s.get("/api/runs")["runs"];
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0]["samples_text"] == true);
+  const std::string id = runs[0]["id"];
+  // Quotes, a newline and a leading dash reach `hearth sample` as one argument, never as options.
+  const std::string prompt = "-x \"This\" (License)\n";
+  const json body = {{"run", id}, {"prompt", prompt}, {"tokens", 30}, {"temperature", 0}};
+  const json a = s.post("/api/runs/sample", body), b = s.post("/api/runs/sample", body);
+  INFO(a.dump());
+  REQUIRE(a["ok"] == true);
+  CHECK(a["text"].get<std::string>().rfind(prompt, 0) == 0);
+  CHECK(a["text"].get<std::string>().size() >= prompt.size() + 30);
+  CHECK(a["text"] == b["text"]);  // temperature 0: the most likely token each time
+  CHECK_THAT(a["report"].get<std::string>(), ContainsSubstring("key-value cache"));
+  const json foreign = s.post("/api/runs/sample", {{"run", id}, {"prompt", "\xCE\xA9"}});
+  CHECK(foreign["ok"] == false);
+  CHECK_THAT(foreign["output"].get<std::string>(), ContainsSubstring("is not in the run's vocabulary"));
+  CHECK(s.post("/api/runs/sample", {{"run", id}, {"tokens", 0}}, 400).contains("error"));
+  CHECK(s.post("/api/runs/sample", {{"run", id}, {"prompt", 7}}, 400).contains("error"));
+  CHECK(s.post("/api/runs/sample", {{"run", "../" + id}}, 400).contains("error"));
+}

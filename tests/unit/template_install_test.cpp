@@ -67,6 +67,7 @@ void check_pack_path(const std::string& cmake, const std::string& hearth, const 
   INFO(installed.output);
   REQUIRE(installed.exit_code == 0);
   CHECK(fs::exists(work / "packs" / "top3" / "lib" / "libtop3.so"));
+  CHECK(fs::exists(work / "packs" / "top3" / "lib" / "libscaled_mae.so"));  // every module of the project
 
   std::string job = std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/random-smoke.toml";
   CommandResult trained = run_command(packer + " run '" + job + "' --plugin-path '" + (work / "packs").string() +
@@ -106,6 +107,10 @@ TEST_CASE("a plugin scaffolded by hearth new builds against the installed SDK an
   REQUIRE(scaffold.exit_code == 0);
 
   fs::path project = work / "top3";
+  // A second module of another category in the same project: one build, one plugins folder.
+  CommandResult second = run_command(hearth + " new loss scaled_mae --dir '" + project.string() + "'");
+  INFO(second.output);
+  REQUIRE(second.exit_code == 0);
   CommandResult configure = run_command(cmake + " -S '" + project.string() + "' -B '" + (project / "build").string() +
                                         "' -DCMAKE_PREFIX_PATH='" + prefix.path().string() + "'");
   INFO(configure.output);
@@ -115,6 +120,10 @@ TEST_CASE("a plugin scaffolded by hearth new builds against the installed SDK an
   REQUIRE(build.exit_code == 0);
   // The post-build step already made a plugins folder; drop the library into our own too.
   REQUIRE(fs::exists(project / "build" / "plugins" / "metrics" / "libtop3.so"));
+  REQUIRE(fs::exists(project / "build" / "plugins" / "losses" / "libscaled_mae.so"));
+  CommandResult both = run_command(hearth + " plugins --plugin-path '" + (project / "build" / "plugins").string() + "' --no-builtins");
+  INFO(both.output);
+  CHECK_THAT(both.output, ContainsSubstring("top3") && ContainsSubstring("scaled_mae"));
   fs::create_directories(plugins / "metrics");
   fs::copy_file(project / "build" / "libtop3.so", plugins / "metrics" / "libtop3.so");
 

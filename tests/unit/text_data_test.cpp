@@ -2,6 +2,7 @@
 // the train part, its encoded stream cached), `dataset:PROPERTY` keys, and what sampling draws.
 #include "unit/catch.hpp"
 #include <ATen/CPUGeneratorImpl.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <sys/stat.h>
@@ -182,4 +183,39 @@ TEST_CASE("sampling: temperature 0 is the most likely token, a seed draws the sa
   };
   CHECK(draws(7) == draws(7));
   CHECK(draws(7) != draws(8));
+}
+
+TEST_CASE("dataset:PROPERTY keys size a model from its data and bad ones are refused where they are written", "[text][jobs]") {
+  TempDir runs, cache;
+  const std::string smoke = "run " + std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/random-smoke.toml --set train.epochs=1 --runs-dir " +
+                            runs.path().string();
+  CommandResult bound = run_hearth(smoke + " --set dataset.input_shape=[2,5] --set dataset.classes=4"
+                                           " --set model.in_features='\"dataset:input_features\"'"
+                                           " --set model.out_features='\"dataset:classes\"'",
+                                   cache.path());
+  INFO(bound.output);
+  REQUIRE(bound.exit_code == 0);
+  const fs::path run = single_run(runs.path());
+  const std::string job = read_text(run / "job.toml");
+  CHECK_THAT(job, ContainsSubstring("in_features = \"dataset:input_features\"") && ContainsSubstring("out_features = \"dataset:classes\""));
+  CHECK_THAT(read_text(run / "model.txt"), ContainsSubstring("linear0") && ContainsSubstring("[2, 32]") && ContainsSubstring("[2, 4]"));
+  CHECK(nlohmann::json::parse(read_text(run / "run.json"))["classes"].size() == 4);
+
+  auto refused = [&](const std::string& sets) {
+    CommandResult r = run_hearth("check " + std::string(HEARTH_SOURCE_DIR) + "/assets/jobs/random-smoke.toml " + sets, cache.path());
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    return r.output;
+  };
+  CHECK_THAT(refused("--set model.out_features='\"dataset:vocab\"'"),
+             ContainsSubstring("the dataset has no property 'vocab'; these exist: classes, input_features, input_shape"));
+  CHECK_THAT(refused("--set model.in_features='\"dataset:input_shape\"'"),
+             ContainsSubstring("in_features takes int values, but dataset:input_shape gives an int list"));
+  CHECK_THAT(refused("--set optimizer.lr='\"dataset:classes\"'"),
+             ContainsSubstring("lr cannot take a dataset property: only [model], [[losses]] and [[metrics]] keys can"));
+  CHECK_THAT(refused("--set model.depth='\"dataset:classes\"'"), ContainsSubstring("unknown key 'depth'"));
+  CommandResult classless = run_hearth(smoke + " --set dataset.classes=0 --set model.out_features='\"dataset:classes\"'", cache.path());
+  CHECK(classless.exit_code == 2);
+  CHECK_THAT(classless.output, ContainsSubstring("[model] out_features = \"dataset:classes\", but dataset") &&
+                                   ContainsSubstring("names no classes"));
 }

@@ -1,4 +1,5 @@
-// `hearth new CATEGORY NAME [--dir D]`: copies the plugin template and renames it.
+// `hearth new CATEGORY NAME [--dir D]`: copies the plugin template and renames it, or adds a module
+// to the plugin project D.
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -60,6 +61,44 @@ fs::path template_folder() {
   return install_layout().share / "plugin-template";
 }
 
+/// The template's source of a module of `category`, renamed to `name`.
+std::string module_source(const fs::path& source, hearth_category category, const std::string& name) {
+  const std::string cat = category_name(category);
+  fs::path file = category == HEARTH_CATEGORY_METRIC ? source / "src" / "template_module.cpp" : source / "skeletons" / (cat + ".cpp");
+  if (!fs::exists(file)) throw Error("the plugin template has no skeleton for " + cat + " at " + file.string());
+  return replace_all(replace_all(read_file(file), "template_module", name), "TemplateModule", camel_case(name));
+}
+
+/// `project` is a plugin project already: the module joins it as src/NAME.cpp and an entry of its
+/// manifest's `modules`, built into a library of its own in the same pack.
+void add_to_project(const NewOptions& o, hearth_category category, const fs::path& source, const fs::path& project) {
+  const fs::path manifest = project / "hearth-plugin.toml", file = project / "src" / (o.name + ".cpp");
+  std::string text = read_file(manifest);
+  std::smatch own;
+  if (std::regex_search(text, own, std::regex("(^|\n)name *= *\"([^\"]*)\"")) && own[2] == o.name)
+    throw UsageError("the project " + project.string() + " is module '" + o.name + "' already; pick another name");
+  if (fs::exists(file)) throw UsageError(file.string() + " already exists; pick another name");
+  if (read_file(project / "CMakeLists.txt").find("_modules") == std::string::npos)
+    throw UsageError(project.string() + "/CMakeLists.txt builds one module only (it predates projects of several): copy the "
+                     "template's from " + (source / "CMakeLists.txt").string() + " first");
+  const std::string entry = "\"" + o.name + ":" + category_name(category) + "\"";
+  std::smatch list;
+  if (std::regex_search(text, list, std::regex("(^|\n)modules *= *\\[([^\\]]*)\\]"))) {
+    if (list[2].str().find("\"" + o.name + ":") != std::string::npos)
+      throw UsageError("the project " + project.string() + " has a module '" + o.name + "' already");
+    const bool empty = list[2].str().find_first_not_of(" \t\n") == std::string::npos;
+    const size_t close = static_cast<size_t>(list.position(0) + list.length(0)) - 1;
+    text.insert(close, empty ? entry : ", " + entry);
+  } else {
+    text += (text.empty() || text.back() == '\n' ? "" : "\n") + std::string("modules = [") + entry + "]\n";
+  }
+  write_file(file, module_source(source, category, o.name));
+  write_file(manifest, text);
+  std::cout << style_for(stdout).green("Added") << " " << category_name(category) << " '" << o.name << "' to " << project.string()
+            << " (src/" << o.name << ".cpp, and modules in hearth-plugin.toml)\n\nRebuild the project: each module becomes "
+            << "a library of its own under build/plugins/, one --plugin-path for all of them.\n";
+}
+
 void run_new(const NewOptions& o) {
   auto category = parse_category(o.category);
   if (!category) throw UsageError("unknown category '" + o.category + "'; use one of " + category_list());
@@ -69,6 +108,7 @@ void run_new(const NewOptions& o) {
   if (!fs::exists(source / "hearth-plugin.toml"))
     throw Error("the plugin template is missing at " + source.string() +
                 "; reinstall Hearth or set HEARTH_TEMPLATE_DIR to its plugin-template folder");
+  if (fs::exists(fs::path(o.dir) / "hearth-plugin.toml")) return add_to_project(o, *category, source, o.dir);
   fs::path target = fs::path(o.dir) / o.name;
   if (fs::exists(target)) throw UsageError(target.string() + " already exists; pick another name or --dir");
 
@@ -82,12 +122,7 @@ void run_new(const NewOptions& o) {
   fs::remove_all(staging / "build");
 
   const std::string cat = category_name(*category);
-  fs::path src = staging / "src" / "template_module.cpp";
-  if (*category != HEARTH_CATEGORY_METRIC) {
-    fs::path skeleton = source / "skeletons" / (cat + ".cpp");
-    if (!fs::exists(skeleton)) throw Error("the plugin template has no skeleton for " + cat + " at " + skeleton.string());
-    fs::copy_file(skeleton, src, fs::copy_options::overwrite_existing);
-  }
+  write_file(staging / "src" / "template_module.cpp", module_source(source, *category, "template_module"));
   std::vector<fs::path> files;
   for (auto& e : fs::recursive_directory_iterator(staging))
     if (e.is_regular_file()) files.push_back(e.path());
@@ -125,7 +160,9 @@ void setup_new_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("new", "Scaffold a plugin module from the template");
   cmd->add_option("category", o->category, "One of " + category_list())->required();
   cmd->add_option("name", o->name, "Module name: lower case letters, digits and '_'")->required();
-  cmd->add_option("--dir", o->dir, "Folder to create the project in (default: current folder)");
+  cmd->add_option("--dir", o->dir,
+                  "Folder to create the project in (default: current folder); a plugin project's own folder: add the "
+                  "module to that project");
   cmd->callback([o]() { run_new(*o); });
 }
 

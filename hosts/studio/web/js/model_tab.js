@@ -322,7 +322,36 @@ export class ModelTab {
     document.getElementById('stop').disabled = !running;
     document.getElementById('resume').disabled = running || row.status === 'completed';
     this.curvesSoon();
-    if (['completed', 'stopped_early'].includes(row.status) && this.shownPredictions !== row.id) this.showPredictions(row.id);
+    if (['completed', 'stopped_early'].includes(row.status) && this.shownPredictions !== row.id)
+      row.samples_text ? this.showPromptBox(row.id) : this.showPredictions(row.id);
+  }
+
+  /// After training a language model: a prompt box whose text the run continues (`hearth sample`).
+  showPromptBox(run) {
+    this.shownPredictions = run;
+    const prompt = element('textarea', { id: 'sample-prompt', rows: '3', placeholder: 'Text for the model to continue' });
+    const tokens = element('input', { id: 'sample-tokens', type: 'number', min: '1', max: '2000', value: '200' });
+    const temperature = element('input', { id: 'sample-temperature', type: 'number', min: '0', max: '10', step: '0.1', value: '0.8' });
+    const seed = element('input', { id: 'sample-seed', type: 'number', min: '0', value: '1' });
+    const go = element('button', { id: 'sample-go', type: 'button', text: 'Generate' });
+    const out = element('pre', { id: 'sample-text', class: 'output' });
+    const facts = element('p', { id: 'sample-facts', class: 'muted' });
+    go.addEventListener('click', async () => {
+      go.disabled = true;
+      facts.textContent = 'generating…';
+      try {
+        const r = await postJSON('/api/runs/sample', { run, prompt: prompt.value, tokens: Number(tokens.value),
+                                                        temperature: Number(temperature.value), seed: Number(seed.value) });
+        out.textContent = r.ok ? r.text : r.output;
+        facts.textContent = r.ok ? r.report : 'hearth sample failed';
+      } catch (e) { facts.textContent = e.message; }
+      go.disabled = false;
+    });
+    document.getElementById('predictions').replaceChildren(
+      element('h3', { text: `Sample from ${run}` }), prompt,
+      element('div', { class: 'row' }, element('label', { text: 'tokens ' }, tokens), element('label', { text: ' temperature ' }, temperature),
+              element('label', { text: ' seed ' }, seed), go),
+      out, facts);
   }
 
   /// After training: the predictions contact sheet of the run's best checkpoint (`hearth render --run`).
