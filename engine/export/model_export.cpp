@@ -1,6 +1,7 @@
 #include "engine/export/model_export.hpp"
 
 #include <ATen/ATen.h>
+#include <torch/csrc/jit/passes/tensorexpr_fuser.h>
 #include <torch/csrc/jit/serialization/import.h>
 #include <torch/script.h>
 #include <unistd.h>
@@ -218,6 +219,10 @@ struct ScriptExport {
 
 /// `live_trace`: the model's outputs on the traced batch (the signature was read from them).
 ScriptExport torchscript_of(Session& session, const Samples& s, const std::vector<at::Tensor>& live_trace, const json& sig) {
+  // The check runs the saved module through the JIT, whose TensorExpr fuser (LibTorch 2.6 on CPU)
+  // never finishes the fused kernel it makes for a traced ViT (PyTorch 2.6 hangs alike); the
+  // check wants the module's numbers, not its speed.
+  torch::jit::setTensorExprFuserEnabled(false);
   ModelModule& model = session.model();
   const std::vector<at::Tensor> live_check = session.predict(s.check);
   ScriptExport e;

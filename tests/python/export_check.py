@@ -251,6 +251,9 @@ def agree(name, got, want, atol, rtol):
 
 
 def check(folder, kind, params, inputs_file, outputs_file):
+    # PyTorch 2.6's CPU fuser never finishes the kernel it fuses for a traced ViT: run unfused,
+    # as docs/export.md tells users to.
+    torch._C._jit_override_can_fuse_on_cpu(False)
     manifest = json.load(open(f"{folder}/manifest.json"))
     atol, rtol = manifest["tolerance"]["atol"], manifest["tolerance"]["rtol"]
     torch.manual_seed(0)
