@@ -51,7 +51,7 @@ int execute(const SampleRequest& request) {
   SamplingReport report = sample_tokens(forward, ids, static_cast<int64_t>(text.size()), opts, [&](int64_t id) {
     std::cout << text.decode(id) << std::flush;
   });
-  std::cout << "\n";
+  std::cout << std::endl;  // the text ends before the report on stderr begins
   std::fprintf(stderr, "sampled %lld tokens from %s (epoch %lld) in %.2f s: %.0f tokens/s, %s\n",
                static_cast<long long>(request.tokens), request.checkpoint.c_str(), static_cast<long long>(trained.state().epoch),
                report.seconds, report.seconds > 0 ? static_cast<double>(request.tokens) / report.seconds : 0.0,
