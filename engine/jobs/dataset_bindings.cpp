@@ -1,22 +1,16 @@
 #include "engine/jobs/dataset_bindings.hpp"
 
 #include "engine/core/error.hpp"
+#include "engine/jobs/model_graph.hpp"
 
 namespace hearth {
 namespace {
 
-/// The first train sample's first input tensor: what the model is fed, one sample of it.
-at::Tensor first_input(const DatasetModule& data) {
-  if (data.size(HEARTH_SPLIT_TRAIN) == 0) throw UsageError(data.module().label() + ": the train split is empty");
-  std::vector<at::Tensor> sample = data.get(HEARTH_SPLIT_TRAIN, 0);
-  for (size_t slot = 0; slot < sample.size(); ++slot)
-    if (data.tensor_roles()[slot] == HEARTH_ROLE_INPUT) return sample[slot];
-  throw UsageError(data.module().label() + ": its samples have no input tensor");
-}
-
 ParamValue property_value(const std::string& name, const DatasetModule& data) {
   if (name == "classes") return static_cast<int64_t>(data.class_names().size());
-  at::Tensor input = first_input(data);
+  const std::vector<at::Tensor> inputs = example_inputs(data, 1);  // [1, ...] each
+  if (inputs.empty()) throw UsageError(data.module().label() + ": its samples have no input tensor");
+  const at::Tensor input = inputs[0][0];
   if (name == "input_features") return input.numel();
   return std::vector<int64_t>(input.sizes().begin(), input.sizes().end());
 }

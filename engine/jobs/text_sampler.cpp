@@ -55,9 +55,8 @@ SamplingReport sample_tokens(const Forward& forward, std::vector<int64_t> ids, i
   SamplingReport report;
   const auto began = std::chrono::steady_clock::now();
   // The whole (cropped) context in one forward: with an empty cache as a second input, a caching
-  // model answers with its cache.
-  // A model that answered the first call with one output keeps no cache: later calls give it
-  // the context alone.
+  // model answers with its cache; one that answers with one output keeps none, and later calls
+  // give it the context alone.
   bool offer_cache = opts.use_cache;
   at::Tensor cache;
   int64_t cached_length = 0;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "engine/core/error.hpp"
+#include "engine/jobs/model_graph.hpp"
 #include "engine/jobs/session.hpp"
 #include "engine/jobs/text_sampler.hpp"
 #include "engine/jobs/token_text.hpp"
@@ -23,12 +24,11 @@ std::vector<std::string> vocabulary_of(TrainedRun& trained) {
   return names;
 }
 
-/// The length of the windows the model was trained on: the longest context to give it.
+/// The length of the windows the model was trained on: the longest context to give it (0: the
+/// first input is not a sequence of tokens, so no limit is known).
 int64_t context_of(Session& session) {
-  std::vector<at::Tensor> sample = session.data().get(HEARTH_SPLIT_TRAIN, 0);
-  for (size_t slot = 0; slot < sample.size(); ++slot)
-    if (session.data().tensor_roles()[slot] == HEARTH_ROLE_INPUT && sample[slot].dim() == 1) return sample[slot].size(0);
-  return 0;
+  const std::vector<at::Tensor> inputs = example_inputs(session.data(), 1);  // [1, T] for token windows
+  return !inputs.empty() && inputs[0].dim() == 2 ? inputs[0].size(1) : 0;
 }
 
 }  // namespace

@@ -329,7 +329,7 @@ export class ModelTab {
   /// After training a language model: a prompt box whose text the run continues (`hearth sample`).
   showPromptBox(run) {
     this.shownPredictions = run;
-    const prompt = element('textarea', { id: 'sample-prompt', rows: '3', placeholder: 'Text for the model to continue' });
+    const prompt = element('textarea', { id: 'sample-prompt', rows: '3', 'aria-label': 'prompt' });
     const tokens = element('input', { id: 'sample-tokens', type: 'number', min: '1', max: '2000', value: '200' });
     const temperature = element('input', { id: 'sample-temperature', type: 'number', min: '0', max: '10', step: '0.1', value: '0.8' });
     const seed = element('input', { id: 'sample-seed', type: 'number', min: '0', value: '1' });
@@ -348,7 +348,7 @@ export class ModelTab {
       go.disabled = false;
     });
     document.getElementById('predictions').replaceChildren(
-      element('h3', { text: `Sample from ${run}` }), prompt,
+      element('h3', { text: `Sample from ${run}` }), element('label', { for: 'sample-prompt', text: 'Text for the model to continue' }), prompt,
       element('div', { class: 'row' }, element('label', { text: 'tokens ' }, tokens), element('label', { text: ' temperature ' }, temperature),
               element('label', { text: ' seed ' }, seed), go),
       out, facts);
