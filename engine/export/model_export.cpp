@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "engine/core/atomic_file.hpp"
+#include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/sha256.hpp"
 #include "engine/core/utc_timestamp.hpp"
@@ -305,6 +306,52 @@ json onnx_entry(const Samples& samples, const fs::path& script_file, StagedFiles
   return entry;
 }
 
+/// The formats of one export that failed, each with its reason: the others are still written.
+class ExportFailures {
+ public:
+  /// Runs `make` for `format`, adding its manifest entry to `files`, or its error to the failures.
+  template <typename Make>
+  void attempt(ExportFormat format, json& files, Make make) {
+    try {
+      files.push_back(make());
+    } catch (const Error& e) {
+      const bool usage = dynamic_cast<const UsageError*>(&e) != nullptr;
+      usage_only_ = usage_only_ && usage;
+      failed_.push_back({format_name(format), e.what(), usage});
+    }
+  }
+  /// Throws, for a format made from `format`'s file, the kind of error `format` failed with.
+  void require(ExportFormat format) const {
+    for (const Failure& f : failed_) {
+      if (f.format != format_name(format)) continue;
+      const std::string why = "it is made from the " + f.format + " file, whose export failed (above)";
+      if (f.usage) throw UsageError(why);
+      throw Error(why);
+    }
+  }
+  /// Throws the failures, saying which files passed and where they are; nothing when none failed.
+  void throw_any(const json& files, const fs::path& out) const {
+    if (failed_.empty()) return;
+    std::string text;
+    for (const Failure& f : failed_) text += std::string(text.empty() ? "" : "\n") + "the " + f.format + " export failed: " + f.why;
+    std::string kept;
+    for (const json& f : files) kept += (kept.empty() ? "" : ", ") + f.value("file", std::string());
+    text += kept.empty() ? "\n  nothing was exported"
+                         : "\n  the other formats passed their checks and are in " + printable(out.string()) + ": " + kept +
+                               " (manifest.json lists them)";
+    if (usage_only_) throw UsageError(text);
+    throw Error(text);
+  }
+
+ private:
+  struct Failure {
+    std::string format, why;
+    bool usage;  ///< a UsageError: the request cannot be met as asked (exit 2)
+  };
+  std::vector<Failure> failed_;
+  bool usage_only_ = true;
+};
+
 }  // namespace
 
 json export_model(Session& session, const ExportSource& source, const std::vector<ExportFormat>& formats, const fs::path& out) {
@@ -317,35 +364,46 @@ json export_model(Session& session, const ExportSource& source, const std::vecto
   StagedFiles staged(out), scratch(out);
   json files = kept_entries(out, source, formats);
   auto has = [&](ExportFormat f) { return std::find(formats.begin(), formats.end(), f) != formats.end(); };
+  // Each format passes or fails on its own: one exporter's limit costs that format, not the others.
+  ExportFailures failures;
   fs::path script_file;
   using Clock = std::chrono::steady_clock;
   if (has(ExportFormat::torchscript) || has(ExportFormat::onnx)) {
-    const Clock::time_point start = Clock::now();
-    ScriptExport e = torchscript_of(session, samples, live_trace, sig);
-    StagedFiles& into = has(ExportFormat::torchscript) ? staged : scratch;
-    script_file = into.write(file_name(ExportFormat::torchscript), e.bytes);
-    if (has(ExportFormat::torchscript)) {
+    json script_files = json::array();
+    failures.attempt(ExportFormat::torchscript, script_files, [&] {
+      const Clock::time_point start = Clock::now();
+      ScriptExport e = torchscript_of(session, samples, live_trace, sig);
+      StagedFiles& into = has(ExportFormat::torchscript) ? staged : scratch;
+      script_file = into.write(file_name(ExportFormat::torchscript), e.bytes);
       json entry = file_entry(ExportFormat::torchscript, script_file, start);
       entry["how"] = e.traced ? "traced on a batch of " + std::to_string(samples.trace.at(0).size(0)) : "saved as it is (TorchScript already)";
       entry["max_difference"] = e.max_difference;
-      files.push_back(entry);
-    }
+      return entry;
+    });
+    if (has(ExportFormat::torchscript)) files.insert(files.end(), script_files.begin(), script_files.end());
   }
   const NamedTensors state = model.state();
-  if (has(ExportFormat::state_dict)) {
-    const Clock::time_point start = Clock::now();
-    fs::path temp = staged.write(file_name(ExportFormat::state_dict), state_dict_pt_bytes(state));
-    files.push_back(file_entry(ExportFormat::state_dict, temp, start));
-  }
-  if (has(ExportFormat::safetensors)) files.push_back(safetensors_entry(state, source, sig, staged));
-  if (has(ExportFormat::onnx)) files.push_back(onnx_entry(samples, script_file, staged, scratch));
+  if (has(ExportFormat::state_dict))
+    failures.attempt(ExportFormat::state_dict, files, [&] {
+      const Clock::time_point start = Clock::now();
+      fs::path temp = staged.write(file_name(ExportFormat::state_dict), state_dict_pt_bytes(state));
+      return file_entry(ExportFormat::state_dict, temp, start);
+    });
+  if (has(ExportFormat::safetensors))
+    failures.attempt(ExportFormat::safetensors, files, [&] { return safetensors_entry(state, source, sig, staged); });
+  if (has(ExportFormat::onnx))
+    failures.attempt(ExportFormat::onnx, files, [&] {
+      failures.require(ExportFormat::torchscript);
+      return onnx_entry(samples, script_file, staged, scratch);
+    });
   staged.commit();
   json manifest = {{"hearth", HEARTH_VERSION_STRING}, {"created", utc_timestamp()}, {"run", source.run},
                    {"run_id", source.run_id}, {"job", source.job}, {"checkpoint", source.checkpoint},
                    {"epoch", source.epoch}, {"inputs", sig["inputs"]}, {"outputs", sig["outputs"]},
                    {"classes", sig["classes"]}, {"tolerance", {{"atol", kExportAtol}, {"rtol", kExportRtol}}},
                    {"files", files}};
-  write_file_atomically(out / "manifest.json", manifest.dump(2) + "\n", "export manifest");
+  if (!files.empty()) write_file_atomically(out / "manifest.json", manifest.dump(2) + "\n", "export manifest");
+  failures.throw_any(files, out);
   return manifest;
 }
 

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+#include <regex>
 #include <sstream>
 
 #include "engine/core/error.hpp"
@@ -39,6 +41,35 @@ std::string error_lines(const std::string& output) {
   return out;
 }
 
+/// Rewrites known to get past the exporter's gaps, by operator.
+const std::map<std::string, std::string>& known_rewrites() {
+  static const std::map<std::string, std::string> rewrites = {
+      {"aten::scaled_dot_product_attention",
+       "write attention out: softmax(q @ k^T / sqrt(d) + mask) @ v (what hearth::compat::attention does on LibTorch 1.13)"},
+      {"aten::_native_multi_head_attention", "torch::nn::MultiheadAttention's fused path: write attention out with Linear layers"},
+      {"aten::unflatten", "use view or reshape with the sizes written out"},
+      {"aten::gelu", "use the exact GELU (approximate = \"none\"), or write the tanh form out"},
+      {"aten::col2im", "use a transposed convolution instead of fold"},
+      {"aten::im2col", "use a convolution, or unfold done with view and stride tricks"},
+      {"aten::fft_rfft", "FFTs have no ONNX conversion here: export torchscript or safetensors for this model"},
+      {"aten::baddbmm", "use bmm, then add"},
+  };
+  return rewrites;
+}
+
+/// The operator the exporter could not convert, when its message names one, with a rewrite.
+std::string operator_hint(const std::string& output, const std::string& torch_version) {
+  std::smatch m;
+  if (!std::regex_search(output, m, std::regex("operator '?((?:aten|prim|quantized)::[A-Za-z0-9_.]+)'?")))
+    return "";
+  const std::string op = m[1];
+  std::string hint = "\n  the exporter of PyTorch " + (torch_version.empty() ? std::string("in use") : torch_version) +
+                     " has no conversion for " + op + " at opset " + std::to_string(kOnnxOpset) + ": ";
+  auto it = known_rewrites().find(op);
+  return hint + (it != known_rewrites().end() ? it->second : "rewrite the model's forward without it") +
+         "; the TorchScript, state_dict and safetensors exports do not need it";
+}
+
 }  // namespace
 
 OnnxOutcome export_onnx(const std::filesystem::path& torchscript, const std::filesystem::path& sample,
@@ -53,7 +84,7 @@ OnnxOutcome export_onnx(const std::filesystem::path& torchscript, const std::fil
   }
   if (r.exit_code != 0)
     throw Error("PyTorch's ONNX exporter (" + python_interpreter() + ") failed on " + torchscript.string() + ":" +
-                error_lines(r.output));
+                error_lines(r.output) + operator_hint(r.output, last_json_line(r.output).value("torch", "")));
   nlohmann::json report = last_json_line(r.output);
   OnnxOutcome outcome;
   outcome.onnx_version = report.value("onnx", "");

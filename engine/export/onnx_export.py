@@ -1,7 +1,7 @@
 # Converts a Hearth TorchScript export to ONNX and checks it. Run by `hearth export --format onnx`
 # with Debian's python3 (embedded in Hearth at build time; see engine/export/onnx_export.cpp).
 # Arguments: TORCHSCRIPT ONNX_OUT OPSET SAMPLE.pt ATOL RTOL   (SAMPLE: a dict of input name to tensor)
-# Prints one JSON line; exit 3 names a missing package on stderr.
+# Prints the versions as a JSON line, then the result as another; exit 3 names a missing package on stderr.
 import json
 import sys
 
@@ -12,6 +12,8 @@ except ImportError as e:
     print("missing-module " + str(e.name), file=sys.stderr)
     sys.exit(3)
 
+# First, so that a failure's report can name the exporter's version.
+print(json.dumps({"torch": torch.__version__, "onnx": onnx.__version__}), flush=True)
 src, dst, opset, sample_file = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 atol, rtol = float(sys.argv[5]), float(sys.argv[6])
 extra = {"hearth.json": ""}

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 
 #include "engine/core/byte_text.hpp"
@@ -118,7 +119,15 @@ void on_fatal_signal(int signal) {
 }
 
 void on_exit_call(int status, void*) {
-  if (g_active.load() && !g_recording.exchange(true)) write_record("exit", 0, status);
+  if (!g_active.load() || g_recording.exchange(true)) return;
+  write_record("exit", 0, status);
+  // A plugin's exit(0) must not read as success: the run did not finish. Nothing of Hearth's own
+  // is left to run (its files are written as they go), so the process ends here, with status 1
+  // ("a job or plugin failed"), its streams flushed as exit() would have.
+  if (status == 0) {
+    std::fflush(nullptr);
+    ::_exit(1);
+  }
 }
 
 }  // namespace

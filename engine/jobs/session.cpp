@@ -9,12 +9,35 @@
 #include <thread>
 #include <mutex>
 
+#include "engine/core/cpu_affinity.hpp"
 #include "engine/core/error.hpp"
 #include "engine/jobs/dataset_bindings.hpp"
 #include "engine/jobs/epoch_tally.hpp"
 #include "engine/training/blamed_calls.hpp"
 
 namespace hearth {
+namespace {
+
+/// The intra-op threads for [job] threads = `requested` (0: automatic) in a process that is one of
+/// `local_size` ranks on this machine. Ranks share the machine's CPUs, as torchrun's
+/// OMP_NUM_THREADS does; a rank the launcher bound to some CPUs gets as many threads as it has.
+/// More threads than CPUs is kept, as asked, but said: they would take turns on the same cores.
+int threads_to_use(int requested, int local_size) {
+  const int machine = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const std::vector<int> allowed = allowed_cpus();
+  const bool bound = !allowed.empty() && static_cast<int>(allowed.size()) < machine;
+  const int cpus = bound ? static_cast<int>(allowed.size()) : machine;
+  if (requested == 0) return local_size > 1 ? (bound ? cpus : std::max(1, machine / local_size)) : 0;
+  if (requested > cpus)
+    spdlog::warn("[job] threads = {}, but this process may run on {} CPU{} ({}{}): its threads would take turns on them; "
+                 "set threads = 0 to use what it has{}",
+                 requested, cpus, cpus == 1 ? "" : "s", bound ? "bound to " + cpu_ranges(allowed) : "the machine's",
+                 local_size > 1 ? ", shared by " + std::to_string(local_size) + " ranks" : "",
+                 local_size > 1 ? ", or start fewer ranks" : "");
+  return requested;
+}
+
+}  // namespace
 
 std::string resolve_device(const DeviceRequest& requested, int local_rank) {
   using Kind = DeviceRequest::Kind;
@@ -41,11 +64,8 @@ Session::Session(const Job& job, const SessionOptions& options)
       device_name_(resolve_device(job.options.general.device, parallel_->local_rank())),
       device_(device_name_),
       train_batch_(options.train_batch) {
-  int threads = job.options.general.threads;
-  // Ranks on one machine share its cores, as torchrun's OMP_NUM_THREADS does.
-  if (threads == 0 && parallel_->local_size() > 1)
-    threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / parallel_->local_size());
-  if (threads > 0) at::set_num_threads(threads);
+  if (const int threads = threads_to_use(job.options.general.threads, parallel_->local_size()); threads > 0)
+    at::set_num_threads(threads);
   // Model initialisation draws from the default generator: seeded first, in every command alike.
   torch::manual_seed(job.options.general.seed);
   open_modules(options);
@@ -116,8 +136,13 @@ BatchLoader& Session::loader(SplitName s) {
 
 void Session::start_training() {
   optimizer_ = std::make_unique<OptimizerModule>(module_ref(job_.optimizer), job_.optimizer.params);
-  parameters_ = model().parameters();
-  optimizer_->bind(parameters_);
+  std::vector<std::string> names;
+  parameters_.clear();
+  for (auto& [name, tensor] : model().named_parameters()) {
+    names.push_back(name);
+    parameters_.push_back(tensor);
+  }
+  optimizer_->bind(parameters_, names);
   if (job_.scheduler) {
     scheduler_ = std::make_unique<SchedulerModule>(module_ref(*job_.scheduler), job_.scheduler->params);
     scheduler_->start(optimizer_->lrs());
@@ -150,7 +175,7 @@ std::map<std::string, double> Session::evaluate(SplitName s) {
     std::vector<at::Tensor> inputs = on_device(batch->inputs, device_name_), targets = on_device(batch->targets, device_name_);
     std::vector<at::Tensor> outputs = forward_blamed(modules_, inputs);
     BatchLoss loss = losses_blamed(modules_, outputs, targets, false);
-    update_metrics(modules_.metrics, outputs, targets);
+    metrics_blamed(modules_, outputs, targets);
     tally.add(loss, loss.total.item<double>(), batch->size);
   }
   return tally.row(split_label(s), modules_.losses, modules_.metrics);

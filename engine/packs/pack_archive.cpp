@@ -4,11 +4,15 @@
 #include <archive_entry.h>
 
 #include <algorithm>
+#include <fstream>
 #include <memory>
+#include <optional>
 
+#include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/regular_file.hpp"
 #include "engine/core/sha256.hpp"
+#include "engine/packs/unpack_folder.hpp"
 
 namespace hearth {
 namespace fs = std::filesystem;
@@ -56,92 +60,161 @@ bool inside(const std::string& link, const std::string& target) {
   return true;
 }
 
-/// Reads the current entry's data (at most `size` bytes, its declared size, already checked
-/// against the caps) into `entry`, hashing it piece by piece as it arrives: no second pass over
-/// the bytes. Fewer bytes than declared leave entry.bytes short, for the caller to refuse.
-void read_file_entry(archive* a, size_t size, PackEntry& entry) {
-  entry.bytes.reserve(size);
-  Sha256 hash;
-  char chunk[1 << 16];
-  while (entry.bytes.size() < size) {
-    const la_ssize_t got = archive_read_data(a, chunk, std::min(sizeof chunk, size - entry.bytes.size()));
-    if (got <= 0) break;
-    hash.update(chunk, static_cast<size_t>(got));
-    entry.bytes.append(chunk, static_cast<size_t>(got));
+/// The one pass over a pack's entries: each checked against the rules and the caps, files hashed
+/// as they stream by and, when unpacking, written out.
+class PackReader {
+ public:
+  PackReader(const fs::path& file, const PackLimits& limits, const fs::path& unpack_to)
+      : where_(file.string()), limits_(limits), archive_(archive_read_new(), &archive_read_free) {
+    if (!unpack_to.empty()) unpack_.emplace(unpack_to, where_);
+    require_regular_file(file, "pack");
+    archive_read_support_filter_gzip(archive_.get());
+    archive_read_support_format_tar(archive_.get());
+    if (archive_read_open_filename(archive_.get(), file.c_str(), 1 << 16) != ARCHIVE_OK)
+      throw UsageError(where_ + ": not a readable pack (" + archive_error() + "); a .hpack is a tar.gz made by `hearth pack build`");
   }
-  entry.sha256 = hash.hex();
-}
 
-}  // namespace
+  std::vector<PackEntry> read_all() {
+    archive_entry* e = nullptr;
+    for (;;) {
+      const int rc = archive_read_next_header(archive_.get(), &e);
+      if (rc == ARCHIVE_EOF) break;
+      if (rc < ARCHIVE_WARN) throw UsageError(where_ + ": damaged archive: " + archive_error());
+      if (out_.size() + 1 > limits_.max_entries)
+        throw UsageError(where_ + ": more than " + std::to_string(limits_.max_entries) + " entries; refused (a pack bomb?)");
+      read_entry(e);
+    }
+    return std::move(out_);
+  }
 
-std::vector<PackEntry> read_pack(const fs::path& file, const PackLimits& limits) {
-  const std::string where = file.string();
-  require_regular_file(file, "pack");
-  ReadArchive a(archive_read_new(), &archive_read_free);
-  archive_read_support_filter_gzip(a.get());
-  archive_read_support_format_tar(a.get());
-  if (archive_read_open_filename(a.get(), file.c_str(), 1 << 16) != ARCHIVE_OK)
-    throw UsageError(where + ": not a readable pack (" + std::string(archive_error_string(a.get()) ? archive_error_string(a.get()) : "unknown error") +
-                     "); a .hpack is a tar.gz made by `hearth pack build`");
-  std::vector<PackEntry> out;
-  uint64_t total = 0;
-  archive_entry* e = nullptr;
-  for (;;) {
-    int rc = archive_read_next_header(a.get(), &e);
-    if (rc == ARCHIVE_EOF) break;
-    if (rc < ARCHIVE_WARN) throw UsageError(where + ": damaged archive: " + std::string(archive_error_string(a.get())));
-    if (out.size() + 1 > limits.max_entries)
-      throw UsageError(where + ": more than " + std::to_string(limits.max_entries) + " entries; refused (a pack bomb?)");
+ private:
+  std::string archive_error() const {
+    const char* text = archive_error_string(archive_.get());
+    return text ? text : "unknown error";
+  }
+  UsageError refuse(const std::string& raw, const std::string& why) const {
+    return UsageError(where_ + ": entry '" + printable(raw) + "' " + why + "; refused");
+  }
+  /// Adds `bytes` to the unpacked total, refusing it past the cap before anything is read.
+  void count(const std::string& raw, uint64_t bytes, const char* what) {
+    if (bytes > limits_.max_bytes || total_ > limits_.max_bytes - bytes)
+      throw UsageError(where_ + ": unpacks to more than " + std::to_string(limits_.max_bytes) + " bytes (at '" + printable(raw) +
+                       "'" + what + "); refused");
+    total_ += bytes;
+  }
+
+  void read_entry(archive_entry* e) {
     const char* raw_name = archive_entry_pathname(e);
-    std::string raw = raw_name ? raw_name : "";
+    const std::string raw = raw_name ? raw_name : "";
     bool absolute = false, climbs = false;
-    std::string path = normalised(raw, absolute, climbs);
-    auto refuse = [&](const std::string& why) { return UsageError(where + ": entry '" + raw + "' " + why + "; refused"); };
-    if (absolute) throw refuse("has an absolute path");
-    if (climbs) throw refuse("climbs out of the pack with '..'");
-    if (path.empty()) continue;  // "./" itself
     PackEntry entry;
-    entry.path = path;
-    const char* hardlink = archive_entry_hardlink(e);
-    mode_t type = archive_entry_filetype(e);
-    if (hardlink != nullptr) {
-      bool abs2 = false, climbs2 = false;
-      std::string target = normalised(hardlink, abs2, climbs2);
-      if (abs2 || climbs2) throw refuse("is a hard link to '" + std::string(hardlink) + "', outside the pack");
-      const PackEntry* original = find_entry(out, target);
-      if (original == nullptr || original->kind != PackEntry::Kind::file) throw refuse("is a hard link to a file not in the pack");
-      // A link's bytes are copied, so they count against the cap like a file's: before, a 450 kB
-      // pack of links to one file unpacked to 2 GB in memory.
-      if (total + original->bytes.size() > limits.max_bytes)
-        throw UsageError(where + ": unpacks to more than " + std::to_string(limits.max_bytes) + " bytes (at '" + raw +
-                         "', a hard link); refused");
-      total += original->bytes.size();
-      entry.bytes = original->bytes;
-      entry.sha256 = original->sha256;
-      entry.executable = original->executable;
+    entry.path = normalised(raw, absolute, climbs);
+    if (absolute) throw refuse(raw, "has an absolute path");
+    if (climbs) throw refuse(raw, "climbs out of the pack with '..'");
+    if (entry.path.empty()) return;  // "./" itself
+    if (find_entry(out_, entry.path) != nullptr) throw refuse(raw, "appears twice");
+    const mode_t type = archive_entry_filetype(e);
+    if (const char* hardlink = archive_entry_hardlink(e)) {
+      read_hard_link(raw, hardlink, entry);
     } else if (type == AE_IFDIR) {
       entry.kind = PackEntry::Kind::directory;
+      if (unpack_) unpack_->directory(entry.path);
     } else if (type == AE_IFLNK) {
       entry.kind = PackEntry::Kind::symlink;
       entry.target = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
-      if (!inside(path, entry.target)) throw refuse("is a link to '" + entry.target + "', outside the pack");
+      if (!inside(entry.path, entry.target)) throw refuse(raw, "is a link to '" + printable(entry.target) + "', outside the pack");
+      if (unpack_) unpack_->symlink(entry.path, entry.target);
     } else if (type == AE_IFREG) {
-      int64_t size = archive_entry_size(e);
-      if (size < 0 || total + static_cast<uint64_t>(size) > limits.max_bytes)
-        throw UsageError(where + ": unpacks to more than " + std::to_string(limits.max_bytes) + " bytes (at '" + raw + "'); refused");
-      read_file_entry(a.get(), static_cast<size_t>(size), entry);
-      if (entry.bytes.size() != static_cast<uint64_t>(size))
-        throw UsageError(where + ": entry '" + raw + "' is truncated; the pack is damaged");
-      total += static_cast<uint64_t>(size);
-      entry.executable = (archive_entry_perm(e) & 0111) != 0;
+      read_file(raw, archive_entry_size(e), (archive_entry_perm(e) & 0111) != 0, entry);
     } else {
-      throw refuse("is a device, FIFO or socket, not a file");
+      throw refuse(raw, "is a device, FIFO or socket, not a file");
     }
-    if (find_entry(out, path) != nullptr) throw refuse("appears twice");
-    out.push_back(std::move(entry));
+    out_.push_back(std::move(entry));
   }
-  return out;
+
+  /// A hard link's entry has the bytes of an earlier file: it counts against the cap like a file
+  /// (before, a 450 kB pack of links to one file unpacked to 2 GB in memory), and is a copy of it
+  /// on disk when unpacking; nothing is held in memory.
+  void read_hard_link(const std::string& raw, const char* hardlink, PackEntry& entry) {
+    bool absolute = false, climbs = false;
+    const std::string target = normalised(hardlink, absolute, climbs);
+    if (absolute || climbs) throw refuse(raw, "is a hard link to '" + printable(hardlink) + "', outside the pack");
+    const PackEntry* original = find_entry(out_, target);
+    if (original == nullptr || original->kind != PackEntry::Kind::file) throw refuse(raw, "is a hard link to a file not in the pack");
+    if (entry.path == "pack.toml" || entry.path == "pack.sig") throw refuse(raw, "is a hard link; the manifest and signature are files");
+    count(raw, original->size, ", a hard link");
+    entry.bytes = original->bytes;
+    entry.sha256 = original->sha256;
+    entry.size = original->size;
+    entry.executable = original->executable;
+    if (unpack_) {
+      unpack_->copy_of(entry.path, original->path, entry.executable);
+      entry.source = unpack_->root() / entry.path;
+    }
+  }
+
+  /// A file's bytes stream through the hash (and into its unpacked copy); only pack.toml and
+  /// pack.sig are kept in memory, capped. Fewer bytes than declared mean a damaged pack.
+  void read_file(const std::string& raw, int64_t declared, bool executable, PackEntry& entry) {
+    if (declared < 0) throw refuse(raw, "has a negative size");
+    const uint64_t size = static_cast<uint64_t>(declared);
+    count(raw, size, "");
+    const bool in_memory = entry.path == "pack.toml" || entry.path == "pack.sig";
+    if (in_memory && size > limits_.max_inline_bytes)
+      throw refuse(raw, "holds " + std::to_string(size) + " bytes, more than " + std::to_string(limits_.max_inline_bytes) +
+                            " (a manifest or signature is a few kB)");
+    entry.executable = executable;
+    if (unpack_) unpack_->open_file(entry.path, executable);
+    Sha256 hash;
+    char chunk[1 << 16];
+    uint64_t done = 0;
+    while (done < size) {
+      const la_ssize_t got = archive_read_data(archive_.get(), chunk, static_cast<size_t>(std::min<uint64_t>(sizeof chunk, size - done)));
+      if (got <= 0) break;
+      hash.update(chunk, static_cast<size_t>(got));
+      if (in_memory) entry.bytes.append(chunk, static_cast<size_t>(got));
+      if (unpack_) unpack_->write(chunk, static_cast<size_t>(got));
+      done += static_cast<uint64_t>(got);
+    }
+    if (unpack_) {
+      unpack_->close_file();
+      entry.source = unpack_->root() / entry.path;
+    }
+    if (done != size) throw UsageError(where_ + ": entry '" + printable(raw) + "' is truncated; the pack is damaged");
+    entry.sha256 = hash.hex();
+    entry.size = size;
+  }
+
+  std::string where_;
+  PackLimits limits_;
+  ReadArchive archive_;
+  std::optional<UnpackFolder> unpack_;
+  std::vector<PackEntry> out_;
+  uint64_t total_ = 0;
+};
+
+}  // namespace
+
+std::vector<PackEntry> read_pack(const fs::path& file, const PackLimits& limits, const fs::path& unpack_to) {
+  return PackReader(file, limits, unpack_to).read_all();
 }
+
+namespace {
+
+/// A file entry's bytes into the archive: streamed from its `source`, else its `bytes`.
+void write_content(archive* a, const PackEntry& p, const fs::path& out) {
+  auto put = [&](const char* data, size_t size) {
+    if (size > 0 && archive_write_data(a, data, size) != static_cast<la_ssize_t>(size))
+      throw Error("cannot write " + out.string() + ": " + archive_error_string(a));
+  };
+  if (p.source.empty()) return put(p.bytes.data(), p.bytes.size());
+  std::ifstream in(p.source, std::ios::binary);
+  if (!in) throw Error("cannot read " + printable(p.source.string()) + " to pack it");
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) put(chunk, static_cast<size_t>(in.gcount()));
+}
+
+}  // namespace
 
 void write_pack(const fs::path& out, const std::vector<PackEntry>& entries) {
   fs::path tmp = out;
@@ -166,12 +239,10 @@ void write_pack(const fs::path& out, const std::vector<PackEntry>& entries) {
       } else {
         archive_entry_set_filetype(e.get(), AE_IFREG);
         archive_entry_set_perm(e.get(), p.executable ? 0755 : 0644);
-        archive_entry_set_size(e.get(), static_cast<la_int64_t>(p.bytes.size()));
+        archive_entry_set_size(e.get(), static_cast<la_int64_t>(p.source.empty() ? p.bytes.size() : fs::file_size(p.source)));
       }
-      if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK ||
-          (p.kind == PackEntry::Kind::file && !p.bytes.empty() &&
-           archive_write_data(a.get(), p.bytes.data(), p.bytes.size()) != static_cast<la_ssize_t>(p.bytes.size())))
-        throw Error("cannot write " + out.string() + ": " + archive_error_string(a.get()));
+      if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK) throw Error("cannot write " + out.string() + ": " + archive_error_string(a.get()));
+      if (p.kind == PackEntry::Kind::file) write_content(a.get(), p, out);
     }
     if (archive_write_close(a.get()) != ARCHIVE_OK) throw Error("cannot write " + out.string() + ": " + archive_error_string(a.get()));
   }

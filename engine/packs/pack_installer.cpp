@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <csignal>
 #include <optional>
+#include <map>
 #include <set>
 
 #include "engine/core/error.hpp"
@@ -49,6 +50,21 @@ std::optional<std::set<std::string>> recorded_paths(const fs::path& folder) {
     return paths;
   } catch (const std::exception&) {
     return std::nullopt;
+  }
+}
+
+/// The SHA-256 each installed file had, from the install record, or, for a record older than its
+/// hashes, from the installed pack.toml; empty when neither can be read.
+std::map<std::string, std::string> installed_hashes(const fs::path& folder) {
+  try {
+    auto record = nlohmann::json::parse(read_all(folder / kRecord));
+    if (record.contains("hashes") && record["hashes"].is_object()) return record["hashes"].get<std::map<std::string, std::string>>();
+  } catch (const std::exception&) {
+  }
+  try {
+    return parse_manifest(read_all(folder / "pack.toml"), (folder / "pack.toml").string()).files;
+  } catch (const std::exception&) {
+    return {};
   }
 }
 
@@ -138,36 +154,41 @@ void recover_interrupted(const fs::path& root, const std::string& name) {
   }
 }
 
-/// The pack's entries written into the empty folder `tmp`, each file hashed again on disk, and
-/// the install record beside them (what `remove` deletes).
-void unpack_into(const VerifiedPack& v, const fs::path& file, const fs::path& tmp) {
+/// Whether two reads of a pack found the same entries with the same contents.
+bool same_entries(const std::vector<PackEntry>& a, const std::vector<PackEntry>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].path != b[i].path || a[i].kind != b[i].kind || a[i].sha256 != b[i].sha256 || a[i].target != b[i].target ||
+        a[i].executable != b[i].executable)
+      return false;
+  return true;
+}
+
+/// The verified pack unpacked into the empty folder `tmp` by a second pass over `file`, which
+/// must find what the first one verified (a pack swapped in between is refused); each file is
+/// hashed again on disk, and the install record is written beside them (what `remove` deletes).
+void unpack_into(const VerifiedPack& v, const fs::path& file, const fs::path& tmp, const PackLimits& limits) {
   const PackManifest& m = v.manifest;
+  const std::vector<PackEntry> entries = read_pack(file, limits, tmp);
+  if (!same_entries(entries, v.entries))
+    throw UsageError(file.string() + " changed while it was being installed; nothing was installed (install it again)");
   nlohmann::json record = {{"name", m.name}, {"version", m.version}, {"files", nlohmann::json::array()},
-                           {"folders", nlohmann::json::array()}, {"source", fs::absolute(file).string()},
+                           {"folders", nlohmann::json::array()}, {"hashes", m.files}, {"source", fs::absolute(file).string()},
                            {"signed_by", v.signature.status == SignatureCheck::Status::trusted ? v.signature.key_name : ""}};
-  for (const PackEntry& e : v.entries) {
-    fs::path dest = tmp / e.path;
-    fs::create_directories(dest.parent_path());
+  for (const PackEntry& e : entries) {
     if (e.kind == PackEntry::Kind::directory) {
-      fs::create_directories(dest);
       record["folders"].push_back(e.path);
       continue;
     }
-    if (e.kind == PackEntry::Kind::symlink) {
-      fs::create_symlink(e.target, dest);
-    } else {
-      std::ofstream out(dest, std::ios::binary);
-      out.write(e.bytes.data(), static_cast<std::streamsize>(e.bytes.size()));
-      if (!out) throw Error("cannot write " + dest.string());
-      out.close();
-      ::chmod(dest.c_str(), e.executable ? 0755 : 0644);
+    if (e.kind == PackEntry::Kind::file && e.path != "pack.sig" && e.path != "pack.toml") {
       // Verify what landed on disk, not only what was read.
-      if (e.path != "pack.sig" && e.path != "pack.toml" && sha256_file(dest) != m.files.at(e.path))
-        throw Error("cannot install " + e.path + ": the written file does not match its hash (disk full?)");
+      const auto listed = m.files.find(e.path);
+      if (listed == m.files.end() || sha256_file(tmp / e.path) != listed->second)
+        throw Error("cannot install " + e.path + ": the written file does not match its hash in pack.toml (disk full?)");
     }
     record["files"].push_back(e.path);
   }
-  for (const PackEntry& e : v.entries)
+  for (const PackEntry& e : entries)
     for (fs::path p = fs::path(e.path).parent_path(); !p.empty(); p = p.parent_path())
       if (std::find(record["folders"].begin(), record["folders"].end(), p.generic_string()) == record["folders"].end())
         record["folders"].push_back(p.generic_string());
@@ -207,8 +228,10 @@ PackManifest build_pack(const fs::path& dir, const fs::path& out) {
     } else if (fs::is_directory(p)) {
       entries.push_back({PackEntry::Kind::directory, rel, "", "", false});
     } else if (fs::is_regular_file(p)) {
-      PackEntry e{PackEntry::Kind::file, rel, read_all(p), "", (fs::status(p).permissions() & fs::perms::owner_exec) != fs::perms::none};
-      m.files[rel] = sha256_bytes(e.bytes);
+      PackEntry e{PackEntry::Kind::file, rel, "", "", (fs::status(p).permissions() & fs::perms::owner_exec) != fs::perms::none};
+      e.source = p;  // streamed into the pack, as it is hashed
+      m.files[rel] = sha256_file(p);
+      if (m.files[rel].empty()) throw UsageError("cannot read " + p.string() + " to pack it");
       entries.push_back(std::move(e));
     } else {
       throw UsageError(p.string() + " is not a file, folder or link; a pack holds only those");
@@ -237,6 +260,8 @@ VerifiedPack verify_pack(const fs::path& file, const fs::path& trust, const Pack
                        ", the file has " + actual + "; the pack was altered or damaged; refused");
   }
   for (const PackEntry& e : v.entries) {
+    if (e.path == kRecord)
+      throw UsageError(where + ": entry '" + e.path + "' is the name of Hearth's install record, which a pack may not hold; refused");
     if (e.kind == PackEntry::Kind::file && !reserved(e.path) && !v.manifest.files.count(e.path))
       throw UsageError(where + ": " + e.path + " is not listed in pack.toml; refused");
     if (e.kind == PackEntry::Kind::symlink) {
@@ -248,6 +273,27 @@ VerifiedPack verify_pack(const fs::path& file, const fs::path& trust, const Pack
   const PackEntry* sig = find_entry(v.entries, "pack.sig");
   v.signature = check_signature(sig ? sig->bytes : std::string(), v.manifest_text, trust, where);
   return v;
+}
+
+void sign_pack(const fs::path& file, const fs::path& key) {
+  const VerifiedPack v = verify_pack(file, fs::path());  // never sign a pack whose files do not match
+  const std::string signature = sign_manifest(v.manifest_text, key);
+  // Unpacked beside the pack and packed again from there: streamed, whatever its size.
+  const fs::path tmp = fs::absolute(file).parent_path() / ("." + file.filename().string() + ".sign-" + std::to_string(::getpid()));
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  try {
+    fs::create_directories(tmp);
+    std::vector<PackEntry> entries = read_pack(file, PackLimits{}, tmp);
+    if (!same_entries(entries, v.entries)) throw UsageError(file.string() + " changed while it was being signed; sign it again");
+    entries.erase(std::remove_if(entries.begin(), entries.end(), [](const PackEntry& e) { return e.path == "pack.sig"; }), entries.end());
+    entries.push_back({PackEntry::Kind::file, "pack.sig", signature, "", false});
+    write_pack(file, entries);
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  fs::remove_all(tmp, ec);
 }
 
 fs::path install_pack(const fs::path& file, const fs::path& trust, const InstallOptions& o) {
@@ -283,7 +329,7 @@ fs::path install_pack(const fs::path& file, const fs::path& trust, const Install
   fs::remove_all(tmp, ec);
   try {
     fs::create_directories(tmp);
-    unpack_into(v, file, tmp);
+    unpack_into(v, file, tmp, o.limits);
     if (fs::exists(target)) {
       fs::path old = o.root / ("." + m.name + ".old-" + std::to_string(::getpid()));
       fs::rename(target, old);
@@ -316,7 +362,7 @@ std::vector<InstalledPack> installed_packs(const fs::path& root) {
   return out;
 }
 
-std::vector<std::string> remove_pack(const fs::path& root, const std::string& name) {
+std::vector<std::string> remove_pack(const fs::path& root, const std::string& name, bool force) {
   fs::path folder = root / name;
   std::error_code ec;
   recover_interrupted(root, name);
@@ -330,6 +376,7 @@ std::vector<std::string> remove_pack(const fs::path& root, const std::string& na
   if (!paths)
     throw UsageError(folder.string() + ": neither its install record nor its pack.toml can be read; delete the folder by hand "
                      "after checking what it holds");
+  const std::map<std::string, std::string> hashes = installed_hashes(folder);
   std::vector<std::string> removed;
   std::set<std::string> folders_set;
   for (const std::string& rel : *paths) {
@@ -338,6 +385,16 @@ std::vector<std::string> remove_pack(const fs::path& root, const std::string& na
     if (!reached_directly(folder, rel)) {
       spdlog::warn("{} is reached through a link you made; left alone", (folder / rel).string());
       continue;
+    }
+    // A file the user changed since the install is theirs now, as dpkg keeps a changed conffile.
+    if (const auto h = hashes.find(rel); !force && h != hashes.end() && fs::is_regular_file(fs::symlink_status(folder / rel, ec))) {
+      const std::string now = sha256_file(folder / rel);
+      if (now != h->second) {
+        spdlog::warn("{} was changed since the pack installed it (SHA-256 {}..., installed {}...): kept; delete it by hand, or "
+                     "remove with --force", (folder / rel).string(), now.substr(0, 12), h->second.substr(0, 12));
+        for (fs::path p = fs::path(rel).parent_path(); !p.empty(); p = p.parent_path()) folders_set.insert(p.generic_string());
+        continue;
+      }
     }
     if (fs::remove(folder / rel, ec)) removed.push_back(rel);
     for (fs::path p = fs::path(rel).parent_path(); !p.empty(); p = p.parent_path()) folders_set.insert(p.generic_string());

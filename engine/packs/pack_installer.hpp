@@ -25,6 +25,10 @@ struct VerifiedPack {
   std::vector<PackEntry> entries;
 };
 
+/// Signs the pack `file` with the secret key `key` (replacing an earlier signature), once its files
+/// match its manifest. Streamed through a folder beside it.
+void sign_pack(const std::filesystem::path& file, const std::filesystem::path& key);
+
 /// Reads `file` and checks it: safety rules, every file against the manifest (naming the file and
 /// both hashes on a mismatch), no file missing from it, the signature. Throws UsageError.
 VerifiedPack verify_pack(const std::filesystem::path& file, const std::filesystem::path& trust, const PackLimits& limits = {});
@@ -50,7 +54,8 @@ struct InstalledPack {
 std::vector<InstalledPack> installed_packs(const std::filesystem::path& root);
 
 /// Deletes what installing `name` under `root` added; returns the files removed. Files the user
-/// added later are left, and said.
-std::vector<std::string> remove_pack(const std::filesystem::path& root, const std::string& name);
+/// added later are left, and said; so are files the install added that the user changed since
+/// (their SHA-256 differs from the install's), unless `force`.
+std::vector<std::string> remove_pack(const std::filesystem::path& root, const std::string& name, bool force = false);
 
 }  // namespace hearth

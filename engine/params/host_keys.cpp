@@ -237,15 +237,16 @@ const KeyTable<TrainOptions>& train_keys() {
         .integer("max_steps", &TrainOptions::max_steps, 0, "Stop after this many optimizer steps; 0: no limit", 0.0)
         .integer("validate_every", &TrainOptions::validate_every, 1, "Validate every N epochs (and after the last)", 1.0)
         .integer("validate_every_steps", &TrainOptions::validate_every_steps, 0,
-                 "Also validate every N optimizer steps inside epochs (valid_steps.csv, the by-step plot) and save the "
-                 "`last` checkpoint there; 0: at epoch ends only",
+                 "Also validate every N optimizer steps inside epochs (valid_steps.csv, the by-step plot), save the "
+                 "`last` checkpoint there and `best` when the monitored valid.* value improved; early stopping counts "
+                 "these validations too; 0: at epoch ends only",
                  0.0)
         .text("monitor", &TrainOptions::monitor, "valid.loss",
               "Value that picks the best checkpoint and drives early stopping, e.g. valid.accuracy")
         .choice<MonitorMode>("mode", &TrainOptions::mode,
                              {{"auto", MonitorMode::automatic}, {"min", MonitorMode::min}, {"max", MonitorMode::max}}, "auto",
                              "Whether lower or higher monitor values are better")
-        .integer("patience", &TrainOptions::patience, 0, "Early stopping: epochs without improvement; 0 disables", 0.0)
+        .integer("patience", &TrainOptions::patience, 0, "Early stopping: validations without improvement (epochs, and those inside epochs with validate_every_steps); 0 disables", 0.0)
         .number("min_delta", &TrainOptions::min_delta, 0.0, "Early stopping: smallest change that counts as improvement", 0.0)
         .number("clip_norm", &TrainOptions::clip_norm, 0.0, "Clip the gradient norm to this; 0 disables", 0.0)
         .number("clip_value", &TrainOptions::clip_value, 0.0, "Clip each gradient element to +-this; 0 disables", 0.0)

@@ -55,6 +55,7 @@ std::vector<std::pair<const char*, at::Tensor>> checkpoint_entries(const Checkpo
           {"device_rng", s.device_rng.defined() ? s.device_rng : at::empty({0}, at::kByte)}};
   // Only when averaging: a checkpoint without it has the entries (and checksum) it always had.
   if (!s.training_model.empty()) entries.emplace_back("training_model", bytes_tensor(s.training_model));
+  if (s.best_step >= 0) entries.emplace_back("best_step", at::tensor(s.best_step));  // likewise
   return entries;
 }
 
@@ -98,6 +99,8 @@ CheckpointState load_checkpoint(const fs::path& path) {
     if (!a.try_read("device_rng", s.device_rng)) s.device_rng = at::empty({0}, at::kByte);  // older checkpoints
     at::Tensor training_model;
     const bool averaged = a.try_read("training_model", training_model);
+    at::Tensor best_step;
+    const bool by_steps = a.try_read("best_step", best_step);
     if (version >= 2) {
       at::Tensor stored;
       a.read("checksum", stored);
@@ -105,6 +108,7 @@ CheckpointState load_checkpoint(const fs::path& path) {
           {"model", model}, {"optimizer", optimizer}, {"scheduler", scheduler}, {"counters", counters},
           {"best", best},   {"rng", s.rng},           {"device_rng", s.device_rng}};
       if (averaged) entries.emplace_back("training_model", training_model);
+      if (by_steps) entries.emplace_back("best_step", best_step);
       const std::string actual = contents_checksum(entries);
       if (tensor_bytes(stored) != actual)
         throw ChecksumMismatch("checkpoint " + printable(path.string()) +
@@ -113,6 +117,7 @@ CheckpointState load_checkpoint(const fs::path& path) {
     }
     if (counters.scalar_type() != at::kLong || counters.dim() != 1 || counters.numel() != 7 || best.numel() != 1)
       throw Error("its counters have the wrong shape");
+    if (by_steps && (best_step.scalar_type() != at::kLong || best_step.numel() != 1)) throw Error("its best_step has the wrong shape");
     s.model = tensor_bytes(model);
     if (averaged) s.training_model = tensor_bytes(training_model);
     s.optimizer = tensor_bytes(optimizer);
@@ -126,6 +131,7 @@ CheckpointState load_checkpoint(const fs::path& path) {
     s.skipped_steps = c[5];
     s.has_best = c[6] != 0;
     s.best = best.item<double>();
+    if (by_steps) s.best_step = best_step.item<int64_t>();
   } catch (const ChecksumMismatch&) {
     throw;
   } catch (const Error& e) {
@@ -148,12 +154,19 @@ void copy_checkpoint(const fs::path& from, const fs::path& to) {
   write_file_atomically(to, bytes, "checkpoint");
 }
 
+bool holds_best(const CheckpointState& s) {
+  if (!s.has_best) return false;
+  if (s.best_step >= 0) return s.step == s.best_step;
+  return s.best_epoch == s.epoch && s.batch_in_epoch == 0;
+}
+
 bool repair_best(const CheckpointState& l, const fs::path& last, const fs::path& best) {
-  if (!l.has_best || l.best_epoch != l.epoch || l.batch_in_epoch != 0) return false;
+  if (!holds_best(l)) return false;
   std::error_code ec;
   if (fs::exists(best, ec)) {
     try {
-      if (load_checkpoint(best).epoch == l.best_epoch) return false;
+      const CheckpointState b = load_checkpoint(best);
+      if (l.best_step >= 0 ? b.step == l.best_step : b.epoch == l.best_epoch) return false;
     } catch (const Error&) {
       // damaged: `last` holds the same state, so it replaces it
     }

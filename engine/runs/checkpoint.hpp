@@ -23,8 +23,11 @@ struct CheckpointState {
   int64_t step = 0;            ///< optimizer steps taken
   double best = 0;             ///< best monitored value so far
   bool has_best = false;
-  int64_t best_epoch = 0;
-  int64_t bad_epochs = 0;      ///< early stopping: epochs since the last improvement
+  int64_t best_epoch = 0;      ///< 1-based: the epoch the best was reached in
+  /// The optimizer step the best was reached at; kept (and written) only by jobs that validate
+  /// inside epochs, whose best may lie inside one. -1: not kept, the best is at best_epoch's end.
+  int64_t best_step = -1;
+  int64_t bad_epochs = 0;      ///< early stopping: validations since the last improvement
   int64_t skipped_steps = 0;   ///< steps skipped by nan_policy = "skip"
   at::Tensor rng;              ///< LibTorch's default CPU generator state
   at::Tensor device_rng;       ///< the CUDA device's generator state when training on one; else empty
@@ -45,6 +48,9 @@ CheckpointState load_checkpoint(const fs::path& path);
 
 /// Copies a checkpoint file through a temporary (fsync, rename), as save_checkpoint writes one.
 void copy_checkpoint(const fs::path& from, const fs::path& to);
+
+/// Whether `state` is the best state it records (its step is the best's).
+bool holds_best(const CheckpointState& state);
 
 /// After a kill between writing `last` and copying it to `best`, `last` (already loaded from
 /// `last_file`) records that it is the best state but `best` is older, missing or damaged:

@@ -44,6 +44,12 @@ class Fields {
       out = v->get<int64_t>();
     }
   }
+  void integer(const char* key, std::optional<int64_t>& out) {
+    if (const json* v = take(key)) {
+      if (!v->is_number_integer()) fail(key, "an integer");
+      out = v->get<int64_t>();
+    }
+  }
   void number(const char* key, double& out) {
     if (const json* v = take(key)) {
       if (!v->is_number()) fail(key, "a number");
@@ -168,6 +174,7 @@ void read_progress(Fields& f, RunRecord& r) {
     b.text("monitor", best.monitor);
     b.number("value", best.value);
     b.integer("epoch", best.epoch);
+    b.integer("step", best.step);
   });
   f.objects("timing", [&](Fields& t) { read_timing(t, r.timing.emplace_back()); });
   f.objects("diagnostic_failures", [&](Fields& d) {
@@ -253,7 +260,10 @@ void put_progress(json& j, const RunRecord& r) {
     j["step"] = r.step;
     j["skipped_steps"] = r.skipped_steps;
   }
-  if (r.best) j["best"] = {{"monitor", r.best->monitor}, {"value", r.best->value}, {"epoch", r.best->epoch}};
+  if (r.best) {
+    j["best"] = {{"monitor", r.best->monitor}, {"value", r.best->value}, {"epoch", r.best->epoch}};
+    if (r.best->step) j["best"]["step"] = *r.best->step;
+  }
   if (!r.timing.empty() || r.monitor) j["timing"] = timing_json(r.timing);
   for (const DiagnosticFailureRecord& d : r.diagnostic_failures)
     j["diagnostic_failures"].push_back(

@@ -50,7 +50,8 @@ struct ColumnRecord {
 struct BestRecord {
   std::string monitor;
   double value = 0;
-  int64_t epoch = 0;
+  int64_t epoch = 0;              ///< 1-based: the epoch it was reached in
+  std::optional<int64_t> step;    ///< the optimizer step, in a job that validates inside epochs
 };
 
 /// Where one epoch's time went.

@@ -1,6 +1,6 @@
-// The model's forward and the job's losses on one batch, with the blame a failure needs: the
-// model's error is shown the inputs it was given and the dataset that made them, a loss's error
-// the output and target shapes and who made them. Training and evaluation call these alike.
+// The model's forward and the job's losses and metrics on one batch, with the blame a failure
+// needs: the model's error is shown the inputs it was given and the dataset that made them, a
+// loss's or metric's error the output and target shapes and who made them. Training and evaluation call these alike.
 #pragma once
 
 #include <ATen/Tensor.h>
@@ -19,9 +19,12 @@ std::string shapes_text(const std::vector<at::Tensor>& tensors);
 std::vector<at::Tensor> forward_blamed(JobModules& m, const std::vector<at::Tensor>& inputs);
 
 /// `m.losses` on one batch. A loss that fails is shown what it was given and by whom; in training
-/// (`training`), a total that does not require grad is blamed on the model (detached outputs) or
-/// on the losses.
+/// (`training`), a loss value without gradient is blamed on the model (when its outputs are
+/// detached) or on that loss, named with its table.
 BatchLoss losses_blamed(JobModules& m, const std::vector<at::Tensor>& outputs, const std::vector<at::Tensor>& targets,
                         bool training);
+
+/// `m.metrics` fed one batch; a metric that fails is shown what it was given and by whom, as a loss.
+void metrics_blamed(JobModules& m, const std::vector<at::Tensor>& outputs, const std::vector<at::Tensor>& targets);
 
 }  // namespace hearth

@@ -5,8 +5,16 @@
 namespace hearth {
 
 std::optional<TrainOutcome> EarlyStopping::verdict(const EpochReport& report) {
-  if (patience_ <= 0 || report.bad_epochs < patience_) return std::nullopt;
-  spdlog::info("early stop: {} did not improve by more than {} for {} epochs", monitor_, min_delta_, patience_);
+  return decide(report.bad_epochs, by_steps_ ? "validations" : "epochs");
+}
+
+std::optional<TrainOutcome> EarlyStopping::verdict_validation(const StepValidation& v) {
+  return decide(v.bad_validations, "validations");
+}
+
+std::optional<TrainOutcome> EarlyStopping::decide(int64_t bad, const char* what) const {
+  if (patience_ <= 0 || bad < patience_) return std::nullopt;
+  spdlog::info("early stop: {} did not improve by more than {} for {} {}", monitor_, min_delta_, patience_, what);
   return TrainOutcome::stopped_early;
 }
 

@@ -10,8 +10,9 @@
 //   checkpoint       the state to resume from (`last`, and `best` when improved)
 //   after_checkpoint what may be lost to a kill without harm: run.json, pictures, diagnostics
 //   verdict          whether training ends here
-// A validation inside an epoch ([train] validate_every_steps) goes through record_validation and
-// checkpoint_validation, in that order for the same reason.
+// A validation inside an epoch ([train] validate_every_steps) goes through the same phases:
+// judge_validation, record_validation, checkpoint_validation, after_checkpoint_validation and
+// verdict_validation (early stopping may end training there, inside the epoch).
 // Rows are written before the checkpoint so that a kill in between leaves a row the resume drops
 // (its epoch is trained again), never a checkpoint without its row.
 #pragma once
@@ -37,7 +38,8 @@ struct MonitorPlan {
 /// The best monitored value so far.
 struct BestSoFar {
   double value = 0;
-  int64_t epoch = 0;  ///< 1-based
+  int64_t epoch = 0;  ///< 1-based: the epoch it was reached in (at its end, or inside it)
+  std::optional<int64_t> step;  ///< the optimizer step it was reached at, when the job validates inside epochs
 };
 
 /// Where one epoch's time went.
@@ -57,7 +59,9 @@ struct EpochReport {
   // Set in the judge phase by the checkpointer:
   bool improved = false;               ///< the monitored value is the best so far
   std::optional<BestSoFar> best;
-  int64_t bad_epochs = 0;              ///< epochs since the last improvement
+  /// validations since the last improvement: epochs, and with [train] validate_every_steps the
+  /// validations inside them too (the count early stopping's patience is in)
+  int64_t bad_epochs = 0;
   // train_seconds and data_wait_seconds are set before the judge phase; seconds (the epoch so far)
   // and allreduce_wait_seconds after the record phase, before the checkpoint.
   EpochTiming timing;
@@ -69,6 +73,11 @@ struct StepValidation {
   int64_t batches_done = 0;  ///< of that epoch
   int64_t step = 0;          ///< optimizer steps taken
   std::map<std::string, double> values;  ///< "valid.loss", ...
+  std::optional<double> monitored;       ///< the monitored value, when it is a valid.* value
+  // Set in the judge phase by the checkpointer, as for an epoch:
+  bool improved = false;
+  std::optional<BestSoFar> best;
+  int64_t bad_validations = 0;  ///< validations since the last improvement (early stopping's count)
 };
 
 class EpochObserver {
@@ -79,9 +88,12 @@ class EpochObserver {
   virtual void checkpoint(const EpochReport&) {}
   virtual void after_checkpoint(const EpochReport&) {}
   virtual std::optional<TrainOutcome> verdict(const EpochReport&) { return std::nullopt; }
-  /// A validation inside an epoch, in two phases as an epoch's: its row, then the checkpoint.
+  /// A validation inside an epoch, in the phases of an epoch's end.
+  virtual void judge_validation(StepValidation&) {}
   virtual void record_validation(const StepValidation&) {}
   virtual void checkpoint_validation(const StepValidation&) {}
+  virtual void after_checkpoint_validation(const StepValidation&) {}
+  virtual std::optional<TrainOutcome> verdict_validation(const StepValidation&) { return std::nullopt; }
   /// Training stopped inside epoch `epoch` (0-based) after `batches_done` of its batches.
   virtual void interrupted(int64_t /*epoch*/, int64_t /*batches_done*/) {}
 };

@@ -59,6 +59,13 @@ void RunRecorder::record_validation(const StepValidation& v) {
   tensorboard_.flush();
 }
 
+void RunRecorder::after_checkpoint_validation(const StepValidation& v) {
+  if (!v.improved) return;
+  RunRecord& record = run_.record();
+  record.best = BestRecord{plan_.monitor, v.best->value, v.best->epoch, v.best->step};
+  run_.save_record();
+}
+
 std::string RunRecorder::best_tag() const { return "best/" + plan_.monitor; }
 
 void RunRecorder::start_hparams(const std::vector<HParam>& params) { tensorboard_.hparams_start(params, best_tag()); }
@@ -69,7 +76,7 @@ void RunRecorder::after_checkpoint(const EpochReport& report) {
   record.timing.push_back({report.epoch + 1, t.seconds, t.train_seconds, t.data_wait_seconds, t.allreduce_wait_seconds, std::nullopt});
   record.epochs_done = report.epoch + 1;
   record.step = report.step;
-  if (report.best) record.best = BestRecord{plan_.monitor, report.best->value, report.best->epoch};
+  if (report.best) record.best = BestRecord{plan_.monitor, report.best->value, report.best->epoch, report.best->step};
   record.skipped_steps = report.skipped_steps;
   run_.save_record();
 }

@@ -34,6 +34,8 @@ class RunRecorder final : public EpochObserver {
   /// valid_steps.csv's row ("step,epoch,batch,valid.loss,..."); TensorBoard's valid_steps/* by step.
   void record_validation(const StepValidation& v) override;
   void after_checkpoint(const EpochReport& report) override;
+  /// run.json's best, when a validation inside an epoch improved it.
+  void after_checkpoint_validation(const StepValidation& v) override;
   /// The run ended with `status` (completed, stopped_early, interrupted, pruned; failed with `error`).
   void finish(RunStatus status, const std::string& error = {});
   /// The run's TensorBoard file, which diagnostics write their pictures and numbers into too.

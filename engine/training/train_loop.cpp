@@ -37,7 +37,7 @@ class AverageInModel {
 }  // namespace
 
 TrainLoop::TrainLoop(Session& session, const MonitorPlan& plan, Progress& progress, LoopStart start)
-    : session_(session), plan_(plan), progress_(progress), start_(start), step_(session) {}
+    : session_(session), plan_(plan), progress_(progress), start_(start), step_(session), chain_(session, plan) {}
 
 TrainOutcome TrainLoop::run() {
   for (int64_t epoch = start_.epoch; epoch < session_.options().train.epochs; ++epoch)
@@ -50,16 +50,17 @@ std::optional<TrainOutcome> TrainLoop::run_epoch(int64_t epoch) {
   OptimizerModule& optimizer = session_.optimizer();
   const double lr = optimizer.lr(0);
   TrainedEpoch trained = train_batches(epoch, epoch == start_.epoch ? start_.batch_in_epoch : 0);
+  if (trained.ended) return trained.ended;  // its validation's checkpoint is where it ended
   const double train_seconds = seconds_since(t0);
   optimizer.train(false);  // validation and checkpoints see the evaluation-mode parameters
   AverageInModel averaged(session_.average());  // and the weights' average, with [train] ema
   if (trained.interrupted && !trained.complete()) {
-    for (EpochObserver* o : observers_) o->interrupted(epoch, trained.batches_done);
+    chain_.interrupted(epoch, trained.batches_done);
     return TrainOutcome::interrupted;
   }
   EpochReport report = report_of(epoch, trained, lr);
   report.timing = {0, train_seconds, trained.data_wait_seconds, std::nullopt};
-  pass_through_observers(report, t0);
+  chain_.end_epoch(report, t0);
   optimizer.train(true);
   return decide(report, trained.interrupted || session_.parallel().stop_between_epochs());
 }
@@ -103,7 +104,7 @@ TrainedEpoch TrainLoop::train_batches(int64_t epoch, int64_t skip) {
     progress_.batch(batch->size, stepped.loss, session_.step(), lr);
     result.interrupted = stepped.stop;
     if (result.interrupted || session_.step_limit_reached()) break;
-    if (validates_inside(done, batches.batch_count())) validate_inside(epoch, done);
+    if (validates_inside(done, batches.batch_count()) && (result.ended = validate_inside(epoch, done))) break;
   }
   progress_.end_epoch();
   result.row = tally.row("train", m.losses, m.metrics);
@@ -136,23 +137,25 @@ bool TrainLoop::validates_inside(int64_t done, int64_t batch_count) const {
   return every > 0 && session_.step() % every == 0 && done < batch_count && !session_.plan().indices(SplitName::valid).empty();
 }
 
-void TrainLoop::validate_inside(int64_t epoch, int64_t done) {
+std::optional<TrainOutcome> TrainLoop::validate_inside(int64_t epoch, int64_t done) {
   OptimizerModule& optimizer = session_.optimizer();
   optimizer.train(false);  // as at an epoch's end: evaluation-mode parameters, the weights' average
+  StepValidation v;
+  v.epoch = epoch;
+  v.batches_done = done;
+  v.step = session_.step();
+  std::optional<TrainOutcome> end;
   {
     AverageInModel averaged(session_.average());
     if (const int64_t differed = session_.follow_rank0_model())
       spdlog::warn("{} of the model's parameters differed from rank 0's at step {}; every rank now validates rank 0's", differed,
                    session_.step());
-    StepValidation v{epoch, done, session_.step(), session_.evaluate(SplitName::valid)};
-    for (EpochObserver* o : observers_) o->record_validation(v);
-    auto monitored = v.values.find(plan_.monitor);
-    spdlog::info("step {} (epoch {}, batch {}): {} = {:.5g}", v.step, epoch + 1, done, plan_.monitor,
-                 monitored != v.values.end() ? monitored->second : NAN);
-    for (EpochObserver* o : observers_) o->checkpoint_validation(v);
+    v.values = session_.evaluate(SplitName::valid);
+    end = chain_.validation(v);
   }
   optimizer.train(true);
   session_.modules().model->train(true);
+  return end;
 }
 
 EpochReport TrainLoop::report_of(int64_t epoch, TrainedEpoch& trained, double lr) {
@@ -176,25 +179,8 @@ EpochReport TrainLoop::report_of(int64_t epoch, TrainedEpoch& trained, double lr
   return report;
 }
 
-void TrainLoop::pass_through_observers(EpochReport& report, std::chrono::steady_clock::time_point t0) {
-  for (EpochObserver* o : observers_) o->judge(report);
-  for (EpochObserver* o : observers_) o->record(report);
-  report.timing.seconds = seconds_since(t0);
-  report.timing.allreduce_wait_seconds = session_.parallel().take_wait_seconds();
-  log_epoch(report);
-  for (EpochObserver* o : observers_) o->checkpoint(report);
-  for (EpochObserver* o : observers_) o->after_checkpoint(report);
-}
-
-void TrainLoop::log_epoch(const EpochReport& report) const {
-  spdlog::info("epoch {}/{}: {} = {:.5g}{} ({:.1f} s, data wait {:.2f} s)", report.epoch + 1, session_.options().train.epochs,
-               plan_.monitor, report.monitored.value_or(NAN), report.improved ? " (best)" : "", report.timing.seconds,
-               report.timing.data_wait_seconds);
-}
-
 std::optional<TrainOutcome> TrainLoop::decide(const EpochReport& report, bool interrupted) {
-  for (EpochObserver* o : observers_)
-    if (std::optional<TrainOutcome> end = o->verdict(report)) return end;
+  if (std::optional<TrainOutcome> end = chain_.verdict(report)) return end;
   if (session_.step_limit_reached()) return TrainOutcome::completed;
   if (interrupted) return TrainOutcome::interrupted;
   return std::nullopt;

@@ -13,6 +13,7 @@
 
 #include "engine/jobs/progress.hpp"
 #include "engine/training/epoch_observer.hpp"
+#include "engine/training/observer_chain.hpp"
 #include "engine/training/train_step.hpp"
 
 namespace hearth {
@@ -32,6 +33,7 @@ struct TrainedEpoch {
   int64_t batch_count = 0;            ///< batches in the epoch
   double data_wait_seconds = 0;       ///< time the step waited for data
   bool interrupted = false;           ///< stopped by an interrupt (in a group: any rank's)
+  std::optional<TrainOutcome> ended;  ///< an observer ended training at a validation inside the epoch
   bool complete() const { return batches_done >= batch_count; }
 };
 
@@ -40,7 +42,7 @@ class TrainLoop {
   /// `session` has started training; `progress` shows the batches (and logs them when asked).
   TrainLoop(Session& session, const MonitorPlan& plan, Progress& progress, LoopStart start);
   /// Adds an observer (not owned); each phase reaches them in the order they were added.
-  void observe(EpochObserver& observer) { observers_.push_back(&observer); }
+  void observe(EpochObserver& observer) { chain_.add(observer); }
   TrainOutcome run();
 
  private:
@@ -53,10 +55,8 @@ class TrainLoop {
   /// [train] validate_every_steps: whether the step just taken (batch `done` of `batch_count`)
   /// is one to validate at inside the epoch, and that validation.
   bool validates_inside(int64_t done, int64_t batch_count) const;
-  void validate_inside(int64_t epoch, int64_t done);
+  std::optional<TrainOutcome> validate_inside(int64_t epoch, int64_t done);
   EpochReport report_of(int64_t epoch, TrainedEpoch& trained, double lr);
-  void pass_through_observers(EpochReport& report, std::chrono::steady_clock::time_point epoch_start);
-  void log_epoch(const EpochReport& report) const;
   std::optional<TrainOutcome> decide(const EpochReport& report, bool interrupted);
 
   Session& session_;
@@ -64,7 +64,7 @@ class TrainLoop {
   Progress& progress_;
   LoopStart start_;
   TrainStep step_;
-  std::vector<EpochObserver*> observers_;
+  ObserverChain chain_;
 };
 
 }  // namespace hearth

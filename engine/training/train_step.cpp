@@ -72,7 +72,7 @@ StepResult TrainStep::run(const std::vector<at::Tensor>& inputs, const std::vect
   }
   ++micro_;
   if (last_micro) apply_gradients();
-  update_metrics(m.metrics, outputs, targets);
+  metrics_blamed(m, outputs, targets);
   tally.add(loss, agreed.total, agreed.samples);
   return {false, agreed.total, session_.parallel().stop_after(agreed)};
 }

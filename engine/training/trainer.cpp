@@ -124,7 +124,7 @@ TrainOutcome train_in_session(const Job& job, RunFolder& run, const std::optiona
     o.diagnostics = DiagnosticsObserver::of_job(session, run, recorder->tensorboard());
     if (o.diagnostics) loop.observe(*o.diagnostics);
   }
-  o.early_stopping = std::make_unique<EarlyStopping>(plan.monitor, t.patience, t.min_delta);
+  o.early_stopping = std::make_unique<EarlyStopping>(plan.monitor, t.patience, t.min_delta, t.validate_every_steps > 0);
   loop.observe(*o.early_stopping);
   return loop.run();
 }

@@ -12,20 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-/// Warns for each module whose plugin file changed since the run started.
-void warn_changed_plugins(const std::vector<PluginRecord>& before, const std::vector<PluginRecord>& now) {
-  for (const PluginRecord& p : now) {
-    for (const PluginRecord& b : before) {
-      if (b.table != p.table || b.module != p.module) continue;
-      if (b.sha256 != p.sha256)
-        spdlog::warn("{} module '{}' is not the file the run started with ({} sha256 {}..., now {} sha256 {}...): the run "
-                     "continues with the new one, and its numbers may differ from an uninterrupted run",
-                     printable(p.table), printable(p.module), printable(b.file.empty() ? "?" : b.file),
-                     (b.sha256.empty() ? std::string("?") : b.sha256).substr(0, 12), printable(p.file), p.sha256.substr(0, 12));
-    }
-  }
-}
-
 /// The crash records' contents (a damaged one as its reason), then the files removed: the run
 /// is no longer crashed once resumed.
 std::vector<TakenCrash> take_crash_records(const fs::path& run) {
@@ -44,6 +30,23 @@ std::vector<TakenCrash> take_crash_records(const fs::path& run) {
 
 }  // namespace
 
+void warn_changed_plugins(const std::vector<PluginRecord>& before, const std::vector<PluginRecord>& now, const char* consequence) {
+  for (const PluginRecord& p : now) {
+    for (const PluginRecord& b : before) {
+      if (b.table != p.table || b.module != p.module) continue;
+      if (b.sha256 != p.sha256)
+        spdlog::warn("{} module '{}' is not the file the run was trained with ({} sha256 {}..., now {} sha256 {}...): {}",
+                     printable(p.table), printable(p.module), printable(b.file.empty() ? "?" : b.file),
+                     (b.sha256.empty() ? std::string("?") : b.sha256).substr(0, 12), printable(p.file), p.sha256.substr(0, 12),
+                     consequence);
+    }
+  }
+}
+
+const std::vector<PluginRecord>& trained_plugins(const RunRecord& record) {
+  return record.resumes.empty() ? record.plugins : record.resumes.back().plugins;
+}
+
 void record_resume(RunFolder& run, const Job& job, const std::string& command_line, const RunCondition& found,
                    const std::string& checkpoint, int world_size) {
   RunRecord& record = run.record();
@@ -55,7 +58,8 @@ void record_resume(RunFolder& run, const Job& job, const std::string& command_li
   entry.checkpoint = checkpoint;
   entry.world_size = world_size;
   entry.plugins = plugin_list(job);
-  warn_changed_plugins(record.plugins, entry.plugins);
+  warn_changed_plugins(trained_plugins(record), entry.plugins,
+                       "the run continues with the new one, and its numbers may differ from an uninterrupted run");
   entry.crashes = take_crash_records(run.path());
   if (found.status == "crashed" || found.status == "died")
     spdlog::warn("the run had {}: {}", found.status, found.detail);
@@ -68,9 +72,10 @@ void record_resume(RunFolder& run, const Job& job, const std::string& command_li
 void repair_best_checkpoint(RunFolder& run, const CheckpointState& last) {
   if (!repair_best(last, run.checkpoint(CheckpointName::last), run.checkpoint(CheckpointName::best))) return;
   RunRecord& record = run.record();
-  spdlog::warn("best.pt was older than the best epoch `last` records (the process ended between writing the two); "
-               "best.pt is now epoch {}", last.best_epoch);
-  record.best = BestRecord{record.monitor ? record.monitor->name : "", last.best, last.best_epoch};
+  spdlog::warn("best.pt was older than the best state `last` records (the process ended between writing the two); "
+               "best.pt is now epoch {}{}", last.best_epoch, last.best_step >= 0 ? fmt::format(", step {}", last.best_step) : "");
+  record.best = BestRecord{record.monitor ? record.monitor->name : "", last.best, last.best_epoch,
+                           last.best_step >= 0 ? std::optional<int64_t>(last.best_step) : std::nullopt};
   run.save_record();
 }
 

@@ -19,6 +19,13 @@ namespace hearth::jobs {
 void record_resume(RunFolder& run, const Job& job, const std::string& command_line, const RunCondition& found,
                    const std::string& checkpoint, int world_size);
 
+/// Warns, for each module of `now` whose plugin file differs from the one `before` names (by
+/// table and module), with both files' hashes and `consequence`.
+void warn_changed_plugins(const std::vector<PluginRecord>& before, const std::vector<PluginRecord>& now, const char* consequence);
+
+/// The plugins the run was last trained with: its latest resume's, else its start's.
+const std::vector<PluginRecord>& trained_plugins(const RunRecord& record);
+
 /// When `last` (loaded: `last_state`) says it is the best state and `best` disagrees (a kill
 /// between the two writes), copies `last` over `best` and sets run.json's best from it.
 void repair_best_checkpoint(RunFolder& run, const CheckpointState& last_state);

@@ -3,6 +3,8 @@
 #include "engine/core/error.hpp"
 #include "engine/runs/run_classes.hpp"
 #include "engine/runs/run_lock.hpp"
+#include "hosts/jobs/run_creation.hpp"
+#include "hosts/jobs/run_history.hpp"
 
 namespace hearth::jobs {
 
@@ -22,6 +24,8 @@ CheckpointState load_run_checkpoint(const RunFolder& run, CheckpointName which) 
 
 TrainedRun::TrainedRun(const RequestBase& base, const std::string& run_folder, CheckpointName which, bool with_data)
     : opened_(open_run(base, run_folder)), state_(load_run_checkpoint(opened_.run, which)) {
+  warn_changed_plugins(trained_plugins(opened_.run.record()), plugin_list(opened_.job),
+                       "its weights are used with the new one, which may compute other numbers than the run did");
   SessionOptions options;
   options.data = with_data;
   session_ = std::make_unique<Session>(opened_.job, options);

@@ -85,10 +85,26 @@ nlohmann::json read_epoch_table(const fs::path& run) {
   return {{"columns", table.columns}, {"rows", rows}};
 }
 
+nlohmann::json read_step_validations(const fs::path& run, int64_t batches_per_epoch) {
+  const MetricsTable table = read_metrics_table(run / "valid_steps.csv", DamagedRows::skip);
+  nlohmann::json out = {{"x", nlohmann::json::array()}};
+  if (table.columns.size() < 4 || table.columns[1] != "epoch" || table.columns[2] != "batch" || batches_per_epoch <= 0) return out;
+  for (size_t c = 3; c < table.columns.size(); ++c) out[table.columns[c]] = nlohmann::json::array();
+  for (const std::vector<double>& row : table.rows) {
+    // On the batch chart's axis: epochs as a fraction, batch b of epoch e at e - 1 + b / batches.
+    out["x"].push_back(row[1] - 1 + row[2] / static_cast<double>(batches_per_epoch));
+    for (size_t c = 3; c < table.columns.size(); ++c)
+      out[table.columns[c]].push_back(std::isfinite(row[c]) ? nlohmann::json(row[c]) : nlohmann::json());
+  }
+  return out;
+}
+
 nlohmann::json run_curves_json(const fs::path& run, const TrainOptions& planned, size_t max_points) {
   const long long epochs_planned = planned.epochs;
   BatchPoints batches = followed_batch_points(run / "batches.csv");
-  nlohmann::json out = {{"epochs", read_epoch_table(run)}, {"batches", downsample(batches, max_points)}};
+  nlohmann::json out = {{"epochs", read_epoch_table(run)},
+                        {"batches", downsample(batches, max_points)},
+                        {"valid_steps", read_step_validations(run, batches.batches)}};
   out["samples_per_s"] = batches.samples_per_s;
   out["position"] = {{"epoch", batches.epoch}, {"batch", batches.batch}, {"batches", batches.batches}};
   if (batches.batches > 0 && epochs_planned >= batches.epoch) {

@@ -31,8 +31,13 @@ std::vector<double> smoothed(const std::vector<double>& values, double keep);
 /// non-finite values become null; a damaged row (a line still being written) is left out.
 nlohmann::json read_epoch_table(const std::filesystem::path& run);
 
-/// Everything the page shows of one run's progress: {"epochs", "batches", "samples_per_s",
-/// "eta_seconds", "position"}. `planned` is the run's [train]: its epochs and, when set, its
+/// valid_steps.csv's validations inside epochs ([train] validate_every_steps) on the batch
+/// chart's axis: {"x": [fractional epoch, ...], "valid.loss": [...], ...}; only "x" (empty) when the
+/// run has none or `batches_per_epoch` is not known yet.
+nlohmann::json read_step_validations(const std::filesystem::path& run, int64_t batches_per_epoch);
+
+/// Everything the page shows of one run's progress: {"epochs", "batches", "valid_steps",
+/// "samples_per_s", "eta_seconds", "position"}. `planned` is the run's [train]: its epochs and, when set, its
 /// max_steps end the time left.
 nlohmann::json run_curves_json(const std::filesystem::path& run, const TrainOptions& planned, size_t max_points);
 

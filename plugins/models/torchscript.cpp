@@ -2,6 +2,7 @@
 // trains it. Its parameters are registered on this module, sharing storage, so the optimizer,
 // checkpoints and device moves all act on the scripted model itself.
 #include <hearth/plugin.hpp>
+#include <torch/csrc/jit/passes/tensorexpr_fuser.h>
 #include <torch/script.h>
 
 #include <filesystem>
@@ -17,6 +18,10 @@ class TorchScriptModel : public hearth::Model {
     std::string file = p.get<std::string>("file");
     if (!std::filesystem::exists(file))
       throw std::invalid_argument("TorchScript file " + file + " does not exist; save one with torch.jit.save in Python");
+    // The JIT's TensorExpr fuser (LibTorch 2.x on CPU) never finishes some kernels it fuses (a
+    // traced ViT's, as PyTorch 2.6 does too), and a hang is worse than the speed it may give: the
+    // scripted model runs through the profiling executor without it, as Hearth's export check does.
+    torch::jit::setTensorExprFuserEnabled(false);
     try {
       scripted_ = torch::jit::load(file);
     } catch (const c10::Error& e) {

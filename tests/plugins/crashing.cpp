@@ -24,7 +24,7 @@ class CrashesAfter : public hearth::Model {
  public:
   static hearth::Schema schema() {
     return {hearth::Param::integer("calls", 10).min(0).doc("Forward calls that succeed"),
-            hearth::Param::string("how", "segv").choices({"segv", "abort", "fpe", "exit", "stack"}).doc("How forward ends the process"),
+            hearth::Param::string("how", "segv").choices({"segv", "abort", "fpe", "exit", "exit0", "stack"}).doc("How forward ends the process"),
             hearth::Param::integer("rank", -1).min(-1).doc("Crash only on this rank (RANK in the environment); -1: on every one"),
             hearth::Param::integer("in_features", 8).min(1).doc("Input width"),
             hearth::Param::integer("out_features", 3).min(1).doc("Output width")};
@@ -44,6 +44,7 @@ class CrashesAfter : public hearth::Model {
     if (how_ == "abort") std::abort();
     if (how_ == "fpe") std::exit(100 / g_zero);  // the division traps before exit is reached
     if (how_ == "exit") std::exit(3);
+    if (how_ == "exit0") std::exit(0);
     if (how_ == "stack") std::exit(recurse(0));
   }
   static bool on_this_rank(int64_t rank) {

@@ -1,6 +1,7 @@
 // Models that test what exports do with what they cannot see: a forward whose trace differs
-// from the model on other inputs, a model that says it cannot be traced, and a model whose
-// function table is the size of plugin ABI 1.3 (no state, traceable or save_script entries).
+// from the model on other inputs, a model that says it cannot be traced, a model whose
+// function table is the size of plugin ABI 1.3 (no state, traceable or save_script entries), and
+// one with an operator PyTorch's ONNX exporter has no conversion for.
 #include <hearth/plugin.hpp>
 
 #include <cstddef>
@@ -48,8 +49,26 @@ class OldAbiModel : public hearth::Model {
   torch::nn::BatchNorm1d norm_{nullptr};
 };
 
+/// A linear model that adds a histogram's total (aten::histc: ONNX has no histogram operator) times
+/// zero: it trains, traces and saves as any linear model, and its ONNX export fails.
+class HistogramModel : public hearth::Model {
+ public:
+  static hearth::Schema schema() { return {hearth::Param::integer("features", 8).min(1), hearth::Param::integer("classes", 3).min(1)}; }
+  explicit HistogramModel(const hearth::Params& p) {
+    linear_ = register_module("linear", torch::nn::Linear(p.get<int64_t>("features"), p.get<int64_t>("classes")));
+  }
+  hearth::TensorList forward(const hearth::TensorList& inputs) override {
+    torch::Tensor y = linear_->forward(inputs.at(0).flatten(1).to(torch::kFloat32));
+    return {y + torch::histc(y.detach(), 3).sum() * 0};
+  }
+
+ private:
+  torch::nn::Linear linear_{nullptr};
+};
+
 }  // namespace
 
+HEARTH_REGISTER(HistogramModel, "histogram", "Linear model with an operator ONNX cannot express", "")
 HEARTH_REGISTER(BranchingModel, "branching", "Linear model whose forward branches on its batch size", "")
 HEARTH_REGISTER(UntraceableModel, "untraceable", "Linear model that says it cannot be traced", "")
 HEARTH_REGISTER(OldAbiModel, "old_abi", "Linear model with batch norm behind an ABI 1.3 function table", "")

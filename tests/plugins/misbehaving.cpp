@@ -1,5 +1,5 @@
 // C++ SDK modules that hand the host values no module should: a dataset reporting any size or
-// short batches, a model returning nothing or detached outputs. For the host's checks at the
+// short batches, a model returning nothing or detached outputs, a loss without gradient. For the host's checks at the
 // module boundaries, which must name the module that produced the bad value.
 #include <hearth/plugin.hpp>
 
@@ -35,7 +35,7 @@ class Misreporting : public hearth::Dataset {
 class MisbehavingModel : public hearth::Model {
  public:
   static hearth::Schema schema() {
-    return {hearth::Param::string("how", "detached").choices({"detached", "none", "wide"}).doc("What forward gets wrong")};
+    return {hearth::Param::string("how", "detached").choices({"detached", "none", "wide", "second_wide"}).doc("What forward gets wrong")};
   }
   explicit MisbehavingModel(const hearth::Params& p) : how_(p.get<std::string>("how")) {
     linear_ = register_module("linear", torch::nn::Linear(4, 2));
@@ -44,6 +44,7 @@ class MisbehavingModel : public hearth::Model {
     if (how_ == "none") return {};
     const torch::Tensor x = inputs.at(0).flatten(1);
     if (how_ == "wide") return {torch::cat({linear_->forward(x), linear_->forward(x)}, 0)};  // twice the batch
+    if (how_ == "second_wide") return {linear_->forward(x), torch::cat({linear_->forward(x), linear_->forward(x)}, 0)};
     return {linear_->forward(x).detach()};
   }
 
@@ -52,8 +53,24 @@ class MisbehavingModel : public hearth::Model {
   torch::nn::Linear linear_{nullptr};
 };
 
+class DetachedLoss : public hearth::Loss {
+ public:
+  static hearth::Schema schema() {
+    return {hearth::Param::string("how", "detached").choices({"detached", "integer"}).doc("How the value loses its gradient")};
+  }
+  explicit DetachedLoss(const hearth::Params& p) : integer_(p.get<std::string>("how") == "integer") {}
+  torch::Tensor forward(const hearth::TensorList& outputs, const hearth::TensorList&) override {
+    const torch::Tensor mean = outputs.at(0).mean();
+    return integer_ ? mean.to(torch::kLong) : mean.detach();
+  }
+
+ private:
+  bool integer_;
+};
+
 }  // namespace
 
+HEARTH_REGISTER(DetachedLoss, "detached_loss", "A loss whose value has no gradient", "For tests.")
 HEARTH_REGISTER(Misreporting, "misreporting", "A dataset that reports any size", "For tests.")
 HEARTH_REGISTER(MisbehavingModel, "misbehaving_model", "A model whose outputs are wrong", "For tests.")
 HEARTH_PACK("misbehaving_pack", "0.0.1")

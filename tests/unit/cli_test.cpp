@@ -138,6 +138,8 @@ TEST_CASE("hearth new scaffolds a renamed project for each category", "[cli][new
   std::string manifest = read_text(work / "top3" / "hearth-plugin.toml");
   CHECK_THAT(manifest, ContainsSubstring("name = \"top3\""));
   CHECK_THAT(manifest, ContainsSubstring("category = \"metric\""));
+  // The template's own summary is not the author's module's (before, every pack carried it).
+  CHECK_THAT(manifest, ContainsSubstring("summary = \"top3: a metric module (write what it does here, in hearth-plugin.toml)\""));
   std::string source = read_text(work / "top3" / "src" / "top3.cpp");
   CHECK_THAT(source, ContainsSubstring("class Top3 : public hearth::Metric"));
   CHECK(source.find("template_module") == std::string::npos);
@@ -147,6 +149,11 @@ TEST_CASE("hearth new scaffolds a renamed project for each category", "[cli][new
   REQUIRE(model.exit_code == 0);
   CHECK_THAT(read_text(work / "tiny_net" / "src" / "tiny_net.cpp"), ContainsSubstring("class TinyNet : public hearth::Model"));
   CHECK_THAT(read_text(work / "tiny_net" / "hearth-plugin.toml"), ContainsSubstring("category = \"model\""));
+  REQUIRE(run_hearth("new model small_net --summary 'A two-layer net for $1 tests' --dir " + work.path().string(), cache.path()).exit_code == 0);
+  CHECK_THAT(read_text(work / "small_net" / "hearth-plugin.toml"), ContainsSubstring("summary = \"A two-layer net for $1 tests\""));
+  CommandResult quoted = run_hearth("new model quoted_net --summary 'say \"hi\"' --dir " + work.path().string(), cache.path());
+  CHECK(quoted.exit_code == 2);
+  CHECK_FALSE(fs::exists(work / "quoted_net"));
 
   // --dir naming a project adds the module to it: its source, and an entry of the manifest's modules.
   CommandResult added = run_hearth("new loss my_loss --dir " + (work / "top3").string(), cache.path());
@@ -183,4 +190,19 @@ TEST_CASE("a repeatable option takes one value per occurrence, so it never swall
   CommandResult two = run_hearth("check --set train.epochs=2 train.epochs=3 " + job, cache.path());
   CHECK(two.exit_code == 2);
   CHECK_THAT(two.output, ContainsSubstring("job: File does not exist: train.epochs=3"));
+}
+
+TEST_CASE("more threads than the CPUs a process may run on are kept as asked and said", "[cli][threads]") {
+  TempDir runs, cache;
+  // Bound to one CPU, as `hearth run --nproc 2` binds each rank on a machine of two.
+  const std::string run = "exec taskset -c 0 env -u HEARTH_PLUGIN_PATH HEARTH_CACHE_DIR='" + cache.path().string() + "' '" HEARTH_EXE
+                          "' run " HEARTH_SOURCE_DIR "/assets/jobs/random-smoke.toml --set train.epochs=1 --runs-dir '" +
+                          runs.path().string() + "' --set job.threads=";
+  CommandResult two = run_command(run + "2");
+  INFO(two.output);
+  REQUIRE(two.exit_code == 0);
+  CHECK_THAT(two.output, ContainsSubstring("[job] threads = 2, but this process may run on 1 CPU (bound to 0)"));
+  CommandResult one = run_command(run + "1");
+  REQUIRE(one.exit_code == 0);
+  CHECK_THAT(one.output, !ContainsSubstring("threads would take turns"));
 }

@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -134,10 +135,13 @@ TEST_CASE("hearth export refuses what it cannot do with a clear error and leaves
                                            "export " + run.string() + " --checkpoint last --format torchscript,onnx", cache.path());
   CHECK(no_torch.exit_code == 1);
   CHECK_THAT(no_torch.output, ContainsSubstring("apt install python3-torch python3-onnx"));
+  // The TorchScript export passed its checks: it is kept, with no temporary file beside it.
+  CHECK_THAT(no_torch.output, ContainsSubstring("the other formats passed their checks and are in " + (run / "export-last").string() +
+                                                ": model.torchscript.pt (manifest.json lists them)"));
   std::vector<std::string> left;
-  if (fs::exists(run / "export-last"))
-    for (const auto& e : fs::directory_iterator(run / "export-last")) left.push_back(e.path().filename().string());
-  CHECK(left.empty());
+  for (const auto& e : fs::directory_iterator(run / "export-last")) left.push_back(e.path().filename().string());
+  std::sort(left.begin(), left.end());
+  CHECK(left == std::vector<std::string>({"manifest.json", "model.torchscript.pt"}));
 }
 
 namespace {
@@ -183,6 +187,24 @@ TEST_CASE("a model whose trace would be wrong is refused and one that says so is
   CHECK(weights.exit_code == 0);
   CHECK(fs::is_regular_file(honest / "export-best" / "model.safetensors"));
   CHECK_FALSE(fs::exists(honest / "export-best" / "model.onnx"));
+}
+
+TEST_CASE("one format's exporter limit costs that format alone and names the operator", "[export][python]") {
+  TempDir dir, cache;
+  fs::path run = run_export_model(dir, cache, "histogram");
+  CommandResult r = run_hearth("export " + run.string() + " --format all", cache.path());
+  INFO(r.output);
+  // Before: exit 1 with the exporter's last line, and not one file kept.
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, ContainsSubstring("the onnx export failed: PyTorch's ONNX exporter"));
+  CHECK_THAT(r.output, ContainsSubstring("has no conversion for aten::histc at opset 17"));
+  CHECK_THAT(r.output, ContainsSubstring("model.torchscript.pt, state_dict.pt, model.safetensors (manifest.json lists them)"));
+  const nlohmann::json manifest = nlohmann::json::parse(read_text(run / "export-best" / "manifest.json"));
+  std::vector<std::string> formats;
+  for (const auto& f : manifest["files"]) formats.push_back(f["format"]);
+  CHECK(formats == std::vector<std::string>({"torchscript", "state_dict", "safetensors"}));
+  CHECK_FALSE(fs::exists(run / "export-best" / "model.onnx"));
+  for (const char* f : {"model.torchscript.pt", "state_dict.pt", "model.safetensors"}) CHECK(fs::is_regular_file(run / "export-best" / f));
 }
 
 TEST_CASE("a model plugin older than ABI 1.4 exports its parameters and buffers through its saved state", "[export][python]") {

@@ -3,7 +3,13 @@
 #include <archive_entry.h>
 #include "unit/catch.hpp"
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <fstream>
+#include <functional>
 
 #include "engine/core/error.hpp"
 #include "engine/core/host_facts.hpp"
@@ -27,7 +33,30 @@ struct Crafted {
   mode_t type;
   std::string link;  ///< symlink target, or hard link target when `hard`
   bool hard;
+  uint64_t zeros = 0;  ///< a file of this many zero bytes instead of `content`, written in pieces
 };
+
+/// `c`'s zero bytes into the archive, a piece at a time.
+void write_zeros(archive* a, uint64_t zeros) {
+  const std::string piece(1 << 20, '\0');
+  for (uint64_t left = zeros; left > 0;) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(left, piece.size()));
+    archive_write_data(a, piece.data(), n);
+    left -= n;
+  }
+}
+
+/// SHA-256 of `zeros` zero bytes.
+std::string zeros_sha256(uint64_t zeros) {
+  const std::string piece(1 << 20, '\0');
+  Sha256 hash;
+  for (uint64_t left = zeros; left > 0;) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(left, piece.size()));
+    hash.update(piece.data(), n);
+    left -= n;
+  }
+  return hash.hex();
+}
 
 void craft(const fs::path& file, const std::vector<Crafted>& entries) {
   archive* a = archive_write_new();
@@ -41,10 +70,11 @@ void craft(const fs::path& file, const std::vector<Crafted>& entries) {
     archive_entry_set_perm(e, 0644);
     if (c.hard) archive_entry_set_hardlink(e, c.link.c_str());
     else if (c.type == AE_IFLNK) archive_entry_set_symlink(e, c.link.c_str());
-    if (c.type == AE_IFREG && !c.hard) archive_entry_set_size(e, static_cast<la_int64_t>(c.content.size()));
+    if (c.type == AE_IFREG && !c.hard) archive_entry_set_size(e, static_cast<la_int64_t>(c.zeros ? c.zeros : c.content.size()));
     if (c.type == AE_IFCHR) archive_entry_set_rdev(e, 0x0103);
     REQUIRE(archive_write_header(a, e) == ARCHIVE_OK);
     if (c.type == AE_IFREG && !c.content.empty()) archive_write_data(a, c.content.data(), c.content.size());
+    if (c.type == AE_IFREG && !c.hard && c.zeros) write_zeros(a, c.zeros);
     archive_entry_free(e);
   }
   archive_write_close(a);
@@ -91,9 +121,7 @@ TEST_CASE("a pack is built signed trusted installed and removed exactly", "[pack
   o.root = root.path();
   CHECK_THROWS_WITH(install_pack(dir / "demo.hpack", trust.path(), o), ContainsSubstring("is not signed") && ContainsSubstring("--allow-unsigned"));
   generate_key_pair(dir / "me");
-  std::vector<PackEntry> entries = read_pack(dir / "demo.hpack");
-  entries.push_back({PackEntry::Kind::file, "pack.sig", sign_manifest(find_entry(entries, "pack.toml")->bytes, dir / "me.key"), "", false});
-  write_pack(dir / "demo.hpack", entries);
+  sign_pack(dir / "demo.hpack", dir / "me.key");
   CHECK_THROWS_WITH(install_pack(dir / "demo.hpack", trust.path(), o), ContainsSubstring("not in the trust store"));
   TrustedKey k = trust_add(trust.path(), dir / "me.pub");
   CHECK(trust_list(trust.path()).size() == 1);
@@ -112,11 +140,19 @@ TEST_CASE("a pack is built signed trusted installed and removed exactly", "[pack
   CHECK(in_root == 1);  // no temporary or old folder left beside it
 
   std::ofstream(folder / "lib/mine.txt") << "the user's own file";
+  std::ofstream(folder / "README.md", std::ios::app) << "\nthe user's note\n";  // a file of the pack, edited
   std::vector<std::string> removed = remove_pack(root.path(), "demo");
-  CHECK(removed.size() == 4);  // pack.toml, pack.sig, lib/libdemo.so, README.md
+  CHECK(removed.size() == 3);  // pack.toml, pack.sig, lib/libdemo.so; before, the edited README.md went too
   CHECK(fs::exists(folder / "lib/mine.txt"));  // not added by install: left
+  CHECK_THAT(read_text(folder / "README.md"), ContainsSubstring("the user's note"));
   CHECK_FALSE(fs::exists(folder / "lib/libdemo.so"));
   CHECK_THROWS_WITH(remove_pack(root.path(), "demo"), ContainsSubstring("no pack demo"));
+  // --force deletes an edited file as well.
+  fs::remove_all(folder);
+  install_pack(dir / "demo.hpack", trust.path(), o);
+  std::ofstream(folder / "README.md", std::ios::app) << "\nedited\n";
+  CHECK(remove_pack(root.path(), "demo", /*force=*/true).size() == 4);
+  CHECK_FALSE(fs::exists(folder));
   trust_remove(trust.path(), k.id.substr(0, 6));
   CHECK(trust_list(trust.path()).empty());
 }
@@ -140,6 +176,9 @@ TEST_CASE("unsafe archives are refused naming the entry", "[packs][safety]") {
   refused(crafted_pack(dir.path(), "fifo", {{"lib/pipe", "", AE_IFIFO}}), "is a device, FIFO or socket");
   refused(crafted_pack(dir.path(), "unlisted", {{"lib/extra.so", "more"}}), "lib/extra.so is not listed in pack.toml");
   refused(crafted_pack(dir.path(), "missing", {}, {{"lib/libx.so", "ELF"}, {"lib/gone.so", "x"}}), "lib/gone.so is listed in pack.toml but missing");
+  // Before: a raw `map::at` from the install.
+  refused(crafted_pack(dir.path(), "record", {{".hearth-install.json", "{}"}}),
+          "entry '.hearth-install.json' is the name of Hearth's install record, which a pack may not hold");
 
   // A file whose bytes differ from the manifest: both hashes named.
   craft(dir / "tampered.hpack", {{"pack.toml", manifest_for({{"lib/libx.so", "ELF"}})}, {"lib/libx.so", "EVIL"}});
@@ -255,4 +294,74 @@ TEST_CASE("installing and removing never touch what is not the pack's", "[packs]
     CHECK(read_text(outside / "libx.so") == "precious");
     CHECK_FALSE(fs::exists(folder / "pack.toml"));
   }
+}
+
+namespace {
+
+/// Runs `body` in a child process whose address space may grow by `extra` bytes at most (what
+/// `ulimit -v` does); returns "" when it returned, else what it threw ("bad_alloc" when memory
+/// ran out).
+std::string in_bounded_memory(uint64_t extra, const std::function<void()>& body, const fs::path& report) {
+  long pages = 0;
+  std::ifstream("/proc/self/statm") >> pages;
+  const rlim_t limit = static_cast<rlim_t>(pages) * static_cast<rlim_t>(::sysconf(_SC_PAGESIZE)) + extra;
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const struct rlimit r = {limit, limit};
+    ::setrlimit(RLIMIT_AS, &r);
+    std::string what;
+    try {
+      body();
+    } catch (const std::bad_alloc&) {
+      what = "bad_alloc";
+    } catch (const std::exception& e) {
+      what = e.what();
+    }
+    std::ofstream(report) << what;
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  return read_text(report);
+}
+
+}  // namespace
+
+TEST_CASE("a pack's files stream through verify install and sign in bounded memory", "[packs][scale]") {
+  TempDir dir, trust, root, key;
+  const uint64_t big = uint64_t(512) << 20;  // 512 MiB of zeros: a 0.5 MB pack
+  std::vector<Crafted> entries = {{"pack.toml", ""}, {"lib/big.bin"}};
+  entries[1].zeros = big;
+  PackManifest m = parse_manifest(manifest_for({{"lib/big.bin", ""}}), "pack.toml");
+  m.files["lib/big.bin"] = zeros_sha256(big);
+  entries[0].content = manifest_text(m);
+  craft(dir / "big.hpack", entries);
+  CHECK(fs::file_size(dir / "big.hpack") < (uint64_t(2) << 20));
+  generate_key_pair(key / "me");
+  InstallOptions o;
+  o.root = root.path();
+  o.allow_unsigned = true;
+  // 128 MiB of room: before, each of these held the whole entry (512 MiB) and ran out.
+  const uint64_t room = uint64_t(128) << 20;
+  CHECK(in_bounded_memory(room, [&] { verify_pack(dir / "big.hpack", trust.path()); }, dir / "verify.txt") == "");
+  CHECK(in_bounded_memory(room, [&] { install_pack(dir / "big.hpack", trust.path(), o); }, dir / "install.txt") == "");
+  CHECK(fs::file_size(root / "crafted" / "lib/big.bin") == big);
+  CHECK(sha256_file(root / "crafted" / "lib/big.bin") == m.files["lib/big.bin"]);
+  CHECK(in_bounded_memory(room, [&] { sign_pack(dir / "big.hpack", key / "me.key"); }, dir / "sign.txt") == "");
+  trust_add(trust.path(), key / "me.pub");
+  CHECK(verify_pack(dir / "big.hpack", trust.path()).signature.status == SignatureCheck::Status::trusted);
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(dir.path())) left.push_back(e.path().filename().string());
+  CHECK(std::count_if(left.begin(), left.end(), [](const std::string& f) { return f.find(".sign-") != std::string::npos; }) == 0);
+
+  // Hard links that claim 61 x 100 MiB of a 100 MiB file: refused at the cap, before any of it
+  // is held (before: std::bad_alloc under a 2 GB limit).
+  std::vector<Crafted> links = {{"pack.toml", manifest_for({{"lib/libx.so", "ELF"}})}, {"lib/x.bin"}};
+  links[1].zeros = uint64_t(100) << 20;
+  for (int i = 0; i < 61; ++i) links.push_back({"lib/link" + std::to_string(i), "", AE_IFREG, "lib/x.bin", true});
+  craft(dir / "links.hpack", links);
+  CHECK_THAT(in_bounded_memory(room, [&] { verify_pack(dir / "links.hpack", trust.path()); }, dir / "links.txt"),
+             ContainsSubstring("unpacks to more than 4294967296 bytes (at 'lib/link39', a hard link); refused"));
 }

@@ -272,6 +272,16 @@ TEST_CASE("a bad value at run time is blamed on the module that produced it", "[
        "plugin " + lib + ", dataset 'misreporting': get_batch returned tensor 'x' with 15 samples for the 16 asked"},
       {"}\" --set \"model={plugin='misbehaving_model',how='wide'}\"",
        "it was given the outputs of model 'misbehaving_model' (" + lib + "): [32, 2] Float"},
+      // Before: "the job's losses returned a total that does not require grad", naming no loss; and
+      // a second loss without gradient beside a good one was trained on as a constant.
+      {"}\" --set \"model={plugin='mlp',in_features=4,out_features=2}\" --set \"losses=[{plugin='detached_loss'}]\"",
+       "loss 'detached_loss' (" + lib + "), losses[0]: forward returned [] Float that does not require grad"},
+      {"}\" --set \"model={plugin='mlp',in_features=4,out_features=2}\" --set "
+       "\"losses=[{plugin='cross_entropy'},{plugin='detached_loss',how='integer'}]\"",
+       "loss 'detached_loss' (" + lib + "), losses[1]: forward returned [] Long that does not require grad"},
+      // Before: a metric's error showed no shapes, where a loss's did.
+      {"}\" --set \"model={plugin='misbehaving_model',how='second_wide'}\" --set \"metrics=[{plugin='accuracy',output=1}]\"",
+       "it was given the outputs of model 'misbehaving_model' (" + lib + "): [16, 2] Float, [32, 2] Float"},
       // A model that fails on its inputs is shown them, with the dataset that made them.
       {"}\" --set \"model={plugin='mlp',in_features=8,out_features=2}\"",
        "it was given the inputs of dataset 'misreporting' (" + lib + "): [16, 4] Float"},

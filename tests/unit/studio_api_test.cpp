@@ -632,6 +632,15 @@ TEST_CASE("studio curves: batch logs of resumed runs count each batch once, and 
   planned.max_steps = 10;
   planned.accumulate = 2;
   CHECK(studio::run_curves_json(dir / "run", planned, 100)["eta_seconds"].get<double>() == Approx(8 * 2));
+
+  // Validations inside epochs join the batch chart at their batch's place on its axis.
+  CHECK(studio::run_curves_json(dir / "run", planned, 100)["valid_steps"]["x"].empty());
+  std::ofstream(dir / "run" / "valid_steps.csv") << "step,epoch,batch,valid.loss\n40,1,40,2.5\n140,2,40,nan\n";
+  json inside = studio::run_curves_json(dir / "run", planned, 100)["valid_steps"];
+  REQUIRE(inside["x"].size() == 2);
+  CHECK(inside["x"][0].get<double>() == Approx(0.4));
+  CHECK(inside["x"][1].get<double>() == Approx(1.4));
+  CHECK(inside["valid.loss"] == json::array({2.5, nullptr}));
 }
 
 TEST_CASE("studio in a real browser: set up an MLP with a diagnostic, train, stop, resume, move the epoch slider, compare, and save a job that hearth run runs alike", "[studio][browser]") {

@@ -144,8 +144,11 @@ TEST_CASE("validate_every_steps validates and checkpoints inside epochs and a ki
   REQUIRE(until_true([&] {
     std::error_code ec;
     for (fs::directory_iterator it(killed.path() / "gpt-char", ec), end; !ec && it != end; it.increment(ec)) run = it->path();
-    return !run.empty() && read_metrics_table(run / "valid_steps.csv", DamagedRows::skip).column("step").size() >= 5;
-  }, 600));  // a loaded machine is slow; the kill comes as soon as step 200's row is there
+    return !run.empty() && read_metrics_table(run / "valid_steps.csv", DamagedRows::skip).column("step").size() >= 6;
+  }, 600));
+  // A validation's row is written before its checkpoint, so only once step 240's row is there is
+  // `last` surely a checkpoint inside epoch 2 (step 200's or 240's); a kill between a row and its
+  // checkpoint resumes from the one before and rewrites the row (the resume below checks that too).
   REQUIRE(::kill(static_cast<pid_t>(std::stol(read_text(h.pid))), SIGKILL) == 0);
   REQUIRE(h.wait(60));
   const CheckpointState mid = load_checkpoint(run / "checkpoints/last.pt");
@@ -158,4 +161,44 @@ TEST_CASE("validate_every_steps validates and checkpoints inside epochs and a ki
   CHECK(read_text(run / "valid_steps.csv") == read_text(ref / "valid_steps.csv"));
   CHECK(load_checkpoint(run / "checkpoints/last.pt").model == load_checkpoint(ref / "checkpoints/last.pt").model);
   CHECK(last_valid_loss(run) == last_valid_loss(ref));
+}
+
+TEST_CASE("with validate_every_steps the best checkpoint and early stopping go by the validations inside epochs", "[text][jobs]") {
+  TempDir data, runs, cache;
+  fs::copy_file(kGpl, data / "gpl.txt");
+  // min_delta is larger than any change: the first validation is the best, each later one is not.
+  CommandResult r = run_hearth(small_job(data / "gpl.txt") +
+                                   " --set model.layers=1 --set model.width=32 --set train.validate_every_steps=40"
+                                   " --set train.patience=2 --set train.min_delta=100 --runs-dir " + runs.path().string(),
+                               cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, ContainsSubstring("step 40 (epoch 1, batch 40): valid.loss = ") && ContainsSubstring(" (best)"));
+  CHECK_THAT(r.output, ContainsSubstring("early stop: valid.loss did not improve by more than 100 for 2 validations"));
+  const fs::path run = single_run(runs.path());
+  const nlohmann::json info = nlohmann::json::parse(read_text(run / "run.json"));
+  CHECK(info["status"] == "stopped_early");
+  CHECK(info["best"]["epoch"] == 1);
+  CHECK(info["best"]["step"] == 40);
+  const MetricsTable steps = read_metrics_table(run / "valid_steps.csv");
+  CHECK(steps.column("step") == std::vector<double>({40, 80, 120}));  // ended inside the first epoch of 165 steps
+  CHECK(info["best"]["value"].get<double>() == Approx(steps.column("valid.loss")[0]));
+  const CheckpointState best = load_checkpoint(run / "checkpoints/best.pt");
+  CHECK(best.step == 40);
+  CHECK(best.batch_in_epoch == 40);
+  CHECK(best.best_step == 40);
+  const CheckpointState last = load_checkpoint(run / "checkpoints/last.pt");
+  CHECK(last.step == 120);
+  CHECK(last.epoch == 0);
+  CHECK(last.bad_epochs == 2);
+  CHECK(read_metrics_table(run / "metrics.csv").column("epoch").empty());
+
+  // A kill between `last` and its copy to `best` inside an epoch: `last` says it holds the best
+  // (its step is the best's), and the next reader of `best` repairs it from there.
+  fs::copy_file(run / "checkpoints/best.pt", run / "checkpoints/last.pt", fs::copy_options::overwrite_existing);
+  fs::remove(run / "checkpoints/best.pt");
+  CommandResult eval = run_hearth("eval " + run.string() + " --split valid", cache.path());
+  INFO(eval.output);
+  CHECK(eval.exit_code == 0);
+  CHECK(load_checkpoint(run / "checkpoints/best.pt").step == 40);
 }

@@ -8,6 +8,7 @@
 
 #include "cli_context.hpp"
 #include "commands/commands.hpp"
+#include "engine/core/byte_text.hpp"
 #include "engine/core/category.hpp"
 #include "engine/core/error.hpp"
 #include "engine/discovery/search_roots.hpp"
@@ -20,7 +21,21 @@ struct NewOptions {
   std::string category;
   std::string name;
   std::string dir = ".";
+  std::string summary;  ///< the project's (its pack's) one line; empty: a placeholder that says to write one
 };
+
+/// The manifest's summary line: the template's own describes the template's metric, not the
+/// author's module, and would become every scaffolded pack's summary.
+std::string summary_line(const NewOptions& o, const std::string& category) {
+  std::string text = o.summary.empty() ? o.name + ": a " + category + " module (write what it does here, in hearth-plugin.toml)"
+                                       : o.summary;
+  bool plain = is_utf8(text);
+  for (unsigned char c : text) plain &= !(c < 0x20 || c == 0x7f || c == '"' || c == '\\');
+  if (!plain)
+    throw UsageError("--summary must be one line of UTF-8 text without quotes or backslashes (the manifest keeps it as a "
+                     "TOML string): " + printable(text));
+  return "summary = \"" + text + "\"";
+}
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -104,6 +119,7 @@ void run_new(const NewOptions& o) {
   if (!category) throw UsageError("unknown category '" + o.category + "'; use one of " + category_list());
   if (!std::regex_match(o.name, std::regex("[a-z][a-z0-9_]*")))
     throw UsageError("module name '" + o.name + "' must be lower case letters, digits and '_' (e.g. top3, my_loss)");
+  const std::string summary = summary_line(o, category_name(*category));
   fs::path source = template_folder();
   if (!fs::exists(source / "hearth-plugin.toml"))
     throw Error("the plugin template is missing at " + source.string() +
@@ -131,6 +147,8 @@ void run_new(const NewOptions& o) {
     text = replace_all(text, "template_module", o.name);
     text = replace_all(text, "TemplateModule", camel_case(o.name));
     text = std::regex_replace(text, std::regex("category = \"[a-z]+\""), "category = \"" + cat + "\"");
+    if (f.filename() == "hearth-plugin.toml")
+      text = std::regex_replace(text, std::regex("summary = \"[^\"\n]*\""), replace_all(summary, "$", "$$"));  // "$$" writes a $
     write_file(f, text);
     std::string fname = f.filename().string();
     if (fname.find("template_module") != std::string::npos)
@@ -163,6 +181,8 @@ void setup_new_command(CLI::App& app) {
   cmd->add_option("--dir", o->dir,
                   "Folder to create the project in (default: current folder); a plugin project's own folder: add the "
                   "module to that project");
+  cmd->add_option("--summary", o->summary,
+                  "The project's one-line summary (its pack's); default: a placeholder saying to write one");
   cmd->callback([o]() { run_new(*o); });
 }
 

@@ -16,7 +16,7 @@ namespace {
 
 struct PackOptions {
   std::string dir, file, out, key, name;
-  bool user = false, system = false, upgrade = false, allow_unsigned = false;
+  bool user = false, system = false, upgrade = false, allow_unsigned = false, force = false;
   std::string into;
 };
 
@@ -113,6 +113,7 @@ void add_install_commands(CLI::App* pack, const Options& o) {
   CLI::App* list = pack->add_subcommand("list", "Installed packs");
   CLI::App* remove = pack->add_subcommand("remove", "Delete exactly what installing a pack added");
   remove->add_option("name", o->name, "Pack name")->required();
+  remove->add_flag("--force", o->force, "Also delete the pack's files you changed since it was installed");
   for (CLI::App* c : {install, list, remove}) {
     c->add_flag("--user", o->user, "The user plugin folder ($XDG_DATA_HOME/hearth/plugins; the default)");
     c->add_flag("--system", o->system, "This installation's plugin folder (<prefix>/lib/hearth/plugins)");
@@ -141,7 +142,7 @@ void add_install_commands(CLI::App* pack, const Options& o) {
   });
   remove->callback([o] {
     fs::path root = destination(*o);
-    std::vector<std::string> removed = remove_pack(root, o->name);
+    std::vector<std::string> removed = remove_pack(root, o->name, o->force);
     std::cout << "removed pack " << o->name << " (" << removed.size() << " files) from " << root.string() << "\n";
   });
 }
@@ -159,12 +160,7 @@ void add_signing_commands(CLI::App* pack, const Options& o) {
   sign->add_option("file", o->file, "Pack file")->required()->check(CLI::ExistingFile);
   sign->add_option("--key", o->key, "Secret key file (NAME.key)")->required()->check(CLI::ExistingFile);
   sign->callback([o] {
-    VerifiedPack v = verify_pack(o->file, fs::path());  // never sign a pack whose files do not match
-    std::vector<PackEntry> entries;
-    for (PackEntry& e : v.entries)
-      if (e.path != "pack.sig") entries.push_back(std::move(e));
-    entries.push_back({PackEntry::Kind::file, "pack.sig", sign_manifest(v.manifest_text, o->key), "", false});
-    write_pack(o->file, entries);
+    sign_pack(o->file, o->key);
     std::cout << "signed " << o->file << "\n";
   });
 

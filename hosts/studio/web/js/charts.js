@@ -54,3 +54,12 @@ export function epochSeries(table) {
   const column = (name) => table.rows.map((r) => r[table.columns.indexOf(name)]);
   return { x: column('epoch'), losses, metrics, rates, diagnostics, column };
 }
+
+/// Series on two x axes as one: the sorted union of the xs, each series null where it has no
+/// point (uPlot draws every series over one x array; spanGaps joins the points across).
+export function mergeSeries(xa, ysa, xb, ysb) {
+  const points = [...xa.map((x, i) => [x, 0, i]), ...xb.map((x, i) => [x, 1, i])].sort((p, q) => p[0] - q[0]);
+  const x = points.map((p) => p[0]);
+  const column = (ys, side) => ys.map((y) => points.map((p) => (p[1] === side ? y[p[2]] : null)));
+  return { x, ys: [...column(ysa, 0), ...column(ysb, 1)] };
+}

@@ -2,7 +2,7 @@
 // `hearth check`'s own messages, the model graph, and Train / Stop / Resume with live curves.
 import { getJSON, postJSON } from './api.js';
 import { element } from './dom.js';
-import { LineChart, epochSeries } from './charts.js';
+import { LineChart, epochSeries, mergeSeries } from './charts.js';
 import { DiagnosticsView } from './diagnostics_view.js';
 import { CATEGORY, LISTS, TABLES, emptyJob, jobToml, plausible, shownValue, tomlValue } from './job_model.js';
 
@@ -379,8 +379,11 @@ export class ModelTab {
     if (!this.followed || !this.followed.run) return;
     const c = await getJSON(`/api/runs/curves?run=${encodeURIComponent(this.followed.run)}&max_points=1500`);
     const b = c.batches;
-    this.charts.batches.setSeries(['loss', 'smoothed']);
-    this.charts.batches.setData(b.x, [b.loss, b.smoothed]);
+    // Validations inside epochs ([train] validate_every_steps) on the same axis as the batches.
+    const inside = Object.keys(c.valid_steps || {}).filter((k) => k.endsWith('.loss') && c.valid_steps.x.length);
+    const merged = mergeSeries(b.x, [b.loss, b.smoothed], inside.length ? c.valid_steps.x : [], inside.map((k) => c.valid_steps[k]));
+    this.charts.batches.setSeries(['loss', 'smoothed', ...inside]);
+    this.charts.batches.setData(merged.x, merged.ys);
     const e = epochSeries(c.epochs);
     for (const [name, cols] of [['losses', e.losses], ['metrics', e.metrics], ['lr', e.rates], ['diagnostics', e.diagnostics]]) {
       if (!cols.length) continue;
