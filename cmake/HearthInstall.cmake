@@ -7,6 +7,8 @@ install(TARGETS hearth RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT run
 # they do not follow GNUInstallDirs' multiarch LIBDIR.
 install(TARGETS hearth-plugin-scanner RUNTIME DESTINATION libexec/hearth COMPONENT runtime)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/sdk/include/hearth DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT sdk)
+# The Fortran module's source: a program compiles it with its own compiler (.mod files are not portable).
+install(FILES ${PROJECT_SOURCE_DIR}/sdk/fortran/hearth_f.f90 DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/hearth COMPONENT sdk)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/plugin-template/ DESTINATION share/hearth/plugin-template
         COMPONENT sdk PATTERN "build" EXCLUDE)
 

@@ -36,7 +36,7 @@ packages=(
   libgloo-dev libcpp-httplib-dev
 )
 $demo || packages+=(
-  openmpi-bin iproute2 parallel
+  openmpi-bin iproute2 parallel gfortran
   python3-torch python3-onnx python3-optuna
   chromium chromium-driver python3-selenium python3-torchvision
   protobuf-compiler python3-protobuf

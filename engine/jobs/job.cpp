@@ -28,13 +28,14 @@ Job load_job(const fs::path& file, const std::vector<std::string>& sets, const P
              const fs::path& data_folder) {
   std::vector<JobOverride> overrides;
   for (const std::string& s : sets) overrides.push_back({s, "--set " + s});
-  return load_job_with(file, overrides, registry, data_folder);
+  return load_job_with(file, overrides, registry, data_folder, false);
 }
 
 Job load_job_with(const fs::path& file, const std::vector<JobOverride>& overrides, const PluginRegistry& registry,
-                  const fs::path& data_folder) {
+                  const fs::path& data_folder, bool program_data) {
   Job job;
   job.registry = &registry;
+  job.program_data = program_data;
   job.file = fs::absolute(file).lexically_normal();
   std::error_code ec;
   if (!fs::is_regular_file(job.file, ec)) throw UsageError(file.string() + ": no such job file");
@@ -74,7 +75,7 @@ Job load_job_with(const fs::path& file, const std::vector<JobOverride>& override
     auto m = loader.module(cat, name, n, host);
     return m ? *m : ModuleSpec{};
   };
-  job.dataset = required("dataset", HEARTH_CATEGORY_DATASET, dataset_keys().schema());
+  if (!program_data || job.document.get("dataset")) job.dataset = required("dataset", HEARTH_CATEGORY_DATASET, dataset_keys().schema());
   job.analyzers = loader.module_array(HEARTH_CATEGORY_ANALYZER, "analyzers", job.document.get("analyzers"), analyzer_keys().schema());
   job.model = required("model", HEARTH_CATEGORY_MODEL, model_keys().schema());
   job.optimizer = required("optimizer", HEARTH_CATEGORY_OPTIMIZER, {});
@@ -105,6 +106,17 @@ Job load_job_with(const fs::path& file, const std::vector<JobOverride>& override
       const toml::node* n = job.document.at_path("job.device").node();
       loader.error(n ? n->source() : toml::source_region{}, std::string("[job] device = ") + e.what());
     }
+  }
+  if (!job.dataset.entry && job.document.get("dataset") == nullptr) {
+    // A program-fed job has no dataset to take values from; nor do its analyzers have data.
+    std::vector<const ModuleSpec*> specs = {&job.model};
+    for (const ModuleSpec& l : job.losses) specs.push_back(&l);
+    for (const ModuleSpec& m : job.metrics) specs.push_back(&m);
+    for (const ModuleSpec* s : specs)
+      for (const auto& [key, property] : s->from_dataset)
+        loader.errors_.push_back(job.file.string() + ": [" + s->table + "] " + key + " = \"dataset:" + property +
+                                 "\" needs a [dataset]; a job whose program supplies the data gives the value itself");
+    if (!job.analyzers.empty()) loader.errors_.push_back(job.file.string() + ": [[analyzers]] need a [dataset] to analyze");
   }
   check_job_name(job, loader);
   loader.finish();

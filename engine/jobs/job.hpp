@@ -50,7 +50,10 @@ struct Job {
   ParamValues train;     ///< [train]
   ParamValues distributed;  ///< [distributed]
   std::optional<ParamValues> export_step;  ///< [export], when the job has one
-  ModuleSpec dataset;
+  ModuleSpec dataset;  ///< no entry when `program_data` and the job has no [dataset]
+  /// An embedded session's job (hosts/embed): the program supplies the data, and [dataset] is
+  /// optional.
+  bool program_data = false;
   std::vector<ModuleSpec> analyzers;
   ModuleSpec model;
   std::vector<ModuleSpec> losses;

@@ -41,7 +41,9 @@ JobOptions resolve_job_options(const Job& job) {
   JobOptions o;
   o.general = job_keys().resolve(job.job, where(job, "job"));
   if (o.general.name.empty()) o.general.name = job.file.stem().string();
-  o.data = dataset_keys().resolve(job.dataset.host, where(job, "dataset"));
+  // A program-fed job without [dataset] (hosts/embed) has no batches of Hearth's to shape: its
+  // data options stay empty, and the program's arrays are the batches.
+  if (job.dataset.entry || !job.program_data) o.data = dataset_keys().resolve(job.dataset.host, where(job, "dataset"));
   for (const TransformSpec& t : job.transforms) o.data.transforms.push_back(step_of(t, job));
   o.init = model_keys().resolve(job.model.host, where(job, "model"));
   o.train = train_keys().resolve(job.train, where(job, "train"));

@@ -19,7 +19,9 @@ struct JobOverride {
 void apply_override(toml::table& doc, const JobOverride& o);
 
 /// load_job with overrides that carry their origins; load_job's `sets` are "--set ..." ones.
+/// `program_data`: the job of an embedded session, whose program supplies the data: [dataset]
+/// may be left out (Job::program_data).
 Job load_job_with(const fs::path& file, const std::vector<JobOverride>& overrides, const PluginRegistry& registry,
-                  const fs::path& data_folder = {});
+                  const fs::path& data_folder = {}, bool program_data = false);
 
 }  // namespace hearth

@@ -27,7 +27,7 @@ std::string Job::resolved_toml() const {
   os << "# Resolved job: every default filled in, every module pinned to its pack.\n"
      << "# Source: " << file.string() << "\n\n";
   append_table(os, "[job]", nullptr, &job);
-  append_table(os, "[dataset]", &dataset, &dataset.host);
+  if (dataset.entry) append_table(os, "[dataset]", &dataset, &dataset.host);
   for (const ModuleSpec& a : analyzers) append_table(os, "[[analyzers]]", &a, &a.host);
   append_table(os, "[model]", &model, &model.host);
   for (const ModuleSpec& l : losses) append_table(os, "[[losses]]", &l, &l.host);

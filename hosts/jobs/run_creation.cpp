@@ -19,7 +19,8 @@ std::vector<PluginRecord> plugin_list(const Job& job) {
   for (const auto& r : job.renders) specs.push_back(&r);
   for (const auto& d : job.diagnostics) specs.push_back(&d);
   for (const ModuleSpec* s : specs)
-    out.push_back({s->table, category_name(s->entry->info.category), s->entry->pack, s->entry->info.name,
+    if (s->entry)
+      out.push_back({s->table, category_name(s->entry->info.category), s->entry->pack, s->entry->info.name,
                    s->entry->pack_version, sha256_file(s->entry->file), s->entry->file.string()});
   return out;
 }

@@ -1,0 +1,195 @@
+// Hearth inside another program: C programs (tests/embed) train a job's MLP on sin(x) from arrays
+// they own through the C API of hearth/embed.h, resume exactly after SIGKILL, and get a status
+// and a message for every misuse.
+#include "unit/catch.hpp"
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <sstream>
+
+#include "engine/runs/checkpoint.hpp"
+#include "engine/runs/metrics_table.hpp"
+#include "unit/test_support.hpp"
+
+using namespace hearth;
+using namespace hearth::test;
+
+namespace {
+
+const std::string kSineJob = std::string(HEARTH_SOURCE_DIR) + "/tests/embed/sine.toml";
+
+/// A driver run with an isolated cache and user folder, as run_hearth isolates hearth.
+CommandResult run_driver(const std::string& driver, const std::string& args, const fs::path& cache_dir) {
+  return run_command("env -u HEARTH_PLUGIN_PATH HEARTH_SCAN_TIMEOUT_MS=3000 HEARTH_CACHE_DIR='" + cache_dir.string() +
+                     "' XDG_DATA_HOME='" + (cache_dir / "data").string() + "' '" + driver + "' " + args);
+}
+
+/// The lines of `output` that start with `prefix`.
+std::vector<std::string> lines_with(const std::string& output, const std::string& prefix) {
+  std::vector<std::string> out;
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(prefix, 0) == 0) out.push_back(line);
+  return out;
+}
+
+/// The run folder the driver printed ("run PATH").
+fs::path run_of(const CommandResult& r) {
+  const std::vector<std::string> runs = lines_with(r.output, "run ");
+  REQUIRE(runs.size() == 1);
+  return runs[0].substr(4);
+}
+
+double last_number(const std::string& line) { return std::stod(line.substr(line.rfind(' ') + 1)); }
+
+}  // namespace
+
+TEST_CASE("a C program trains an MLP on sin(x) from its own arrays and writes an ordinary run", "[embed]") {
+  TempDir runs, cache;
+  const std::string args = kSineJob + " " + runs.path().string() + " 25";
+  CommandResult r = run_driver(HEARTH_EMBED_SINE, args, cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const fs::path run = run_of(r);
+  // 12 epochs of 25 steps ([train] epochs ends the loop through hearth_embed_end_epoch).
+  CHECK(lines_with(r.output, "step ").size() == 300);
+  const std::vector<std::string> predicted = lines_with(r.output, "predicted mse ");
+  REQUIRE(predicted.size() == 1);
+  CHECK(last_number(predicted[0]) < 0.01);  // docs/embed.md: the MSE of sin on [-pi, pi] after 300 steps
+  const MetricsTable table = read_metrics_table(run / "metrics.csv");
+  CHECK(table.column("epoch").size() == 12);
+  CHECK(table.column("step").back() == 300);
+  CHECK(table.column("sim.steps").back() == 300);  // the program's own scalar
+  CHECK(table.column("valid.loss").back() == Approx(last_number(lines_with(r.output, "epoch valid ").back())));
+  const nlohmann::json info = nlohmann::json::parse(read_text(run / "run.json"));
+  CHECK(info["status"] == "completed");
+  CHECK(info["best"]["monitor"] == "valid.loss");
+  CHECK(fs::is_regular_file(run / "checkpoints/best.pt"));
+  CHECK(load_checkpoint(run / "checkpoints/last.pt").step == 300);
+  // `hearth runs` and `hearth eval` know it as any run (eval on the job's own model needs data: it
+  // has none, and says so).
+  CommandResult listed = run_hearth("runs show " + run.string(), cache.path());
+  CHECK(listed.exit_code == 0);
+  CHECK_THAT(listed.output, ContainsSubstring("completed"));
+
+  // The same program and data give the same losses, to the last bit.
+  TempDir again;
+  CommandResult second = run_driver(HEARTH_EMBED_SINE, kSineJob + " " + again.path().string() + " 25", cache.path());
+  REQUIRE(second.exit_code == 0);
+  CHECK(lines_with(second.output, "step ") == lines_with(r.output, "step "));
+  CHECK(load_checkpoint(run_of(second) / "checkpoints/last.pt").model == load_checkpoint(run / "checkpoints/last.pt").model);
+}
+
+TEST_CASE("a C program killed with SIGKILL after saving resumes to the weights of a run never killed", "[embed][resume]") {
+  TempDir reference, killed, cache;
+  CommandResult whole = run_driver(HEARTH_EMBED_SINE, kSineJob + " " + reference.path().string() + " 25", cache.path());
+  REQUIRE(whole.exit_code == 0);
+  CommandResult first = run_driver(HEARTH_EMBED_SINE, kSineJob + " " + killed.path().string() + " 25 --kill-after 140", cache.path());
+  INFO(first.output);
+  REQUIRE(first.exit_code == 128 + 9);
+  const fs::path run = run_of(first);
+  CHECK(load_checkpoint(run / "checkpoints/last.pt").step == 140);
+  CommandResult rest = run_driver(HEARTH_EMBED_SINE, kSineJob + " " + killed.path().string() + " 25 --resume " + run.string(), cache.path());
+  INFO(rest.output);
+  REQUIRE(rest.exit_code == 0);
+  CHECK(run_of(rest) == run);
+  // It went on from step 141 with the batches it would have had, to the same weights.
+  const std::vector<std::string> resumed = lines_with(rest.output, "step "), all = lines_with(whole.output, "step ");
+  REQUIRE(resumed.size() == 160);
+  CHECK(std::vector<std::string>(all.begin() + 140, all.end()) == resumed);
+  CHECK(load_checkpoint(run / "checkpoints/last.pt").model == load_checkpoint(run_of(whole) / "checkpoints/last.pt").model);
+  const nlohmann::json info = nlohmann::json::parse(read_text(run / "run.json"));
+  CHECK(info["status"] == "completed");
+  CHECK(info["resumes"].size() == 1);
+  CHECK(read_metrics_table(run / "metrics.csv").column("epoch").size() == 12);
+}
+
+TEST_CASE("the C++ wrapper closes its session and throws a failure with the status", "[embed]") {
+  TempDir runs, cache;
+  CommandResult r = run_driver(HEARTH_EMBED_RAII, kSineJob + " " + runs.path().string(), cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, ContainsSubstring("failure 3 hearth_embed_train_step: input 0 is [8, 2] Float"));
+  CHECK_THAT(r.output, ContainsSubstring("steps 5"));
+  const std::vector<std::string> closed = lines_with(r.output, "closed ");
+  REQUIRE(closed.size() == 1);
+  // The destructor closed it: run.json says how it ended, and the lock is free.
+  CHECK(nlohmann::json::parse(read_text(fs::path(closed[0].substr(7)) / "run.json"))["status"] == "completed");
+}
+
+TEST_CASE("misuse of the C API gets a status and a message and never a crash", "[embed]") {
+  TempDir runs, cache;
+  CommandResult r = run_driver(HEARTH_EMBED_MISUSE, kSineJob + " " + runs.path().string() + " " + test_plugin_dir("throwing").string(),
+                               cache.path());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  std::map<std::string, std::vector<std::string>> cases;  // case -> its lines: "STATUS MESSAGE"
+  std::istringstream in(r.output);
+  for (std::string line; std::getline(in, line);) {
+    const size_t space = line.find(' ');
+    if (space != std::string::npos) cases[line.substr(0, space)].push_back(line.substr(space + 1));
+  }
+  auto status_of = [&](const std::string& name) { return cases.count(name) ? std::stoi(cases[name][0]) : -1; };
+  auto message_of = [&](const std::string& name) { return cases.count(name) ? cases[name][0] : std::string(); };
+  CHECK(status_of("open-null-params") == 1);  // HEARTH_EMBED_INVALID_ARGUMENT
+  CHECK(status_of("open-no-job") == 1);
+  CHECK_THAT(message_of("open-no-job"), ContainsSubstring("give exactly one of job_file and job_toml"));
+  CHECK(status_of("open-invalid-job") == 2);  // HEARTH_EMBED_INVALID_JOB, with the line of the bad value
+  CHECK_THAT(message_of("open-invalid-job"), ContainsSubstring("job_toml:5:") && ContainsSubstring("in_features"));
+  CHECK(status_of("step-null-session") == 1);
+  CHECK(status_of("open-sine") == 0);
+  CHECK(status_of("step-wide-first") == 4);  // the model's forward fails on [8, 2]: HEARTH_EMBED_PLUGIN_FAILED
+  CHECK_THAT(message_of("step-wide-first"), ContainsSubstring("model 'mlp'") && ContainsSubstring("[8, 2] Float"));
+  CHECK(status_of("step") == 0);
+  CHECK(status_of("step-wide-later") == 3);  // HEARTH_EMBED_SHAPE_MISMATCH, against the first step's
+  CHECK_THAT(message_of("step-wide-later"), ContainsSubstring("input 0 is [8, 2] Float, but the session's first step had [batch, 1] Float"));
+  CHECK(status_of("step-float64") == 0);  // converted to float32
+  CHECK(status_of("step-no-inputs") == 1);
+  CHECK(status_of("step-null-data") == 1);
+  CHECK(status_of("predict-wrong-output") == 3);
+  CHECK_THAT(message_of("predict-wrong-output"), ContainsSubstring("output 0 is [8, 2] Float, but the model's output 0 is [8, 1] Float"));
+  CHECK(status_of("log-null-name") == 1);
+  CHECK(status_of("close") == 0);
+  CHECK(status_of("step-after-close") == 1);
+  CHECK_THAT(message_of("step-after-close"), ContainsSubstring("not an open session"));
+  CHECK(status_of("close-again") == 1);
+  CHECK(status_of("open-throwing") == 0);
+  REQUIRE(cases["step-throwing"].size() == 3);
+  CHECK(cases["step-throwing"][0].rfind("0 ", 0) == 0);
+  CHECK(cases["step-throwing"][2].rfind("4 ", 0) == 0);
+  CHECK_THAT(cases["step-throwing"][2], ContainsSubstring("fails_after") && ContainsSubstring("libthrowing.so"));
+  CHECK(status_of("close-throwing") == 0);
+  // A Fortran-ordered array is read through its strides: the same predictions as its C copy.
+  CHECK(status_of("predict-columns") == 0);
+  CHECK(message_of("columns-equal") == "1");
+  CHECK(message_of("changed-differs") == "1");
+}
+
+TEST_CASE("a Fortran program trains bitwise as its C twin and resumes exactly after SIGKILL", "[embed][fortran]") {
+  if (std::string(HEARTH_EMBED_SINE_F).empty()) HEARTH_SKIP("no Fortran compiler was found when Hearth was built (install gfortran)");
+  TempDir c_runs, f_runs, killed, cache;
+  CommandResult c = run_driver(HEARTH_EMBED_SINE, kSineJob + " " + c_runs.path().string() + " 25", cache.path());
+  REQUIRE(c.exit_code == 0);
+  CommandResult f = run_driver(HEARTH_EMBED_SINE_F, kSineJob + " " + f_runs.path().string() + " 25", cache.path());
+  INFO(f.output);
+  REQUIRE(f.exit_code == 0);
+  // The same batches from Fortran's column-major arrays: the same losses, bit for bit.
+  auto bits = [](const CommandResult& r) {
+    std::vector<std::string> out;
+    for (const std::string& line : lines_with(r.output, "step ")) out.push_back(line.substr(0, line.find(" loss ")));
+    return out;
+  };
+  REQUIRE(bits(f).size() == 300);
+  CHECK(bits(f) == bits(c));
+  CHECK(load_checkpoint(run_of(f) / "checkpoints/last.pt").model == load_checkpoint(run_of(c) / "checkpoints/last.pt").model);
+  CHECK(last_number(lines_with(f.output, "predicted mse ")[0]) < 0.01);
+
+  CommandResult first = run_driver(HEARTH_EMBED_SINE_F, kSineJob + " " + killed.path().string() + " 25 --kill-after 90", cache.path());
+  REQUIRE(first.exit_code == 128 + 9);
+  const fs::path run = run_of(first);
+  CommandResult rest =
+      run_driver(HEARTH_EMBED_SINE_F, kSineJob + " " + killed.path().string() + " 25 --resume " + run.string(), cache.path());
+  INFO(rest.output);
+  REQUIRE(rest.exit_code == 0);
+  CHECK(load_checkpoint(run / "checkpoints/last.pt").model == load_checkpoint(run_of(c) / "checkpoints/last.pt").model);
+}
