@@ -17,6 +17,9 @@ using namespace hearth::test;
 namespace {
 
 const std::string kSineJob = std::string(HEARTH_SOURCE_DIR) + "/tests/embed/sine.toml";
+/// The Lorenz example's surrogate, one jump of 10 steps from fresh states: its rms distance from
+/// RK4 stays below this (docs/embed.md has the measured figure; the attractor spans about 40).
+constexpr double kLorenzOneJump = 1.0;
 
 /// A driver run with an isolated cache and user folder, as run_hearth isolates hearth.
 CommandResult run_driver(const std::string& driver, const std::string& args, const fs::path& cache_dir) {
@@ -192,4 +195,35 @@ TEST_CASE("a Fortran program trains bitwise as its C twin and resumes exactly af
   INFO(rest.output);
   REQUIRE(rest.exit_code == 0);
   CHECK(load_checkpoint(run / "checkpoints/last.pt").model == load_checkpoint(run_of(c) / "checkpoints/last.pt").model);
+}
+
+TEST_CASE("the Lorenz example trains its surrogate while it simulates and then steps with it", "[embed][example]") {
+  TempDir runs, cache;
+  CommandResult r = run_command("cd '" HEARTH_SOURCE_DIR "/examples/embed' && env -u HEARTH_PLUGIN_PATH HEARTH_SCAN_TIMEOUT_MS=3000 "
+                                "HEARTH_CACHE_DIR='" + cache.path().string() + "' XDG_DATA_HOME='" + (cache / "data").string() +
+                                "' '" HEARTH_EXAMPLE_LORENZ "' '" + runs.path().string() + "'");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, ContainsSubstring("trained: 1000 steps"));
+  const std::vector<std::string> first = lines_with(r.output, "after  10 steps of dt: rms distance from RK4 ");
+  REQUIRE(first.size() == 1);
+  CHECK(last_number(first[0]) < kLorenzOneJump);  // docs/embed.md: one jump of the surrogate
+  const fs::path run = single_run(runs.path());
+  CHECK(read_metrics_table(run / "metrics.csv").column("sim.energy").size() == 40);
+  CHECK(nlohmann::json::parse(read_text(run / "run.json"))["status"] == "completed");
+}
+
+TEST_CASE("the Fortran Lorenz example trains its surrogate through hearth_f and steps with it", "[embed][example][fortran]") {
+  if (std::string(HEARTH_EXAMPLE_LORENZ_F).empty()) HEARTH_SKIP("no Fortran compiler was found when Hearth was built (install gfortran)");
+  TempDir runs, cache;
+  CommandResult r = run_command("cd '" HEARTH_SOURCE_DIR "/examples/embed' && env -u HEARTH_PLUGIN_PATH HEARTH_SCAN_TIMEOUT_MS=3000 "
+                                "HEARTH_CACHE_DIR='" + cache.path().string() + "' XDG_DATA_HOME='" + (cache / "data").string() +
+                                "' '" HEARTH_EXAMPLE_LORENZ_F "' '" + runs.path().string() + "'");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, ContainsSubstring("trained: 1000 steps"));
+  const std::vector<std::string> first = lines_with(r.output, "after  10 steps of dt: rms distance from RK4 ");
+  REQUIRE(first.size() == 1);
+  CHECK(last_number(first[0]) < kLorenzOneJump);
+  CHECK(read_metrics_table(single_run(runs.path()) / "metrics.csv").column("sim.energy").size() == 40);
 }
