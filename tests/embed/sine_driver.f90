@@ -44,7 +44,7 @@ program sine_driver_f
   k = hearth_step_count(session)
   do while (.not. stop)
     do i = 0, batch - 1
-      x(i + 1, 1) = real(-pi + 2d0 * pi * mod(real(k, c_double) * 0.6180339887498949d0 + &
+      x(i + 1, 1) = real(-pi + 2d0 * pi * mod(real(mod(k, int(steps_per_epoch, c_int64_t)), c_double) * 0.6180339887498949d0 + &
                                                 real(i, c_double) * 0.7548776662466927d0, 1d0), c_float)
       y(i + 1, 1) = sin(x(i + 1, 1))
     end do

@@ -4,6 +4,9 @@
 #include "unit/catch.hpp"
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -81,6 +84,32 @@ TEST_CASE("a C program trains an MLP on sin(x) from its own arrays and writes an
   REQUIRE(second.exit_code == 0);
   CHECK(lines_with(second.output, "step ") == lines_with(r.output, "step "));
   CHECK(load_checkpoint(run_of(second) / "checkpoints/last.pt").model == load_checkpoint(run / "checkpoints/last.pt").model);
+}
+
+TEST_CASE("the C program's training equals hearth run of the same job over a CSV of the same batches", "[embed]") {
+  TempDir runs, data, cache;
+  // The driver's 25 batches of an epoch, in order, as a CSV dataset (floats written to round-trip).
+  std::ofstream csv(data / "sine.csv");
+  csv << "x,y\n";
+  for (int k = 0; k < 25; ++k)
+    for (int i = 0; i < 64; ++i) {
+      const double u = std::fmod(static_cast<double>(k) * 0.6180339887498949 + static_cast<double>(i) * 0.7548776662466927, 1.0);
+      const float x = static_cast<float>(-3.141592653589793 + 2.0 * 3.141592653589793 * u);
+      char line[64];
+      std::snprintf(line, sizeof line, "%.9g,%.9g\n", x, sinf(x));
+      csv << line;
+    }
+  csv.close();
+  std::ofstream(data / "sine.toml") << read_text(kSineJob)
+                                    << "\n[dataset]\nplugin = \"csv\"\nfile = \"sine.csv\"\nbatch_size = 64\nshuffle = false\n";
+  CommandResult run = run_hearth("run " + (data / "sine.toml").string() + " --runs-dir " + (runs / "cli").string(), cache.path());
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CommandResult embedded = run_driver(HEARTH_EMBED_SINE, kSineJob + " " + (runs / "embed").string() + " 25", cache.path());
+  REQUIRE(embedded.exit_code == 0);
+  const fs::path cli = single_run(runs / "cli");
+  CHECK(load_checkpoint(cli / "checkpoints/last.pt").step == 300);
+  CHECK(load_checkpoint(cli / "checkpoints/last.pt").model == load_checkpoint(run_of(embedded) / "checkpoints/last.pt").model);
 }
 
 TEST_CASE("a C program killed with SIGKILL after saving resumes to the weights of a run never killed", "[embed][resume]") {
