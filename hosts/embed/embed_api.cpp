@@ -91,6 +91,17 @@ std::vector<std::string> split_paths(const char* paths) {
   return out;
 }
 
+/// A train or eval step (`step`, a member of EmbeddedRun) on the caller's arrays.
+template <typename Step>
+hearth_embed_status batch_call(hearth_embed_session* s, const char* call, Step step, const hearth_embed_array* inputs,
+                               size_t input_count, const hearth_embed_array* targets, size_t target_count, double* loss) {
+  return with_run(s, call, [&](EmbeddedRun& run) {
+    const double value = (run.*step)(hearth::embed::tensors_of(inputs, input_count, "input"),
+                                     hearth::embed::tensors_of(targets, target_count, "target"));
+    if (loss) *loss = value;
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -141,20 +152,12 @@ hearth_embed_status hearth_embed_open(const hearth_embed_params* params, hearth_
 
 hearth_embed_status hearth_embed_train_step(hearth_embed_session* s, const hearth_embed_array* inputs, size_t input_count,
                                             const hearth_embed_array* targets, size_t target_count, double* loss) {
-  return with_run(s, "hearth_embed_train_step", [&](EmbeddedRun& run) {
-    const double value = run.train_step(hearth::embed::tensors_of(inputs, input_count, "input"),
-                                        hearth::embed::tensors_of(targets, target_count, "target"));
-    if (loss) *loss = value;
-  });
+  return batch_call(s, "hearth_embed_train_step", &EmbeddedRun::train_step, inputs, input_count, targets, target_count, loss);
 }
 
 hearth_embed_status hearth_embed_eval_step(hearth_embed_session* s, const hearth_embed_array* inputs, size_t input_count,
                                            const hearth_embed_array* targets, size_t target_count, double* loss) {
-  return with_run(s, "hearth_embed_eval_step", [&](EmbeddedRun& run) {
-    const double value = run.eval_step(hearth::embed::tensors_of(inputs, input_count, "input"),
-                                       hearth::embed::tensors_of(targets, target_count, "target"));
-    if (loss) *loss = value;
-  });
+  return batch_call(s, "hearth_embed_eval_step", &EmbeddedRun::eval_step, inputs, input_count, targets, target_count, loss);
 }
 
 hearth_embed_status hearth_embed_predict(hearth_embed_session* s, const hearth_embed_array* inputs, size_t input_count,

@@ -160,12 +160,12 @@ void EmbeddedRun::start_recording() {
 
 void EmbeddedRun::check_signature(const std::vector<at::Tensor>& tensors, const std::optional<ArraySignature>& first,
                                   const char* what) const {
+  if (!first) return;
   ArraySignature now;
   for (const at::Tensor& t : tensors) {
     now.shapes.emplace_back(t.sizes().begin() + (t.dim() > 0 ? 1 : 0), t.sizes().end());
     now.dtypes.push_back(t.scalar_type());
   }
-  if (!first) return;
   if (now.shapes.size() != first->shapes.size())
     throw ShapeMismatch(std::string("this step gives ") + std::to_string(now.shapes.size()) + " " + what + " where the session's "
                         "first step gave " + std::to_string(first->shapes.size()));

@@ -21,7 +21,7 @@ struct NewOptions {
   std::string category;
   std::string name;
   std::string dir = ".";
-  std::string summary;  ///< the project's (its pack's) one line; empty: a placeholder that says to write one
+  std::string summary;  ///< the project's (its pack's) one line; empty: "NAME: a CATEGORY module (...)"
 };
 
 /// The manifest's summary line: the template's own describes the template's metric, not the
@@ -182,7 +182,7 @@ void setup_new_command(CLI::App& app) {
                   "Folder to create the project in (default: current folder); a plugin project's own folder: add the "
                   "module to that project");
   cmd->add_option("--summary", o->summary,
-                  "The project's one-line summary (its pack's); default: a placeholder saying to write one");
+                  "The project's one-line summary (its pack's); default: the module's name and category");
   cmd->callback([o]() { run_new(*o); });
 }
 
