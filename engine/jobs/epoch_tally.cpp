@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace hearth {
 
@@ -22,6 +23,20 @@ std::map<std::string, double> EpochTally::row(const std::string& split, const st
     for (size_t i = 0; i < losses.size(); ++i) out[split + "." + losses[i].options.name] = samples_ ? sums_[i] / n : NAN;
   for (const MetricSlot& m : metrics) out[split + "." + m.options.name] = m->compute();
   return out;
+}
+
+std::vector<double> EpochTally::sums() const {
+  std::vector<double> out = sums_;
+  out.push_back(total_);
+  out.push_back(static_cast<double>(samples_));
+  return out;
+}
+
+void EpochTally::set_sums(const std::vector<double>& sums) {
+  if (sums.size() != sums_.size() + 2) throw std::logic_error("EpochTally::set_sums: a tally of another job's losses");
+  std::copy(sums.begin(), sums.end() - 2, sums_.begin());
+  total_ = sums[sums.size() - 2];
+  samples_ = static_cast<int64_t>(sums.back());
 }
 
 }  // namespace hearth

@@ -26,6 +26,12 @@ class EpochTally {
 
   int64_t samples() const { return samples_; }
 
+  /// The sums behind row(): each loss's, the total's, then the samples. The element-wise sum of
+  /// several tallies' sums is the tally of all their samples (ranks that scored their own batches).
+  std::vector<double> sums() const;
+  /// Takes `sums`, laid out as sums() gives them.
+  void set_sums(const std::vector<double>& sums);
+
  private:
   std::vector<double> sums_;
   double total_ = 0;

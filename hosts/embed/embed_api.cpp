@@ -193,6 +193,13 @@ int64_t hearth_embed_step_count(const hearth_embed_session* s) {
   return is_open(s) ? s->run->steps() : -1;
 }
 
+hearth_embed_status hearth_embed_world(const hearth_embed_session* s, int32_t* rank, int32_t* size) {
+  if (!is_open(s)) return fail(HEARTH_EMBED_INVALID_ARGUMENT, "hearth_embed_world: not an open session");
+  if (rank) *rank = s->run->world().rank;
+  if (size) *size = s->run->world().size;
+  return HEARTH_EMBED_OK;
+}
+
 hearth_embed_status hearth_embed_close(hearth_embed_session* s) {
   if (s == nullptr) return HEARTH_EMBED_OK;
   if (!is_open(s)) return fail(HEARTH_EMBED_INVALID_ARGUMENT, "hearth_embed_close: not an open session (closed already?)");

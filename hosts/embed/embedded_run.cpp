@@ -17,6 +17,7 @@
 #include "engine/training/monitor_plan.hpp"
 #include "hosts/jobs/run_creation.hpp"
 #include "hosts/jobs/run_history.hpp"
+#include "hosts/embed/group_rows.hpp"
 
 namespace hearth::embed {
 namespace {
@@ -70,6 +71,7 @@ EmbeddedRun::EmbeddedRun(const EmbedRequest& request) {
   open_run(request);
   SessionOptions options;
   options.data = opened_.job.dataset.entry != nullptr;
+  options.group = joined_.group.get();
   session_ = std::make_unique<Session>(opened_.job, options);
   for (size_t i = 0; i < opened_.job.metrics.size(); ++i) {
     const ModuleSpec& s = opened_.job.metrics[i];
@@ -93,50 +95,73 @@ void EmbeddedRun::open_run(const EmbedRequest& request) {
   jobs::RequestBase base;
   base.command = "embed";
   base.command_line = "hearth_embed_open (pid " + std::to_string(::getpid()) + ")";
+  if (!request.resume.empty())
+    open_resumed(request, base);
+  else
+    open_new(request, base);
+  if (!writer()) return;
+  run_.record().process = this_process();
+  run_.save_record();
+}
+
+void EmbeddedRun::open_resumed(const EmbedRequest& request, const jobs::RequestBase& base) {
   const fs::path here = fs::current_path();
-  if (!request.resume.empty()) {
-    run_ = RunFolder::open(request.resume);
-    opened_.file = run_.path() / "job.toml";
-    opened_.plugin_paths = request.plugin_paths;
-    opened_.registry = std::make_unique<PluginRegistry>(PluginRegistry::discover(discovery_of(request.plugin_paths, here)));
+  run_ = RunFolder::open(request.resume);
+  opened_.file = run_.path() / "job.toml";
+  opened_.plugin_paths = request.plugin_paths;
+  opened_.registry = std::make_unique<PluginRegistry>(PluginRegistry::discover(discovery_of(request.plugin_paths, here)));
+  opened_.job = load_job_with(opened_.file, {}, *opened_.registry, here, true);
+  // Judged before this process claims the run: afterwards its recorded process is this one.
+  const RunCondition found = assess_run(run_.path(), run_.record());
+  join_ranks();
+  if (writer()) lock_.emplace(RunLock::acquire(run_.path()));
+  if (has_last(run_)) {
+    resumed_ = jobs::load_resume_checkpoint(run_, CheckpointName::last);
+    if (writer()) jobs::repair_best_checkpoint(run_, *resumed_);
+  }
+  if (writer()) jobs::record_resume(run_, opened_.job, base.command_line, found, resumed_ ? "last" : "none", joined_.world.size);
+}
+
+void EmbeddedRun::open_new(const EmbedRequest& request, const jobs::RequestBase& base) {
+  const fs::path here = fs::current_path();
+  opened_.file = request.job_file.empty() ? job_text_file(request.job_toml) : fs::absolute(request.job_file);
+  const TemporaryFile text_file{request.job_file.empty() ? opened_.file : fs::path()};
+  const fs::path folder = request.job_file.empty() ? here : opened_.file.parent_path();
+  opened_.plugin_paths = request.plugin_paths;
+  opened_.registry = std::make_unique<PluginRegistry>(PluginRegistry::discover(discovery_of(request.plugin_paths, folder)));
+  try {
     opened_.job = load_job_with(opened_.file, {}, *opened_.registry, here, true);
-    const RunCondition found = assess_run(run_.path(), run_.record());
-    lock_.emplace(RunLock::acquire(run_.path()));
-    if (has_last(run_)) {
-      resumed_ = jobs::load_resume_checkpoint(run_, CheckpointName::last);
-      jobs::repair_best_checkpoint(run_, *resumed_);
-    }
-    jobs::record_resume(run_, opened_.job, base.command_line, found, resumed_ ? "last" : "none", 1);
-  } else {
-    opened_.file = request.job_file.empty() ? job_text_file(request.job_toml) : fs::absolute(request.job_file);
-    const TemporaryFile text_file{request.job_file.empty() ? opened_.file : fs::path()};
-    const fs::path folder = request.job_file.empty() ? here : opened_.file.parent_path();
-    opened_.plugin_paths = request.plugin_paths;
-    opened_.registry = std::make_unique<PluginRegistry>(PluginRegistry::discover(discovery_of(request.plugin_paths, folder)));
-    try {
-      opened_.job = load_job_with(opened_.file, {}, *opened_.registry, here, true);
-    } catch (const UsageError& e) {
-      if (!request.job_file.empty()) throw;
-      // The text's temporary file means nothing to the program: its errors name job_toml.
-      std::string text = e.what();
-      for (size_t at = text.find(opened_.file.string()); at != std::string::npos; at = text.find(opened_.file.string(), at))
-        text.replace(at, opened_.file.string().size(), "job_toml");
-      throw UsageError(text);
-    }
+  } catch (const UsageError& e) {
+    if (!request.job_file.empty()) throw;
+    // The text's temporary file means nothing to the program: its errors name job_toml.
+    std::string text = e.what();
+    for (size_t at = text.find(opened_.file.string()); at != std::string::npos; at = text.find(opened_.file.string(), at))
+      text.replace(at, opened_.file.string().size(), "job_toml");
+    throw UsageError(text);
+  }
+  join_ranks();
+  if (writer()) {
     const std::string runs = request.runs_dir.empty() ? (folder / opened_.job.options.general.runs).string() : request.runs_dir;
     run_ = jobs::create_run(opened_, base, runs);
     if (request.job_file.empty()) run_.record().job_file = (run_.path() / "job.source.toml").string();  // the text's copy
     lock_.emplace(RunLock::acquire(run_.path()));
   }
-  run_.record().process = this_process();
-  run_.save_record();
+  if (!joined_.group) return;
+  jobs::share_run_folder(*joined_.group, run_);
+  if (writer()) jobs::record_world(run_, *joined_.group);
+}
+
+void EmbeddedRun::join_ranks() {
+  // Every rank checks that the others resolved the same job (their hashes through the store).
+  joined_ = jobs::join_world(opened_.job);
+  joined_.log();
 }
 
 void EmbeddedRun::start_observers() {
   const TrainOptions& t = opened_.job.options.train;
   chain_ = std::make_unique<ObserverChain>(*session_, plan_);
   step_ = std::make_unique<TrainStep>(*session_);
-  checkpointer_ = std::make_unique<Checkpointer>(*session_, &run_, plan_, resumed_ ? &*resumed_ : nullptr);
+  checkpointer_ = std::make_unique<Checkpointer>(*session_, writer() ? &run_ : nullptr, plan_, resumed_ ? &*resumed_ : nullptr);
   scheduler_ = std::make_unique<EpochScheduler>(*session_);
   early_stopping_ = std::make_unique<EarlyStopping>(plan_.monitor, t.patience, t.min_delta, false);
   chain_->add(*checkpointer_);
@@ -144,17 +169,21 @@ void EmbeddedRun::start_observers() {
   train_tally_ = std::make_unique<EpochTally>(session_->modules().losses.size());
   valid_tally_ = std::make_unique<EpochTally>(session_->modules().losses.size());
   epoch_start_ = std::chrono::steady_clock::now();
+  if (!writer()) return;
   run_.record().device = session_->device_name();
   run_.record().status = RunStatus::running;
   run_.save_record();
 }
 
 void EmbeddedRun::start_recording() {
+  recording_ = true;
   for (const std::string& name : logged_order_) plan_.columns.push_back(name);
-  recorder_.emplace(run_, plan_, column_names(session_->modules()), resumed_ ? resumed_->epoch : -1);
-  plots_ = std::make_unique<PlotRedraw>(run_.path(), plan_);
-  chain_->add(*recorder_);
-  chain_->add(*plots_);
+  if (writer()) {
+    recorder_.emplace(run_, plan_, column_names(session_->modules()), resumed_ ? resumed_->epoch : -1);
+    plots_ = std::make_unique<PlotRedraw>(run_.path(), plan_);
+    chain_->add(*recorder_);
+    chain_->add(*plots_);
+  }
   chain_->add(*early_stopping_);  // last, as in `hearth run`: the verdict after every file is written
 }
 
@@ -195,6 +224,7 @@ double EmbeddedRun::train_step(const std::vector<at::Tensor>& inputs, const std:
   const auto t0 = std::chrono::steady_clock::now();
   const std::string& device = session_->device_name();
   const int64_t samples = inputs.empty() ? 0 : inputs[0].size(0);
+  session_->parallel().set_activity("training", epoch_ + 1, batches_ + 1);
   if (batches_ == 0) {
     step_->start_epoch();
     session_->modules().model->train(true);
@@ -235,34 +265,49 @@ std::vector<at::Tensor> EmbeddedRun::predict(const std::vector<at::Tensor>& inpu
 void EmbeddedRun::log_scalar(const std::string& name, double value) {
   if (name.empty() || name.find_first_of(",\"\n\r") != std::string::npos)
     throw BadArgument("a logged scalar's name must be a plain word, not '" + name + "' (it becomes a metrics.csv column)");
-  if (recorder_ && !logged_.count(name) &&
+  if (recording_ && !logged_.count(name) &&
       std::find(plan_.columns.begin(), plan_.columns.end(), name) == plan_.columns.end())
     throw BadArgument("'" + name + "' was not logged in the session's first epoch, so metrics.csv has no column for it; "
                      "log every scalar from the first epoch on");
-  if (!logged_.count(name) && !recorder_) logged_order_.push_back(name);
+  if (!logged_.count(name) && !recording_) logged_order_.push_back(name);
   logged_[name] = value;
 }
 
-bool EmbeddedRun::end_epoch() {
-  if (finished_) throw BadArgument("the session has finished training (it was closed)");
-  if (!recorder_) start_recording();
-  session_->optimizer().train(false);  // the observers see the evaluation-mode parameters
+EpochReport EmbeddedRun::epoch_report() {
+  JobModules& m = session_->modules();
   EpochReport report;
   report.epoch = epoch_;
-  report.row = train_tally_->row("train", session_->modules().losses, session_->modules().metrics);
-  if (valid_tally_->samples() > 0) {
-    std::map<std::string, double> valid = valid_tally_->row("valid", session_->modules().losses, valid_metrics_);
-    report.row.insert(valid.begin(), valid.end());
-  }
+  report.row = train_tally_->row("train", m.losses, m.metrics);
+  std::map<std::string, double> valid;
+  if (joined_.group)
+    valid = valid_row_over(*joined_.group, *valid_tally_, m.losses, valid_metrics_);
+  else if (valid_tally_->samples() > 0)
+    valid = valid_tally_->row("valid", m.losses, valid_metrics_);
+  report.row.insert(valid.begin(), valid.end());
   for (const auto& [name, value] : logged_) report.row[name] = value;
   report.row["epoch"] = static_cast<double>(epoch_ + 1);
   report.row["step"] = static_cast<double>(session_->step());
   report.row["lr"] = session_->optimizer().lr(0);
   report.row["skipped_steps"] = static_cast<double>(session_->skipped_steps());
   if (auto it = report.row.find(plan_.monitor); it != report.row.end()) report.monitored = it->second;
+  // A monitored scalar the program logs may differ between ranks: rank 0's decides for all.
+  if (joined_.group) report.monitored = rank0_value(*joined_.group, report.monitored);
   report.step = session_->step();
   report.skipped_steps = session_->skipped_steps();
   report.timing = {0, train_seconds_, 0, std::nullopt};
+  return report;
+}
+
+bool EmbeddedRun::end_epoch() {
+  if (finished_) throw BadArgument("the session has finished training (it was closed)");
+  if (!recording_) start_recording();
+  session_->optimizer().train(false);  // the observers see the evaluation-mode parameters
+  // Ranks that average every gradient hold the same weights; checked (and mended) here, as `hearth
+  // run` does each epoch, so that every rank checkpoints and decides on rank 0's model.
+  if (const int64_t differed = session_->follow_rank0_model())
+    spdlog::warn("{} of the model's parameters differed from rank 0's after epoch {}; every rank now holds rank 0's", differed,
+                 epoch_ + 1);
+  EpochReport report = epoch_report();
   chain_->end_epoch(report, epoch_start_);
   const std::optional<TrainOutcome> verdict = chain_->verdict(report);
   session_->optimizer().train(true);
@@ -293,7 +338,7 @@ void EmbeddedRun::finish() {
   const RunStatus status = !any_epoch_ ? RunStatus::interrupted : stopped_early_ ? RunStatus::stopped_early : RunStatus::completed;
   if (recorder_) {
     recorder_->finish(status);
-  } else {
+  } else if (writer()) {
     run_.record().status = status;
     run_.save_record();
   }

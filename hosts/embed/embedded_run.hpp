@@ -1,7 +1,9 @@
 // An embedded session (sdk/include/hearth/embed.h): a job opened inside another program, whose
 // batches come from the program's own tensors. It trains through the same TrainStep and ends
 // its epochs through the same observers as `hearth run` (ObserverChain), so the run folder is an
-// ordinary one: metrics.csv, checkpoints, run.json, TensorBoard, the studio.
+// ordinary one: metrics.csv, checkpoints, run.json, TensorBoard, the studio. Processes started by
+// a launcher (mpirun, srun, torchrun) join one data-parallel group as `hearth run`'s ranks do:
+// each trains on its own arrays, gradients are averaged, rank 0 writes the run.
 #pragma once
 
 #include <ATen/Tensor.h>
@@ -26,6 +28,7 @@
 #include "engine/training/run_recorder.hpp"
 #include "engine/training/train_step.hpp"
 #include "hosts/jobs/opened_job.hpp"
+#include "hosts/jobs/rank_setup.hpp"
 
 namespace hearth::embed {
 
@@ -80,9 +83,19 @@ class EmbeddedRun {
 
   const RunFolder& run() const { return run_; }
   int64_t steps() const { return session_->step(); }
+  /// This process's place among the program's ranks (rank 0 of 1 alone).
+  const World& world() const { return joined_.world; }
 
  private:
   void open_run(const EmbedRequest& request);
+  /// Opens `resume` to continue it: every rank reads its `last` checkpoint, rank 0 records the resume.
+  void open_resumed(const EmbedRequest& request, const jobs::RequestBase& base);
+  /// Makes the run folder (rank 0) and tells the other ranks where it is.
+  void open_new(const EmbedRequest& request, const jobs::RequestBase& base);
+  /// Joins the ranks the program's launcher started, when there are several.
+  void join_ranks();
+  /// Whether this process writes the run's files (rank 0, or the only one).
+  bool writer() const { return joined_.writer(); }
   void start_observers();
   /// Refuses arrays whose shapes or dtypes differ from those of the first step, naming which.
   void check_signature(const std::vector<at::Tensor>& tensors, const std::optional<ArraySignature>& first, const char* what) const;
@@ -90,8 +103,11 @@ class EmbeddedRun {
   static void remember_signature(const std::vector<at::Tensor>& tensors, std::optional<ArraySignature>& first);
   /// The recorder and plots, made at the first epoch's end: logged scalars are columns by then.
   void start_recording();
+  /// The epoch's row, pooled over the ranks of a group, and the value its observers judge.
+  EpochReport epoch_report();
 
   jobs::OpenedJob opened_;  // first: the session's job and registry live in it
+  jobs::JoinedWorld joined_;  // before the session, which trains with its group
   RunFolder run_;
   std::optional<RunLock> lock_;
   std::unique_ptr<Session> session_;
@@ -115,6 +131,7 @@ class EmbeddedRun {
   double train_seconds_ = 0;
   bool stopped_early_ = false;
   bool any_epoch_ = false;
+  bool recording_ = false;      ///< whether the first epoch's end added the last observers
   bool finished_ = false;
 };
 

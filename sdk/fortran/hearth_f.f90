@@ -97,6 +97,11 @@ module hearth_f
       import :: c_ptr, c_int64_t
       type(c_ptr), value :: session
     end function
+    integer(c_int) function c_world(session, rank, size) bind(C, name="hearth_embed_world")
+      import :: c_ptr, c_int, c_int32_t
+      type(c_ptr), value :: session
+      integer(c_int32_t), intent(out) :: rank, size
+    end function
     type(c_ptr) function c_run_folder(session) bind(C, name="hearth_embed_run_folder")
       import :: c_ptr
       type(c_ptr), value :: session
@@ -115,7 +120,7 @@ module hearth_f
   end interface
 
   public :: hearth_open, hearth_train_step, hearth_eval_step, hearth_predict, hearth_log_scalar, hearth_end_epoch, &
-            hearth_save, hearth_step_count, hearth_run_folder, hearth_close, hearth_last_error
+            hearth_save, hearth_step_count, hearth_world, hearth_run_folder, hearth_close, hearth_last_error
 
 contains
 
@@ -229,6 +234,16 @@ contains
   integer(c_int64_t) function hearth_step_count(session)
     type(c_ptr), intent(in) :: session
     hearth_step_count = c_step_count(session)
+  end function
+
+  ! This process's rank among the program's ranks (0-based, as MPI's) and their number.
+  integer function hearth_world(session, rank, size) result(status)
+    type(c_ptr), intent(in) :: session
+    integer, intent(out) :: rank, size
+    integer(c_int32_t) :: r, n
+    status = c_world(session, r, n)
+    rank = int(r)
+    size = int(n)
   end function
 
   function hearth_run_folder(session) result(folder)

@@ -9,7 +9,9 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
+#include "engine/core/loopback_port.hpp"
 #include "engine/runs/checkpoint.hpp"
 #include "engine/runs/metrics_table.hpp"
 #include "unit/test_support.hpp"
@@ -24,10 +26,16 @@ const std::string kSineJob = std::string(HEARTH_SOURCE_DIR) + "/tests/embed/sine
 /// RK4 stays below this (docs/embed.md has the measured figure; the attractor spans about 40).
 constexpr double kLorenzOneJump = 1.0;
 
-/// A driver run with an isolated cache and user folder, as run_hearth isolates hearth.
-CommandResult run_driver(const std::string& driver, const std::string& args, const fs::path& cache_dir) {
-  return run_command("env -u HEARTH_PLUGIN_PATH HEARTH_SCAN_TIMEOUT_MS=3000 HEARTH_CACHE_DIR='" + cache_dir.string() +
-                     "' XDG_DATA_HOME='" + (cache_dir / "data").string() + "' '" + driver + "' " + args);
+/// The variables that isolate a driver's cache and user folder, as run_hearth isolates hearth.
+std::string isolated_env(const fs::path& cache_dir) {
+  return "env -u HEARTH_PLUGIN_PATH HEARTH_SCAN_TIMEOUT_MS=3000 HEARTH_CACHE_DIR='" + cache_dir.string() + "' XDG_DATA_HOME='" +
+         (cache_dir / "data").string() + "' ";
+}
+
+/// A driver run isolated, with a launcher's variables in `vars`.
+CommandResult run_driver(const std::string& driver, const std::string& args, const fs::path& cache_dir,
+                         const std::string& vars = "") {
+  return run_command(isolated_env(cache_dir) + vars + " '" + driver + "' " + args);
 }
 
 /// The lines of `output` that start with `prefix`.
@@ -134,6 +142,82 @@ TEST_CASE("a C program killed with SIGKILL after saving resumes to the weights o
   CHECK(info["status"] == "completed");
   CHECK(info["resumes"].size() == 1);
   CHECK(read_metrics_table(run / "metrics.csv").column("epoch").size() == 12);
+}
+
+TEST_CASE("the ranks of a program started by a launcher train one model, each on its own arrays", "[embed][distributed]") {
+  TempDir runs, out, alone, cache;
+  const std::string port = std::to_string(free_loopback_port());
+  const std::string args = kSineJob + " " + runs.path().string() + " 5 --probe --out " + out.path().string();
+  std::string launcher;
+  SECTION("torchrun's variables") {
+    launcher = "torchrun";
+    const std::string common = "WORLD_SIZE=2 LOCAL_WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port;
+    CommandResult rank1;
+    std::thread other([&] { rank1 = run_driver(HEARTH_EMBED_SINE, args, cache.path(), "RANK=1 LOCAL_RANK=1 " + common); });
+    CommandResult rank0 = run_driver(HEARTH_EMBED_SINE, args, cache.path(), "RANK=0 LOCAL_RANK=0 " + common);
+    other.join();
+    INFO(rank0.output + rank1.output);
+    REQUIRE((rank0.exit_code == 0 && rank1.exit_code == 0));
+  }
+  SECTION("Open MPI's mpirun") {
+    launcher = "Open MPI";
+    CommandResult r = run_command(isolated_env(cache.path()) + "MASTER_PORT=" + port +
+                                  " mpirun --allow-run-as-root --oversubscribe -np 2 -x MASTER_PORT -x HEARTH_CACHE_DIR "
+                                  "-x XDG_DATA_HOME -x HEARTH_SCAN_TIMEOUT_MS '" HEARTH_EMBED_SINE "' " + args);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+  }
+  const std::string first = read_text(out / "rank-0.txt"), second = read_text(out / "rank-1.txt");
+  INFO(first + second);
+  CHECK(lines_with(first, "rank ") == std::vector<std::string>{"rank 0 of 2"});
+  CHECK(lines_with(second, "rank ") == std::vector<std::string>{"rank 1 of 2"});
+  // The same weights on both after every step (their predictions on one grid, hashed), and the
+  // loss of both ranks' samples on both.
+  const std::vector<std::string> probes = lines_with(first, "probe ");
+  CHECK(probes.size() == 60);
+  CHECK(lines_with(second, "probe ") == probes);
+  CHECK(lines_with(first, "step ") == lines_with(second, "step "));
+  // Rank 1's arrays moved the weights: a program alone (rank 0's arrays only) is elsewhere at once.
+  CommandResult single = run_driver(HEARTH_EMBED_SINE, kSineJob + " " + alone.path().string() + " 5 --probe", cache.path());
+  REQUIRE(single.exit_code == 0);
+  REQUIRE(lines_with(single.output, "probe ").size() == 60);
+  CHECK(lines_with(single.output, "probe ")[0] != probes[0]);
+  // One run, written by rank 0, whose valid.loss pools both ranks' grids (64 points each).
+  const fs::path run = single_run(runs.path());
+  const std::vector<std::string> valid0 = lines_with(first, "epoch valid "), valid1 = lines_with(second, "epoch valid ");
+  const std::vector<double> logged = read_metrics_table(run / "metrics.csv").column("valid.loss");
+  REQUIRE((valid0.size() == 12 && valid1.size() == 12 && logged.size() == 12));
+  for (size_t e = 0; e < logged.size(); ++e)
+    CHECK(logged[e] == Approx((last_number(valid0[e]) + last_number(valid1[e])) / 2).epsilon(1e-6));
+  CHECK(last_number(valid0.back()) != last_number(valid1.back()));  // the grids differ: pooling is seen
+  const nlohmann::json info = nlohmann::json::parse(read_text(run / "run.json"));
+  CHECK(info["status"] == "completed");
+  CHECK(info["distributed"]["launcher"] == launcher);
+  CHECK(info["distributed"]["world_size"] == 2);
+  CHECK(load_checkpoint(run / "checkpoints/last.pt").step == 60);
+}
+
+TEST_CASE("ranks of a program that opened different jobs get a status and a message and no hang", "[embed][distributed]") {
+  TempDir runs, out, cache;
+  const std::string job = read_text(kSineJob) + "\n[distributed]\njoin_timeout_seconds = 5\n";
+  std::ofstream(out / "a.toml") << job;
+  std::string other_job = job;
+  other_job.replace(other_job.find("lr = 0.005"), 10, "lr = 0.004");  // rank 1's copy was edited
+  std::ofstream(out / "b.toml") << other_job;
+  const std::string common = "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(free_loopback_port());
+  CommandResult rank1;
+  std::thread other([&] {
+    rank1 = run_driver(HEARTH_EMBED_SINE, (out / "b.toml").string() + " " + runs.path().string() + " 5", cache.path(), "RANK=1 " + common);
+  });
+  CommandResult rank0 = run_driver(HEARTH_EMBED_SINE, (out / "a.toml").string() + " " + runs.path().string() + " 5", cache.path(),
+                                   "RANK=0 " + common);
+  other.join();
+  INFO(rank0.output + rank1.output);
+  CHECK(rank1.exit_code == 1);
+  CHECK_THAT(rank1.output, ContainsSubstring("hearth_embed_open failed (status 2)") &&
+                               ContainsSubstring("rank 1 resolved a different job than rank 0"));
+  CHECK(rank0.exit_code == 1);
+  CHECK_THAT(rank0.output, ContainsSubstring("hearth_embed_open failed") && ContainsSubstring("rank 1"));
 }
 
 TEST_CASE("the C++ wrapper closes its session and throws a failure with the status", "[embed]") {

@@ -15,6 +15,15 @@
  *  - Arrays stay the caller's: a contiguous float32 array is used in place, without a copy; a
  *    strided one (a Fortran array is column-major) is described to LibTorch by its strides.
  *  - A session is used by one thread at a time.
+ *
+ * Several processes, one model: when the program was started by mpirun, srun or torchrun (or with
+ * RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT set), hearth_embed_open joins the sessions of all
+ * its processes into one data-parallel group over c10d (Gloo, or NCCL where every rank has a GPU),
+ * as `hearth run`'s ranks join. Each rank trains on its own arrays; the gradients of every step are
+ * averaged over the ranks, so all hold the same weights; rank 0 writes the run folder. Every rank
+ * makes the same calls in the same order (open, each train_step, end_epoch, save, close):
+ * train_step and end_epoch wait for the others. eval_step, predict and log_scalar are the rank's
+ * own; an epoch's valid.* values pool every rank's eval steps; logged scalars are rank 0's.
  */
 #ifndef HEARTH_EMBED_H
 #define HEARTH_EMBED_H
@@ -28,7 +37,7 @@ extern "C" {
 
 /** Version of this API: a program built against version N runs with a library of version N or
  *  later (structs are read up to the size the program gives). */
-#define HEARTH_EMBED_VERSION 1
+#define HEARTH_EMBED_VERSION 2
 
 /* The API's functions are the library's only exported symbols. */
 #if defined(__GNUC__)
@@ -93,13 +102,13 @@ HEARTH_EMBED_API hearth_embed_status hearth_embed_open(const hearth_embed_params
 
 /** One optimizer step (or one micro-batch of [train] accumulate) on `inputs` and `targets`,
  *  the model's inputs and the losses' targets in the job's order; `loss` (may be NULL) gets the
- *  batch's loss. */
+ *  batch's loss (with several ranks: the mean over the samples of all ranks' batches). */
 HEARTH_EMBED_API hearth_embed_status hearth_embed_train_step(hearth_embed_session* session, const hearth_embed_array* inputs,
                                                              size_t input_count, const hearth_embed_array* targets, size_t target_count,
                                                              double* loss);
 
 /** Scores a batch in evaluation mode without training on it; its losses and metrics make the
- *  epoch's valid.* values. `loss` (may be NULL) gets the batch's loss. */
+ *  epoch's valid.* values. `loss` (may be NULL) gets the batch's loss (this rank's own). */
 HEARTH_EMBED_API hearth_embed_status hearth_embed_eval_step(hearth_embed_session* session, const hearth_embed_array* inputs,
                                                             size_t input_count, const hearth_embed_array* targets, size_t target_count,
                                                             double* loss);
@@ -128,6 +137,10 @@ HEARTH_EMBED_API const char* hearth_embed_run_folder(const hearth_embed_session*
 
 /** Optimizer steps taken so far (resumed ones included). */
 HEARTH_EMBED_API int64_t hearth_embed_step_count(const hearth_embed_session* session);
+
+/** This process's place among the program's ranks: `rank` and `size` (either may be NULL) get 0
+ *  and 1 when it runs alone. (Version 2.) */
+HEARTH_EMBED_API hearth_embed_status hearth_embed_world(const hearth_embed_session* session, int32_t* rank, int32_t* size);
 
 /** Ends the session: run.json says `completed` (or `stopped_early`) when an epoch ended since it
  *  opened, `interrupted` otherwise; the handle is freed. NULL is ignored. */

@@ -105,6 +105,12 @@ class Session {
   void save() { check(hearth_embed_save(session_), "hearth_embed_save"); }
   std::string run_folder() const { return hearth_embed_run_folder(session_); }
   int64_t step_count() const { return hearth_embed_step_count(session_); }
+  /// This process's rank among the program's ranks, and how many there are (0 and 1 alone).
+  std::pair<int32_t, int32_t> world() const {
+    int32_t rank = 0, size = 1;
+    check(hearth_embed_world(session_, &rank, &size), "hearth_embed_world");
+    return {rank, size};
+  }
 
  private:
   static std::vector<hearth_embed_array> c_arrays(const std::vector<Array>& arrays) {
