@@ -1,12 +1,14 @@
 // What Hearth's embedding API costs per step (issue 31): one hearth_embed_train_step against the
 // same step written by hand in LibTorch, on the same arrays, in one process. MLP 64-256-256-1,
-// batch 256, Adam, MSE, 2 threads, after warm-up; they alternate in blocks of 50 steps and the
-// medians of single steps are compared. Hearth runs twice: as a job would (its `adam` updates
-// each parameter in one fused pass) and with `fused = false` (torch::optim::Adam, as the hand
-// loop: the API's own overhead). Likewise hearth_embed_predict against a forward under
-// NoGradGuard. Target: <= 1.05x. docs/benchmarks.md has the figures and the machine.
+// batch 256, Adam, MSE, 2 threads, after warm-up; they take turns one step at a time, in a
+// rotating order, and the medians of single steps are compared. Hearth runs twice: as a job would
+// (its `adam` updates each parameter in one fused pass) and with `fused = false`
+// (torch::optim::Adam, as the hand loop: the API's own overhead). A second, identical hand loop
+// measures the noise floor: where a model's tensors landed in memory alone moves a step's time by
+// several percent. Likewise hearth_embed_predict against a forward under NoGradGuard. Target:
+// <= 1.05x. docs/benchmarks.md has the figures and the machine.
 //
-//   cmake --build build --target bench_embed_step && build/tests/bench/bench_embed_step [ROUNDS]
+//   cmake --build build --target bench_embed_step && build/bin/bench_embed_step [ROUNDS]
 #include <hearth/embed.h>
 #include <torch/torch.h>
 
@@ -15,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -56,6 +59,20 @@ struct ByHand {
   }
 };
 
+/// Each of `steps` runs `count` times after `warmup` untimed runs, one of each per iteration in
+/// an order rotated by one each time; the seconds of every timed run, per step.
+std::vector<std::vector<double>> rotated_times(const std::vector<std::function<void()>>& steps, int count, int warmup) {
+  std::vector<std::vector<double>> times(steps.size());
+  for (int i = -warmup; i < count; ++i)
+    for (size_t k = 0; k < steps.size(); ++k) {
+      const size_t which = (k + static_cast<size_t>(i + warmup)) % steps.size();
+      const auto t0 = Clock::now();
+      steps[which]();
+      if (i >= 0) times[which].push_back(seconds_of(t0));
+    }
+  return times;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,46 +104,32 @@ int main(int argc, char** argv) {
   hearth_embed_array_init(&input, x.data_ptr<float>(), HEARTH_EMBED_FLOAT32, 2, shape_in);
   hearth_embed_array_init(&target, y.data_ptr<float>(), HEARTH_EMBED_FLOAT32, 2, shape_out);
   hearth_embed_array_init(&output, out.data_ptr<float>(), HEARTH_EMBED_FLOAT32, 2, shape_out);
-  ByHand by_hand;
+  ByHand by_hand, by_hand2;
 
-  std::vector<double> hearth_train, unfused_train, hand_train, hearth_predict, hand_predict;
-  for (int r = -2; r < rounds; ++r) {  // two rounds of warm-up
-    for (int i = 0; i < kBlock; ++i) {
-      const auto t0 = Clock::now();
-      check(hearth_embed_train_step(session, &input, 1, &target, 1, nullptr), "hearth_embed_train_step");
-      if (r >= 0) hearth_train.push_back(seconds_of(t0));
-    }
-    for (int i = 0; i < kBlock; ++i) {
-      const auto t0 = Clock::now();
-      check(hearth_embed_train_step(unfused, &input, 1, &target, 1, nullptr), "hearth_embed_train_step");
-      if (r >= 0) unfused_train.push_back(seconds_of(t0));
-    }
-    for (int i = 0; i < kBlock; ++i) {
-      const auto t0 = Clock::now();
-      by_hand.step(x, y);
-      if (r >= 0) hand_train.push_back(seconds_of(t0));
-    }
-    for (int i = 0; i < kBlock; ++i) {
-      const auto t0 = Clock::now();
-      check(hearth_embed_predict(session, &input, 1, &output, 1), "hearth_embed_predict");
-      if (r >= 0) hearth_predict.push_back(seconds_of(t0));
-    }
-    for (int i = 0; i < kBlock; ++i) {
-      const auto t0 = Clock::now();
-      by_hand.predict(x, out);
-      if (r >= 0) hand_predict.push_back(seconds_of(t0));
-    }
-  }
+  // One step of each contender per iteration, in an order that rotates, so that drift in the
+  // machine's speed and the cache left by the step before fall on all alike. A second hand-written
+  // loop gives the noise floor: its ratio to the first is what "no difference" measures here.
+  std::vector<std::function<void()>> train = {
+      [&] { check(hearth_embed_train_step(session, &input, 1, &target, 1, nullptr), "hearth_embed_train_step"); },
+      [&] { check(hearth_embed_train_step(unfused, &input, 1, &target, 1, nullptr), "hearth_embed_train_step"); },
+      [&] { by_hand.step(x, y); },
+      [&] { by_hand2.step(x, y); }};
+  std::vector<std::function<void()>> predict = {
+      [&] { check(hearth_embed_predict(session, &input, 1, &output, 1), "hearth_embed_predict"); },
+      [&] { by_hand.predict(x, out); }};
+  const std::vector<std::vector<double>> train_times = rotated_times(train, rounds * kBlock, 2 * kBlock);
+  const std::vector<std::vector<double>> predict_times = rotated_times(predict, rounds * kBlock, 2 * kBlock);
   check(hearth_embed_close(session), "hearth_embed_close");
   check(hearth_embed_close(unfused), "hearth_embed_close");
   std::filesystem::remove_all(runs);
-  const double ht = median(hearth_train), ut = median(unfused_train), lt = median(hand_train), hp = median(hearth_predict),
-               lp = median(hand_predict);
+  const double ht = median(train_times[0]), ut = median(train_times[1]), lt = median(train_times[2]),
+               l2 = median(train_times[3]), hp = median(predict_times[0]), lp = median(predict_times[1]);
   std::printf("LibTorch %s, %d threads, MLP %lld-%lld-%lld-1, batch %lld, Adam; medians of %zu steps each\n", TORCH_VERSION,
               torch::get_num_threads(), static_cast<long long>(kIn), static_cast<long long>(kHidden),
-              static_cast<long long>(kHidden), static_cast<long long>(kBatch), hearth_train.size());
+              static_cast<long long>(kHidden), static_cast<long long>(kBatch), train_times[0].size());
   std::printf("train_step: hearth_embed %.1f us, by hand %.1f us, ratio %.3fx (target <= 1.05x)\n", ht * 1e6, lt * 1e6, ht / lt);
   std::printf("train_step, fused = false (torch::optim::Adam as by hand): %.1f us, ratio %.3fx\n", ut * 1e6, ut / lt);
+  std::printf("noise floor: a second hand-written loop %.1f us, ratio %.3fx\n", l2 * 1e6, l2 / lt);
   std::printf("predict:    hearth_embed %.1f us, by hand %.1f us, ratio %.3fx (target <= 1.05x)\n", hp * 1e6, lp * 1e6, hp / lp);
   return 0;
 }
