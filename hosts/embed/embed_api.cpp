@@ -73,7 +73,9 @@ hearth_embed_status with_run(hearth_embed_session* s, const char* call, Body bod
   if (!is_open(s))
     return fail(HEARTH_EMBED_INVALID_ARGUMENT, std::string(call) + ": " + (s == nullptr ? "the session is NULL" :
                                                                            "not an open session (closed already, or never opened)"));
-  return guarded([&] { body(*s->run); });
+  const hearth_embed_status status = guarded([&] { body(*s->run); });
+  if (status != HEARTH_EMBED_OK) s->run->record_error(std::string(call) + ": " + g_last_error);
+  return status;
 }
 
 std::string text_or_empty(const char* s) { return s == nullptr ? std::string() : std::string(s); }

@@ -99,6 +99,9 @@ void EmbeddedRun::open_run(const EmbedRequest& request) {
     open_resumed(request, base);
   else
     open_new(request, base);
+  log_.emplace(jobs::log_file(run_, joined_.world));
+  joined_.log();
+  spdlog::info("run {} ({})", run_.path().string(), base.command_line);
   if (!writer()) return;
   run_.record().process = this_process();
   run_.save_record();
@@ -154,7 +157,6 @@ void EmbeddedRun::open_new(const EmbedRequest& request, const jobs::RequestBase&
 void EmbeddedRun::join_ranks() {
   // Every rank checks that the others resolved the same job (their hashes through the store).
   joined_ = jobs::join_world(opened_.job);
-  joined_.log();
 }
 
 void EmbeddedRun::start_observers() {
@@ -330,6 +332,10 @@ void EmbeddedRun::save() {
   session_->optimizer().train(false);
   chain_->interrupted(epoch_, batches_);  // the checkpointer writes `last` at this batch
   session_->optimizer().train(true);
+}
+
+void EmbeddedRun::record_error(const std::string& message) {
+  if (log_) log_->record_error(message);
 }
 
 void EmbeddedRun::finish() {

@@ -29,6 +29,7 @@
 #include "engine/training/train_step.hpp"
 #include "hosts/jobs/opened_job.hpp"
 #include "hosts/jobs/rank_setup.hpp"
+#include "hosts/jobs/run_log.hpp"
 
 namespace hearth::embed {
 
@@ -80,6 +81,8 @@ class EmbeddedRun {
   void save();
   /// run.json's final status; the session stays usable for predict.
   void finish();
+  /// A call that failed: its message goes into the run's log too.
+  void record_error(const std::string& message);
 
   const RunFolder& run() const { return run_; }
   int64_t steps() const { return session_->step(); }
@@ -109,6 +112,7 @@ class EmbeddedRun {
   jobs::OpenedJob opened_;  // first: the session's job and registry live in it
   jobs::JoinedWorld joined_;  // before the session, which trains with its group
   RunFolder run_;
+  std::optional<jobs::RunLog> log_;  ///< hearth.log (hearth.rank-K.log), from the run's opening on
   std::optional<RunLock> lock_;
   std::unique_ptr<Session> session_;
   std::optional<CheckpointState> resumed_;

@@ -1,9 +1,8 @@
-// What surrounds a training command: the run's log file, the interrupt signal handler, and the
-// last words to the user.
+// What surrounds a training command: the run's log file (run_log.hpp), the interrupt signal
+// handler, and the last words to the user.
 #pragma once
 
 #include <signal.h>
-#include <spdlog/common.h>
 
 #include <array>
 #include <filesystem>
@@ -11,33 +10,9 @@
 
 #include "engine/runs/run_folder.hpp"
 #include "engine/training/trainer.hpp"
+#include "hosts/jobs/run_log.hpp"
 
 namespace hearth::jobs {
-
-/// Mirrors the log into the run's hearth.log for as long as it lives.
-class RunLog {
- public:
-  /// Appends to `file`: a resumed run's log keeps what came before.
-  explicit RunLog(const std::filesystem::path& file);
-  ~RunLog();
-  /// Writes an error into the log file only (the host prints it on the console, once).
-  void record_error(const std::string& message);
-  /// Runs `body`, writing any error it throws into the log before passing it on.
-  template <class F>
-  int recording_errors(F&& body) {
-    try {
-      return body();
-    } catch (const std::exception& e) {
-      record_error(e.what());
-      throw;
-    }
-  }
-  RunLog(const RunLog&) = delete;
-  RunLog& operator=(const RunLog&) = delete;
-
- private:
-  spdlog::sink_ptr sink_;
-};
 
 /// SIGINT, SIGTERM (Slurm, systemd, kill) and SIGHUP (a closed terminal) ask the trainer to stop
 /// after the batch, write `last` and mark the run interrupted; a second SIGINT ends the process.

@@ -67,6 +67,7 @@ TEST_CASE("a C program trains an MLP on sin(x) from its own arrays and writes an
   const fs::path run = run_of(r);
   // 12 epochs of 25 steps ([train] epochs ends the loop through hearth_embed_end_epoch).
   CHECK(lines_with(r.output, "step ").size() == 300);
+  CHECK_THAT(read_text(run_of(r) / "hearth.log"), ContainsSubstring("hearth_embed_open (pid "));
   const std::vector<std::string> predicted = lines_with(r.output, "predicted mse ");
   REQUIRE(predicted.size() == 1);
   CHECK(last_number(predicted[0]) < 0.01);  // docs/embed.md: the MSE of sin on [-pi, pi] after 300 steps
@@ -195,6 +196,8 @@ TEST_CASE("the ranks of a program started by a launcher train one model, each on
   CHECK(info["distributed"]["launcher"] == launcher);
   CHECK(info["distributed"]["world_size"] == 2);
   CHECK(load_checkpoint(run / "checkpoints/last.pt").step == 60);
+  CHECK_THAT(read_text(run / "hearth.log"), ContainsSubstring("rank 0 of 2"));
+  CHECK_THAT(read_text(run / "hearth.rank-1.log"), ContainsSubstring("rank 1 of 2"));
 }
 
 TEST_CASE("ranks of a program that opened different jobs get a status and a message and no hang", "[embed][distributed]") {
@@ -275,6 +278,10 @@ TEST_CASE("misuse of the C API gets a status and a message and never a crash", "
   CHECK(cases["step-throwing"][2].rfind("4 ", 0) == 0);
   CHECK_THAT(cases["step-throwing"][2], ContainsSubstring("fails_after") && ContainsSubstring("libthrowing.so"));
   CHECK(status_of("close-throwing") == 0);
+  // The failure is in the run's hearth.log too, as a job's would be.
+  fs::path throws;
+  for (const auto& entry : fs::directory_iterator(runs.path() / "throws")) throws = entry.path();
+  CHECK_THAT(read_text(throws / "hearth.log"), ContainsSubstring("hearth_embed_train_step: ") && ContainsSubstring("fails_after"));
   // A Fortran-ordered array is read through its strides: the same predictions as its C copy.
   CHECK(status_of("predict-columns") == 0);
   CHECK(message_of("columns-equal") == "1");
