@@ -1,5 +1,7 @@
 #include "engine/export/model_export.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <ATen/ATen.h>
 #include <torch/csrc/jit/passes/tensorexpr_fuser.h>
 #include <torch/csrc/jit/serialization/import.h>
@@ -20,6 +22,7 @@
 #include "engine/core/sha256.hpp"
 #include "engine/core/utc_timestamp.hpp"
 #include "engine/export/model_trace.hpp"
+#include "engine/export/program_inputs.hpp"
 #include "engine/export/onnx_export.hpp"
 #include "engine/export/state_files.hpp"
 #include "engine/jobs/session.hpp"
@@ -53,7 +56,28 @@ struct Samples {
   std::vector<at::Tensor> trace, check;
 };
 
-Samples samples_of(Session& session) {
+/// The trace batch and the check samples cut from the inputs of a few samples, one tensor per input.
+Samples split_samples(std::vector<std::string> names, const std::vector<at::Tensor>& inputs) {
+  Samples s;
+  s.names = std::move(names);
+  for (const at::Tensor& given : inputs) {
+    at::Tensor all = given.cpu();
+    s.trace.push_back(all.slice(0, 0, std::min<int64_t>(2, all.size(0))));
+    s.check.push_back(all.size(0) > 2 ? all.slice(0, 2, 7) : all);
+  }
+  return s;
+}
+
+/// A run whose data came from a program (hearth/embed.h): the samples of its inputs it kept.
+Samples program_samples(const fs::path& run) {
+  const std::vector<at::Tensor> inputs = read_program_inputs(run);
+  std::vector<std::string> names;
+  for (size_t i = 0; i < inputs.size(); ++i) names.push_back(inputs.size() == 1 ? "input" : "input" + std::to_string(i));
+  return split_samples(names, inputs);
+}
+
+Samples samples_of(Session& session, const fs::path& run) {
+  if (!session.job().dataset.entry) return program_samples(run);
   std::optional<SplitName> split;
   for (SplitName s : {SplitName::valid, SplitName::test, SplitName::train})
     if (!split && !session.plan().indices(s).empty()) split = s;
@@ -68,18 +92,17 @@ Samples samples_of(Session& session) {
     parts.push_back(b->inputs);
     have += b->size;
   }
-  Samples s;
+  std::vector<std::string> names;
   const auto& data = session.data();
   for (size_t i = 0; i < data.tensor_names().size(); ++i)
-    if (data.tensor_roles()[i] == HEARTH_ROLE_INPUT) s.names.push_back(data.tensor_names()[i]);
+    if (data.tensor_roles()[i] == HEARTH_ROLE_INPUT) names.push_back(data.tensor_names()[i]);
+  std::vector<at::Tensor> inputs;
   for (size_t k = 0; k < parts.at(0).size(); ++k) {
     std::vector<at::Tensor> column;
     for (const auto& p : parts) column.push_back(p[k]);
-    at::Tensor all = at::cat(column, 0).cpu();
-    s.trace.push_back(all.slice(0, 0, std::min<int64_t>(2, all.size(0))));
-    s.check.push_back(all.size(0) > 2 ? all.slice(0, 2, 7) : all);
+    inputs.push_back(at::cat(column, 0));
   }
-  return s;
+  return split_samples(names, inputs);
 }
 
 /// Files written under temporary names in the output folder; renamed into place together by
@@ -358,12 +381,20 @@ json export_model(Session& session, const ExportSource& source, const std::vecto
   prepare_folder(out);
   ModelModule& model = session.model();
   model.train(false);
-  const Samples samples = samples_of(session);
-  const std::vector<at::Tensor> live_trace = session.predict(samples.trace);
-  const json sig = signature(samples, live_trace, session.data().class_names());
+  auto has = [&](ExportFormat f) { return std::find(formats.begin(), formats.end(), f) != formats.end(); };
+  const bool traces = has(ExportFormat::torchscript) || has(ExportFormat::onnx);
+  Samples samples;
+  try {
+    samples = samples_of(session, source.run);
+  } catch (const UsageError& e) {
+    // The weights alone need no inputs: a run without them still exports state_dict and safetensors.
+    if (traces) throw;
+    spdlog::warn("{}; the manifest lists no inputs or outputs", e.what());
+  }
+  const std::vector<at::Tensor> live_trace = samples.trace.empty() ? std::vector<at::Tensor>() : session.predict(samples.trace);
+  const json sig = signature(samples, live_trace, session.job().dataset.entry ? session.data().class_names() : std::vector<std::string>());
   StagedFiles staged(out), scratch(out);
   json files = kept_entries(out, source, formats);
-  auto has = [&](ExportFormat f) { return std::find(formats.begin(), formats.end(), f) != formats.end(); };
   // Each format passes or fails on its own: one exporter's limit costs that format, not the others.
   ExportFailures failures;
   fs::path script_file;

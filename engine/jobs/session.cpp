@@ -12,6 +12,7 @@
 #include "engine/core/cpu_affinity.hpp"
 #include "engine/core/error.hpp"
 #include "engine/jobs/dataset_bindings.hpp"
+#include "engine/core/byte_text.hpp"
 #include "engine/jobs/epoch_tally.hpp"
 #include "engine/training/blamed_calls.hpp"
 
@@ -35,6 +36,14 @@ int threads_to_use(int requested, int local_size) {
                  local_size > 1 ? ", shared by " + std::to_string(local_size) + " ranks" : "",
                  local_size > 1 ? ", or start fewer ranks" : "");
   return requested;
+}
+
+/// Why a job without [dataset] (an embedded session's, whose program gave the data) cannot be
+/// opened with its data, and what can be done with its run instead.
+std::string program_data_text(const Job& job) {
+  return printable(job.file.string()) + " has no [dataset]: the run's data came from the program that trained it through "
+         "hearth/embed.h, and Hearth has none to read. Continue or score it from that program (hearth_embed_params.resume, "
+         "hearth_embed_eval_step); `hearth export` (with the inputs the program kept), `hearth runs` and `hearth plot` work on it";
 }
 
 }  // namespace
@@ -77,6 +86,7 @@ void Session::open_modules(const SessionOptions& options) {
   const bool write_reports = !options.analysis_dir.empty() && !job_.analyzers.empty();
   const bool analyze = options.modules && (write_reports || needs_analyzer_values(job_));
   if (options.data || analyze || (options.modules && needs_dataset_values(job_))) {
+    if (!job_.dataset.entry) throw UsageError(program_data_text(job_));
     modules_.data = make_dataset(job_);
     plan_ = std::make_unique<SplitPlan>(make_split_plan(job_, *modules_.data));
   }

@@ -10,6 +10,7 @@
 #include "engine/core/atomic_file.hpp"
 #include "engine/core/error.hpp"
 #include "engine/discovery/plugin_registry.hpp"
+#include "engine/export/program_inputs.hpp"
 #include "engine/jobs/job_overrides.hpp"
 #include "engine/jobs/job_modules.hpp"
 #include "engine/runs/run_condition.hpp"
@@ -234,9 +235,17 @@ double EmbeddedRun::train_step(const std::vector<at::Tensor>& inputs, const std:
   const StepResult r = step_->run(on_device(inputs, device), on_device(targets, device), samples, epoch_, batches_, 0, *train_tally_);
   remember_signature(inputs, inputs_);
   remember_signature(targets, targets_);
+  keep_example(inputs);
   ++batches_;
   train_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r.loss;
+}
+
+void EmbeddedRun::keep_example(const std::vector<at::Tensor>& inputs) {
+  if (example_kept_) return;
+  example_kept_ = true;
+  std::error_code ec;
+  if (writer() && !fs::exists(fs::symlink_status(program_inputs_file(run_.path()), ec))) write_program_inputs(run_.path(), inputs);
 }
 
 double EmbeddedRun::eval_step(const std::vector<at::Tensor>& inputs, const std::vector<at::Tensor>& targets) {

@@ -106,6 +106,8 @@ class EmbeddedRun {
   static void remember_signature(const std::vector<at::Tensor>& tensors, std::optional<ArraySignature>& first);
   /// The recorder and plots, made at the first epoch's end: logged scalars are columns by then.
   void start_recording();
+  /// The first step's inputs (a few samples) kept in the run, for `hearth export` to trace with.
+  void keep_example(const std::vector<at::Tensor>& inputs);
   /// The epoch's row, pooled over the ranks of a group, and the value its observers judge.
   EpochReport epoch_report();
 
@@ -135,7 +137,8 @@ class EmbeddedRun {
   double train_seconds_ = 0;
   bool stopped_early_ = false;
   bool any_epoch_ = false;
-  bool recording_ = false;      ///< whether the first epoch's end added the last observers
+  bool recording_ = false;
+  bool example_kept_ = false;      ///< whether the first epoch's end added the last observers
   bool finished_ = false;
 };
 

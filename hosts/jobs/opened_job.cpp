@@ -2,6 +2,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/discovery/search_roots.hpp"
+#include "engine/jobs/job_overrides.hpp"
 
 namespace hearth::jobs {
 namespace {
@@ -50,7 +51,11 @@ OpenedRun open_run(const RequestBase& base, const std::string& run_folder) {
   // the reverse, by validating the new device like any other job value.
   std::vector<std::string> sets;
   if (!base.device.empty()) sets.push_back("job.device=\"" + base.device + "\"");
-  o.job = load_job(o.run.path() / "job.toml", sets, *o.registry, job_folder);
+  // A run's job without [dataset] is an embedded session's (hearth/embed.h): every other run's
+  // job was validated with one. What needs the data refuses it then (Session), naming why.
+  std::vector<JobOverride> overrides;
+  for (const std::string& s : sets) overrides.push_back({s, "--set " + s});
+  o.job = load_job_with(o.run.path() / "job.toml", overrides, *o.registry, job_folder, true);
   fs::current_path(job_folder);  // as when the run started: data paths are relative to the job file
   return o;
 }

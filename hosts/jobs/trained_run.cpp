@@ -22,14 +22,14 @@ CheckpointState load_run_checkpoint(const RunFolder& run, CheckpointName which) 
   return load_checkpoint(run.checkpoint(which));
 }
 
-TrainedRun::TrainedRun(const RequestBase& base, const std::string& run_folder, CheckpointName which, bool with_data)
+TrainedRun::TrainedRun(const RequestBase& base, const std::string& run_folder, CheckpointName which, RunData data)
     : opened_(open_run(base, run_folder)), state_(load_run_checkpoint(opened_.run, which)) {
   warn_changed_plugins(trained_plugins(opened_.run.record()), plugin_list(opened_.job),
                        "its weights are used with the new one, which may compute other numbers than the run did");
   SessionOptions options;
-  options.data = with_data;
+  options.data = data == RunData::needed || (data == RunData::if_any && opened_.job.dataset.entry);
   session_ = std::make_unique<Session>(opened_.job, options);
-  if (with_data) check_run_classes(opened_.run, session_->data().class_names(), session_->data().module().label());
+  if (options.data) check_run_classes(opened_.run, session_->data().class_names(), session_->data().module().label());
   session_->restore_model(state_);
 }
 

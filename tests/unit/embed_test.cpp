@@ -223,6 +223,43 @@ TEST_CASE("ranks of a program that opened different jobs get a status and a mess
   CHECK_THAT(rank0.output, ContainsSubstring("hearth_embed_open failed") && ContainsSubstring("rank 1"));
 }
 
+TEST_CASE("an embedded run exports with the inputs its program kept; commands that need its data say why", "[embed][export]") {
+  TempDir runs, cache;
+  CommandResult r = run_driver(HEARTH_EMBED_SINE, kSineJob + " " + runs.path().string() + " 5", cache.path());
+  REQUIRE(r.exit_code == 0);
+  const fs::path run = run_of(r);
+  CommandResult exported = run_hearth("export " + run.string() + " --format all", cache.path());
+  INFO(exported.output);
+  REQUIRE(exported.exit_code == 0);
+  const nlohmann::json manifest = nlohmann::json::parse(read_text(run / "export-best/manifest.json"));
+  CHECK(manifest["files"].size() == 4);
+  CHECK(manifest["inputs"][0]["name"] == "input");
+  CHECK(manifest["inputs"][0]["shape"] == nlohmann::json::array({"batch", 1}));
+  for (const auto& f : manifest["files"])
+    if (f.contains("max_difference")) CHECK(f["max_difference"].get<double>() < 1e-5);
+  // No data to resume or score with: each says so, and the run stays as it was.
+  CommandResult killed = run_driver(HEARTH_EMBED_SINE, kSineJob + " " + runs.path().string() + " 5 --kill-after 7", cache.path());
+  REQUIRE(killed.exit_code == 128 + 9);
+  for (const fs::path& which : {run_of(killed), run}) {
+    CommandResult refused = run_hearth((which == run ? "eval " : "resume ") + which.string(), cache.path());
+    INFO(refused.output);
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.output, ContainsSubstring("hearth/embed.h") && ContainsSubstring("hearth_embed_params.resume"));
+  }
+  CHECK(nlohmann::json::parse(read_text(run / "run.json"))["status"] == "completed");
+  CHECK(nlohmann::json::parse(read_text(run_of(killed) / "run.json"))["status"] == "running");  // not marked failed
+  // A damaged example is named, not loaded.
+  std::ofstream(run / "inputs.example.pt", std::ios::trunc) << "not a pickle";
+  CommandResult damaged = run_hearth("export " + run.string() + " --format torchscript --out again", cache.path());
+  CHECK(damaged.exit_code == 2);
+  CHECK_THAT(damaged.output, ContainsSubstring("inputs.example.pt is not a list of tensors"));
+  fs::remove(run / "inputs.example.pt");
+  CommandResult missing = run_hearth("export " + run.string() + " --format torchscript --out again", cache.path());
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.output, ContainsSubstring("inputs.example.pt does not exist"));
+  CHECK(run_hearth("export " + run.string() + " --format safetensors --out again", cache.path()).exit_code == 0);
+}
+
 TEST_CASE("the C++ wrapper closes its session and throws a failure with the status", "[embed]") {
   TempDir runs, cache;
   CommandResult r = run_driver(HEARTH_EMBED_RAII, kSineJob + " " + runs.path().string(), cache.path());

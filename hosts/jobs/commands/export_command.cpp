@@ -16,7 +16,7 @@ void export_run(const RequestBase& request_base, const std::string& run_folder, 
   base.device = "cpu";  // exports trace and check on the CPU, whatever the run trained on
   const CheckpointName which = checkpoint_name(checkpoint);
   RunFolder::open(run_folder).existing_checkpoint(which, "to export");
-  TrainedRun trained(base, run_folder, which);
+  TrainedRun trained(base, run_folder, which, RunData::if_any);
   RunFolder& run = trained.run();
   ExportSource source{run.path().string(), run.path().filename().string(), trained.session().job().name(), checkpoint,
                       trained.state().epoch};

@@ -20,7 +20,7 @@ int execute(const RenderRequest& request) {
   // The trained run first: its job's folder is current while its session opens. Its model only:
   // the samples come from this command's job.
   std::optional<TrainedRun> trained;
-  if (!request.run.empty()) trained.emplace(request.base, request.run, checkpoint_name(request.checkpoint), false);
+  if (!request.run.empty()) trained.emplace(request.base, request.run, checkpoint_name(request.checkpoint), RunData::none);
   OpenedJob opened = open_job(request.base, request.job, request.sets);
   SessionOptions data_only;
   data_only.modules = false;

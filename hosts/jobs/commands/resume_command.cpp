@@ -5,6 +5,7 @@
 #include <iostream>
 #include <optional>
 
+#include "engine/core/byte_text.hpp"
 #include "engine/core/error.hpp"
 #include "engine/runs/run_condition.hpp"
 #include "hosts/jobs/opened_job.hpp"
@@ -52,6 +53,10 @@ int execute(const ResumeRequest& request) {
     std::cout << "run " << run.path().string() << " is already " << status_name(status) << "; nothing to resume\n";
     return 0;
   }
+  if (!opened.job.dataset.entry)
+    throw UsageError("run " + printable(run.path().string()) + " was trained by a program through hearth/embed.h, which gave it its "
+                     "data: `hearth resume` has none to train on. Continue it from that program: open a session with "
+                     "hearth_embed_params.resume = \"" + printable(run.path().string()) + "\"");
   const CheckpointName which = checkpoint_name(request.checkpoint);
   // Judged before this process claims the run: afterwards its recorded process is this one.
   const RunCondition found = assess_run(run.path(), run.record());
