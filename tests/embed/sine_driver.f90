@@ -15,6 +15,7 @@ program sine_driver_f
   real(c_float), target :: x(batch, 1), y(batch, 1), prediction(batch, 1)
   real(c_double) :: loss, valid, mse
   type(c_ptr) :: session
+  integer :: rank, ranks
   logical :: stop
 
   call get_command_argument(1, job)
@@ -39,6 +40,8 @@ program sine_driver_f
   end if
   call check(status, 'hearth_open')
   write (*, '(A,A)') 'run ', hearth_run_folder(session)
+  call check(hearth_world(session, rank, ranks), 'hearth_world')
+  write (*, '(A,I0,A,I0)') 'rank ', rank, ' of ', ranks
 
   stop = .false.
   k = hearth_step_count(session)

@@ -333,6 +333,7 @@ TEST_CASE("a Fortran program trains bitwise as its C twin and resumes exactly af
   CommandResult f = run_driver(HEARTH_EMBED_SINE_F, kSineJob + " " + f_runs.path().string() + " 25", cache.path());
   INFO(f.output);
   REQUIRE(f.exit_code == 0);
+  CHECK(lines_with(f.output, "rank ") == std::vector<std::string>{"rank 0 of 1"});  // hearth_world, alone
   // The same batches from Fortran's column-major arrays: the same losses, bit for bit.
   auto bits = [](const CommandResult& r) {
     std::vector<std::string> out;
