@@ -37,8 +37,8 @@ std::vector<at::Tensor> read_program_inputs(const std::filesystem::path& run) {
   const std::filesystem::path file = program_inputs_file(run);
   const std::string name = printable(file.string());
   if (!std::filesystem::exists(std::filesystem::symlink_status(file)))
-    throw UsageError(name + " does not exist: the program that trained this run (hearth/embed.h) stopped before its first "
-                     "step kept an example of its inputs; export state_dict or safetensors, which need none");
+    throw UsageError(name + " does not exist: a program training through hearth/embed.h keeps an example of its inputs there "
+                     "at its first step, and this run has none; export state_dict or safetensors, which need none");
   require_regular_file(file, "example inputs");
   if (std::filesystem::file_size(file) > kMaxBytes)
     throw UsageError(name + " is over 64 MiB: it is not the example inputs Hearth keeps (7 samples); remove it");

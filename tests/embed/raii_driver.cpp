@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
     }
     session.end_epoch();
     std::printf("steps %lld\n", static_cast<long long>(session.step_count()));
+    const auto [rank, size] = session.world();
+    std::printf("rank %d of %d\n", static_cast<int>(rank), static_cast<int>(size));
   } catch (const hearth::embed::Failure& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;

@@ -267,6 +267,7 @@ TEST_CASE("the C++ wrapper closes its session and throws a failure with the stat
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, ContainsSubstring("failure 3 hearth_embed_train_step: input 0 is [8, 2] Float"));
   CHECK_THAT(r.output, ContainsSubstring("steps 5"));
+  CHECK_THAT(r.output, ContainsSubstring("rank 0 of 1"));
   const std::vector<std::string> closed = lines_with(r.output, "closed ");
   REQUIRE(closed.size() == 1);
   // The destructor closed it: run.json says how it ended, and the lock is free.
