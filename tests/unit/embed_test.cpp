@@ -145,7 +145,7 @@ TEST_CASE("a C program killed with SIGKILL after saving resumes to the weights o
   CHECK(read_metrics_table(run / "metrics.csv").column("epoch").size() == 12);
 }
 
-TEST_CASE("the ranks of a program started by a launcher train one model, each on its own arrays", "[embed][distributed]") {
+TEST_CASE("the ranks of a program started by a launcher train one model each on its own arrays", "[embed][distributed]") {
   TempDir runs, out, alone, cache;
   const std::string port = std::to_string(free_loopback_port());
   const std::string args = kSineJob + " " + runs.path().string() + " 5 --probe --out " + out.path().string();
@@ -223,7 +223,7 @@ TEST_CASE("ranks of a program that opened different jobs get a status and a mess
   CHECK_THAT(rank0.output, ContainsSubstring("hearth_embed_open failed") && ContainsSubstring("rank 1"));
 }
 
-TEST_CASE("an embedded run exports with the inputs its program kept; commands that need its data say why", "[embed][export]") {
+TEST_CASE("an embedded run exports with the inputs its program kept and the commands that need its data say why", "[embed][export]") {
   TempDir runs, cache;
   CommandResult r = run_driver(HEARTH_EMBED_SINE, kSineJob + " " + runs.path().string() + " 5", cache.path());
   REQUIRE(r.exit_code == 0);
