@@ -200,6 +200,46 @@ TEST_CASE("the ranks of a program started by a launcher train one model each on 
   CHECK_THAT(read_text(run / "hearth.rank-1.log"), ContainsSubstring("rank 1 of 2"));
 }
 
+namespace {
+
+/// Two ranks of the sine driver started with torchrun's variables, each writing to out/rank-R.txt;
+/// both exit codes.
+std::pair<int, int> two_ranks(const std::string& args, const fs::path& out, const fs::path& cache) {
+  const std::string common = "WORLD_SIZE=2 LOCAL_WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(free_loopback_port());
+  const std::string all = args + " --probe --out " + out.string();
+  CommandResult rank1;
+  std::thread other([&] { rank1 = run_driver(HEARTH_EMBED_SINE, all, cache, "RANK=1 LOCAL_RANK=1 " + common); });
+  CommandResult rank0 = run_driver(HEARTH_EMBED_SINE, all, cache, "RANK=0 LOCAL_RANK=0 " + common);
+  other.join();
+  UNSCOPED_INFO(rank0.output + rank1.output);
+  return {rank0.exit_code, rank1.exit_code};
+}
+
+}  // namespace
+
+TEST_CASE("two ranks killed with SIGKILL after saving resume together to the weights of a run never killed", "[embed][distributed][resume]") {
+  TempDir whole, killed, cache, out_whole, out_first, out_rest;
+  REQUIRE(two_ranks(kSineJob + " " + whole.path().string() + " 5", out_whole.path(), cache.path()) == std::make_pair(0, 0));
+  REQUIRE(two_ranks(kSineJob + " " + killed.path().string() + " 5 --kill-after 27", out_first.path(), cache.path()) ==
+          std::make_pair(128 + 9, 128 + 9));
+  const fs::path run = single_run(killed.path());
+  CHECK(load_checkpoint(run / "checkpoints/last.pt").step == 27);
+  REQUIRE(two_ranks(kSineJob + " " + killed.path().string() + " 5 --resume " + run.string(), out_rest.path(), cache.path()) ==
+          std::make_pair(0, 0));
+  // Both ranks went on from step 28 with the weights and losses of the run never killed.
+  const std::vector<std::string> all = lines_with(read_text(out_whole / "rank-0.txt"), "probe ");
+  REQUIRE(all.size() == 60);
+  for (const char* rank : {"rank-0.txt", "rank-1.txt"}) {
+    CHECK(lines_with(read_text(out_rest / rank), "probe ") == std::vector<std::string>(all.begin() + 27, all.end()));
+    const std::vector<std::string> steps = lines_with(read_text(out_whole / rank), "step ");
+    CHECK(lines_with(read_text(out_rest / rank), "step ") == std::vector<std::string>(steps.begin() + 27, steps.end()));
+  }
+  CHECK(load_checkpoint(run / "checkpoints/last.pt").model == load_checkpoint(single_run(whole.path()) / "checkpoints/last.pt").model);
+  const nlohmann::json info = nlohmann::json::parse(read_text(run / "run.json"));
+  CHECK(info["status"] == "completed");
+  CHECK(info["resumes"].size() == 1);
+}
+
 TEST_CASE("ranks of a program that opened different jobs get a status and a message and no hang", "[embed][distributed]") {
   TempDir runs, out, cache;
   const std::string job = read_text(kSineJob) + "\n[distributed]\njoin_timeout_seconds = 5\n";
