@@ -198,8 +198,10 @@ const KeyTable<MetricOptions>& metric_keys() {
 const KeyTable<DistributedOptions>& distributed_keys() {
   static const KeyTable<DistributedOptions> t = [] {
     KeyTable<DistributedOptions> k("distributed");
-    k.text("backend", &DistributedOptions::backend, "auto", "Collectives: auto (NCCL on CUDA, Gloo on CPU), gloo or nccl",
-           {"auto", "gloo", "nccl"})
+    k.text("backend", &DistributedOptions::backend, "auto",
+           "Collectives: auto (NCCL on CUDA, Gloo on CPU), gloo or nccl; none: each process a launcher started trains "
+           "alone, in a run of its own",
+           {"auto", "gloo", "nccl", "none"})
         .integer("port", &DistributedOptions::port, 29500, "Rendezvous port on rank 0's machine when the launcher sets no MASTER_PORT",
                  1.0, 65535.0)
         .integer("timeout_seconds", &DistributedOptions::timeout_seconds, 120,

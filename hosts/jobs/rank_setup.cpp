@@ -21,6 +21,9 @@ World this_world() {
 
 JoinedWorld join_world(const Job& job) {
   JoinedWorld joined;
+  // backend = "none": the processes a launcher started train apart (an ensemble, a program's
+  // ranks that each keep a model of their own): each is a world of one, with a run of its own.
+  if (job.options.distributed.backend == "none") return joined;
   joined.world = this_world();
   const World& w = joined.world;
   // A launcher's world of one joins a group only when the job names a backend: that runs the

@@ -240,6 +240,26 @@ TEST_CASE("two ranks killed with SIGKILL after saving resume together to the wei
   CHECK(info["resumes"].size() == 1);
 }
 
+TEST_CASE("with [distributed] backend none the ranks of a program each train a model of their own", "[embed][distributed]") {
+  TempDir runs, out, cache;
+  std::ofstream(out / "apart.toml") << read_text(kSineJob) << "\n[distributed]\nbackend = \"none\"\n";
+  CommandResult r = run_command(isolated_env(cache.path()) + "mpirun --allow-run-as-root --oversubscribe -np 2 -x HEARTH_CACHE_DIR "
+                                "-x XDG_DATA_HOME -x HEARTH_SCAN_TIMEOUT_MS '" HEARTH_EMBED_SINE "' " + (out / "apart.toml").string() +
+                                " " + runs.path().string() + " 5 --probe");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(lines_with(r.output, "rank ") == std::vector<std::string>{"rank 0 of 1", "rank 0 of 1"});
+  // Two runs, each completed on its own.
+  std::vector<fs::path> found;
+  for (const auto& job : fs::directory_iterator(runs.path()))
+    for (const auto& run : fs::directory_iterator(job.path())) found.push_back(run.path());
+  REQUIRE(found.size() == 2);
+  for (const fs::path& run : found) {
+    CHECK(nlohmann::json::parse(read_text(run / "run.json"))["status"] == "completed");
+    CHECK(load_checkpoint(run / "checkpoints/last.pt").step == 60);
+  }
+}
+
 TEST_CASE("ranks of a program that opened different jobs get a status and a message and no hang", "[embed][distributed]") {
   TempDir runs, out, cache;
   const std::string job = read_text(kSineJob) + "\n[distributed]\njoin_timeout_seconds = 5\n";
