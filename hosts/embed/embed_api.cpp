@@ -4,6 +4,7 @@
 #include <c10/util/Exception.h>
 #include <spdlog/spdlog.h>
 
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -129,7 +130,10 @@ void hearth_embed_default_params(hearth_embed_params* params) {
 hearth_embed_status hearth_embed_open(const hearth_embed_params* params, hearth_embed_session** out) {
   if (out == nullptr) return fail(HEARTH_EMBED_INVALID_ARGUMENT, "hearth_embed_open: `out` is NULL");
   *out = nullptr;
-  if (params == nullptr || params->struct_size < sizeof(hearth_embed_params))
+  // Version 1's fields, which every program has: a later library reads a later field only when
+  // the program's struct_size covers it.
+  constexpr size_t kVersion1 = offsetof(hearth_embed_params, plugin_path) + sizeof(params->plugin_path);
+  if (params == nullptr || params->struct_size < kVersion1)
     return fail(HEARTH_EMBED_INVALID_ARGUMENT, "hearth_embed_open: params is NULL or smaller than hearth_embed_params "
                                                "(fill it with hearth_embed_default_params)");
   hearth::embed::EmbedRequest r;
