@@ -105,6 +105,23 @@ hearth_embed_status batch_call(hearth_embed_session* s, const char* call, Step s
   });
 }
 
+/// Whether `end` (the end of a struct's last field as of version 1) rounded up to the struct's
+/// alignment is its size: false once a field follows it.
+template <typename T>
+constexpr bool ends_at(size_t end) {
+  return sizeof(T) == (end + alignof(T) - 1) / alignof(T) * alignof(T);
+}
+
+// hearth_embed_default_params and hearth_embed_array_init write the whole struct as this library
+// knows it, into memory the program sized by the header it was built with; and arrays of
+// hearth_embed_array are indexed by this library's size. So neither struct may grow as it is: a
+// new field needs an initializer that writes no more than the program's struct_size, and a new
+// array layout a new call. These asserts stop a change that would overrun older programs.
+static_assert(ends_at<hearth_embed_params>(offsetof(hearth_embed_params, plugin_path) + sizeof(const char*)),
+              "hearth_embed_params grew: see the comment above");
+static_assert(ends_at<hearth_embed_array>(offsetof(hearth_embed_array, device) + sizeof(int32_t)),
+              "hearth_embed_array grew: see the comment above");
+
 }  // namespace
 
 extern "C" {
