@@ -82,7 +82,7 @@ struct TrainOptions {
 
 /// [distributed]: how the processes of one job form a group and reduce.
 struct DistributedOptions {
-  std::string backend;           ///< auto (NCCL on CUDA, Gloo on CPU), gloo, nccl, or none (each process alone)
+  std::string backend;           ///< auto (NCCL on CUDA, Gloo on CPU), gloo or nccl
   int port{};                    ///< rendezvous port when the launcher gives no MASTER_PORT
   int64_t timeout_seconds{};     ///< a rank silent this long while training ends the job with an error
   /// How long ranks wait for each other to start: the rendezvous, and each rank's own setup
