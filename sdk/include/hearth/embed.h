@@ -21,7 +21,7 @@
  * its processes into one data-parallel group over c10d (Gloo, or NCCL where every rank has a GPU),
  * as `hearth run`'s ranks join. Each rank trains on its own arrays; the gradients of every step are
  * averaged over the ranks, so all hold the same weights; rank 0 writes the run folder. Every rank
- * makes the same calls in the same order (open, each train_step, end_epoch, save, close):
+ * makes the same calls in the same order (open, each train_step, end_epoch, save, close): open,
  * train_step and end_epoch wait for the others. eval_step, predict and log_scalar are the rank's
  * own; an epoch's valid.* values pool every rank's eval steps; logged scalars are rank 0's.
  */
