@@ -26,9 +26,7 @@ void check_job_name(const Job& job, JobLoader& loader) {
 
 Job load_job(const fs::path& file, const std::vector<std::string>& sets, const PluginRegistry& registry,
              const fs::path& data_folder) {
-  std::vector<JobOverride> overrides;
-  for (const std::string& s : sets) overrides.push_back({s, "--set " + s});
-  return load_job_with(file, overrides, registry, data_folder, false);
+  return load_job_with(file, set_overrides(sets), registry, data_folder, false);
 }
 
 Job load_job_with(const fs::path& file, const std::vector<JobOverride>& overrides, const PluginRegistry& registry,

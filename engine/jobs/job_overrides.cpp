@@ -70,4 +70,10 @@ void apply_override(toml::table& doc, const JobOverride& o) {
   }
 }
 
+std::vector<JobOverride> set_overrides(const std::vector<std::string>& sets) {
+  std::vector<JobOverride> overrides;
+  for (const std::string& s : sets) overrides.push_back({s, "--set " + s});
+  return overrides;
+}
+
 }  // namespace hearth

@@ -18,6 +18,9 @@ struct JobOverride {
 /// a bad value is blamed on the override. Throws UsageError for an assignment that names nothing.
 void apply_override(toml::table& doc, const JobOverride& o);
 
+/// `--set` values as overrides that name their origin ("--set train.epochs=-3").
+std::vector<JobOverride> set_overrides(const std::vector<std::string>& sets);
+
 /// load_job with overrides that carry their origins; load_job's `sets` are "--set ..." ones.
 /// `program_data`: the job of an embedded session, whose program supplies the data: [dataset]
 /// may be left out (Job::program_data).

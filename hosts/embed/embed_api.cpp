@@ -105,6 +105,10 @@ hearth_embed_status batch_call(hearth_embed_session* s, const char* call, Step s
   });
 }
 
+/// Where version 1's fields of hearth_embed_params end: every program's struct holds them, and a
+/// later library reads a later field only when the program's struct_size covers it.
+constexpr size_t kParamsVersion1 = offsetof(hearth_embed_params, plugin_path) + sizeof(const char*);
+
 /// Whether `end` (the end of a struct's last field as of version 1) rounded up to the struct's
 /// alignment is its size: false once a field follows it.
 template <typename T>
@@ -117,7 +121,7 @@ constexpr bool ends_at(size_t end) {
 // hearth_embed_array are indexed by this library's size. So neither struct may grow as it is: a
 // new field needs an initializer that writes no more than the program's struct_size, and a new
 // array layout a new call. These asserts stop a change that would overrun older programs.
-static_assert(ends_at<hearth_embed_params>(offsetof(hearth_embed_params, plugin_path) + sizeof(const char*)),
+static_assert(ends_at<hearth_embed_params>(kParamsVersion1),
               "hearth_embed_params grew: see the comment above");
 static_assert(ends_at<hearth_embed_array>(offsetof(hearth_embed_array, device) + sizeof(int32_t)),
               "hearth_embed_array grew: see the comment above");
@@ -147,10 +151,7 @@ void hearth_embed_default_params(hearth_embed_params* params) {
 hearth_embed_status hearth_embed_open(const hearth_embed_params* params, hearth_embed_session** out) {
   if (out == nullptr) return fail(HEARTH_EMBED_INVALID_ARGUMENT, "hearth_embed_open: `out` is NULL");
   *out = nullptr;
-  // Version 1's fields, which every program has: a later library reads a later field only when
-  // the program's struct_size covers it.
-  constexpr size_t kVersion1 = offsetof(hearth_embed_params, plugin_path) + sizeof(params->plugin_path);
-  if (params == nullptr || params->struct_size < kVersion1)
+  if (params == nullptr || params->struct_size < kParamsVersion1)
     return fail(HEARTH_EMBED_INVALID_ARGUMENT, "hearth_embed_open: params is NULL or smaller than hearth_embed_params "
                                                "(fill it with hearth_embed_default_params)");
   hearth::embed::EmbedRequest r;

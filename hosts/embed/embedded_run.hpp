@@ -137,8 +137,8 @@ class EmbeddedRun {
   double train_seconds_ = 0;
   bool stopped_early_ = false;
   bool any_epoch_ = false;
-  bool recording_ = false;
-  bool example_kept_ = false;      ///< whether the first epoch's end added the last observers
+  bool recording_ = false;      ///< whether the first epoch's end added the last observers
+  bool example_kept_ = false;   ///< whether the first step's inputs were looked at for the run
   bool finished_ = false;
 };
 

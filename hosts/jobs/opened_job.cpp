@@ -53,9 +53,7 @@ OpenedRun open_run(const RequestBase& base, const std::string& run_folder) {
   if (!base.device.empty()) sets.push_back("job.device=\"" + base.device + "\"");
   // A run's job without [dataset] is an embedded session's (hearth/embed.h): every other run's
   // job was validated with one. What needs the data refuses it then (Session), naming why.
-  std::vector<JobOverride> overrides;
-  for (const std::string& s : sets) overrides.push_back({s, "--set " + s});
-  o.job = load_job_with(o.run.path() / "job.toml", overrides, *o.registry, job_folder, true);
+  o.job = load_job_with(o.run.path() / "job.toml", set_overrides(sets), *o.registry, job_folder, true);
   fs::current_path(job_folder);  // as when the run started: data paths are relative to the job file
   return o;
 }

@@ -54,6 +54,19 @@ fs::path run_of(const CommandResult& r) {
   return runs[0].substr(4);
 }
 
+/// Two ranks of the sine driver started with torchrun's variables, each writing to out/rank-R.txt;
+/// both exit codes.
+std::pair<int, int> two_ranks(const std::string& args, const fs::path& out, const fs::path& cache) {
+  const std::string common = "WORLD_SIZE=2 LOCAL_WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(free_loopback_port());
+  const std::string all = args + " --probe --out " + out.string();
+  CommandResult rank1;
+  std::thread other([&] { rank1 = run_driver(HEARTH_EMBED_SINE, all, cache, "RANK=1 LOCAL_RANK=1 " + common); });
+  CommandResult rank0 = run_driver(HEARTH_EMBED_SINE, all, cache, "RANK=0 LOCAL_RANK=0 " + common);
+  other.join();
+  UNSCOPED_INFO(rank0.output + rank1.output);
+  return {rank0.exit_code, rank1.exit_code};
+}
+
 double last_number(const std::string& line) { return std::stod(line.substr(line.rfind(' ') + 1)); }
 
 }  // namespace
@@ -147,21 +160,15 @@ TEST_CASE("a C program killed with SIGKILL after saving resumes to the weights o
 
 TEST_CASE("the ranks of a program started by a launcher train one model each on its own arrays", "[embed][distributed]") {
   TempDir runs, out, alone, cache;
-  const std::string port = std::to_string(free_loopback_port());
-  const std::string args = kSineJob + " " + runs.path().string() + " 5 --probe --out " + out.path().string();
   std::string launcher;
   SECTION("torchrun's variables") {
     launcher = "torchrun";
-    const std::string common = "WORLD_SIZE=2 LOCAL_WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + port;
-    CommandResult rank1;
-    std::thread other([&] { rank1 = run_driver(HEARTH_EMBED_SINE, args, cache.path(), "RANK=1 LOCAL_RANK=1 " + common); });
-    CommandResult rank0 = run_driver(HEARTH_EMBED_SINE, args, cache.path(), "RANK=0 LOCAL_RANK=0 " + common);
-    other.join();
-    INFO(rank0.output + rank1.output);
-    REQUIRE((rank0.exit_code == 0 && rank1.exit_code == 0));
+    REQUIRE(two_ranks(kSineJob + " " + runs.path().string() + " 5", out.path(), cache.path()) == std::make_pair(0, 0));
   }
   SECTION("Open MPI's mpirun") {
     launcher = "Open MPI";
+    const std::string port = std::to_string(free_loopback_port());
+    const std::string args = kSineJob + " " + runs.path().string() + " 5 --probe --out " + out.path().string();
     CommandResult r = run_command(isolated_env(cache.path()) + "MASTER_PORT=" + port +
                                   " mpirun --allow-run-as-root --oversubscribe -np 2 -x MASTER_PORT -x HEARTH_CACHE_DIR "
                                   "-x XDG_DATA_HOME -x HEARTH_SCAN_TIMEOUT_MS '" HEARTH_EMBED_SINE "' " + args);
@@ -199,23 +206,6 @@ TEST_CASE("the ranks of a program started by a launcher train one model each on 
   CHECK_THAT(read_text(run / "hearth.log"), ContainsSubstring("rank 0 of 2"));
   CHECK_THAT(read_text(run / "hearth.rank-1.log"), ContainsSubstring("rank 1 of 2"));
 }
-
-namespace {
-
-/// Two ranks of the sine driver started with torchrun's variables, each writing to out/rank-R.txt;
-/// both exit codes.
-std::pair<int, int> two_ranks(const std::string& args, const fs::path& out, const fs::path& cache) {
-  const std::string common = "WORLD_SIZE=2 LOCAL_WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(free_loopback_port());
-  const std::string all = args + " --probe --out " + out.string();
-  CommandResult rank1;
-  std::thread other([&] { rank1 = run_driver(HEARTH_EMBED_SINE, all, cache, "RANK=1 LOCAL_RANK=1 " + common); });
-  CommandResult rank0 = run_driver(HEARTH_EMBED_SINE, all, cache, "RANK=0 LOCAL_RANK=0 " + common);
-  other.join();
-  UNSCOPED_INFO(rank0.output + rank1.output);
-  return {rank0.exit_code, rank1.exit_code};
-}
-
-}  // namespace
 
 TEST_CASE("two ranks killed with SIGKILL after saving resume together to the weights of a run never killed", "[embed][distributed][resume]") {
   TempDir whole, killed, cache, out_whole, out_first, out_rest;
