@@ -146,8 +146,13 @@ BatchLoader& Session::loader(SplitName s) {
 
 void Session::start_training() {
   optimizer_ = std::make_unique<OptimizerModule>(module_ref(job_.optimizer), job_.optimizer.params);
-  parameters_ = model().parameters();
-  optimizer_->bind(parameters_);
+  std::vector<std::string> names;
+  parameters_.clear();
+  for (auto& [name, tensor] : model().named_parameters()) {
+    names.push_back(name);
+    parameters_.push_back(tensor);
+  }
+  optimizer_->bind(parameters_, names);
   if (job_.scheduler) {
     scheduler_ = std::make_unique<SchedulerModule>(module_ref(*job_.scheduler), job_.scheduler->params);
     scheduler_->start(optimizer_->lrs());

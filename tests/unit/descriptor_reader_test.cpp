@@ -155,7 +155,7 @@ hearth_status opt_load(hearth_object*, const void*, size_t) { return HEARTH_OK; 
 TEST_CASE("an ABI 1.0 optimizer without the 1.1 train entry still loads", "[abi]") {
   Fixture f;
   hearth_optimizer_functions table{sizeof(hearth_optimizer_functions), opt_bind, opt_plain, opt_plain, opt_groups,
-                                   opt_get, opt_set, opt_save, opt_load, nullptr};
+                                   opt_get, opt_set, opt_save, opt_load, nullptr, nullptr};
   table.struct_size = static_cast<uint32_t>(offsetof(hearth_optimizer_functions, train));  // as built against 1.0
   table.train = reinterpret_cast<hearth_status (*)(hearth_object*, int)>(0x1);  // beyond its size: must be ignored
   f.module.category = HEARTH_CATEGORY_OPTIMIZER;

@@ -159,3 +159,25 @@ TEST_CASE("the fused adamw step matches torch::optim::AdamW and decays matrices 
   }
   CHECK(torch::allclose(mine[1], adam_only, 1e-5, 1e-6) == matrices_only);
 }
+
+TEST_CASE("adamw decay = weights leaves the parameters no_decay names alone", "[modules][optimizer]") {
+  ModuleRef ref = load_module(builtin_library("optimizers", "optimizer_adamw"), HEARTH_CATEGORY_OPTIMIZER, "adamw");
+  toml::table t = toml::parse("lr = 0.1\nweight_decay = 0.5\ndecay = 'weights'\n");
+  OptimizerModule adamw(ref, resolve_params(*ref.info, &t, ParamSource{"<test>", "adamw", {}}));
+  std::vector<torch::Tensor> params = {torch::ones({5, 4}), torch::ones({4}), torch::ones({4, 4}), torch::ones({1, 3, 4})};
+  for (auto& p : params) {
+    p.requires_grad_(true);
+    p.mutable_grad() = torch::zeros_like(p);  // no gradient: only the decay moves a parameter
+  }
+  // The names the host gives (plugin ABI 1.6): the gpt's token embedding and vit's class token.
+  adamw.bind(params, {"transformer.wte.weight", "transformer.h.0.ln_1.bias", "transformer.h.0.attn.c_proj.weight", "cls_token"});
+  CHECK(adamw.group_count() == 2);
+  adamw.step();
+  CHECK(params[0].equal(torch::ones({5, 4})));  // an embedding: not decayed
+  CHECK(params[1].equal(torch::ones({4})));     // a vector: not decayed
+  CHECK(torch::allclose(params[2], torch::full({4, 4}, 1 - 0.1 * 0.5)));  // a weight: p *= 1 - lr * weight_decay
+  CHECK(params[3].equal(torch::ones({1, 3, 4})));
+  // Without names (an older host), "weights" cannot tell embeddings and says so.
+  OptimizerModule blind(ref, resolve_params(*ref.info, &t, ParamSource{"<test>", "adamw", {}}));
+  CHECK_THROWS_WITH(blind.bind(params), ContainsSubstring("needs the parameters' names"));
+}

@@ -11,6 +11,7 @@
 #include <functional>
 #include <thread>
 
+#include "engine/export/safetensors.hpp"
 #include "engine/runs/checkpoint.hpp"
 #include "engine/runs/metrics_table.hpp"
 #include "unit/test_support.hpp"
@@ -201,4 +202,37 @@ TEST_CASE("with validate_every_steps the best checkpoint and early stopping go b
   INFO(eval.output);
   CHECK(eval.exit_code == 0);
   CHECK(load_checkpoint(run / "checkpoints/best.pt").step == 40);
+}
+
+TEST_CASE("adamw decay = weights gets the gpt's parameter names from the host and leaves its embeddings undecayed", "[text][optimizer]") {
+  TempDir data, runs, cache;
+  fs::copy_file(kGpl, data / "gpl.txt");
+  // One step from the same seed with a large decay: "matrices" decays every matrix, "weights"
+  // every matrix but the token and position embeddings (named transformer.wte and .wpe).
+  auto one_step = [&](const std::string& decay) {
+    const fs::path dir = runs / decay;
+    CommandResult r = run_hearth(small_job(data / "gpl.txt") + " --set train.max_steps=1 --set optimizer.weight_decay=50" +
+                                     " --set optimizer.decay='\"" + decay + "\"' --runs-dir " + dir.string(),
+                                 cache.path());
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const fs::path run = single_run(dir);
+    CommandResult ex = run_hearth("export " + run.string() + " --format safetensors --checkpoint last", cache.path());
+    INFO(ex.output);
+    REQUIRE(ex.exit_code == 0);
+    std::map<std::string, std::string> weights;
+    for (const SafetensorsTensor& t : read_safetensors(run / "export-last" / "model.safetensors").tensors) weights[t.name] = t.bytes;
+    return weights;
+  };
+  std::map<std::string, std::string> matrices = one_step("matrices"), weights = one_step("weights");
+  REQUIRE(matrices.size() == weights.size());
+  for (const char* embedding : {"transformer.wte.weight", "transformer.wpe.weight"}) {
+    INFO(embedding);
+    CHECK(matrices.at(embedding) != weights.at(embedding));
+  }
+  for (const char* same : {"transformer.h.0.attn.c_attn.weight", "transformer.h.1.mlp.c_proj.weight", "transformer.h.0.ln_1.weight",
+                           "transformer.h.0.attn.c_attn.bias"}) {
+    INFO(same);
+    CHECK(matrices.at(same) == weights.at(same));
+  }
 }

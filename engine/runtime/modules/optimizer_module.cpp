@@ -4,9 +4,16 @@
 
 namespace hearth {
 
-void OptimizerModule::bind(const std::vector<at::Tensor>& parameters) {
+void OptimizerModule::bind(const std::vector<at::Tensor>& parameters, const std::vector<std::string>& names) {
   HandleArray p(parameters);
-  call("bind", module_.tables->functions.optimizer.bind, object_, p.data(), p.size());
+  const auto& table = module_.tables->functions.optimizer;
+  if (table.bind_named == nullptr || names.size() != parameters.size()) {
+    call("bind", table.bind, object_, p.data(), p.size());
+    return;
+  }
+  std::vector<const char*> c_names;
+  for (const std::string& n : names) c_names.push_back(n.c_str());
+  call("bind", table.bind_named, object_, p.data(), c_names.data(), p.size());
 }
 
 void OptimizerModule::step() { call("step", module_.tables->functions.optimizer.step, object_); }

@@ -13,7 +13,9 @@ namespace hearth {
 class OptimizerModule : public ModuleInstance {
  public:
   using ModuleInstance::ModuleInstance;
-  void bind(const std::vector<at::Tensor>& parameters);
+  /// The parameters to optimize, with their names in the model's state when known (one each):
+  /// an optimizer of plugin ABI 1.6 gets them (bind_named), an older one the tensors alone.
+  void bind(const std::vector<at::Tensor>& parameters, const std::vector<std::string>& names = {});
   void step();
   void zero_grad();
   size_t group_count() const;

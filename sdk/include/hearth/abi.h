@@ -327,6 +327,12 @@ typedef struct hearth_optimizer_functions {
   /** Optional: the host switches between training (1) and evaluation (0), as it does the model.
    *  Optimizers whose parameters differ between the two (schedule-free) swap them here. */
   hearth_status (*train)(hearth_object* self, int on);
+  /* ABI 1.6 */
+  /** Optional: bind, with each parameter's name in the model's state ("transformer.wte.weight"),
+   *  so that an optimizer can treat parameters by name (no weight decay on embeddings). A host
+   *  calls it instead of bind when present; `names` are borrowed for the call. */
+  hearth_status (*bind_named)(hearth_object* self, const hearth_tensor* const* parameters, const char* const* names,
+                              size_t count);
 } hearth_optimizer_functions;
 
 /** Schedulers: compute learning rates; the host applies them to the optimizer. */

@@ -12,8 +12,8 @@
  *  1.1 appended hearth_optimizer_functions.train; 1.2 appended hearth_host_api.shared_tensor;
  *  1.3 appended hearth_param_spec.kind; 1.4 appended hearth_model_functions.state, traceable and
  *  save_script; 1.5 appended the diagnostic category and hearth_model_functions.tap_names and
- *  forward_tapped. */
+ *  forward_tapped; 1.6 appended hearth_optimizer_functions.bind_named. */
 #define HEARTH_ABI_MAJOR 1
-#define HEARTH_ABI_MINOR 5
+#define HEARTH_ABI_MINOR 6
 
 #endif

@@ -312,6 +312,17 @@ struct OptimizerTable {
       T& m = module_of<T>(s);
       TensorList bound = from_handles(params, n);
       m.bound_parameters = bound;
+      m.bound_names.clear();
+      m.bind(bound);
+      return HEARTH_OK;
+    });
+  }
+  static hearth_status bind_named(hearth_object* s, const hearth_tensor* const* params, const char* const* names, size_t n) {
+    return guard([&] {
+      T& m = module_of<T>(s);
+      TensorList bound = from_handles(params, n);
+      m.bound_parameters = bound;
+      m.bound_names.assign(names, names + n);
       m.bind(bound);
       return HEARTH_OK;
     });
@@ -353,7 +364,8 @@ struct OptimizerTable {
   }
   static const hearth_optimizer_functions* table() {
     static const hearth_optimizer_functions t = {sizeof(hearth_optimizer_functions), &bind, &step, &zero_grad,
-                                                 &group_count, &get_lr, &set_lr, &save_state, &load_state, &train};
+                                                 &group_count, &get_lr, &set_lr, &save_state, &load_state, &train,
+                                                 &bind_named};
     return &t;
   }
 };

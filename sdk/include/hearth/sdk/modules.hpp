@@ -175,6 +175,9 @@ class Optimizer {
   virtual void train(bool) {}
   /// The parameters of the last bind (set by the SDK): saved state loads onto their device.
   TensorList bound_parameters;
+  /// Their names in the model's state ("transformer.wte.weight"), set by the SDK before bind()
+  /// when the host gives them (plugin ABI 1.6); empty from an older host.
+  std::vector<std::string> bound_names;
 };
 
 /// Base for optimizers that wrap a torch::optim class: derive, and build it in make().
