@@ -2,7 +2,7 @@
 // instead of the seven tensor operations of torch::optim::Adam / AdamW (each a pass of its own,
 // each dispatched). Same state (AdamParamState / AdamWParamState), same formula and order of
 // operations, so checkpoints move freely between them; other tensors (CUDA, float64,
-// non-contiguous) take torch::optim's own path.
+// non-contiguous) take torch::optim's own path. The loop itself is adam_kernel.cpp.
 #pragma once
 
 #include <ATen/Parallel.h>
@@ -11,41 +11,9 @@
 
 #include <cmath>
 
+#include "adam_kernel.hpp"
+
 namespace hearth_builtin {
-
-namespace detail {
-
-struct AdamScalars {
-  float beta1, beta2, one_minus_beta1, one_minus_beta2, eps, weight_decay, step_size, sqrt_bias_correction2;
-  float decay_factor;  ///< AdamW: 1 - lr * weight_decay, applied to the parameter before the update
-};
-
-/// One element range of the update; the clones let the loader pick AVX2 where the CPU has it.
-/// kDecay: Adam's L2 decay (added to the gradient) or, with kDecoupled, AdamW's (the parameter
-/// shrinks first, as torch::optim::AdamW's p.mul_(1 - lr * weight_decay)).
-template <bool kDecay, bool kAmsgrad, bool kDecoupled>
-__attribute__((target_clones("avx2", "default"))) void adam_range(float* __restrict p, const float* __restrict g,
-                                                                  float* __restrict m, float* __restrict v,
-                                                                  float* __restrict vmax, int64_t n, AdamScalars s) {
-  for (int64_t i = 0; i < n; ++i) {
-    if (kDecay && kDecoupled) p[i] = p[i] * s.decay_factor;
-    float grad = kDecay && !kDecoupled ? g[i] + p[i] * s.weight_decay : g[i];
-    // As torch::optim::Adam: exp_avg.mul_(b1).add_(grad, 1 - b1); exp_avg_sq.mul_(b2).addcmul_(grad, grad, 1 - b2)
-    float mi = m[i] * s.beta1 + grad * s.one_minus_beta1;
-    float vi = v[i] * s.beta2 + grad * grad * s.one_minus_beta2;
-    m[i] = mi;
-    v[i] = vi;
-    if (kAmsgrad) {
-      vi = vmax[i] > vi ? vmax[i] : vi;
-      vmax[i] = vi;
-    }
-    // denom = (v.sqrt() / sqrt(bc2)).add_(eps); p.addcdiv_(m, denom, -step_size)
-    float denom = __builtin_sqrtf(vi) / s.sqrt_bias_correction2 + s.eps;
-    p[i] = p[i] + -s.step_size * (mi / denom);
-  }
-}
-
-}  // namespace detail
 
 /// torch::optim's Adam (kDecoupled false) or AdamW (true), fused where the tensors allow.
 template <class TorchAdam, class Options, class State, bool kDecoupled>
@@ -129,14 +97,10 @@ class FusedAdamOf : public TorchAdam {
     float* mp = state.exp_avg().template data_ptr<float>();
     float* vp = state.exp_avg_sq().template data_ptr<float>();
     float* xp = options.amsgrad() ? state.max_exp_avg_sq().template data_ptr<float>() : nullptr;
-    const bool decay = options.weight_decay() != 0, ams = options.amsgrad();
+    const detail::AdamVariant variant{options.weight_decay() != 0, options.amsgrad(), kDecoupled};
     at::parallel_for(0, p.numel(), 16384, [&](int64_t begin, int64_t end) {
-      const int64_t n = end - begin;
-      float* x = ams ? xp + begin : nullptr;
-      if (decay && ams) detail::adam_range<true, true, kDecoupled>(pp + begin, gp + begin, mp + begin, vp + begin, x, n, s);
-      else if (decay) detail::adam_range<true, false, kDecoupled>(pp + begin, gp + begin, mp + begin, vp + begin, x, n, s);
-      else if (ams) detail::adam_range<false, true, kDecoupled>(pp + begin, gp + begin, mp + begin, vp + begin, x, n, s);
-      else detail::adam_range<false, false, kDecoupled>(pp + begin, gp + begin, mp + begin, vp + begin, x, n, s);
+      float* x = variant.amsgrad ? xp + begin : nullptr;
+      detail::adam_update(pp + begin, gp + begin, mp + begin, vp + begin, x, end - begin, s, variant);
     });
   }
 
