@@ -34,14 +34,14 @@ class AdamW : public hearth::TorchOptimizerModule<torch::optim::AdamW> {
                      .eps(p.get<double>("eps"))
                      .weight_decay(p.get<double>("weight_decay"))
                      .amsgrad(p.get<bool>("amsgrad"))),
-        decay_(p.get<std::string>("decay")),
+        decay_(decay_of(p.get<std::string>("decay"))),
         no_decay_(p.get<std::vector<std::string>>("no_decay")),
         fused_(p.get<bool>("fused")) {}
 
  protected:
   std::unique_ptr<torch::optim::AdamW> make(const hearth::TensorList& parameters) override {
     std::vector<torch::optim::OptimizerParamGroup> groups;
-    if (decay_ == "all") {
+    if (decay_ == Decay::all) {
       groups.emplace_back(parameters, std::make_unique<torch::optim::AdamWOptions>(options_));
     } else {
       hearth::TensorList decayed, others;
@@ -56,18 +56,26 @@ class AdamW : public hearth::TorchOptimizerModule<torch::optim::AdamW> {
   }
 
  private:
+  /// Which parameters decay: the `decay` key's choices (validated by the host against them).
+  enum class Decay { all, matrices, weights };
+  static Decay decay_of(const std::string& key) {
+    return key == "matrices" ? Decay::matrices : key == "weights" ? Decay::weights : Decay::all;
+  }
+
   /// Whether parameter `i` of the bound ones, `t`, goes in the group that decays.
   bool decays(const torch::Tensor& t, size_t i) const {
     if (t.dim() < 2) return false;
-    if (decay_ != "weights") return true;
-    if (bound_names.size() <= i) throw std::runtime_error("decay = \"weights\" needs the parameters' names, which the host did not give");
+    if (decay_ != Decay::weights) return true;
+    if (bound_names.size() <= i)
+      throw std::runtime_error("decay = \"weights\" needs the parameters' names, which this host (plugin ABI older than 1.6) "
+                               "does not give; use decay = \"matrices\" or a newer Hearth");
     for (const std::string& part : no_decay_)
       if (bound_names[i].find(part) != std::string::npos) return false;
     return true;
   }
 
   torch::optim::AdamWOptions options_;
-  std::string decay_;
+  Decay decay_;
   std::vector<std::string> no_decay_;
   bool fused_;
 };
