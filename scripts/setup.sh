@@ -29,7 +29,7 @@ case "${1:-}" in
 esac
 
 packages=(
-  g++ make cmake ninja-build ccache pkg-config git
+  g++ clang make cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-openmp libboost-dev libtomlplusplus-dev libspdlog-dev
   libcairo2-dev libgraphviz-dev fonts-dejavu-core libxml2-dev catch2 libcli11-dev nlohmann-json3-dev
   libarchive-dev libsodium-dev zlib1g-dev libjpeg-dev libturbojpeg0-dev libspng-dev dataset-fashion-mnist
@@ -60,7 +60,14 @@ fi
 $do_build || exit 0
 build=${HEARTH_BUILD_DIR:-build}
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
+# A new build folder gets Clang: LibTorch's templates are instantiated once in its precompiled
+# header instead of again in every file, which halves a plugin's build (docs/install.md). A folder
+# configured before keeps its compiler, and CC/CXX choose another.
+compilers=()
+if [ ! -f "$build/CMakeCache.txt" ] && [ -z "${CXX:-}" ] && command -v clang++ >/dev/null; then
+  compilers=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++)
+fi
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${compilers[@]}"
 if $demo; then
   cmake --build "$build" -j "$jobs" --target hearth_demo
 else

@@ -137,7 +137,7 @@ void DiagnosticsObserver::run_slot(Slot& slot, int64_t epoch) {
     fs::create_directories(file.parent_path());
     write_file_atomically(file, npy, "diagnostic tensor");
   }
-  record(slot, epoch, png);
+  save_picture(slot, epoch, png);
 }
 
 std::string DiagnosticsObserver::run_and_draw(Slot& slot, int64_t epoch, DiagnosticHost& host) {
@@ -162,7 +162,7 @@ std::string DiagnosticsObserver::run_and_draw(Slot& slot, int64_t epoch, Diagnos
   return png;
 }
 
-void DiagnosticsObserver::record(Slot& slot, int64_t epoch, const std::string& png) {
+void DiagnosticsObserver::save_picture(Slot& slot, int64_t epoch, const std::string& png) {
   if (png.empty()) return;
   const fs::path file = diagnostic_picture_file(run_.path(), slot.options.name, epoch);
   fs::create_directories(file.parent_path());

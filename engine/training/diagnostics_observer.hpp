@@ -33,7 +33,8 @@ class DiagnosticsObserver final : public EpochObserver {
   void run_slot(Slot& slot, int64_t epoch);
   /// Runs the slot's diagnostic with `host`; its picture as PNG bytes, empty when it draws none.
   std::string run_and_draw(Slot& slot, int64_t epoch, DiagnosticHost& host);
-  void record(Slot& slot, int64_t epoch, const std::string& png);
+  /// Writes the slot's picture (when it drew one) and adds it to the TensorBoard file.
+  void save_picture(Slot& slot, int64_t epoch, const std::string& png);
 
   Session& session_;
   RunFolder& run_;

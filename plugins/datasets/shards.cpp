@@ -2,58 +2,24 @@
 // other), read with random access through an index of each shard's headers, so that the epoch's
 // seeded order, exact resume and every rank's slice work as for any other dataset.
 #include <hearth/plugin.hpp>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
+#include <utility>
 
 #include "image_decode.hpp"
 #include "npy_format.hpp"
 #include "shard_index.hpp"
+#include "shard_manifest.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using hearth_datasets::Shard;
 using hearth_datasets::CompactMember;
-
-/// Every name a brace pattern stands for: `{000..099}` (numbers, as wide as the first) and
-/// `{a,b}` (alternatives), as many as the pattern holds, in order.
-std::vector<std::string> expand_braces(const std::string& pattern) {
-  const size_t open = pattern.find('{');
-  if (open == std::string::npos) return {pattern};
-  const size_t close = pattern.find('}', open);
-  if (close == std::string::npos) throw std::invalid_argument("shard pattern '" + pattern + "' has a '{' without its '}'");
-  const std::string inside = pattern.substr(open + 1, close - open - 1), head = pattern.substr(0, open);
-  std::vector<std::string> choices;
-  const size_t dots = inside.find("..");
-  if (dots != std::string::npos) {
-    const std::string a = inside.substr(0, dots), b = inside.substr(dots + 2);
-    auto digits = [](const std::string& s) { return !s.empty() && s.size() < 12 && s.find_first_not_of("0123456789") == std::string::npos; };
-    if (!digits(a) || !digits(b) || std::stoll(a) > std::stoll(b) || std::stoll(b) - std::stoll(a) >= 1000000)
-      throw std::invalid_argument("shard pattern '" + pattern + "': {" + inside + "} is not a range of numbers like {000000..000099}");
-    for (int64_t i = std::stoll(a); i <= std::stoll(b); ++i) {
-      std::string n = std::to_string(i);
-      choices.push_back(std::string(a.size() > n.size() ? a.size() - n.size() : 0, '0') + n);
-    }
-  } else {
-    for (size_t at = 0;;) {
-      const size_t comma = inside.find(',', at);
-      choices.push_back(inside.substr(at, comma - at));
-      if (comma == std::string::npos) break;
-      at = comma + 1;
-    }
-  }
-  std::vector<std::string> out;
-  const std::vector<std::string> tails = expand_braces(pattern.substr(close + 1));
-  for (const std::string& c : choices)
-    for (const std::string& tail : tails) out.push_back(head + c + tail);
-  return out;
-}
 
 class ShardsDataset : public hearth::Dataset {
  public:
@@ -85,7 +51,7 @@ class ShardsDataset : public hearth::Dataset {
     const char* keys[3] = {"train", "valid", "test"};
     for (int s = 0; s < 3; ++s)
       for (const std::string& pattern : p.get<std::vector<std::string>>(keys[s]))
-        for (const std::string& name : expand_braces(pattern)) add_shard(folder / name, s);
+        for (const std::string& name : hearth_datasets::expand_braces(pattern)) add_shard(folder / name, s);
     if (size(hearth::Split::train) == 0) throw std::invalid_argument("the train shards hold no samples; check `train`");
   }
 
@@ -130,19 +96,11 @@ class ShardsDataset : public hearth::Dataset {
 
  private:
   void read_manifest(const fs::path& folder) {
-    std::ifstream in(folder / "manifest.json");
-    if (!in) return;
-    nlohmann::json m = nlohmann::json::parse(in, nullptr, false);
-    if (!m.is_object()) throw std::invalid_argument((folder / "manifest.json").string() + " is not a JSON object; remake it with hearth shard");
-    if (m.contains("classes") && m["classes"].is_array())
-      for (const auto& c : m["classes"]) classes_.push_back(c.is_string() ? c.get<std::string>() : c.dump());
-    if (m.contains("tensors") && m["tensors"].is_array())
-      for (const auto& t : m["tensors"]) {
-        if (!t.is_object() || !t.contains("extension") || !t["extension"].is_string()) continue;
-        const std::string ext = t["extension"], name = t.value("name", ext);
-        tensor_names_[ext] = name;
-        (t.value("role", "input") == "target" ? manifest_targets_ : manifest_inputs_).push_back(ext);
-      }
+    hearth_datasets::ShardManifest m = hearth_datasets::read_shard_manifest(folder);
+    classes_ = std::move(m.classes);
+    tensor_names_ = std::move(m.tensor_names);
+    manifest_inputs_ = std::move(m.inputs);
+    manifest_targets_ = std::move(m.targets);
   }
 
   void add_shard(const fs::path& path, int split) {
@@ -198,17 +156,9 @@ class ShardsDataset : public hearth::Dataset {
   }
 
   static torch::Tensor numbers_of(const std::string& text, const std::string& what) {
-    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-    std::vector<float> values;
-    if (j.is_number()) return torch::tensor(j.get<float>());
-    if (j.is_array())
-      for (const auto& v : j) {
-        if (!v.is_number()) break;
-        values.push_back(v.get<float>());
-      }
-    if (!j.is_array() || values.size() != j.size())
-      throw std::invalid_argument(what + " is not a number or a list of numbers");
-    return torch::tensor(values);
+    bool scalar = false;
+    std::vector<float> values = hearth_datasets::json_numbers(text, what, scalar);
+    return scalar ? torch::tensor(values[0]) : torch::tensor(values);
   }
 
   hearth_datasets::PixelOptions pixels_;

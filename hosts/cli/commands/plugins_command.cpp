@@ -245,7 +245,7 @@ void setup_plugins_command(CLI::App& app) {
   desc->add_flag("--json", o->describe_json, "Machine-readable output");
   o->discovery.add_to(*desc);
 
-  cmd->callback([o, cmd, desc]() {
+  cmd->callback([o, desc]() {
     if (desc->parsed()) return;  // describe runs its own callback
     PluginRegistry reg = PluginRegistry::discover(o->discovery.options());
     if (o->markdown) print_markdown(reg);

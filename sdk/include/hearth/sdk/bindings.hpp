@@ -308,21 +308,16 @@ struct ModelTable {
 template <class T>
 struct OptimizerTable {
   static hearth_status bind(hearth_object* s, const hearth_tensor* const* params, size_t n) {
-    return guard([&] {
-      T& m = module_of<T>(s);
-      TensorList bound = from_handles(params, n);
-      m.bound_parameters = bound;
-      m.bound_names.clear();
-      m.bind(bound);
-      return HEARTH_OK;
-    });
+    return bind_named(s, params, nullptr, n);
   }
+  // names may be null: a host older than ABI 1.6 binds without them.
   static hearth_status bind_named(hearth_object* s, const hearth_tensor* const* params, const char* const* names, size_t n) {
     return guard([&] {
       T& m = module_of<T>(s);
       TensorList bound = from_handles(params, n);
       m.bound_parameters = bound;
-      m.bound_names.assign(names, names + n);
+      if (names) m.bound_names.assign(names, names + n);
+      else m.bound_names.clear();
       m.bind(bound);
       return HEARTH_OK;
     });

@@ -1,7 +1,11 @@
-// `unet2d` and `unet1d`: U-Nets for images [N, C, H, W] and signals [N, C, L].
+// The U-Net of the `unet1d` and `unet2d` models, for signals [N, C, L] and images [N, C, H, W]:
+// one template over the spatial dimensions, registered once per file (unet1d.cpp, unet2d.cpp) so
+// that a change to one model's file recompiles only its own instantiation.
+#pragma once
+
 #include <hearth/plugin.hpp>
 
-namespace {
+namespace hearth_builtin {
 
 template <int D>
 struct Ops;
@@ -108,14 +112,4 @@ class UNet : public hearth::Model {
   typename O::Conv head_{nullptr};
 };
 
-using UNet1d = UNet<1>;
-using UNet2d = UNet<2>;
-
-}  // namespace
-
-HEARTH_REGISTER(UNet2d, "unet2d", "U-Net for images: per-pixel outputs",
-                "Encoder blocks (convs_per_block convolutions, optional batch norm, ReLU) with max pooling,\n"
-                "a decoder with transposed convolutions and skip connections, and a 1x1 output convolution.")
-HEARTH_REGISTER(UNet1d, "unet1d", "U-Net for signals: per-sample outputs",
-                "The U-Net of unet2d over one spatial dimension: inputs [N, C, L], outputs [N, out_channels, L].")
-HEARTH_PACK("builtin", HEARTH_BUILTIN_VERSION)
+}  // namespace hearth_builtin
