@@ -5,7 +5,7 @@
 // non-contiguous) take torch::optim's own path. The loop itself is adam_kernel.cpp.
 #pragma once
 
-#include <ATen/Parallel.h>
+#include <hearth/sdk/parallel.hpp>
 #include <hearth/sdk/torch_compat.hpp>
 #include <torch/torch.h>
 
@@ -98,7 +98,7 @@ class FusedAdamOf : public TorchAdam {
     float* vp = state.exp_avg_sq().template data_ptr<float>();
     float* xp = options.amsgrad() ? state.max_exp_avg_sq().template data_ptr<float>() : nullptr;
     const detail::AdamVariant variant{options.weight_decay() != 0, options.amsgrad(), kDecoupled};
-    at::parallel_for(0, p.numel(), 16384, [&](int64_t begin, int64_t end) {
+    hearth::parallel_for(0, p.numel(), 16384, [&](int64_t begin, int64_t end) {
       float* x = variant.amsgrad ? xp + begin : nullptr;
       detail::adam_update(pp + begin, gp + begin, mp + begin, vp + begin, x, end - begin, s, variant);
     });

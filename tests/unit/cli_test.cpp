@@ -60,6 +60,13 @@ TEST_CASE("hearth plugins describe prints every parameter", "[cli]") {
   CHECK_THAT(r.output, ContainsSubstring("mlp  (model)"));
   CHECK_THAT(r.output, ContainsSubstring("Multilayer perceptron"));
   CHECK_THAT(r.output, ContainsSubstring("plugin ABI " + std::to_string(HEARTH_ABI_MAJOR) + "." + std::to_string(HEARTH_ABI_MINOR)));
+  // The compiler that built the plugin, named as it names itself (the tests and the built-in
+  // plugins share one).
+#if defined(__clang__)
+  CHECK_THAT(r.output, ContainsSubstring(__VERSION__) && !ContainsSubstring("GCC"));
+#else
+  CHECK_THAT(r.output, ContainsSubstring(std::string("GCC ") + __VERSION__));
+#endif
   std::string hidden_line = r.output.substr(r.output.find("    hidden "));
   hidden_line = hidden_line.substr(0, hidden_line.find('\n'));
   CHECK_THAT(hidden_line, Matches(" +hidden +int list +\\[256, 128\\] +\\[1, inf\\) +Width of each hidden layer.*"));

@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "hearth/sdk/cpu_attention.hpp"
 #include "hearth/sdk/torch_compat.hpp"
 
 namespace hearth::transformer {
@@ -57,7 +58,10 @@ class SelfAttentionImpl : public torch::nn::Module {
       cache->key = k;
       cache->value = v;
     }
-    torch::Tensor y = compat::attention(q, k, v, causal, dropout_, is_training());
+    const double weight_dropout = is_training() ? dropout_ : 0.0;
+    torch::Tensor y = !compat::kFusedAttention && detail::cpu_attention_fits(q, k, weight_dropout)
+                          ? detail::cpu_attention(q, k, v, causal)
+                          : compat::attention(q, k, v, causal, dropout_, is_training());
     y = y.transpose(1, 2).flatten(2);
     return torch::dropout(c_proj->forward(y), dropout_, is_training());
   }

@@ -75,7 +75,11 @@ HEARTH_SDK_LOCAL inline const hearth_library_descriptor* library_entry(const hea
 #else
       library.cxx11_abi = -1;
 #endif
+#if defined(__clang__)
+      library.compiler = __VERSION__;  // "Debian Clang 14.0.6": Clang's own words name it
+#else
       library.compiler = "GCC " __VERSION__;
+#endif
       library.pack_name = pack;
       library.pack_version = version;
       library.modules = modules.data();
