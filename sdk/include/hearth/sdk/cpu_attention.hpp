@@ -54,15 +54,14 @@ class CpuAttention : public torch::autograd::Function<CpuAttention> {
       at::bmm_out(o, w, v3.slice(0, begin, end));
     });
     ctx->save_for_backward({q3, k3, v3, weights});
-    ctx->saved_data["scale"] = scale;
     return out.view({b, h, t, d});
   }
 
   static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::tensor_list grads) {
     const auto saved = ctx->get_saved_variables();
     const torch::Tensor &q3 = saved[0], &k3 = saved[1], &v3 = saved[2], &weights = saved[3];
-    const double scale = ctx->saved_data["scale"].toDouble();
     const int64_t n = q3.size(0), t = q3.size(1), d = q3.size(2);
+    const double scale = 1.0 / std::sqrt(static_cast<double>(d));
     const torch::Tensor dout = grads[0].reshape({n, t, d}).contiguous();
     torch::Tensor dq = torch::empty_like(q3), dk = torch::empty_like(k3), dv = torch::empty_like(v3);
     hearth::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {

@@ -82,9 +82,12 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& f) {
   if (begin >= end) return;
   const detail::OpenMpEntry& omp = detail::OpenMpEntry::get();
   const int64_t parts = std::min<int64_t>(at::get_num_threads(), (end - begin + grain - 1) / std::max<int64_t>(grain, 1));
-  if (omp.parallel == nullptr || parts <= 1 || at::in_parallel_region()) {
-    if (omp.parallel == nullptr && parts > 1 && !at::in_parallel_region()) return at::parallel_for(begin, end, grain, f);
+  if (parts <= 1 || at::in_parallel_region()) {
     f(begin, end);
+    return;
+  }
+  if (omp.parallel == nullptr) {
+    at::parallel_for(begin, end, grain, f);
     return;
   }
   const int64_t chunk = (end - begin + parts - 1) / parts;
