@@ -22,6 +22,15 @@ function(hearth_add_plugin target)
   if(ARG_CATEGORY)
     set_property(TARGET ${target} PROPERTY HEARTH_CATEGORY ${ARG_CATEGORY})
   endif()
-  # Unresolved symbols must fail the build, not the first load.
-  target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  hearth_no_undefined(${target})
+endfunction()
+
+# hearth_no_undefined(<target>): unresolved symbols in a shared library fail its link, not its
+# first load. Not under Clang's sanitizers: their runtime is linked into the executable that
+# loads the library (GCC's is a shared library each link names), so a sanitized library is left
+# with __asan_* and __ubsan_* symbols only its loader defines.
+function(hearth_no_undefined target)
+  if(NOT (HEARTH_SANITIZE AND CMAKE_CXX_COMPILER_ID MATCHES "Clang"))
+    target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  endif()
 endfunction()
