@@ -15,7 +15,7 @@ if(HEARTH_SANITIZE)
     add_compile_options($<$<COMPILE_LANGUAGE:C,CXX>:-fno-sanitize=function>)
     # A C program linking a C++ library (the embedding drivers) needs the C++ half of UBSan's
     # runtime, which Clang links only into C++ programs unless told.
-    add_link_options($<$<LINK_LANGUAGE:C>:-fsanitize-link-c++-runtime>)
+    add_link_options($<$<AND:$<LINK_LANGUAGE:C>,$<C_COMPILER_ID:Clang>>:-fsanitize-link-c++-runtime>)
   endif()
   message(STATUS "Hearth: built with -fsanitize=${HEARTH_SANITIZE}")
 endif()
