@@ -149,29 +149,3 @@ TEST_CASE("gpt and vit refuse inputs they cannot take naming the key to change",
   CHECK(vit->forward({torch::rand({3, 28, 28})})[0].sizes() == at::IntArrayRef({3, 10}));
   CHECK_THROWS_WITH(vit->forward({torch::rand({3, 3, 28, 28})}), ContainsSubstring("vit expects images [N, 1, 28, 28], got [3, 3, 28, 28]"));
 }
-
-TEST_CASE("the CPU attention of short blocks gives LibTorch's attention and its gradients", "[transformer]") {
-  namespace detail = hearth::transformer::detail;
-  torch::manual_seed(7);
-  for (bool causal : {true, false}) {
-    // Strided like the model's: q, k and v are head views of one [B, T, 3 width] projection.
-    at::Tensor qkv = torch::randn({3, 24, 3 * 32}, torch::requires_grad());
-    auto heads = [&](int64_t i) { return qkv.slice(2, 32 * i, 32 * (i + 1)).view({3, 24, 4, 8}).transpose(1, 2); };
-    REQUIRE(detail::cpu_attention_fits(heads(0), heads(1), 0.0));
-    at::Tensor upstream = torch::randn({3, 4, 24, 8});
-    at::Tensor ours = detail::cpu_attention(heads(0), heads(1), heads(2), causal);
-    at::Tensor grad_ours = torch::autograd::grad({ours}, {qkv}, {upstream})[0];
-    at::Tensor theirs = hearth::compat::attention(heads(0), heads(1), heads(2), causal, 0.0, false);
-    at::Tensor grad_theirs = torch::autograd::grad({theirs}, {qkv}, {upstream})[0];
-    INFO("causal " << causal);
-    CHECK(torch::allclose(ours, theirs, 1e-5, 1e-6));
-    CHECK(torch::allclose(grad_ours, grad_theirs, 1e-5, 1e-6));
-    CHECK(grad_ours.abs().sum().item<double>() > 1.0);
-  }
-  // What it leaves to LibTorch: dropout on the weights, other types, long blocks, a cache.
-  at::Tensor q = torch::randn({1, 2, 8, 4});
-  CHECK_FALSE(detail::cpu_attention_fits(q, q, 0.1));
-  CHECK_FALSE(detail::cpu_attention_fits(q.to(torch::kDouble), q.to(torch::kDouble), 0.0));
-  CHECK_FALSE(detail::cpu_attention_fits(torch::randn({1, 2, 300, 4}), torch::randn({1, 2, 300, 4}), 0.0));
-  CHECK_FALSE(detail::cpu_attention_fits(q.slice(2, 7), q, 0.0));
-}

@@ -59,7 +59,7 @@ class SelfAttentionImpl : public torch::nn::Module {
       cache->value = v;
     }
     const double weight_dropout = is_training() ? dropout_ : 0.0;
-    torch::Tensor y = !compat::kFusedAttention && detail::cpu_attention_fits(q, k, weight_dropout)
+    torch::Tensor y = detail::cpu_attention_fits(q, k, weight_dropout)
                           ? detail::cpu_attention(q, k, v, causal)
                           : compat::attention(q, k, v, causal, dropout_, is_training());
     y = y.transpose(1, 2).flatten(2);
