@@ -39,7 +39,7 @@ struct AttentionKernelBuild {
 
 std::vector<AttentionKernelBuild> attention_kernel_builds() {
   std::vector<AttentionKernelBuild> builds{{"baseline", attn_kernel::forward_baseline, attn_kernel::backward_baseline}};
-#if defined(__x86_64__)
+#if HEARTH_LANES8_AVX2
   if (attn_kernel::has_avx2()) builds.push_back({"avx2", attn_kernel::forward_avx2, attn_kernel::backward_avx2});
 #endif
   return builds;

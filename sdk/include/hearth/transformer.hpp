@@ -19,6 +19,7 @@
 #include <string>
 
 #include "hearth/sdk/cpu_attention.hpp"
+#include "hearth/sdk/cpu_gelu.hpp"
 #include "hearth/sdk/torch_compat.hpp"
 
 namespace hearth::transformer {
@@ -82,7 +83,7 @@ class FeedForwardImpl : public torch::nn::Module {
     c_proj = register_module("c_proj", torch::nn::Linear(4 * width, width));
   }
   torch::Tensor forward(const torch::Tensor& x) {
-    return torch::dropout(c_proj->forward(torch::gelu(c_fc->forward(x))), dropout_, is_training());
+    return torch::dropout(c_proj->forward(detail::gelu(c_fc->forward(x))), dropout_, is_training());
   }
   torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
 

@@ -6,23 +6,21 @@
 // buffers that stay in the L1 cache, and the products run as 4 x 16 register tiles that skip the
 // hidden triangle; the softmax's exponential is a polynomial the compiler can vectorize.
 // Everything is torch-free so that it reads as the arithmetic it is; cpu_attention.hpp wraps it
-// in an autograd function. Compiled twice, for AVX2 with FMA and for the baseline x86-64 (or the
-// machine's own baseline elsewhere), and picked at run time: one binary runs on any CPU.
+// in an autograd function. Compiled twice, for AVX2 with FMA and for the baseline instruction set,
+// and picked at run time (lanes8.hpp): one binary runs on any CPU.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 
-// The eight-float vectors below never cross a call that is not inlined, so the ABI GCC warns
-// about (a vector passed without AVX enabled) is never used.
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
+#include "hearth/sdk/lanes8.hpp"
+
+HEARTH_LANES8_BEGIN
 
 namespace hearth::transformer::detail::attention_kernel {
+
+using namespace hearth::lanes8;
 
 constexpr int64_t kTileRows = 4;
 constexpr int64_t kTileCols = 16;
@@ -67,41 +65,6 @@ struct BackwardArgs {
 
 inline int64_t forward_work_size(int64_t t, int64_t d) { return 4 * padded(t) * padded(d); }
 inline int64_t backward_work_size(int64_t t, int64_t d) { return 7 * padded(t) * padded(d) + padded(t) * padded(t); }
-
-#define HEARTH_KERNEL_INLINE inline __attribute__((always_inline))
-
-/// Eight floats as one vector (GCC's and Clang's vector extension): a register under AVX2, two
-/// under SSE. Written out because neither compiler vectorizes all of these loops by itself.
-typedef float Lanes8 __attribute__((vector_size(32)));
-typedef int32_t Ints8 __attribute__((vector_size(32)));
-typedef uint32_t Bits8 __attribute__((vector_size(32)));
-
-HEARTH_KERNEL_INLINE Lanes8 load8(const float* p) {
-  Lanes8 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-HEARTH_KERNEL_INLINE void store8(float* p, Lanes8 v) { std::memcpy(p, &v, sizeof v); }
-
-HEARTH_KERNEL_INLINE Lanes8 broadcast(float x) { return Lanes8{} + x; }
-
-/// Lane by lane, `yes` where the mask (all ones or zero, as comparisons give) is set, else `no`.
-HEARTH_KERNEL_INLINE Lanes8 select(Ints8 mask, Lanes8 yes, Lanes8 no) {
-  return reinterpret_cast<Lanes8>((reinterpret_cast<Ints8>(yes) & mask) | (reinterpret_cast<Ints8>(no) & ~mask));
-}
-
-/// The lanes of the chunk starting at `first` that lie before `n`.
-HEARTH_KERNEL_INLINE Ints8 lanes_before(int64_t first, int64_t n) {
-  const Ints8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
-  return (lane + static_cast<int32_t>(first)) < static_cast<int32_t>(n);
-}
-
-HEARTH_KERNEL_INLINE float lanes_sum(Lanes8 v) {
-  float sum = 0;
-  for (int l = 0; l < 8; ++l) sum += v[l];
-  return sum;
-}
 
 /// A matrix operand: element (row, k) at data[row * row_stride + k * depth_stride].
 struct Operand {
@@ -157,27 +120,6 @@ HEARTH_KERNEL_INLINE void product(Operand a, const float* b, int64_t ldb, float*
       tile(rows_i, b + j, ldb, c + i * ldc + j, ldc, k0, k1);
     }
   }
-}
-
-/// e^x lane by lane to about one unit in the last place: Cody and Waite's reduction to r in
-/// [-ln 2 / 2, ln 2 / 2], Cephes' polynomial for e^r, and 2^n made from its bits. NaN stays NaN;
-/// below -87 it gives e^-87 rather than a subnormal.
-HEARTH_KERNEL_INLINE Lanes8 exp8(Lanes8 x) {
-  x = select(x < -87.0F, broadcast(-87.0F), x);
-  x = select(x > 88.0F, broadcast(88.0F), x);
-  constexpr float kRound = 12582912.0F;  // 1.5 * 2^23: adding it rounds to an integer in the low bits
-  const Lanes8 shifted = x * 1.44269504088896341F + kRound;
-  const Lanes8 n = shifted - kRound;
-  const Lanes8 r = (x - n * 0.693359375F) - n * -2.12194440e-4F;
-  Lanes8 p = broadcast(1.9875691500e-4F);
-  p = p * r + 1.3981999507e-3F;
-  p = p * r + 8.3334519073e-3F;
-  p = p * r + 4.1665795894e-2F;
-  p = p * r + 1.6666665459e-1F;
-  p = p * r + 5.0000001201e-1F;
-  p = p * r * r + r + 1.0F;
-  const Bits8 exponent = (reinterpret_cast<Bits8>(shifted) - 0x4B400000U + 127U) << 23;
-  return p * reinterpret_cast<Lanes8>(exponent);
 }
 
 /// Row i of the scores, n of them visible, np padded -> softmax weights of `scale` x scores,
@@ -297,39 +239,27 @@ HEARTH_KERNEL_INLINE void backward_body(const BackwardArgs& a) {
 inline void forward_baseline(const ForwardArgs& a) { forward_body(a); }
 inline void backward_baseline(const BackwardArgs& a) { backward_body(a); }
 
-#if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) inline void forward_avx2(const ForwardArgs& a) { forward_body(a); }
-__attribute__((target("avx2,fma"))) inline void backward_avx2(const BackwardArgs& a) { backward_body(a); }
-
-inline bool has_avx2() {
-  static const bool yes = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
-  return yes;
-}
+#if HEARTH_LANES8_AVX2
+HEARTH_TARGET_AVX2 inline void forward_avx2(const ForwardArgs& a) { forward_body(a); }
+HEARTH_TARGET_AVX2 inline void backward_avx2(const BackwardArgs& a) { backward_body(a); }
 #endif
 
 /// One head's forward pass, on the widest vectors this CPU has.
 inline void forward_head(const ForwardArgs& a) {
-#if defined(__x86_64__)
-  if (has_avx2()) return forward_avx2(a);
+#if HEARTH_LANES8_AVX2
+  if (lanes8::has_avx2()) return forward_avx2(a);
 #endif
   forward_baseline(a);
 }
 
 /// One head's backward pass, on the widest vectors this CPU has.
 inline void backward_head(const BackwardArgs& a) {
-#if defined(__x86_64__)
-  if (has_avx2()) return backward_avx2(a);
+#if HEARTH_LANES8_AVX2
+  if (lanes8::has_avx2()) return backward_avx2(a);
 #endif
   backward_baseline(a);
 }
 
-#undef HEARTH_KERNEL_INLINE
-
 }  // namespace hearth::transformer::detail::attention_kernel
 
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+HEARTH_LANES8_END
