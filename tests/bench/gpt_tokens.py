@@ -5,9 +5,12 @@ same architecture in nanoGPT's layout, the same data, optimizer, schedule and cl
 in one invocation; then the valid loss of both after the same steps, and sampling tokens/s of the
 trained Hearth run with and without the key-value cache.
 
-  gpt_tokens.py HEARTH_EXE [ROUNDS=3] [STEPS=120]
+  gpt_tokens.py HEARTH_EXE [ROUNDS=3] [STEPS=120] [SAMPLINGS=5]
 
-Tokens/s skip each run's first 10 steps (allocator and thread-pool warm-up on both sides).
+Tokens/s skip each run's first 10 steps (allocator and thread-pool warm-up on both sides). The
+ratio is given two ways: of the two sides' median tokens/s, and the median of the rounds' ratios
+(a round's two runs are neighbours in time, so they share the machine's mood). Sampling runs
+SAMPLINGS times with the cache and without, alternated, and gives the medians.
 """
 import json
 import math
@@ -128,6 +131,7 @@ def main():
     exe = sys.argv[1]
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     steps = int(sys.argv[3]) if len(sys.argv) > 3 else 120
+    samplings = int(sys.argv[4]) if len(sys.argv) > 4 else 5
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, 2 threads each; {steps} steps of batch {BATCH} x block {BLOCK}")
     h_rates, p_rates, h_losses, p_losses = [], [], [], []
     with tempfile.TemporaryDirectory() as runs:
@@ -140,14 +144,23 @@ def main():
             p_losses.append(p_loss)
             print(f"round {r + 1}: Hearth {h:8.0f} tokens/s (valid loss {h_loss:.4f}) | PyTorch {p:8.0f} tokens/s "
                   f"(valid loss {p_loss:.4f}) | ratio {h / p:.2f}")
+        ratios = sorted(h / p for h, p in zip(h_rates, p_rates))
         h_rates.sort()
         p_rates.sort()
         print(f"median: Hearth {h_rates[len(h_rates) // 2]:.0f} tokens/s, PyTorch {p_rates[len(p_rates) // 2]:.0f} tokens/s, "
-              f"ratio {h_rates[len(h_rates) // 2] / p_rates[len(p_rates) // 2]:.2f}")
+              f"ratio {h_rates[len(h_rates) // 2] / p_rates[len(p_rates) // 2]:.2f}; median of the rounds' ratios "
+              f"{ratios[len(ratios) // 2]:.2f}")
         print(f"valid loss after {steps} steps, seeds 1..{rounds}: Hearth {min(h_losses):.3f}..{max(h_losses):.3f}, "
               f"PyTorch {min(p_losses):.3f}..{max(p_losses):.3f}")
-        cached, whole = sampling(exe, run, True), sampling(exe, run, False)
-        print(f"sampling 400 tokens: {cached:.0f} tokens/s with the key-value cache, {whole:.0f} without ({cached / whole:.2f}x)")
+        cached, whole = [], []
+        for _ in range(samplings):
+            cached.append(sampling(exe, run, True))
+            whole.append(sampling(exe, run, False))
+        cached.sort()
+        whole.sort()
+        c, w = cached[len(cached) // 2], whole[len(whole) // 2]
+        print(f"sampling 400 tokens, medians of {samplings}: {c:.0f} tokens/s with the key-value cache "
+              f"({cached[0]:.0f}..{cached[-1]:.0f}), {w:.0f} without ({whole[0]:.0f}..{whole[-1]:.0f}); {c / w:.2f}x")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
-// The exact GELU on the CPU for float32 (gelu_kernel.hpp), split over LibTorch's threads: the
-// forward keeps Phi(x), which spares the backward pass recomputing erf. In a small GPT's MLP that
-// halves the GELU's share of a step. hearth::transformer's FeedForward uses it where it fits;
-// elsewhere torch::gelu.
+// The exact GELU on the CPU for float32 (gelu_kernel.hpp), split over LibTorch's threads: its
+// backward pass gets Phi(x) and phi(x) from one exponential where LibTorch's computes erf and an
+// exponential apart. hearth::transformer's FeedForward uses it where it fits; elsewhere torch::gelu.
 #pragma once
 
 #include <torch/csrc/jit/frontend/tracer.h>
@@ -25,13 +24,12 @@ class CpuGelu : public torch::autograd::Function<CpuGelu> {
 
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x_in) {
     const torch::Tensor x = x_in.detach().contiguous();
-    torch::Tensor y = torch::empty_like(x), cdf = torch::empty_like(x);
+    torch::Tensor y = torch::empty_like(x);
     const float* in = x.data_ptr<float>();
-    float *out = y.data_ptr<float>(), *kept = cdf.data_ptr<float>();
-    hearth::parallel_for(0, x.numel(), kGrain, [&](int64_t begin, int64_t end) {
-      gelu_kernel::forward(in + begin, out + begin, kept + begin, end - begin);
-    });
-    ctx->save_for_backward({x, cdf});
+    float* out = y.data_ptr<float>();
+    hearth::parallel_for(0, x.numel(), kGrain,
+                         [&](int64_t begin, int64_t end) { gelu_kernel::forward(in + begin, out + begin, end - begin); });
+    ctx->save_for_backward({x});
     return y;
   }
 
@@ -39,11 +37,10 @@ class CpuGelu : public torch::autograd::Function<CpuGelu> {
     const auto saved = ctx->get_saved_variables();
     const torch::Tensor dy = grads[0].contiguous();
     torch::Tensor dx = torch::empty_like(saved[0]);
-    const float *g = dy.data_ptr<float>(), *x = saved[0].data_ptr<float>(), *cdf = saved[1].data_ptr<float>();
+    const float *g = dy.data_ptr<float>(), *x = saved[0].data_ptr<float>();
     float* out = dx.data_ptr<float>();
-    hearth::parallel_for(0, dx.numel(), kGrain, [&](int64_t begin, int64_t end) {
-      gelu_kernel::backward(g + begin, x + begin, cdf + begin, out + begin, end - begin);
-    });
+    hearth::parallel_for(0, dx.numel(), kGrain,
+                         [&](int64_t begin, int64_t end) { gelu_kernel::backward(g + begin, x + begin, out + begin, end - begin); });
     return {dx};
   }
 };
