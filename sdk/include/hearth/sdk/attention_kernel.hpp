@@ -2,9 +2,10 @@
 // At a small GPT's sizes (64 tokens, heads 32 wide) a head's products are 64 x 64 x 32: LibTorch
 // hands each to the BLAS (its fused CPU kernel on 2.x too), which clears, packs and dispatches a
 // matrix that small for about as long as it multiplies it, and computes the whole square where a
-// causal head needs only the lower triangle. Here a head's operands are copied once into padded
-// buffers that stay in the L1 cache, and the products run as 4 x 16 register tiles that skip the
-// hidden triangle; the softmax's exponential is a polynomial the compiler can vectorize.
+// causal head needs only the lower triangle. Here the products read a head's rows where they lie
+// (copying only the transposed operand, and heads whose sizes need padding to whole tiles), run
+// as 4 x 16 register tiles that skip the hidden triangle, and the softmax's exponential is a
+// vectorized polynomial.
 // Everything is torch-free so that it reads as the arithmetic it is; cpu_attention.hpp wraps it
 // in an autograd function. Compiled twice, for AVX2 with FMA and for the baseline instruction set,
 // and picked at run time (lanes8.hpp): one binary runs on any CPU.
@@ -28,7 +29,7 @@ constexpr int64_t kTileCols = 16;
 /// n rounded up to whole tiles: a head's buffers are padded with zeros to this size.
 inline int64_t padded(int64_t n) { return (n + kTileCols - 1) / kTileCols * kTileCols; }
 
-/// One head's rows: `rows` of `width` floats, `stride` floats apart (the last dimension is dense).
+/// One head's rows of floats, `stride` floats apart, each row dense.
 struct HeadRows {
   const float* data;
   int64_t stride;
