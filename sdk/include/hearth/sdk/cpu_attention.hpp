@@ -28,16 +28,16 @@ inline bool cpu_attention_fits(const torch::Tensor& q, const torch::Tensor& k, d
          q.dim() == 4 && q.size(-2) == k.size(-2) && q.size(-2) <= kShortBlock && !torch::jit::tracer::isTracing();
 }
 
-/// A head of q [B, H, T, D] (dense in D) as the kernel's rows.
-inline attention_kernel::HeadRows head_rows(const torch::Tensor& x, int64_t n) {
+/// Where head n (of B x H) of x [B, H, T, D] starts.
+inline float* head_start(const torch::Tensor& x, int64_t n) {
   const int64_t heads = x.size(1);
-  return {x.data_ptr<float>() + (n / heads) * x.stride(0) + (n % heads) * x.stride(1), x.stride(2)};
+  return x.data_ptr<float>() + (n / heads) * x.stride(0) + (n % heads) * x.stride(1);
 }
 
-inline attention_kernel::HeadRowsOut head_rows_out(torch::Tensor& x, int64_t n) {
-  const int64_t heads = x.size(1);
-  return {x.data_ptr<float>() + (n / heads) * x.stride(0) + (n % heads) * x.stride(1), x.stride(2)};
-}
+/// Head n of x [B, H, T, D] (dense in D) as the kernel's rows.
+inline attention_kernel::HeadRows head_rows(const torch::Tensor& x, int64_t n) { return {head_start(x, n), x.stride(2)}; }
+
+inline attention_kernel::HeadRowsOut head_rows_out(torch::Tensor& x, int64_t n) { return {head_start(x, n), x.stride(2)}; }
 
 /// [B, H, T, D] laid out as [B, T, H, D]: what the block reads back after merging the heads.
 inline torch::Tensor empty_heads(const torch::Tensor& like) {
