@@ -16,6 +16,7 @@ import json
 import math
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -144,23 +145,20 @@ def main():
             p_losses.append(p_loss)
             print(f"round {r + 1}: Hearth {h:8.0f} tokens/s (valid loss {h_loss:.4f}) | PyTorch {p:8.0f} tokens/s "
                   f"(valid loss {p_loss:.4f}) | ratio {h / p:.2f}")
-        ratios = sorted(h / p for h, p in zip(h_rates, p_rates))
-        h_rates.sort()
-        p_rates.sort()
-        print(f"median: Hearth {h_rates[len(h_rates) // 2]:.0f} tokens/s, PyTorch {p_rates[len(p_rates) // 2]:.0f} tokens/s, "
-              f"ratio {h_rates[len(h_rates) // 2] / p_rates[len(p_rates) // 2]:.2f}; median of the rounds' ratios "
-              f"{ratios[len(ratios) // 2]:.2f}")
+        # median_high: an even number of rounds gives a measured figure, not a mean of two.
+        h_median, p_median = statistics.median_high(h_rates), statistics.median_high(p_rates)
+        ratio_median = statistics.median_high([h / p for h, p in zip(h_rates, p_rates)])
+        print(f"median: Hearth {h_median:.0f} tokens/s, PyTorch {p_median:.0f} tokens/s, ratio {h_median / p_median:.2f}; "
+              f"median of the rounds' ratios {ratio_median:.2f}")
         print(f"valid loss after {steps} steps, seeds 1..{rounds}: Hearth {min(h_losses):.3f}..{max(h_losses):.3f}, "
               f"PyTorch {min(p_losses):.3f}..{max(p_losses):.3f}")
         cached, whole = [], []
         for _ in range(samplings):
             cached.append(sampling(exe, run, True))
             whole.append(sampling(exe, run, False))
-        cached.sort()
-        whole.sort()
-        c, w = cached[len(cached) // 2], whole[len(whole) // 2]
+        c, w = statistics.median_high(cached), statistics.median_high(whole)
         print(f"sampling 400 tokens, medians of {samplings}: {c:.0f} tokens/s with the key-value cache "
-              f"({cached[0]:.0f}..{cached[-1]:.0f}), {w:.0f} without ({whole[0]:.0f}..{whole[-1]:.0f}); {c / w:.2f}x")
+              f"({min(cached):.0f}..{max(cached):.0f}), {w:.0f} without ({min(whole):.0f}..{max(whole):.0f}); {c / w:.2f}x")
 
 
 if __name__ == "__main__":

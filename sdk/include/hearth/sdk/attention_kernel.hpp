@@ -161,14 +161,17 @@ HEARTH_KERNEL_INLINE void softmax_backward_row(const float* w, float* dw, int64_
   std::fill(dw + 8 * chunks, dw + np, 0.0F);
 }
 
-/// A head's t x d rows as a dense [tp x dp] operand: the rows themselves when no padding is
-/// needed, else a copy with zeros around in `buffer`. Sets `ld` to the operand's row stride.
+/// Whether a head of t x d fills whole tiles: its rows are then read and written where they lie.
+HEARTH_KERNEL_INLINE bool whole_tiles(int64_t t, int64_t d) { return t == padded(t) && d == padded(d); }
+
+/// A head's t x d rows as a dense [tp x dp] operand: the rows themselves in whole tiles, else a
+/// copy with zeros around in `buffer`. Sets `ld` to the operand's row stride.
 HEARTH_KERNEL_INLINE const float* rows_operand(HeadRows src, int64_t t, int64_t d, float* buffer, int64_t& ld) {
-  const int64_t tp = padded(t), dp = padded(d);
-  if (t == tp && d == dp) {
+  if (whole_tiles(t, d)) {
     ld = src.stride;
     return src.data;
   }
+  const int64_t tp = padded(t), dp = padded(d);
   std::fill(buffer, buffer + tp * dp, 0.0F);
   for (int64_t i = 0; i < t; ++i) std::copy(src.data + i * src.stride, src.data + i * src.stride + d, buffer + i * dp);
   ld = dp;
@@ -177,21 +180,22 @@ HEARTH_KERNEL_INLINE const float* rows_operand(HeadRows src, int64_t t, int64_t 
 
 /// A head's t x d rows, transposed, into a dense padded [dp x tp] buffer.
 HEARTH_KERNEL_INLINE void load_transposed(HeadRows src, int64_t t, int64_t d, float* dst) {
-  const int64_t tp = padded(t), dp = padded(d);
-  if (t != tp || d != dp) std::fill(dst, dst + tp * dp, 0.0F);
+  const int64_t tp = padded(t);
+  if (!whole_tiles(t, d)) std::fill(dst, dst + tp * padded(d), 0.0F);
   for (int64_t i = 0; i < t; ++i)
     for (int64_t c = 0; c < d; ++c) dst[c * tp + i] = src.data[i * src.stride + c];
 }
 
-/// Where a [tp x dp] result goes: straight into the head's rows when no padding is needed.
+/// Where a [tp x dp] result goes: straight into the head's rows in whole tiles, else `buffer`.
 HEARTH_KERNEL_INLINE float* rows_result(HeadRowsOut dst, int64_t t, int64_t d, float* buffer, int64_t& ld) {
-  const bool direct = t == padded(t) && d == padded(d);
+  const bool direct = whole_tiles(t, d);
   ld = direct ? dst.stride : padded(d);
   return direct ? dst.data : buffer;
 }
 
+/// A result made in a buffer (rows_result) copied into the head's rows.
 HEARTH_KERNEL_INLINE void finish_rows(const float* result, int64_t ld, HeadRowsOut dst, int64_t t, int64_t d) {
-  if (result == dst.data) return;
+  if (whole_tiles(t, d)) return;
   for (int64_t i = 0; i < t; ++i) std::copy(result + i * ld, result + i * ld + d, dst.data + i * dst.stride);
 }
 

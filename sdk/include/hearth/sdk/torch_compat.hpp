@@ -32,9 +32,6 @@ Key optimizer_state_key(const at::Tensor& parameter) {
   }
 }
 
-/// Whether LibTorch has a fused attention kernel (at::scaled_dot_product_attention, 2.0 and later).
-constexpr bool kFusedAttention = TORCH_VERSION_MAJOR >= 2;
-
 /// Softmax attention of queries q [B, H, Tq, D] over keys k and values v [B, H, Tk, D], scaled by
 /// 1/sqrt(D). `causal` hides key j from query i when j > i + Tk - Tq: the queries are the last Tq
 /// positions of the sequence (Tq < Tk when earlier keys come from a cache). LibTorch 2.0 and later
